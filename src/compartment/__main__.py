@@ -1,0 +1,3 @@
+from compartment.cli import main
+
+main()

@@ -1,0 +1,175 @@
+"""Rules across records, one generator per rule, all listed in RULES.
+
+Each rule reads a Dataset and yields Findings: a data path into the file, a code, a message
+and a severity. The loader turns paths into file:line locations; nothing here prints.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterator
+from typing import NamedTuple
+
+from compartment import dates
+from compartment.dataset import Dataset, derive_state
+from compartment.errors import Severity
+
+
+class Finding(NamedTuple):
+    path: tuple[str | int, ...]
+    code: str
+    message: str
+    severity: Severity = Severity.ERROR
+
+
+def unique_ids(data: Dataset) -> Iterator[Finding]:
+    counts = Counter(d.id for d in data.dossiers)
+    for i, dossier in enumerate(data.dossiers):
+        if counts[dossier.id] > 1:
+            others = [j for j, d in enumerate(data.dossiers) if d.id == dossier.id and j != i]
+            yield Finding(
+                ("dossiers", i, "id"),
+                "duplicate-id",
+                f"dossier id {dossier.id!r} is used {counts[dossier.id]} times "
+                f"(also dossier number {', '.join(str(j + 1) for j in others)} in the file)",
+            )
+
+
+def actor_references(data: Dataset) -> Iterator[Finding]:
+    known = data.actors
+
+    def missing(actor: str) -> str:
+        return f"unknown actor {actor!r}: add it under `actors:` or fix the id"
+
+    for i, d in enumerate(data.dossiers):
+        for field in ("parties", "third_parties"):
+            for k, actor in enumerate(getattr(d, field)):
+                if actor not in known:
+                    yield Finding(("dossiers", i, field, k), "unknown-actor", missing(actor))
+        if d.broken_off_by is not None and d.broken_off_by not in known:
+            yield Finding(
+                ("dossiers", i, "broken_off_by"), "unknown-actor", missing(d.broken_off_by)
+            )
+        for k, event in enumerate(d.events):
+            if event.actor not in known:
+                yield Finding(
+                    ("dossiers", i, "events", k, "actor"), "unknown-actor", missing(event.actor)
+                )
+
+
+def unused_actors(data: Dataset) -> Iterator[Finding]:
+    used: set[str] = set()
+    for d in data.dossiers:
+        used.update(d.parties, d.third_parties, (e.actor for e in d.events))
+        if d.broken_off_by:
+            used.add(d.broken_off_by)
+    for actor in data.actors:
+        if actor not in used:
+            yield Finding(
+                ("actors", actor),
+                "unused-actor",
+                f"actor {actor!r} is not used by any dossier",
+                Severity.WARNING,
+            )
+
+
+def chronological_events(data: Dataset) -> Iterator[Finding]:
+    for i, d in enumerate(data.dossiers):
+        for k in range(1, len(d.events)):
+            before, event = d.events[k - 1], d.events[k]
+            if event.date < before.date:
+                yield Finding(
+                    ("dossiers", i, "events", k, "date"),
+                    "event-order",
+                    f"event dated {event.date} comes after one dated {before.date}; "
+                    "keep events in date order",
+                )
+
+
+def no_future_events(data: Dataset) -> Iterator[Finding]:
+    today = dates.today()
+    for i, d in enumerate(data.dossiers):
+        for k, event in enumerate(d.events):
+            if event.date > today:
+                yield Finding(
+                    ("dossiers", i, "events", k, "date"),
+                    "future-date",
+                    f"event dated {event.date} is in the future (today is {today})",
+                )
+
+
+def status_matches_events(data: Dataset) -> Iterator[Finding]:
+    for i, d in enumerate(data.dossiers):
+        state = derive_state(d.events)
+        if state.status is None:
+            yield Finding(
+                ("dossiers", i, "events"),
+                "no-status-event",
+                "no event sets a status; give the event that started or changed it a `status:`",
+            )
+        elif state.status != d.status:
+            yield Finding(
+                ("dossiers", i, "status"),
+                "status-mismatch",
+                f"status is {d.status!r} but the latest status-setting event "
+                f"({state.since}) sets {state.status!r}",
+            )
+
+
+def broken_off_by_matches_events(data: Dataset) -> Iterator[Finding]:
+    for i, d in enumerate(data.dossiers):
+        state = derive_state(d.events)
+        if state.status is None or state.broken_off_by == d.broken_off_by:
+            continue
+        if state.broken_off_by is None:
+            why = (
+                "the dossier is active"
+                if state.status == "active"
+                else "no event moved it to strained, suspended or terminated"
+            )
+            expected = f"null, since {why}"
+        else:
+            expected = f"{state.broken_off_by!r}, the actor of the event of {state.break_date}"
+        yield Finding(
+            ("dossiers", i, "broken_off_by"),
+            "broken-off-by-mismatch",
+            f"broken_off_by is {d.broken_off_by!r} but the events say {expected}",
+        )
+
+
+def events_have_sources(data: Dataset) -> Iterator[Finding]:
+    for i, d in enumerate(data.dossiers):
+        for k, event in enumerate(d.events):
+            if event.sources:
+                continue
+            if event.unverified:
+                yield Finding(
+                    ("dossiers", i, "events", k),
+                    "unsourced-unverified",
+                    "unverified event has no source; add what was found, even if weak",
+                    Severity.WARNING,
+                )
+            else:
+                yield Finding(
+                    ("dossiers", i, "events", k),
+                    "no-source",
+                    "event has no source: add at least one URL or citation under `sources:`",
+                )
+
+
+Rule = Callable[[Dataset], Iterator[Finding]]
+
+RULES: tuple[Rule, ...] = (
+    unique_ids,
+    actor_references,
+    unused_actors,
+    chronological_events,
+    no_future_events,
+    status_matches_events,
+    broken_off_by_matches_events,
+    events_have_sources,
+)
+
+
+def run(data: Dataset, rules: tuple[Rule, ...] = RULES) -> list[Finding]:
+    return [finding for rule in rules for finding in rule(data)]

@@ -1,0 +1,45 @@
+"""Dates that may be partial: YYYY-MM-DD, or YYYY-MM / YYYY where only that is known.
+
+The rule, documented in the README: a date is compared as its text. So a partial date sorts
+as the start of its period and before every full date inside it ("2014" < "2014-03" <
+"2014-03-01"), and an event dated "2014-03" counts as having happened as of 2014-03-01.
+One rule for sorting and for "as of" means the state on a day is always a prefix of the
+timeline.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import re
+
+_SHAPE = re.compile(r"\d{4}(?:-\d{2}(?:-\d{2})?)?")
+
+
+def check(text: str) -> str | None:
+    """None if `text` is a valid (possibly partial) date, else what is wrong with it."""
+    if not _SHAPE.fullmatch(text):
+        return "must be a date written YYYY-MM-DD, YYYY-MM or YYYY"
+    parts = [int(p) for p in text.split("-")]
+    if len(parts) >= 2 and not 1 <= parts[1] <= 12:
+        return f"month {parts[1]:02d} does not exist"
+    if len(parts) == 3:
+        try:
+            _dt.date(*parts)
+        except ValueError:
+            return f"{text} is not a day in the calendar"
+    return None
+
+
+def parse_full(text: str) -> str:
+    """Validate a full YYYY-MM-DD date typed on the command line; raise ValueError if not one."""
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text) or check(text):
+        raise ValueError(f"{text!r} is not a date; write it as YYYY-MM-DD, e.g. 2022-02-23")
+    return text
+
+
+def year(text: str) -> int:
+    return int(text[:4])
+
+
+def today() -> str:
+    return _dt.date.today().isoformat()

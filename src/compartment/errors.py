@@ -1,0 +1,98 @@
+"""Problems found in a data file, each with the place it points at. Standard library only."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import Enum
+
+# Characters that would let data steer a terminal or hide text: C0 controls except tab and
+# newline, DEL, the C1 range (U+009B is a one-byte CSI), bidi overrides and isolates, and lone
+# surrogates (they cannot be encoded, so printing them fails halfway through the output).
+UNSAFE_CHARS = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
+)
+
+
+def visible(text: str) -> str:
+    """Return text with every unsafe character shown as an escape such as \\x1b or \\u202e."""
+    return UNSAFE_CHARS.sub(_escape_char, text)
+
+
+def _escape_char(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+class Severity(str, Enum):
+    ERROR = "error"
+    WARNING = "warning"
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    """Where a problem is: a file, a 1-based line and column (0 when unknown), a data path.
+
+    The path holds keys and list indices as the file has them, such as
+    ("dossiers", 3, "events", 0, "date"); `where` renders it for people.
+    """
+
+    file: str
+    line: int = 0
+    column: int = 0
+    path: tuple[str | int, ...] = ()
+    where: str = ""
+
+    def __str__(self) -> str:
+        head = self.file
+        if self.line:
+            head += f":{self.line}:{self.column or 1}"
+        return f"{head}: {self.where}" if self.where else head
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    location: Location
+    code: str
+    message: str
+    severity: Severity = Severity.ERROR
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity is Severity.ERROR
+
+    def __str__(self) -> str:
+        label = "" if self.is_error else "warning: "
+        return f"{self.location}: {label}{visible(self.message)}"
+
+    def to_dict(self) -> dict[str, object]:
+        loc = self.location
+        return {
+            "file": loc.file,
+            "line": loc.line,
+            "column": loc.column,
+            "path": loc.where,
+            "severity": self.severity.value,
+            "code": self.code,
+            "message": visible(self.message),
+        }
+
+
+def render_path(path: tuple[str | int, ...], names: dict[int, str] | None = None) -> str:
+    """Render a data path as `dossiers[new-start].events[3].date`.
+
+    `names` maps a dossier's index in the file to its id, so a reader sees which dossier is
+    meant; events and other lists keep their index.
+    """
+    out: list[str] = []
+    parent: str | int | None = None
+    for part in path:
+        if isinstance(part, int):
+            label = str(part)
+            if parent == "dossiers" and names and part in names:
+                label = names[part]
+            out.append(f"[{label}]")
+        else:
+            out.append(("." if out else "") + visible(part))
+        parent = part
+    return "".join(out)

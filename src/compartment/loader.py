@@ -1,0 +1,321 @@
+"""Find the data file, read it, validate it: load(path) -> LoadResult(dataset, problems).
+
+Bad data never raises here: every problem comes back as a value with a file:line location, so
+one run reports them all (the way beancount's loader returns its errors). Only a bug raises.
+"""
+
+from __future__ import annotations
+
+import difflib
+import gc
+import os
+import stat
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from compartment.dataset import Dataset
+from compartment.errors import Location, Problem, Severity, render_path, visible
+
+DATA_ENV = "COMPARTMENT_DATA"
+MAX_BYTES_ENV = "COMPARTMENT_MAX_BYTES"
+DEFAULT_MAX_BYTES = 10 * 1024 * 1024  # far above any real ledger; stops a runaway file early
+
+TOP_LEVEL_KEYS = ("actors", "dossiers")
+
+
+class DataFileNotFound(Exception):
+    """The data file named by the user does not exist or is not a readable file."""
+
+
+@dataclass(frozen=True)
+class DataSource:
+    path: Path
+    how: str  # which rule chose it: --data, $COMPARTMENT_DATA, nearest, bundled
+
+
+@dataclass
+class LoadResult:
+    path: Path
+    dataset: Dataset | None
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.is_error]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if not p.is_error]
+
+
+def bundled_data() -> Path:
+    """The copy the wheel carries; in a source checkout (an editable install), the repo's."""
+    packaged = Path(__file__).parent / "data" / "issues.yaml"
+    if packaged.is_file():
+        return packaged
+    return Path(__file__).resolve().parents[2] / "data" / "issues.yaml"
+
+
+def find_data_file(explicit: str | None = None, cwd: Path | None = None) -> DataSource:
+    """--data > $COMPARTMENT_DATA > the nearest data/issues.yaml upwards > the bundled copy."""
+    if explicit is not None:
+        return DataSource(Path(explicit), "--data")
+    env = os.environ.get(DATA_ENV)
+    if env:
+        return DataSource(Path(env), f"${DATA_ENV}")
+    here = (cwd or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        candidate = folder / "data" / "issues.yaml"
+        if candidate.is_file():
+            return DataSource(candidate, "nearest data/issues.yaml")
+    return DataSource(bundled_data(), "bundled with compartment")
+
+
+def max_bytes() -> int:
+    raw = os.environ.get(MAX_BYTES_ENV, "")
+    return int(raw) if raw.isdigit() and int(raw) > 0 else DEFAULT_MAX_BYTES
+
+
+def read_bytes(path: Path) -> bytes:
+    """The file's bytes; raises DataFileNotFound with a readable reason."""
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        raise DataFileNotFound(f"{path}: no such file") from None
+    except OSError as exc:
+        raise DataFileNotFound(f"{path}: cannot read ({exc.strerror})") from None
+    if stat.S_ISDIR(info.st_mode):
+        raise DataFileNotFound(f"{path}: is a directory; give the path of the YAML file")
+    if not stat.S_ISREG(info.st_mode):
+        raise DataFileNotFound(f"{path}: not a regular file")
+    limit = max_bytes()
+    if info.st_size > limit:
+        raise DataFileNotFound(
+            f"{path}: the file is {info.st_size:,} bytes, over the limit of {limit:,}; "
+            f"set {MAX_BYTES_ENV} to raise it"
+        )
+    try:
+        with path.open("rb") as fh:
+            return fh.read(limit + 1)
+    except OSError as exc:
+        raise DataFileNotFound(f"{path}: cannot read ({exc.strerror})") from None
+
+
+def decode(raw: bytes) -> tuple[str | None, tuple[int, int], str]:
+    """UTF-8 text (a BOM is dropped), or None with the line, column and reason it is not."""
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return None, (1, 1), "the file is UTF-16; save it as UTF-8"
+    try:
+        return raw.decode("utf-8-sig"), (0, 0), ""
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        byte = raw[exc.start]
+        return None, (line, col), f"the file is not valid UTF-8 (byte 0x{byte:02x}); save it as UTF-8"
+
+
+def load(path: Path, display: str | None = None) -> LoadResult:
+    """Read, parse and validate the data file at `path`.
+
+    `display` is how the file is named in problems (the path as the user gave it).
+    Raises DataFileNotFound only when there is no file to read.
+    """
+    name = display if display is not None else str(path)
+    raw = read_bytes(path)
+    text, mark, reason = decode(raw)
+    if text is None:
+        return LoadResult(path, None, [Problem(Location(name, *mark), "encoding", reason)])
+    return load_text(text, name, path)
+
+
+def load_text(text: str, name: str, path: Path | None = None) -> LoadResult:
+    # Parsing and validation build many small objects and no cycles; pausing the collector
+    # saves its repeated full scans of a growing heap (measured: see benchmarks/).
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _load_text(text, name, path or Path(name))
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _load_text(text: str, name: str, path: Path) -> LoadResult:
+    from compartment import yamlsource
+
+    value, yaml_problems = yamlsource.parse(text)
+    problems = [
+        Problem(Location(name, line, col), p.code, p.message)
+        for p in yaml_problems
+        for line, col in [p.mark]
+    ]
+    if value is None and problems:
+        return LoadResult(path, None, problems)
+    # Go on after problems in the YAML that left a value (a duplicate key, an alias read as
+    # null, a control character) so that one run reports everything.
+    dataset, findings, names = _validate(value)
+    if problems:
+        dataset = None
+    if not text.endswith("\n"):
+        problems.append(
+            Problem(
+                Location(name, text.count("\n") + 1, 1),
+                "no-final-newline",
+                "the file does not end with a newline; it may have been cut off",
+                Severity.WARNING,
+            )
+        )
+    if findings:
+        source = yamlsource.SourceMap(text)
+        for path_, code, message, severity in findings:
+            line, col = source.locate(path_, key=code in ("unknown-field", "unused-actor"))
+            where = render_path(path_, names)
+            problems.append(Problem(Location(name, line, col, path_, where), code, message, severity))
+        problems.sort(key=lambda p: (p.location.line, p.location.column))
+    return LoadResult(path, dataset, problems)
+
+
+Finding = tuple[tuple[str | int, ...], str, str, Severity]
+
+
+def _validate(value: Any) -> tuple[Dataset | None, list[Finding], dict[int, str]]:
+    """Validate the parsed file record by record, then across records.
+
+    Records are validated one at a time so that one bad dossier does not hide the problems of
+    the others, and the cross-record checks still run over every dossier that is well formed.
+    """
+    from pydantic import ValidationError
+
+    from compartment import checks
+    from compartment.models import ActorModel, DossierModel
+
+    findings: list[Finding] = []
+    if not isinstance(value, dict):
+        findings.append(
+            ((), "shape", "the file must be a mapping with the keys `actors:` and `dossiers:`",
+             Severity.ERROR)
+        )
+        return None, findings, {}
+    for key in value:
+        if key not in TOP_LEVEL_KEYS:
+            findings.append(((key,), "unknown-field", _unknown(key, TOP_LEVEL_KEYS), Severity.ERROR))
+    actors_raw = value.get("actors")
+    dossiers_raw = value.get("dossiers")
+    if not isinstance(actors_raw, dict):
+        findings.append((("actors",), "shape", "`actors:` must be a mapping of actor ids",
+                         Severity.ERROR))
+        actors_raw = {}
+    if not isinstance(dossiers_raw, list):
+        findings.append((("dossiers",), "shape", "`dossiers:` must be a list of dossiers",
+                         Severity.ERROR))
+        dossiers_raw = []
+
+    def collect(exc: ValidationError, prefix: tuple[str | int, ...], raw: Any) -> None:
+        for err in exc.errors(include_input=False, include_url=False):
+            findings.append(_describe(err, prefix, raw))
+
+    ids = _id_pattern()
+    actors: dict[str, Any] = {}
+    for actor_id, record in actors_raw.items():
+        if not ids(actor_id):
+            findings.append(
+                (("actors", actor_id), "bad-id",
+                 f"actor id {visible(actor_id)!r} must be kebab-case (a-z, 0-9, single hyphens)",
+                 Severity.ERROR)
+            )
+        try:
+            actors[actor_id] = ActorModel.model_validate(record)
+        except ValidationError as exc:
+            collect(exc, ("actors", actor_id), record)
+
+    valid: list[dict[str, Any]] = []
+    index: list[int] = []  # file position of each valid dossier
+    names: dict[int, str] = {}
+    for i, record in enumerate(dossiers_raw):
+        if isinstance(record, dict) and isinstance(record.get("id"), str) and ids(record["id"]):
+            names[i] = record["id"]
+        try:
+            model = DossierModel.model_validate(record)
+        except ValidationError as exc:
+            collect(exc, ("dossiers", i), record)
+            continue
+        valid.append(model.model_dump())
+        index.append(i)
+
+    dataset = Dataset.from_dict(
+        {"actors": {k: m.model_dump() for k, m in actors.items()}, "dossiers": valid}
+    )
+    rules = checks.RULES
+    if len(valid) < len(dossiers_raw):  # an actor used only by a broken dossier is not unused
+        rules = tuple(r for r in rules if r is not checks.unused_actors)
+    for path, code, message, severity in checks.run(dataset, rules):
+        if path[:1] == ("dossiers",) and len(path) > 1 and isinstance(path[1], int):
+            path = ("dossiers", index[path[1]], *path[2:])
+        findings.append((path, code, message, severity))
+    complete = not any(sev is Severity.ERROR for *_, sev in findings)
+    return (dataset if complete else None), findings, names
+
+
+def _id_pattern() -> Callable[[str], bool]:
+    import re
+
+    pattern = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
+    return lambda s: isinstance(s, str) and pattern.fullmatch(s) is not None
+
+
+def _unknown(key: object, allowed: tuple[str, ...] | list[str]) -> str:
+    text = visible(str(key))
+    close = difflib.get_close_matches(str(key), list(allowed), n=1)
+    hint = f"; did you mean {close[0]!r}?" if close else f"; allowed: {', '.join(allowed)}"
+    return f"unknown field {text!r}{hint}"
+
+
+def _value_at(raw: Any, loc: tuple[str | int, ...]) -> Any:
+    for part in loc:
+        try:
+            raw = raw[part]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return raw
+
+
+def _quote_input(value: Any) -> str:
+    if isinstance(value, bool) or value is None:
+        return "true" if value is True else "false" if value is False else "null"
+    if isinstance(value, str):
+        text = visible(value)
+        return repr(text if len(text) <= 60 else text[:57] + "...")
+    return {dict: "a mapping", list: "a list"}.get(type(value), type(value).__name__)
+
+
+def _describe(err: Any, prefix: tuple[str | int, ...], raw: Any) -> Finding:
+    """A pydantic error as a Finding with a message a dataset editor can act on.
+
+    Built from `errors(include_input=False)`, never from str(ValidationError), whose
+    rendering of the input can be enormous; the user's own text is quoted short and escaped.
+    """
+    loc = tuple(err["loc"])
+    kind = err["type"]
+    path = prefix + loc
+    if kind == "extra_forbidden":
+        from compartment.models import ActorModel, DossierModel, EventModel
+
+        model = ActorModel if prefix[0] == "actors" else (
+            EventModel if "events" in loc[:-1] else DossierModel
+        )
+        return (path, "unknown-field", _unknown(loc[-1], list(model.model_fields)), Severity.ERROR)
+    if kind == "missing":
+        return (path, "missing-field", f"missing required field {loc[-1]!r}", Severity.ERROR)
+    message = err["msg"].removeprefix("Value error, ")
+    given = _value_at(raw, loc)
+    if kind == "string_pattern_mismatch":
+        pattern = err.get("ctx", {}).get("pattern", "")
+        if "date" in loc:
+            message = "must be a date written YYYY-MM-DD, YYYY-MM or YYYY"
+        elif "\\n" in pattern:
+            message = "must be a single line"
+        else:
+            message = "must be a kebab-case id (a-z, 0-9, single hyphens)"
+    return (path, kind, f"{message} (found {_quote_input(given)})", Severity.ERROR)

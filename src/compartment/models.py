@@ -1,0 +1,90 @@
+"""pydantic models of the data file: the rules about one record at a time.
+
+They are strict (no coercion: `unverified: "yes"` is an error, not True) and forbid unknown
+fields, so a typo such as `sorce:` is reported rather than dropped and erased by a later edit.
+Rules across records (references, order, status consistency) live in checks.py. The JSON
+Schema of the file is generated from these models.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+
+from compartment import dates
+from compartment.vocab import APPROACHES, BLOCS, DOMAINS, STATUSES
+
+Status = Literal[tuple(STATUSES)]  # type: ignore[valid-type]
+Bloc = Literal[tuple(BLOCS)]  # type: ignore[valid-type]
+Domain = Literal[tuple(DOMAINS)]  # type: ignore[valid-type]
+Approach = Literal[tuple(APPROACHES)]  # type: ignore[valid-type]
+
+Id = Annotated[
+    str,
+    StringConstraints(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length=80),
+    Field(description="kebab-case identifier: lower-case letters, digits and single hyphens"),
+]
+Text = Annotated[str, StringConstraints(min_length=1, max_length=20_000)]
+Line = Annotated[str, StringConstraints(min_length=1, max_length=500, pattern=r"^[^\n]*$")]
+
+
+def _valid_date(text: str) -> str:
+    problem = dates.check(text)
+    if problem:
+        raise ValueError(problem)
+    return text
+
+
+PartialDate = Annotated[
+    str,
+    StringConstraints(pattern=r"^\d{4}(-\d{2}(-\d{2})?)?$"),
+    AfterValidator(_valid_date),
+    Field(description="YYYY-MM-DD, or YYYY-MM / YYYY when only that precision is known"),
+]
+
+_CONFIG = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class ActorModel(BaseModel):
+    model_config = _CONFIG
+    name: Line
+    bloc: Bloc = Field(description="; ".join(f"{k}: {v}" for k, v in BLOCS.items()))
+
+
+class EventModel(BaseModel):
+    model_config = _CONFIG
+    date: PartialDate
+    actor: Id = Field(description="the actor id of who acted")
+    action: Line = Field(description="a short verb phrase, such as 'suspended participation'")
+    status: Status | None = Field(
+        default=None, description="the dossier's status after this event, if it changed"
+    )
+    unverified: bool = Field(default=False, description="true when no source confirms it")
+    summary: Text
+    sources: list[Line] = Field(default_factory=list, description="URLs or citations")
+
+
+class DossierModel(BaseModel):
+    model_config = _CONFIG
+    id: Id
+    title: Line
+    aliases: list[Line] = Field(default_factory=list)
+    domain: Domain
+    parties: list[Id] = Field(min_length=1)
+    forum: Line | None = None
+    status: Status = Field(description="; ".join(f"{k}: {v}" for k, v in STATUSES.items()))
+    broken_off_by: Id | None = Field(
+        description="the actor who broke cooperation off, or null (derived rule: see README)"
+    )
+    approach: list[Approach] = Field(default_factory=list)
+    third_parties: list[Id] = Field(default_factory=list)
+    summary: Text
+    tags: list[Id] = Field(default_factory=list)
+    events: list[EventModel] = Field(min_length=1)
+
+
+class DatasetModel(BaseModel):
+    model_config = _CONFIG
+    actors: dict[Id, ActorModel]
+    dossiers: list[DossierModel]

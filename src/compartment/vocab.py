@@ -1,0 +1,44 @@
+"""The data contract's controlled vocabularies, with what each value means.
+
+Plain tuples and dicts, so that the command line, the models and the docs share one list.
+"""
+
+STATUSES: dict[str, str] = {
+    "active": "cooperation continues, walled off from the wider confrontation",
+    "strained": "continues, but degraded, conditioned or held hostage",
+    "suspended": "paused by a party; could resume",
+    "terminated": "ended by a party's act: withdrawal, veto, denunciation",
+    "expired": "ended by its own terms",
+}
+
+# A move into one of these is a party breaking cooperation off; `broken_off_by` names who.
+BREAKING_STATUSES = frozenset({"strained", "suspended", "terminated"})
+
+BLOCS: dict[str, str] = {
+    "west": "the United States, its allies, and Western organisations (NATO, EU, G7)",
+    "russia": "Russia (and the Soviet Union before it)",
+    "third-party": "states and bodies outside both camps: mediators, hosts, other parties",
+    "international": "joint or multilateral actors: both sides together, UN bodies, conferences",
+}
+
+DOMAINS: dict[str, str] = {
+    "arms-control": "treaties limiting weapons and their verification",
+    "nonproliferation": "the NPT, the Iran deal, chemical weapons",
+    "humanitarian": "aid, food exports, prisoner exchanges",
+    "space": "human spaceflight and space exploration",
+    "arctic": "the Arctic Council and Arctic cooperation",
+    "security-dialogue": "military channels and security forums",
+    "diplomacy": "summits, consultations and diplomatic formats",
+    "economy": "trade and economic formats",
+    "law-enforcement": "police, counter-narcotics and counter-terrorism cooperation",
+    "energy": "civil nuclear energy and other energy cooperation",
+}
+
+# The Western responses named in the reference article (Notte, War on the Rocks, 2023).
+APPROACHES: dict[str, str] = {
+    "third-party": "bargain with Russia through a third party such as Turkey",
+    "overrule": "outvote Russia where decisions need a majority, not consensus",
+    "go-around": "work around Russia: contingency plans, projects without it",
+    "hinder": "push back against Russia, e.g. counterproliferation",
+    "expose": "make Russia's responsibility visible",
+}

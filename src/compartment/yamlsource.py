@@ -1,0 +1,277 @@
+"""YAML text -> plain values, refusing every YAML feature the data contract has no use for.
+
+The data file is parsed from libyaml's event stream (the C parser where PyYAML has it) rather
+than through a PyYAML constructor, for three reasons:
+
+* no constructor means no object construction at all: tags such as `!!python/object` or
+  `!!binary` are refused, never acted on;
+* scalars keep the text the user wrote: YAML 1.1 turns `no` into False, `0012` into 10 and
+  `12:30` into 750; here only `null`/`~`/empty, `true` and `false` are resolved, and dates stay
+  text for the models to parse strictly;
+* anchors, aliases, duplicate keys, a second document and absurd nesting are caught with the
+  line they are on, instead of being expanded, silently overwritten or recursed into.
+
+`locate` maps a data path back to a line when a later stage (validation, checks) finds a
+problem; it composes the text again, so the common, clean load pays nothing for line numbers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import yaml
+
+from compartment.errors import UNSAFE_CHARS, visible
+
+# libyaml's parser where it is compiled in; the pure-Python one is about 8 times slower.
+_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+MAX_DEPTH = 32  # the contract nests 6 deep; this leaves room without inviting a stack bomb
+
+_NULLS = frozenset({"", "~", "null", "Null", "NULL"})
+_TRUES = frozenset({"true", "True", "TRUE"})
+_FALSES = frozenset({"false", "False", "FALSE"})
+
+Mark = tuple[int, int]  # 1-based line and column
+
+
+class YamlProblem(Exception):
+    """One thing wrong in the YAML itself, at a line and column."""
+
+    def __init__(self, message: str, mark: Mark, code: str = "yaml") -> None:
+        super().__init__(message)
+        self.message = message
+        self.mark = mark
+        self.code = code
+
+
+def _mark(m: Any) -> Mark:
+    return (m.line + 1, m.column + 1)
+
+
+def _offset_mark(text: str, offset: int) -> Mark:
+    line = text.count("\n", 0, offset) + 1
+    return (line, offset - (text.rfind("\n", 0, offset) + 1) + 1)
+
+
+def _events(text: str) -> Iterator[Any]:
+    """libyaml's events, with its scanner and reader errors turned into YamlProblem."""
+    loader = _Loader(text)
+    try:
+        while True:
+            try:
+                event = loader.get_event()
+            except yaml.MarkedYAMLError as exc:
+                mark = exc.problem_mark or exc.context_mark
+                raise YamlProblem(
+                    f"invalid YAML: {exc.problem or exc.context}",
+                    _mark(mark) if mark else (0, 0),
+                ) from None
+            except yaml.reader.ReaderError as exc:
+                raise YamlProblem(
+                    f"invalid YAML: character {visible(chr(exc.character))!r} is not allowed",
+                    _offset_mark(text, exc.position),
+                ) from None
+            if event is None:
+                return
+            yield event
+    finally:
+        loader.dispose()
+
+
+def _scalar(event: Any, problems: list[YamlProblem]) -> str | bool | None:
+    if event.anchor is not None:
+        problems.append(
+            YamlProblem(f"anchors (&{event.anchor}) are not allowed", _mark(event.start_mark), "anchor")
+        )
+    value: str = event.value
+    if event.tag is not None and event.tag not in ("!", "tag:yaml.org,2002:str"):
+        problems.append(
+            YamlProblem(
+                f"YAML tags are not allowed (found {visible(event.tag)})",
+                _mark(event.start_mark),
+                "tag",
+            )
+        )
+        return None
+    bad = UNSAFE_CHARS.search(value)
+    if bad:
+        problems.append(
+            YamlProblem(
+                f"text contains the control character {visible(bad.group())}; "
+                "only tab and newline are allowed",
+                _mark(event.start_mark),
+                "control-char",
+            )
+        )
+    if event.implicit[0]:  # a plain (unquoted, untagged) scalar
+        if value in _NULLS:
+            return None
+        if value in _TRUES:
+            return True
+        if value in _FALSES:
+            return False
+    return value
+
+
+def parse(text: str) -> tuple[Any, list[YamlProblem]]:
+    """Parse one YAML document into dicts, lists, str, bool and None.
+
+    Returns the value (None when the text held no usable document) and every problem found;
+    problems found after the first are still collected where parsing can go on.
+    """
+    problems: list[YamlProblem] = []
+    # Each frame is [container, pending key or _NO_KEY, {key: line} for duplicate reports].
+    stack: list[list[Any]] = []
+    root: Any = None
+    documents = 0
+    try:
+        for event in _events(text):
+            kind = type(event)
+            if kind is yaml.ScalarEvent or kind is yaml.AliasEvent:
+                if kind is yaml.AliasEvent:
+                    problems.append(
+                        YamlProblem(
+                            f"aliases (*{event.anchor}) are not allowed: write the value out",
+                            _mark(event.start_mark),
+                            "alias",
+                        )
+                    )
+                    value: Any = None
+                else:
+                    value = _scalar(event, problems)
+                if not stack:
+                    root = value
+                    continue
+                frame = stack[-1]
+                container = frame[0]
+                if type(container) is list:
+                    container.append(value)
+                elif frame[1] is _NO_KEY:
+                    if not isinstance(value, str):
+                        problems.append(
+                            YamlProblem("mapping keys must be text", _mark(event.start_mark), "key")
+                        )
+                        value = f"<{value!r}>"
+                    line = event.start_mark.line + 1
+                    first = frame[2].get(value)
+                    if first is not None:
+                        problems.append(
+                            YamlProblem(
+                                f"duplicate key {value!r} (first at line {first}); "
+                                "YAML would silently keep only the last one",
+                                _mark(event.start_mark),
+                                "duplicate-key",
+                            )
+                        )
+                    else:
+                        frame[2][value] = line
+                    frame[1] = value
+                else:
+                    container[frame[1]] = value
+                    frame[1] = _NO_KEY
+            elif kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
+                if event.anchor is not None:
+                    problems.append(
+                        YamlProblem(
+                            f"anchors (&{event.anchor}) are not allowed",
+                            _mark(event.start_mark),
+                            "anchor",
+                        )
+                    )
+                if event.tag is not None and event.tag not in ("!",) and not event.implicit:
+                    problems.append(
+                        YamlProblem(
+                            f"YAML tags are not allowed (found {visible(event.tag)})",
+                            _mark(event.start_mark),
+                            "tag",
+                        )
+                    )
+                if len(stack) >= MAX_DEPTH:
+                    raise YamlProblem(
+                        f"nesting deeper than {MAX_DEPTH} levels", _mark(event.start_mark), "depth"
+                    )
+                new: Any = {} if kind is yaml.MappingStartEvent else []
+                if stack:
+                    frame = stack[-1]
+                    if type(frame[0]) is list:
+                        frame[0].append(new)
+                    elif frame[1] is _NO_KEY:
+                        problems.append(
+                            YamlProblem("mapping keys must be text", _mark(event.start_mark), "key")
+                        )
+                        raise YamlProblem(
+                            "cannot read on after a non-text key", _mark(event.start_mark), "key"
+                        )
+                    else:
+                        frame[0][frame[1]] = new
+                        frame[1] = _NO_KEY
+                else:
+                    root = new
+                stack.append([new, _NO_KEY, {}])
+            elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
+                stack.pop()
+            elif kind is yaml.DocumentStartEvent:
+                documents += 1
+                if documents > 1:
+                    raise YamlProblem(
+                        "the file holds more than one YAML document (a second '---'); "
+                        "keep the whole dataset in one",
+                        _mark(event.start_mark),
+                        "documents",
+                    )
+    except YamlProblem as exc:
+        problems.append(exc)
+        return None, problems
+    if documents == 0:
+        problems.append(YamlProblem("the file is empty", (1, 1), "empty"))
+    return root, problems
+
+
+class _NoKey:
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "<no key>"
+
+
+_NO_KEY = _NoKey()
+
+
+class SourceMap:
+    """Line numbers for data paths, from the composed YAML nodes of the same text.
+
+    Built only when a problem needs a line, so the common clean load pays nothing for it.
+    """
+
+    def __init__(self, text: str) -> None:
+        try:
+            self._root: Any = yaml.compose(text, Loader=_Loader)
+        except yaml.YAMLError:
+            self._root = None
+
+    def locate(self, path: tuple[str | int, ...], *, key: bool = False) -> Mark:
+        """The line and column `path` points at, or those of its nearest enclosing node.
+
+        With `key=True` and a path ending in a mapping key, the key's own line: where a typo
+        such as `sorce:` stands. A missing key points at the mapping that lacks it.
+        """
+        node = self._root
+        if node is None:
+            return (0, 0)
+        for depth, part in enumerate(path):
+            child = None
+            if isinstance(node, yaml.MappingNode):
+                for k, v in node.value:
+                    if k.value == part:
+                        last = depth == len(path) - 1
+                        child = k if key and last else v
+                        break
+            elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
+                if 0 <= part < len(node.value):
+                    child = node.value[part]
+            if child is None:
+                break
+            node = child
+        return _mark(node.start_mark)

@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from compartment.cli import app
+
+SAMPLE = Path(__file__).parent / "sample.yaml"
+
+
+@pytest.fixture(autouse=True)
+def stable_terminal(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Fixed width, no colour, no data file from the environment, no cache between tests."""
+    monkeypatch.setenv("COLUMNS", "120")
+    monkeypatch.setenv("NO_COLOR", "1")
+    monkeypatch.delenv("FORCE_COLOR", raising=False)
+    monkeypatch.delenv("COMPARTMENT_DATA", raising=False)
+    monkeypatch.setenv("COMPARTMENT_CACHE_DIR", str(tmp_path / "cache"))
+
+
+@pytest.fixture
+def sample() -> Path:
+    return SAMPLE
+
+
+@pytest.fixture
+def write_dataset(tmp_path: Path) -> Callable[[str], Path]:
+    """Write a dataset given inline (dedented) and return its path."""
+
+    def write(text: str, name: str = "issues.yaml") -> Path:
+        path = tmp_path / name
+        path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+        return path
+
+    return write
+
+
+class Run:
+    def __init__(self) -> None:
+        self.runner = CliRunner()
+
+    def __call__(self, *args: str, ok: bool = True) -> object:
+        result = self.runner.invoke(app, list(args), catch_exceptions=False)
+        if ok:
+            assert result.exit_code == 0, result.output
+        return result
+
+
+@pytest.fixture
+def run() -> Run:
+    return Run()

@@ -1,0 +1,315 @@
+"""The commands as a user runs them, with exact output where it matters."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+from compartment import __version__
+
+
+def lines(text: str) -> list[str]:
+    return [line.rstrip() for line in text.splitlines()]
+
+
+def test_list_table_exact(run, sample: Path) -> None:
+    result = run("--data", str(sample), "list")
+    assert lines(result.stdout) == [
+        "id                        title                               status      broken off by   since        domain",
+        "─" * 120,
+        "new-start                 New START                           expired     Russia          2026-02-05   arms-control",
+        "nato-russia-cooperation   NATO-Russia practical cooperation   suspended   NATO            2014-04      security-dialogue",
+    ]
+
+
+def test_list_filters_by_status(run, sample: Path) -> None:
+    result = run("--data", str(sample), "list", "--status", "suspended", "--format", "csv")
+    assert result.stdout == (
+        "id,title,status,broken_off_by,since,domain\n"
+        "nato-russia-cooperation,NATO-Russia practical cooperation,suspended,nato,2014-04,security-dialogue\n"
+    )
+
+
+def test_list_status_is_or_within_and_between_options(run, sample: Path) -> None:
+    both = run("--data", str(sample), "list", "-s", "suspended", "-s", "expired", "-f", "json")
+    assert [r["id"] for r in json.loads(both.stdout)] == ["new-start", "nato-russia-cooperation"]
+    narrowed = run(
+        "--data", str(sample), "list", "-s", "suspended", "-s", "expired", "--domain", "arms-control",
+        "-f", "json",
+    )
+    assert [r["id"] for r in json.loads(narrowed.stdout)] == ["new-start"]
+
+
+def test_list_broken_off_by_accepts_actor_or_bloc(run, sample: Path) -> None:
+    by_bloc = run("--data", str(sample), "list", "--broken-off-by", "west", "-f", "json")
+    assert [r["id"] for r in json.loads(by_bloc.stdout)] == ["nato-russia-cooperation"]
+    by_actor = run("--data", str(sample), "list", "--broken-off-by", "russia", "-f", "json")
+    assert [r["id"] for r in json.loads(by_actor.stdout)] == ["new-start"]
+
+
+def test_list_unknown_actor_is_usage_error(run, sample: Path) -> None:
+    result = run("--data", str(sample), "list", "--broken-off-by", "rusia", ok=False)
+    assert result.exit_code == 2
+    assert "unknown actor or bloc 'rusia'; did you mean russia, us-russia?" in result.stderr
+
+
+def test_list_search_party_and_sort(run, sample: Path) -> None:
+    found = run("--data", str(sample), "list", "--search", "nrc", "-f", "csv")
+    assert found.stdout.splitlines()[1].startswith("nato-russia-cooperation,")
+    party = run("--data", str(sample), "list", "--party", "united-states", "-f", "csv")
+    assert [row.split(",")[0] for row in party.stdout.splitlines()[1:]] == ["new-start"]
+    by_since = run("--data", str(sample), "list", "--sort", "since", "-f", "csv")
+    assert [row.split(",")[0] for row in by_since.stdout.splitlines()[1:]] == [
+        "nato-russia-cooperation",
+        "new-start",
+    ]
+
+
+def test_list_markdown(run, sample: Path) -> None:
+    result = run("--data", str(sample), "list", "-f", "markdown", "-s", "expired")
+    assert result.stdout == (
+        "| id | title | status | broken_off_by | since | domain |\n"
+        "| --- | --- | --- | --- | --- | --- |\n"
+        "| new-start | New START | expired | russia | 2026-02-05 | arms-control |\n"
+    )
+
+
+def test_invalid_status_lists_valid_values(run, sample: Path) -> None:
+    result = run("--data", str(sample), "list", "--status", "paused", ok=False)
+    assert result.exit_code == 2
+    for status in ("active", "strained", "suspended", "terminated", "expired"):
+        assert status in result.stderr
+
+
+def test_show_exact(run, sample: Path) -> None:
+    result = run("--data", str(sample), "show", "nato-russia-cooperation")
+    assert lines(result.stdout) == [
+        "id             nato-russia-cooperation",
+        "title          NATO-Russia practical cooperation",
+        "aliases        NRC",
+        "domain         security-dialogue",
+        "parties        NATO (nato), Russia (russia)",
+        "status         suspended  (paused by a party; could resume)",
+        "broken off by  NATO (nato)",
+        "since          2014-04",
+        "summary        Practical civilian and military cooperation in the NATO-Russia Council.",
+        "",
+        "events",
+        "date      actor   status      what happened, and the sources",
+        "─" * 89,
+        "2014-04   NATO    suspended   suspended practical cooperation",
+        "                              NATO foreign ministers suspended all practical cooperation.",
+        "                              https://www.nato.int/cps/en/natolive/news_108501.htm",
+    ]
+
+
+def test_show_unknown_id_suggests(run, sample: Path) -> None:
+    result = run("--data", str(sample), "show", "new-strat", ok=False)
+    assert result.exit_code == 1
+    assert result.stderr.strip() == "Error: no dossier with id 'new-strat'; did you mean new-start?"
+
+
+def test_show_json(run, sample: Path) -> None:
+    result = run("--data", str(sample), "show", "new-start", "-f", "json")
+    record = json.loads(result.stdout)
+    assert record["since"] == "2026-02-05"
+    assert [e["date"] for e in record["events"]] == ["2011-02-05", "2023-02-21", "2026-02-05"]
+
+
+def test_export_csv_exact(run, sample: Path) -> None:
+    result = run("--data", str(sample), "export", "--format", "csv")
+    assert result.stdout == (
+        "id,title,aliases,domain,parties,forum,status,broken_off_by,since,approach,third_parties,summary,tags\n"
+        "new-start,New START,,arms-control,united-states; russia,,expired,russia,2026-02-05,expose,,"
+        "The last treaty capping US and Russian strategic nuclear forces.,\n"
+        "nato-russia-cooperation,NATO-Russia practical cooperation,NRC,security-dialogue,nato; russia,,"
+        "suspended,nato,2014-04,,,Practical civilian and military cooperation in the NATO-Russia Council.,\n"
+    )
+
+
+def test_export_events_csv(run, sample: Path) -> None:
+    result = run("--data", str(sample), "export", "-f", "csv", "--events")
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert len(rows) == 4
+    assert rows[1] == {
+        "dossier": "new-start",
+        "date": "2023-02-21",
+        "actor": "russia",
+        "action": "suspended implementation",
+        "status": "suspended",
+        "unverified": "false",
+        "summary": "Russia announced it was suspending the treaty.",
+        "sources": "http://kremlin.ru/events/president/news/70565",
+    }
+
+
+def test_export_json_is_whole_dataset_and_deterministic(run, sample: Path) -> None:
+    first = run("--data", str(sample), "export", "-f", "json").stdout
+    second = run("--data", str(sample), "export", "-f", "json").stdout
+    assert first == second
+    data = json.loads(first)
+    assert list(data) == ["actors", "dossiers"]
+    assert list(data["dossiers"][0]) == [
+        "id", "title", "aliases", "domain", "parties", "forum", "status", "broken_off_by",
+        "since", "approach", "third_parties", "summary", "tags", "events",
+    ]
+    assert data["actors"]["nato"] == {"name": "NATO", "bloc": "west"}
+
+
+def test_export_jsonl_events(run, sample: Path) -> None:
+    result = run("--data", str(sample), "export", "-f", "jsonl", "--events")
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r["dossier"] for r in records] == ["new-start"] * 3 + ["nato-russia-cooperation"]
+
+
+def test_export_to_file(run, sample: Path, tmp_path: Path) -> None:
+    target = tmp_path / "out.csv"
+    result = run("--data", str(sample), "export", "-f", "csv", "-o", str(target))
+    assert result.stdout == ""
+    assert target.read_text(encoding="utf-8").startswith("id,title,")
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_export_refuses_to_overwrite_data_file(run, sample: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "issues.yaml"
+    copy.write_bytes(sample.read_bytes())
+    result = run("--data", str(copy), "export", "-f", "csv", "-o", str(copy), ok=False)
+    assert result.exit_code == 2
+    assert "refusing to overwrite the data file" in result.stderr
+    assert copy.read_bytes() == sample.read_bytes()
+
+
+def test_export_into_missing_folder(run, sample: Path, tmp_path: Path) -> None:
+    result = run("--data", str(sample), "export", "-o", str(tmp_path / "nope" / "x.json"), ok=False)
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Error: -o ")
+    assert "does not exist" in result.stderr
+
+
+def test_validate_clean(run, sample: Path) -> None:
+    result = run("--data", str(sample), "validate", "--strict")
+    assert result.stdout == f"{sample}: no problems found\n"
+
+
+def test_validate_json(run, write_dataset) -> None:
+    path = write_dataset(
+        """
+        actors: {}
+        dossiers: []
+        extra: 1
+        """
+    )
+    result = run("--data", str(path), "validate", "-f", "json", ok=False)
+    assert result.exit_code == 1
+    report = json.loads(result.stdout)
+    assert report["ok"] is False
+    assert report["problems"] == [
+        {
+            "file": str(path),
+            "line": 3,
+            "column": 1,
+            "path": "extra",
+            "severity": "error",
+            "code": "unknown-field",
+            "message": "unknown field 'extra'; allowed: actors, dossiers",
+        }
+    ]
+
+
+def test_validate_github_annotations(run, write_dataset) -> None:
+    path = write_dataset(
+        """
+        actors: {}
+        dossiers: []
+        extra: 1
+        """
+    )
+    result = run("--data", str(path), "validate", "--format", "github", ok=False)
+    assert result.stdout == (
+        f"::error file={path},line=3,col=1::extra: unknown field 'extra'; allowed: actors, dossiers\n"
+    )
+
+
+def test_strict_fails_on_warnings(run, write_dataset) -> None:
+    path = write_dataset(
+        """
+        actors:
+          lonely:
+            name: Nobody
+            bloc: west
+        dossiers: []
+        """
+    )
+    assert run("--data", str(path), "validate").exit_code == 0
+    strict = run("--data", str(path), "validate", "--strict", ok=False)
+    assert strict.exit_code == 1
+    assert f"{path}:2:3: actors.lonely: warning: actor 'lonely' is not used by any dossier" in strict.stdout
+
+
+def test_commands_refuse_invalid_data(run, write_dataset) -> None:
+    path = write_dataset("actors: {}\ndossiers: [1]\n")
+    result = run("--data", str(path), "list", ok=False)
+    assert result.exit_code == 1
+    assert "run `compartment validate`" in result.stderr
+    assert result.stdout == ""
+
+
+def test_info(run, sample: Path) -> None:
+    result = run("--data", str(sample), "info")
+    assert lines(result.stdout) == [
+        f"file         {sample}",
+        "chosen by    --data",
+        "dossiers     2",
+        "events       4",
+        "actors       4",
+        "first event  2011-02-05",
+        "last event   2026-02-05",
+        "by status    suspended 1, expired 1",
+    ]
+
+
+def test_version(run) -> None:
+    assert run("--version").stdout == f"compartment {__version__}\n"
+
+
+@pytest.mark.parametrize("command", ["list", "show", "validate", "export", "info"])
+def test_every_command_has_help_with_example(run, command: str) -> None:
+    result = run(command, "--help")
+    assert "Example" in result.stdout
+    assert f"compartment {command}" in result.stdout
+
+
+def test_data_file_from_environment(run, sample: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COMPARTMENT_DATA", str(sample))
+    assert "$COMPARTMENT_DATA" in run("info").stdout
+
+
+def test_nearest_data_file_walking_up(run, sample: Path, tmp_path: Path, monkeypatch) -> None:
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "issues.yaml").write_bytes(sample.read_bytes())
+    deep = tmp_path / "a" / "b"
+    deep.mkdir(parents=True)
+    monkeypatch.chdir(deep)
+    out = run("info").stdout
+    assert "nearest data/issues.yaml" in out
+    assert str(tmp_path / "data" / "issues.yaml") in out
+
+
+@pytest.mark.parametrize(
+    ("arg", "message"),
+    [
+        ("missing.yaml", "no such file"),
+        (".", "is a directory"),
+        ("-", "standard input is not supported"),
+        ("/dev/urandom", "not a regular file"),
+    ],
+)
+def test_bad_data_paths(run, arg: str, message: str) -> None:
+    result = run("--data", arg, "list", ok=False)
+    assert result.exit_code == 2
+    assert message in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
