@@ -21,8 +21,8 @@ def test_list_table_exact(run, sample: Path) -> None:
     assert lines(result.stdout) == [
         "id                        title                               status      broken off by   since        domain",
         "─" * 120,
-        "new-start                 New START                           expired     Russia          2026-02-05   arms-control",
-        "nato-russia-cooperation   NATO-Russia practical cooperation   suspended   NATO            2014-04      security-dialogue",
+        "new-start                 New START                           expired     russia          2026-02-05   arms-control",
+        "nato-russia-cooperation   NATO-Russia practical cooperation   suspended   nato            2014-04      security-dialogue",
     ]
 
 
@@ -296,7 +296,7 @@ def test_nearest_data_file_walking_up(run, sample: Path, tmp_path: Path, monkeyp
     monkeypatch.chdir(deep)
     out = run("info").stdout
     assert "nearest data/issues.yaml" in out
-    assert str(tmp_path / "data" / "issues.yaml") in out
+    assert "../../data/issues.yaml" in out  # relative to where the user stands
 
 
 @pytest.mark.parametrize(

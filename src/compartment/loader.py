@@ -69,7 +69,8 @@ def find_data_file(explicit: str | None = None, cwd: Path | None = None) -> Data
     for folder in (here, *here.parents):
         candidate = folder / "data" / "issues.yaml"
         if candidate.is_file():
-            return DataSource(candidate, "nearest data/issues.yaml")
+            # Relative to where the user stands, so problems read data/issues.yaml:12:3.
+            return DataSource(Path(os.path.relpath(candidate, here)), "nearest data/issues.yaml")
     return DataSource(bundled_data(), "bundled with compartment")
 
 

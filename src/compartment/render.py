@@ -46,23 +46,28 @@ def dossier_table(
     data: Dataset, dossiers: Sequence[Dossier], console_width: int, title: str | None = None
 ) -> Table:
     table = Table(box=box.SIMPLE_HEAD, title=title, title_justify="left", pad_edge=False, show_edge=False)
-    if console_width < 110:  # fold long cells by priority rather than squeezing every column
-        table.expand = True
-    table.add_column("id", style="bold", overflow="fold", ratio=3)
-    table.add_column("title", overflow="fold", ratio=4)
+    # Only the title wraps; the short, kebab-case cells stay whole so they can be copied.
+    # Below 120 columns the domain column gives way to the title.
+    with_domain = console_width >= 120
+    table.add_column("id", style="bold", no_wrap=True)
+    table.add_column("title", overflow="fold", ratio=1)
     table.add_column("status", no_wrap=True)
-    table.add_column("broken off by", overflow="fold", ratio=2)
+    table.add_column("broken off by", no_wrap=True)
     table.add_column("since", no_wrap=True)
-    table.add_column("domain", overflow="fold", ratio=2)
+    if with_domain:
+        table.add_column("domain", no_wrap=True)
+    table.expand = console_width <= 160  # a wide page (a pipe) needs no stretching
     for d in dossiers:
-        table.add_row(
+        cells = [
             text(d.id),
             text(d.title),
             status_text(d.status),
-            text(actor_label(data, d.broken_off_by)),
+            text(d.broken_off_by or ""),  # the id: short, and what --broken-off-by takes
             text(d.since or ""),
-            text(d.domain),
-        )
+        ]
+        if with_domain:
+            cells.append(text(d.domain))
+        table.add_row(*cells)
     return table
 
 
