@@ -53,3 +53,14 @@ class Run:
 @pytest.fixture
 def run() -> Run:
     return Run()
+
+
+# `python -m pytest --hypothesis-profile=fuzz tests/test_properties.py` runs the property
+# and fuzz tests far longer than the everyday default; see README "Data safety".
+from hypothesis import HealthCheck, settings  # noqa: E402
+
+settings.register_profile("fuzz", max_examples=5_000, deadline=None)
+settings.register_profile(
+    "default", max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.load_profile("default")

@@ -8,6 +8,7 @@ command pays for this module's imports at start-up.
 
 from __future__ import annotations
 
+import errno
 import os
 import sys
 from enum import Enum
@@ -517,12 +518,21 @@ def main() -> None:
         raise
     except BrokenPipeError:
         _quiet_broken_pipe()
+    except OSError as exc:
+        if exc.errno not in _OUTPUT_ERRNOS:
+            _internal_error(exc)
+        sys.stderr.write(f"Error: cannot write output ({exc.strerror})\n")
+        os._exit(EXIT_PROBLEMS)  # skip the interpreter's final flush of the same full buffer
     except KeyboardInterrupt:
         sys.stderr.write("Interrupted\n")
         sys.exit(130)
     except Exception as exc:  # noqa: BLE001 - the last line of defence, see docstring
         _internal_error(exc)
     _flush_or_quiet()
+
+
+# A full disk or a failing device while writing: the user's environment, not our bug.
+_OUTPUT_ERRNOS = frozenset({errno.ENOSPC, errno.EIO, errno.EDQUOT, errno.EFBIG})
 
 
 def _flush_or_quiet() -> None:

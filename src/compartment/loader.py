@@ -9,6 +9,7 @@ from __future__ import annotations
 import difflib
 import gc
 import os
+import re
 import stat
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -23,6 +24,7 @@ MAX_BYTES_ENV = "COMPARTMENT_MAX_BYTES"
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024  # far above any real ledger; stops a runaway file early
 
 TOP_LEVEL_KEYS = ("actors", "dossiers")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class DataFileNotFound(Exception):
@@ -146,6 +148,14 @@ def load_text(text: str, name: str, path: Path | None = None) -> LoadResult:
 def _load_text(text: str, name: str, path: Path) -> LoadResult:
     from compartment import yamlsource
 
+    surrogate = _SURROGATE.search(text)
+    if surrogate:  # only a caller passing text, not a file (decoded strictly), can bring one
+        at = surrogate.start()
+        line = text.count("\n", 0, at) + 1
+        col = at - (text.rfind("\n", 0, at) + 1) + 1
+        return LoadResult(path, None, [Problem(
+            Location(name, line, col), "encoding", "the text holds a lone surrogate; it is not valid Unicode"
+        )])
     value, yaml_problems = yamlsource.parse(text)
     problems = [
         Problem(Location(name, line, col), p.code, p.message)

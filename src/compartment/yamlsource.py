@@ -55,6 +55,15 @@ def _offset_mark(text: str, offset: int) -> Mark:
     return (line, offset - (text.rfind("\n", 0, offset) + 1) + 1)
 
 
+def _char_at(text: str, line: int, column: int) -> str:
+    lines = text.split("\n", line + 1)
+    return lines[line][column : column + 1] if line < len(lines) else ""
+
+
+def _tag(tag: str) -> str:
+    return visible(tag.replace("tag:yaml.org,2002:", "!!"))
+
+
 def _events(text: str) -> Iterator[Any]:
     """libyaml's events, with its scanner and reader errors turned into YamlProblem."""
     loader = _Loader(text)
@@ -64,13 +73,14 @@ def _events(text: str) -> Iterator[Any]:
                 event = loader.get_event()
             except yaml.MarkedYAMLError as exc:
                 mark = exc.problem_mark or exc.context_mark
-                raise YamlProblem(
-                    f"invalid YAML: {exc.problem or exc.context}",
-                    _mark(mark) if mark else (0, 0),
-                ) from None
+                at = _mark(mark) if mark else (0, 0)
+                message = f"invalid YAML: {exc.problem or exc.context}"
+                if mark and _char_at(text, mark.line, mark.column) == "\t":
+                    message = "a tab character where YAML needs spaces: indent with spaces only"
+                raise YamlProblem(message, at) from None
             except yaml.reader.ReaderError as exc:
                 raise YamlProblem(
-                    f"invalid YAML: character {visible(chr(exc.character))!r} is not allowed",
+                    f"character {visible(chr(exc.character))} is not allowed in YAML",
                     _offset_mark(text, exc.position),
                 ) from None
             if event is None:
@@ -89,12 +99,12 @@ def _scalar(event: Any, problems: list[YamlProblem]) -> str | bool | None:
     if event.tag is not None and event.tag not in ("!", "tag:yaml.org,2002:str"):
         problems.append(
             YamlProblem(
-                f"YAML tags are not allowed (found {visible(event.tag)})",
+                f"YAML tags are not allowed (found {_tag(event.tag)})",
                 _mark(event.start_mark),
                 "tag",
             )
         )
-        return None
+        return value  # the text as written: nothing was constructed from it
     bad = UNSAFE_CHARS.search(value)
     if bad:
         problems.append(
@@ -183,7 +193,7 @@ def parse(text: str) -> tuple[Any, list[YamlProblem]]:
                 if event.tag is not None and event.tag not in ("!",) and not event.implicit:
                     problems.append(
                         YamlProblem(
-                            f"YAML tags are not allowed (found {visible(event.tag)})",
+                            f"YAML tags are not allowed (found {_tag(event.tag)})",
                             _mark(event.start_mark),
                             "tag",
                         )
@@ -266,7 +276,10 @@ class SourceMap:
                 for k, v in node.value:
                     if k.value == part:
                         last = depth == len(path) - 1
-                        child = k if key and last else v
+                        # An alias composes to its anchor's node, which stands earlier in
+                        # the file than the key; point at the key instead.
+                        before_key = v.start_mark.index < k.start_mark.index
+                        child = k if (key and last) or before_key else v
                         break
             elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
                 if 0 <= part < len(node.value):
