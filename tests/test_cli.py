@@ -276,9 +276,13 @@ def test_version(run) -> None:
     assert run("--version").stdout == f"compartment {__version__}\n"
 
 
-@pytest.mark.parametrize("command", ["list", "show", "validate", "export", "info"])
+@pytest.mark.parametrize(
+    "command",
+    ["list", "show", "validate", "export", "info", "timeline", "stats", "diff", "chart",
+     "fmt", "schema", "event add", "dossier add", "dossier set", "actor add"],
+)
 def test_every_command_has_help_with_example(run, command: str) -> None:
-    result = run(command, "--help")
+    result = run(*command.split(), "--help")
     assert "Example" in result.stdout
     assert f"compartment {command}" in result.stdout
 

@@ -287,9 +287,11 @@ def cli(*args: str, env: dict[str, str] | None = None, **kw) -> subprocess.Compl
     )
 
 
-def test_10_closed_pipe_ends_quietly(sample) -> None:
+def test_10_closed_pipe_ends_quietly() -> None:
+    # The shipped data's JSON is larger than a pipe's buffer, so the closed pipe is always hit.
+    data = ROOT / "data" / "issues.yaml"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "compartment", "--data", str(sample), "export", "-f", "csv", "--events"],
+        [sys.executable, "-m", "compartment", "--data", str(data), "--no-cache", "export", "-f", "json"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
     )
@@ -298,7 +300,8 @@ def test_10_closed_pipe_ends_quietly(sample) -> None:
     proc.stdout.close()
     _, err = proc.communicate(timeout=30)
     assert err == b""
-    assert proc.returncode == 0
+    # 1 either way: whether our guard or the bundled Click meets the closed pipe is timing.
+    assert proc.returncode == 1
 
 
 @pytest.mark.skipif(not Path("/dev/full").exists(), reason="no /dev/full on this system")

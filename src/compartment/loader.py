@@ -119,18 +119,30 @@ def decode(raw: bytes) -> tuple[str | None, tuple[int, int], str]:
         return None, (line, col), f"the file is not valid UTF-8 (byte 0x{byte:02x}); save it as UTF-8"
 
 
-def load(path: Path, display: str | None = None) -> LoadResult:
+def load(path: Path, display: str | None = None, *, use_cache: bool = True) -> LoadResult:
     """Read, parse and validate the data file at `path`.
 
-    `display` is how the file is named in problems (the path as the user gave it).
+    `display` is how the file is named in problems (the path as the user gave it). With
+    `use_cache`, a clean load is served from and saved to the content-keyed cache (cache.py).
     Raises DataFileNotFound only when there is no file to read.
     """
     name = display if display is not None else str(path)
     raw = read_bytes(path)
+    key = None
+    if use_cache:
+        from compartment import cache
+
+        key = cache.digest(raw)
+        hit = cache.read(path, key, name)
+        if hit is not None:
+            return LoadResult(path, hit[0], hit[1])
     text, mark, reason = decode(raw)
     if text is None:
         return LoadResult(path, None, [Problem(Location(name, *mark), "encoding", reason)])
-    return load_text(text, name, path)
+    result = load_text(text, name, path)
+    if key is not None and result.dataset is not None and not result.errors:
+        cache.write(path, key, result.dataset, result.warnings)
+    return result
 
 
 def load_text(text: str, name: str, path: Path | None = None) -> LoadResult:

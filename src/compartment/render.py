@@ -8,6 +8,7 @@ validation shows as an escape instead of steering the terminal.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
 from rich import box
 from rich.console import Console, Group
@@ -17,6 +18,10 @@ from rich.text import Text
 from compartment.dataset import Dataset, Dossier
 from compartment.errors import Problem, visible
 from compartment.vocab import STATUSES
+
+if TYPE_CHECKING:
+    from compartment.stats import Pivot
+    from compartment.timeline import Entry
 
 STATUS_STYLES = {
     "active": "green",
@@ -146,3 +151,112 @@ def info_table(rows: Sequence[tuple[str, str]]) -> Table:
     for key, value in rows:
         table.add_row(key, text(value))
     return table
+
+
+# -- history and analysis: timeline, stats, diff ------------------------------------------
+
+
+def timeline_table(groups: Sequence[tuple[int, Sequence[Entry]]]) -> Table:
+    """Events in date order under a heading row for each year, so waves read at a glance.
+    The actor's id (what --actor takes) leads the description of what it did."""
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
+    table.add_column("date", no_wrap=True)
+    table.add_column("dossier", no_wrap=True)
+    table.add_column("status", no_wrap=True)
+    table.add_column("who did what", overflow="fold")
+    for i, (year, entries) in enumerate(groups):
+        if i:
+            table.add_row()
+        count = f"{len(entries)} event{'s' * (len(entries) != 1)}"
+        table.add_row(text(year, "bold underline"), text(count, "dim"), "", "")
+        for entry in entries:
+            e = entry.event
+            what = text(e.actor, "bold")
+            what.append(": ")
+            what.append(text(e.action))
+            if e.unverified:
+                what.append(Text("  UNVERIFIED", style="bold magenta"))
+            table.add_row(text(e.date), text(entry.dossier), status_text(e.status), what)
+    return table
+
+
+def _stat_label(field: str, value: object) -> Text:
+    from compartment.stats import label
+
+    style = STATUS_STYLES.get(str(value), "") if field == "status" else ""
+    return text(label(value), "dim" if value is None else style)  # type: ignore[arg-type]
+
+
+def stats_table(pivot: Pivot) -> Table:
+    """Counts with a total row; with `per`, one column per value and a total column.
+    Empty cells are left blank so that clusters stand out."""
+    from compartment.stats import label
+
+    # On a narrow page long labels fold onto a second line; a year or a count never does.
+    table = Table(
+        box=box.SIMPLE, pad_edge=False, show_edge=False, show_footer=True, collapse_padding=True
+    )
+    longest = max((len(label(r)) for r in pivot.rows), default=5)
+    table.add_column(pivot.by, footer="total", overflow="fold", min_width=min(longest, 12))
+    if pivot.per is None:
+        table.add_column("count", justify="right", footer=str(pivot.total), no_wrap=True)
+        for row in pivot.rows:
+            table.add_row(_stat_label(pivot.by, row), str(pivot.count(row)))
+        return table
+    for column in pivot.columns:
+        table.add_column(
+            _stat_label(pivot.per, column), justify="right", overflow="fold",
+            min_width=min(len(label(column)), 6), footer=str(pivot.column_total(column)),
+        )
+    table.add_column(
+        "total", justify="right", footer=str(pivot.total), style="bold", no_wrap=True, min_width=5
+    )
+    for row in pivot.rows:
+        cells = [str(pivot.count(row, c) or "") for c in pivot.columns]
+        table.add_row(_stat_label(pivot.by, row), *cells, str(pivot.row_total(row)))
+    return table
+
+
+def stats_bars(pivot: Pivot, width: int) -> Table:
+    """A bar for each count, for a terminal. With `per`, bars are grouped under each row."""
+    from compartment.stats import label
+
+    bars: list[tuple[Text, int]] = []
+    if pivot.per is None:
+        for row in pivot.rows:
+            bars.append((_stat_label(pivot.by, row), pivot.count(row)))
+    else:
+        for row in pivot.rows:
+            bars.append((_stat_label(pivot.by, row), 0))
+            for column in pivot.columns:
+                n = pivot.count(row, column)
+                if n:
+                    bars.append((text(f"  {label(column)}"), n))  # type: ignore[arg-type]
+    longest = max((n for _, n in bars), default=1) or 1
+    label_width = max((len(t) for t, _ in bars), default=0)
+    room = max(width - label_width - 8, 10)
+    scale = min(2.0, room / longest)  # two cells per dossier while they fit
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(no_wrap=True)
+    grid.add_column(no_wrap=True)
+    for name, n in bars:
+        if n == 0:
+            grid.add_row(Text.assemble(name, style="bold"), "")
+            continue
+        bar = Text("█" * max(1, round(n * scale)), style="cyan")
+        bar.append(f" {n}")
+        grid.add_row(name, bar)
+    return grid
+
+
+DIFF_STYLES = {"head": "bold", "add": "green", "remove": "red", "change": "yellow"}
+
+
+def diff_report(lines: Iterable[tuple[str, str]]) -> Text:
+    """The lines of a data diff, coloured by kind (colour shows only on a terminal)."""
+    out = Text()
+    for kind, line in lines:
+        out.append(text(line, DIFF_STYLES.get(kind, "")))
+        out.append("\n")
+    out.rstrip()
+    return out

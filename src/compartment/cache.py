@@ -1,0 +1,110 @@
+"""A cache of the validated dataset, keyed by the data file's content.
+
+A warm command reads the cache instead of parsing YAML and validating with pydantic, and
+imports neither: that is most of a command's start-up time (see benchmarks/). The key is a
+SHA-256 of the file's bytes, checked on every read. A modification time and size check alone
+would be cheaper, but it misses an edit that keeps both (a checkout within the same second,
+a tool that restores mtimes); hashing even a 20 MB file costs a few tens of milliseconds.
+
+Only clean loads are cached (warnings are kept, errors are not), so a cached answer is
+always the answer a cold load would give. A cache that is stale, corrupt, unreadable or
+written by another version of compartment is ignored and rewritten; failing to write one is
+never an error. Stored as JSON: stdlib, safe to read back, and fast enough (measured in
+benchmarks/README.md).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from compartment import __version__
+from compartment.dataset import Dataset
+from compartment.errors import Location, Problem, Severity
+
+CACHE_ENV = "COMPARTMENT_CACHE_DIR"
+FORMAT = 1  # bump when the layout of the cached JSON changes
+
+
+def cache_dir() -> Path:
+    """$COMPARTMENT_CACHE_DIR, else $XDG_CACHE_HOME/compartment, else ~/.cache/compartment."""
+    explicit = os.environ.get(CACHE_ENV)
+    if explicit:
+        return Path(explicit)
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "compartment"
+
+
+def digest(raw: bytes) -> str:
+    return hashlib.sha256(raw).hexdigest()
+
+
+def _entry(data_path: Path) -> Path:
+    # One entry per data file, so a second ledger does not evict the first.
+    name = hashlib.sha256(str(data_path.resolve()).encode("utf-8", "surrogatepass")).hexdigest()
+    return cache_dir() / f"{name[:32]}.json"
+
+
+def read(data_path: Path, key: str, display: str) -> tuple[Dataset, list[Problem]] | None:
+    """The cached dataset and warnings for this content, or None on any kind of miss."""
+    try:
+        with _entry(data_path).open("rb") as fh:
+            stored = json.loads(fh.read())
+        if (
+            stored.get("format") != FORMAT
+            or stored.get("version") != __version__
+            or stored.get("sha256") != key
+        ):
+            return None
+        dataset = Dataset.from_dict(stored["data"])
+        warnings = [
+            Problem(
+                Location(display, w["line"], w["column"], tuple(w["path"]), w["where"]),
+                w["code"],
+                w["message"],
+                Severity.WARNING,
+            )
+            for w in stored["warnings"]
+        ]
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
+    return dataset, warnings
+
+
+def write(data_path: Path, key: str, dataset: Dataset, warnings: list[Problem]) -> None:
+    """Store a clean load; silently give up if the cache folder cannot be written."""
+    record: dict[str, Any] = {
+        "format": FORMAT,
+        "version": __version__,
+        "sha256": key,
+        "data": dataset.to_dict(),
+        "warnings": [
+            {
+                "line": w.location.line,
+                "column": w.location.column,
+                "path": list(w.location.path),
+                "where": w.location.where,
+                "code": w.code,
+                "message": w.message,
+            }
+            for w in warnings
+        ],
+    }
+    import tempfile  # only a cold load writes; a warm one should not pay for the import
+
+    target = _entry(data_path)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=".json")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                json.dump(record, fh, ensure_ascii=False, separators=(",", ":"))
+            os.replace(tmp, target)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+    except OSError:
+        return

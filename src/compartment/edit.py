@@ -1,0 +1,483 @@
+"""Edits to the data file that touch only what they change.
+
+Each edit is pure: text in, `Change` out (the new text, what was done, and the problems of the
+result); the command line decides whether to write it. How an edit is made:
+
+1. The file must load without errors (loader.load_text): an edit needs to know the data.
+2. ruamel.yaml loads the text in round-trip mode; it is written once as it is (the *base*),
+   the edit is applied to the document, and it is written again (the *edited* text).
+3. The difference between base and edited is exactly the edit as ruamel writes it. That
+   difference is applied to the original text, at the lines where the base agrees with it
+   (a three-way merge). Lines the edit does not touch are copied from the original byte for
+   byte, so comments, blank lines, quoting and line endings (LF or CRLF) cannot change even
+   where ruamel would have written them differently.
+4. The result must read back (yamlsource.parse) as exactly the edited document, and the
+   base as exactly the original. If any of that fails, the edit is refused (EditError):
+   nothing partial is ever returned.
+
+A new record goes above the blank lines and comments that open whatever follows it, so
+comments stay with the record below them.
+"""
+
+from __future__ import annotations
+
+import bisect
+import difflib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from compartment import fmt
+from compartment.dataset import Dataset, Dossier, Event, derive_state
+from compartment.errors import Problem
+from compartment.vocab import DOMAINS
+
+if TYPE_CHECKING:
+    from ruamel.yaml.comments import CommentedMap
+
+SCALAR_FIELDS = ("id", "title", "domain", "forum", "summary")
+LIST_FIELDS = ("aliases", "parties", "approach", "third_parties", "tags")
+SETTABLE_FIELDS = SCALAR_FIELDS + LIST_FIELDS
+OPTIONAL_FIELDS = ("aliases", "forum", "approach", "third_parties", "tags")
+DERIVED_FIELDS = ("status", "broken_off_by")
+BLOCK_LISTS = ("aliases", "sources")  # written one item a line, as the shipped file does
+
+
+class EditError(Exception):
+    """The edit cannot be made; `problems` says why when the data itself is the reason."""
+
+    def __init__(self, message: str, problems: Sequence[Problem] = ()) -> None:
+        super().__init__(message)
+        self.message = message
+        self.problems = list(problems)
+
+
+@dataclass(frozen=True)
+class Change:
+    """An edit worked out in memory: the text before and after, and what became of the data."""
+
+    before: str
+    after: str
+    message: str
+    problems: list[Problem] = field(default_factory=list)  # every problem of the result
+    new_warnings: list[Problem] = field(default_factory=list)  # warnings the edit introduced
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.is_error]
+
+    @property
+    def line(self) -> int:
+        """The first line that differs (1-based), for `file:line` in messages."""
+        before, after = self.before.split("\n"), self.after.split("\n")
+        for i, (a, b) in enumerate(zip(before, after)):
+            if a != b:
+                return i + 1
+        return min(len(before), len(after))
+
+
+# -- the edits ------------------------------------------------------------------------------
+
+
+def add_event(text: str, name: str, dossier_id: str, event: Event) -> Change:
+    """Insert `event` in date order (after events of the same date) and keep the dossier's
+    `status` and `broken_off_by` what its events now say."""
+
+    def mutate(document: Any, data: Dataset, indent: tuple[int, int, int]) -> str:
+        index, dossier = _find(data, dossier_id)
+        node = document["dossiers"][index]
+        position = bisect.bisect_right([e.date for e in dossier.events], event.date)
+        column = indent[1] * 2  # events are a list inside a list item
+        node["events"].insert(position, _event_map(event, column, indent[0]))
+        events = dossier.events[:position] + (event,) + dossier.events[position:]
+        state = derive_state(events)
+        if state.status is not None and state.status != dossier.status:
+            fmt.assign(node, "status", state.status)
+        if state.broken_off_by != dossier.broken_off_by:
+            fmt.assign(node, "broken_off_by", state.broken_off_by)
+        changed = state.status != dossier.status
+        status = f"; status {dossier.status} -> {state.status}" if changed else ""
+        return f"added the event of {event.date} to {dossier_id}{status}"
+
+    return _edit(text, name, mutate)
+
+
+def add_dossier(text: str, name: str, dossier: Dossier) -> Change:
+    """Insert a new dossier where the canonical order (domain, then id) puts it."""
+
+    def mutate(document: Any, data: Dataset, indent: tuple[int, int, int]) -> str:
+        if data.get(dossier.id) is not None:
+            raise EditError(f"a dossier with id {dossier.id!r} already exists")
+        state = derive_state(dossier.events)
+        record = Dossier(
+            **{**_fields(dossier), "status": state.status or dossier.status,
+               "broken_off_by": state.broken_off_by}
+        )
+        keys = [_dossier_key(d) for d in data.dossiers]
+        position = next((i for i, k in enumerate(keys) if k > _dossier_key(record)), len(keys))
+        document["dossiers"].insert(position, _dossier_map(record, indent))
+        return f"added the dossier {dossier.id}"
+
+    return _edit(text, name, mutate)
+
+
+def set_field(
+    text: str, name: str, dossier_id: str, field_name: str, values: Sequence[str] | None
+) -> Change:
+    """Set one field of a dossier: a scalar takes one value, a list the given values (in that
+    order); `values=None` removes an optional field."""
+    if field_name in DERIVED_FIELDS:
+        raise EditError(
+            f"{field_name} follows the dossier's events; record the event that changed it with "
+            "`compartment event add ... --status STATUS`"
+        )
+    if field_name not in SETTABLE_FIELDS:
+        raise EditError(f"cannot set {field_name!r}; settable fields: {', '.join(SETTABLE_FIELDS)}")
+    if values is None and field_name not in OPTIONAL_FIELDS:
+        raise EditError(f"{field_name} is required and cannot be removed")
+    if values is not None and field_name in SCALAR_FIELDS and len(values) != 1:
+        raise EditError(f"{field_name} takes exactly one value (got {len(values)})")
+
+    def mutate(document: Any, data: Dataset, indent: tuple[int, int, int]) -> str:
+        index, dossier = _find(data, dossier_id)
+        dossiers = document["dossiers"]
+        node = dossiers[index]
+        if values is None:
+            if field_name not in node:
+                raise EditError(f"{dossier_id} has no {field_name} to remove")
+            del node[field_name]
+            return f"removed {field_name} from {dossier_id}"
+        if field_name == "id" and values[0] != dossier_id and data.get(values[0]) is not None:
+            raise EditError(f"a dossier with id {values[0]!r} already exists")
+        column = indent[1]
+        if field_name in LIST_FIELDS:
+            old = node.get(field_name)
+            if hasattr(old, "fa") and old:
+                flow = bool(old.fa.flow_style())  # keep the style the author chose
+            else:
+                flow = _fits_flow(field_name, list(values), column)
+            value: Any = fmt.yaml_list(list(values), flow=flow or not values)
+        elif field_name in ("id", "domain"):
+            value = values[0]
+        else:
+            value = fmt.yaml_text(values[0], field_name, column, indent[0])
+        _put(node, field_name, value, fmt.DOSSIER_KEYS)
+        if field_name in ("id", "domain"):
+            _reposition(dossiers, index, data)
+        shown = values[0] if field_name in SCALAR_FIELDS else ", ".join(values)
+        if len(shown) > 60:
+            shown = shown[:57] + "..."
+        return f"set {field_name} of {dossier_id} to {shown!r}"
+
+    return _edit(text, name, mutate)
+
+
+def add_actor(text: str, name: str, actor_id: str, actor_name: str, bloc: str) -> Change:
+    """Register an actor, in alphabetical order of id."""
+
+    def mutate(document: Any, data: Dataset, indent: tuple[int, int, int]) -> str:
+        from ruamel.yaml.comments import CommentedMap
+
+        if actor_id in data.actors:
+            raise EditError(f"an actor with id {actor_id!r} already exists")
+        actors = document["actors"]
+        record = CommentedMap()
+        record["name"] = fmt.yaml_text(actor_name, "name", indent[0] * 2, indent[0])
+        record["bloc"] = bloc
+        keys = list(actors)
+        position = next((i for i, k in enumerate(keys) if str(k) > actor_id), len(keys))
+        if not hasattr(actors, "insert"):  # `actors: {}` written in flow style
+            actors[actor_id] = record
+        else:
+            actors.insert(position, actor_id, record)
+            if hasattr(actors, "fa") and actors.fa.flow_style() and not keys:
+                actors.fa.set_block_style()
+        return f"added the actor {actor_id}"
+
+    return _edit(text, name, mutate)
+
+
+def unified_diff(before: str, after: str, name: str) -> str:
+    """The change as `git diff` shows it (line ends shown as LF); `a/`, `b/` prefixes only
+    for a relative file name."""
+    relative = not name.startswith(("/", "\\")) and ":" not in name[:3]
+    lines = difflib.unified_diff(
+        [_content(line) + "\n" for line in _lines(before)],
+        [_content(line) + "\n" for line in _lines(after)],
+        fromfile=f"a/{name}" if relative else name,
+        tofile=f"b/{name}" if relative else name,
+    )
+    return "".join(lines)
+
+
+# -- building new records ----------------------------------------------------------------------
+
+
+def _fields(dossier: Dossier) -> dict[str, Any]:
+    return {name: getattr(dossier, name) for name in dossier.__dataclass_fields__}
+
+
+def _dossier_key(dossier: Dossier) -> tuple[int, str]:
+    rank = list(DOMAINS)
+    return (rank.index(dossier.domain) if dossier.domain in rank else len(rank), dossier.id)
+
+
+def _fits_flow(key: str, values: list[str], column: int) -> bool:
+    width = column + len(key) + 4 + sum(len(v) + 2 for v in values)
+    return key not in BLOCK_LISTS and width <= fmt.LINE_WIDTH
+
+
+def _event_map(event: Event, column: int, step: int) -> CommentedMap:
+    from ruamel.yaml.comments import CommentedMap
+
+    record = CommentedMap()
+    record["date"] = fmt.yaml_date(event.date)
+    record["actor"] = event.actor
+    record["action"] = fmt.yaml_text(event.action, "action", column, step)
+    if event.status is not None:
+        record["status"] = event.status
+    if event.unverified:
+        record["unverified"] = True
+    record["summary"] = fmt.yaml_text(event.summary, "summary", column, step)
+    record["sources"] = fmt.yaml_list(list(event.sources), flow=not event.sources)
+    return record
+
+
+def _dossier_map(dossier: Dossier, indent: tuple[int, int, int]) -> CommentedMap:
+    from ruamel.yaml.comments import CommentedMap
+
+    column, step = indent[1], indent[0]
+    record = CommentedMap()
+    record["id"] = dossier.id
+    record["title"] = fmt.yaml_text(dossier.title, "title", column, step)
+    if dossier.aliases:
+        record["aliases"] = fmt.yaml_list(list(dossier.aliases), flow=False)
+    record["domain"] = dossier.domain
+    record["parties"] = _list("parties", dossier.parties, column)
+    if dossier.forum is not None:
+        record["forum"] = fmt.yaml_text(dossier.forum, "forum", column, step)
+    record["status"] = dossier.status
+    record["broken_off_by"] = dossier.broken_off_by
+    for key in ("approach", "third_parties"):
+        if getattr(dossier, key):
+            record[key] = _list(key, getattr(dossier, key), column)
+    record["summary"] = fmt.yaml_text(dossier.summary, "summary", column, step)
+    if dossier.tags:
+        record["tags"] = _list("tags", dossier.tags, column)
+    record["events"] = fmt.yaml_list(
+        [_event_map(e, column + indent[1], step) for e in dossier.events], flow=False
+    )
+    return record
+
+
+def _list(key: str, values: Sequence[str], column: int) -> Any:
+    return fmt.yaml_list(list(values), flow=_fits_flow(key, list(values), column))
+
+
+def _put(node: Any, key: str, value: Any, order: Sequence[str]) -> None:
+    """Set `key` in place, or insert it where `order` puts it among the keys present."""
+    if key in node:
+        fmt.assign(node, key, value)
+        return
+    rank = {k: i for i, k in enumerate(order)}
+    position = sum(1 for k in node if rank.get(k, len(rank)) < rank[key])
+    node.insert(position, key, value)
+
+
+def _reposition(dossiers: Any, index: int, data: Dataset) -> None:
+    """Move the dossier at `index` to where its (new) domain and id put it."""
+    node = dossiers[index]
+    key = (list(DOMAINS).index(node["domain"]) if node["domain"] in DOMAINS else len(DOMAINS),
+           str(node["id"]))
+    others = [_dossier_key(d) for i, d in enumerate(data.dossiers) if i != index]
+    target = next((i for i, k in enumerate(others) if k > key), len(others))
+    if target != index:
+        dossiers.pop(index)
+        dossiers.insert(target, node)
+
+
+def _find(data: Dataset, dossier_id: str) -> tuple[int, Dossier]:
+    for i, dossier in enumerate(data.dossiers):
+        if dossier.id == dossier_id:
+            return i, dossier
+    from compartment import query
+
+    hint = query.suggest(dossier_id, [d.id for d in data.dossiers])
+    extra = f"; did you mean {', '.join(hint)}?" if hint else "; `compartment list` shows the ids"
+    raise EditError(f"no dossier with id {dossier_id!r}{extra}")
+
+
+# -- the edit machinery ------------------------------------------------------------------------
+
+Mutation = Callable[[Any, Dataset, tuple[int, int, int]], str]
+
+
+def _edit(text: str, name: str, mutate: Mutation) -> Change:
+    from compartment import loader, yamlsource
+
+    before = loader.load_text(text, name)
+    if before.errors or before.dataset is None:
+        raise EditError(
+            f"{name} has {len(before.errors)} error(s); fix them before editing "
+            "(`compartment validate` lists them)",
+            before.errors,
+        )
+    indent = fmt.detect_indent(text)
+    yaml = fmt.make_yaml(indent, explicit_start=fmt.has_document_start(text))
+    document = fmt.load(yaml, text.replace("\r\n", "\n"))  # ruamel keeps a CR in comments
+    base = fmt.dump(yaml, document)
+    message = mutate(document, before.dataset, indent)
+    edited = fmt.dump(yaml, document)
+
+    original_value = yamlsource.parse(text)[0]
+    if yamlsource.parse(base)[0] != original_value:
+        raise EditError(f"{name}: cannot edit this file without changing its data; edit it by hand")
+    wanted = yamlsource.parse(edited)[0]
+    for slide in (True, False):
+        result = merge(text, base, edited, slide=slide)
+        if result is not None and yamlsource.parse(result)[0] == wanted:
+            break
+    else:
+        raise EditError(
+            f"{name}: cannot make this edit without reformatting lines around it; run "
+            "`compartment fmt` first, then edit again"
+        )
+
+    after = loader.load_text(result, name)
+    seen = {(p.code, p.message) for p in before.problems}
+    new_warnings = [p for p in after.warnings if (p.code, p.message) not in seen]
+    return Change(text, result, message, after.problems, new_warnings)
+
+
+def _lines(text: str) -> list[str]:
+    """Lines with their line ends ("\\n" or "\\r\\n"); the last may have none."""
+    lines = text.split("\n")
+    out = [line + "\n" for line in lines[:-1]]
+    if lines[-1]:
+        out.append(lines[-1])
+    return out
+
+
+def _content(line: str) -> str:
+    return line.rstrip("\n").removesuffix("\r")
+
+
+def merge(original: str, base: str, edited: str, *, slide: bool = True) -> str | None:
+    """Apply the difference base -> edited to `original`, or None where the two disagree.
+
+    `base` and `edited` are ruamel's writing of the same document before and after the
+    edit; `original` is the file. A changed region must sit on lines that base and original
+    share (so it is clear where it goes); every other line of `original` is kept as is.
+    """
+    original_lines = _lines(original)
+    ours = [_content(line) for line in original_lines]
+    b = base.split("\n")[:-1] if base.endswith("\n") else base.split("\n")
+    e = edited.split("\n")[:-1] if edited.endswith("\n") else edited.split("\n")
+    anchor = _anchors(b, ours)
+    newline = fmt.newline_of(original)
+    out: list[str] = []
+    done = 0  # lines of `original` already copied or replaced
+    for i1, i2, j1, j2 in _hunks(b, e):
+        if i1 < i2:
+            span = _replaced_span(anchor, i1, i2, len(b), len(ours))
+            if span is None:
+                return None
+            start, stop = span
+        else:
+            before = anchor[i1 - 1] if i1 > 0 else -1
+            after = anchor[i1] if i1 < len(b) else len(ours)
+            if before is None or after is None or after != before + 1:
+                return None
+            start = stop = after
+            if slide and j1 < j2 and _opens_block(e[j1:j2]):
+                column = _indent(e[j1])
+                while start > done and _belongs_below(ours[start - 1], column):
+                    start -= 1
+                stop = start
+        if start < done:
+            return None
+        out.extend(original_lines[done:start])
+        out.extend(line + newline for line in e[j1:j2])
+        done = stop
+    out.extend(original_lines[done:])
+    for i in range(len(out) - 1):  # a last line without a line end that is last no more
+        if not out[i].endswith("\n"):
+            out[i] += newline
+    return "".join(out)
+
+
+def _replaced_span(
+    anchor: list[int | None], i1: int, i2: int, base_len: int, original_len: int
+) -> tuple[int, int] | None:
+    """The lines of the original that base lines i1..i2 (replaced by the edit) stand for.
+
+    Either base and original agree on those lines, or the original writes them differently
+    (`~` where ruamel writes `null`) but the lines on both sides agree and the count matches:
+    then the original's own lines are the ones the edit replaces.
+    """
+    start = anchor[i1]
+    if start is not None and all(anchor[i] == start + (i - i1) for i in range(i1, i2)):
+        return start, start + (i2 - i1)
+    before = anchor[i1 - 1] if i1 > 0 else -1
+    after = anchor[i2] if i2 < base_len else original_len
+    if before is None or after is None or after - before - 1 != i2 - i1:
+        return None
+    if any(anchor[i] is not None and anchor[i] != before + 1 + (i - i1) for i in range(i1, i2)):
+        return None
+    return before + 1, after
+
+
+def _hunks(a: list[str], b: list[str]) -> list[tuple[int, int, int, int]]:
+    """The changed regions between two line lists, as (a1, a2, b1, b2) slices."""
+    prefix = 0
+    limit = min(len(a), len(b))
+    while prefix < limit and a[prefix] == b[prefix]:
+        prefix += 1
+    suffix = 0
+    while suffix < limit - prefix and a[-1 - suffix] == b[-1 - suffix]:
+        suffix += 1
+    matcher = difflib.SequenceMatcher(
+        None, a[prefix:len(a) - suffix], b[prefix:len(b) - suffix], autojunk=False
+    )
+    return [
+        (i1 + prefix, i2 + prefix, j1 + prefix, j2 + prefix)
+        for tag, i1, i2, j1, j2 in matcher.get_opcodes()
+        if tag != "equal"
+    ]
+
+
+def _anchors(a: list[str], b: list[str]) -> list[int | None]:
+    """For each line of `a`, the line of `b` it corresponds to, or None."""
+    result: list[int | None] = [None] * len(a)
+    prefix = 0
+    limit = min(len(a), len(b))
+    while prefix < limit and a[prefix] == b[prefix]:
+        result[prefix] = prefix
+        prefix += 1
+    suffix = 0
+    while suffix < limit - prefix and a[-1 - suffix] == b[-1 - suffix]:
+        result[len(a) - 1 - suffix] = len(b) - 1 - suffix
+        suffix += 1
+    matcher = difflib.SequenceMatcher(
+        None, a[prefix:len(a) - suffix], b[prefix:len(b) - suffix], autojunk=False
+    )
+    for block in matcher.get_matching_blocks():
+        for k in range(block.size):
+            result[prefix + block.a + k] = prefix + block.b + k
+    return result
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip(" "))
+
+
+def _opens_block(lines: list[str]) -> bool:
+    """Whether inserted lines are whole records: the first is the least indented."""
+    first = _indent(lines[0])
+    return bool(lines[0].strip()) and all(_indent(line) >= first for line in lines if line.strip())
+
+
+def _belongs_below(line: str, column: int) -> bool:
+    """A blank line, or a comment no deeper than a new record: it opens what follows."""
+    body = line.strip()
+    return not body or (body.startswith("#") and _indent(line) <= column)

@@ -1,0 +1,162 @@
+"""The dataset as an SQLite database, for sqlite3, Datasette, pandas and friends.
+
+Tables (every list of the data file gets its own table, ordered by `position`, so that SQL
+can join and count without parsing JSON):
+
+  actors                 id PK, name, bloc
+  dossiers               id PK, position (file order), title, domain, forum, status,
+                         broken_off_by -> actors, since, summary
+  dossier_aliases        dossier_id -> dossiers, position, alias
+  dossier_parties        dossier_id -> dossiers, position, actor_id -> actors
+  dossier_third_parties  dossier_id -> dossiers, position, actor_id -> actors
+  dossier_approaches     dossier_id -> dossiers, position, approach
+  dossier_tags           dossier_id -> dossiers, position, tag
+  events                 id PK (1, 2, ... in file order), dossier_id -> dossiers, position
+                         (within the dossier), date, actor_id -> actors, action, status,
+                         unverified (0 or 1), summary
+  sources                event_id -> events, position, source
+
+Dates are ISO 8601 text as the file writes them: 2014-03-01, or 2014-03 / 2014 when only that
+is known, so they sort and compare as text the way compartment compares them.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from compartment import storage
+from compartment.dataset import Dataset
+
+SCHEMA = """
+CREATE TABLE actors (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    bloc TEXT NOT NULL
+);
+CREATE TABLE dossiers (
+    id TEXT PRIMARY KEY,
+    position INTEGER NOT NULL UNIQUE,
+    title TEXT NOT NULL,
+    domain TEXT NOT NULL,
+    forum TEXT,
+    status TEXT NOT NULL,
+    broken_off_by TEXT REFERENCES actors (id),
+    since TEXT,
+    summary TEXT NOT NULL
+);
+CREATE TABLE dossier_aliases (
+    dossier_id TEXT NOT NULL REFERENCES dossiers (id),
+    position INTEGER NOT NULL,
+    alias TEXT NOT NULL,
+    PRIMARY KEY (dossier_id, position)
+);
+CREATE TABLE dossier_parties (
+    dossier_id TEXT NOT NULL REFERENCES dossiers (id),
+    position INTEGER NOT NULL,
+    actor_id TEXT NOT NULL REFERENCES actors (id),
+    PRIMARY KEY (dossier_id, position)
+);
+CREATE TABLE dossier_third_parties (
+    dossier_id TEXT NOT NULL REFERENCES dossiers (id),
+    position INTEGER NOT NULL,
+    actor_id TEXT NOT NULL REFERENCES actors (id),
+    PRIMARY KEY (dossier_id, position)
+);
+CREATE TABLE dossier_approaches (
+    dossier_id TEXT NOT NULL REFERENCES dossiers (id),
+    position INTEGER NOT NULL,
+    approach TEXT NOT NULL,
+    PRIMARY KEY (dossier_id, position)
+);
+CREATE TABLE dossier_tags (
+    dossier_id TEXT NOT NULL REFERENCES dossiers (id),
+    position INTEGER NOT NULL,
+    tag TEXT NOT NULL,
+    PRIMARY KEY (dossier_id, position)
+);
+CREATE TABLE events (
+    id INTEGER PRIMARY KEY,
+    dossier_id TEXT NOT NULL REFERENCES dossiers (id),
+    position INTEGER NOT NULL,
+    date TEXT NOT NULL,
+    actor_id TEXT NOT NULL REFERENCES actors (id),
+    action TEXT NOT NULL,
+    status TEXT,
+    unverified INTEGER NOT NULL CHECK (unverified IN (0, 1)),
+    summary TEXT NOT NULL,
+    UNIQUE (dossier_id, position)
+);
+CREATE TABLE sources (
+    event_id INTEGER NOT NULL REFERENCES events (id),
+    position INTEGER NOT NULL,
+    source TEXT NOT NULL,
+    PRIMARY KEY (event_id, position)
+);
+CREATE INDEX events_by_date ON events (date);
+CREATE INDEX events_by_actor ON events (actor_id);
+CREATE INDEX dossier_parties_by_actor ON dossier_parties (actor_id);
+"""
+
+LIST_TABLES = (
+    ("dossier_aliases", "alias", "aliases"),
+    ("dossier_parties", "actor_id", "parties"),
+    ("dossier_third_parties", "actor_id", "third_parties"),
+    ("dossier_approaches", "approach", "approach"),
+    ("dossier_tags", "tag", "tags"),
+)
+
+
+def fill(db: sqlite3.Connection, data: Dataset) -> None:
+    """Create the tables in an empty database and insert the dataset."""
+    db.executescript(SCHEMA)
+    db.executemany(
+        "INSERT INTO actors (id, name, bloc) VALUES (?, ?, ?)",
+        [(a.id, a.name, a.bloc) for a in data.actors.values()],
+    )
+    db.executemany(
+        "INSERT INTO dossiers (id, position, title, domain, forum, status, broken_off_by, since,"
+        " summary) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            (d.id, i, d.title, d.domain, d.forum, d.status, d.broken_off_by, d.since, d.summary)
+            for i, d in enumerate(data.dossiers)
+        ],
+    )
+    for table, column, attribute in LIST_TABLES:
+        db.executemany(
+            f"INSERT INTO {table} (dossier_id, position, {column}) VALUES (?, ?, ?)",
+            [
+                (d.id, k, value)
+                for d in data.dossiers
+                for k, value in enumerate(getattr(d, attribute))
+            ],
+        )
+    event_id = 0
+    events, sources = [], []
+    for d in data.dossiers:
+        for k, e in enumerate(d.events):
+            event_id += 1
+            events.append(
+                (event_id, d.id, k, e.date, e.actor, e.action, e.status, int(e.unverified),
+                 e.summary)
+            )
+            sources.extend((event_id, n, source) for n, source in enumerate(e.sources))
+    db.executemany(
+        "INSERT INTO events (id, dossier_id, position, date, actor_id, action, status,"
+        " unverified, summary) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        events,
+    )
+    db.executemany("INSERT INTO sources (event_id, position, source) VALUES (?, ?, ?)", sources)
+
+
+def write(data: Dataset, path: Path) -> None:
+    """Write the database to `path`: built in a temporary file beside it, then renamed over
+    it, so that `path` is never a half-written database (and an old one is replaced whole)."""
+    with storage.replacing(path) as tmp:
+        db = sqlite3.connect(tmp)
+        try:
+            db.execute("PRAGMA foreign_keys = ON")
+            with db:
+                fill(db, data)
+        finally:
+            db.close()

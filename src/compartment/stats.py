@@ -1,0 +1,142 @@
+"""Counts of dossiers, pivoted by one or two fields, returned as plain data. Pure.
+
+Fields (the names `--by` and `--per` take):
+
+  status         the dossier's status
+  broken-off-by  the actor who broke it off (`broken_off_by`)
+  bloc           that actor's bloc
+  domain         the dossier's domain
+  year           the year of the break: the date of the event that made `broken_off_by`
+
+Every dossier is counted exactly once, so the totals always add up to the number of
+dossiers. A dossier that nothing broke off (it is active, or it expired on its own terms)
+has no actor, bloc or year of break: it is counted under the value None, which the tables
+show as "none", sorted last, and JSON as null.
+
+Values appear in a fixed order: statuses, blocs and domains in the order of the data
+contract (vocab.py), actors by id, years ascending; only values that occur are listed.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from compartment.dataset import Dataset, Dossier, derive_state
+from compartment.vocab import BLOCS, DOMAINS, STATUSES
+
+FIELDS = ("status", "broken-off-by", "bloc", "domain", "year")
+
+Value = str | int | None
+
+
+def json_key(field: str) -> str:
+    """The record key of a field: `broken-off-by` becomes `broken_off_by`, as in exports."""
+    return field.replace("-", "_")
+
+
+def value_of(data: Dataset, dossier: Dossier, field: str) -> Value:
+    if field == "status":
+        return dossier.status
+    if field == "domain":
+        return dossier.domain
+    state = derive_state(dossier.events)
+    if field == "broken-off-by":
+        return state.broken_off_by
+    if field == "bloc":
+        return data.bloc_of(state.broken_off_by)
+    if field == "year":
+        return int(state.break_date[:4]) if state.break_date else None
+    raise ValueError(f"unknown field {field!r}; choose from {', '.join(FIELDS)}")
+
+
+def _order(field: str) -> Callable[[Value], tuple[int, Any]]:
+    rank = {"status": STATUSES, "bloc": BLOCS, "domain": DOMAINS}.get(field)
+
+    def key(value: Value) -> tuple[int, Any]:
+        if value is None:
+            return (2, 0)
+        if rank is not None:
+            known = list(rank)
+            return (0, known.index(value)) if value in known else (1, value)
+        return (0, value)
+
+    return key
+
+
+@dataclass(frozen=True)
+class Pivot:
+    """Counts by `by`, optionally split by `per`: rows are `by` values, columns `per` values."""
+
+    by: str
+    per: str | None
+    rows: tuple[Value, ...]
+    columns: tuple[Value, ...]  # () when there is no `per`
+    counts: dict[tuple[Value, Value], int]  # (row, column) -> count; column None without per
+
+    def count(self, row: Value, column: Value = None) -> int:
+        return self.counts.get((row, column), 0)
+
+    def row_total(self, row: Value) -> int:
+        return sum(n for (r, _), n in self.counts.items() if r == row)
+
+    def column_total(self, column: Value) -> int:
+        return sum(n for (_, c), n in self.counts.items() if c == column)
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    def records(self) -> list[dict[str, Any]]:
+        """One record per non-zero cell, rows in order then columns in order:
+        `{"bloc": "west", "year": 2014, "count": 9}`."""
+        out: list[dict[str, Any]] = []
+        for row in self.rows:
+            if self.per is None:
+                out.append({json_key(self.by): row, "count": self.count(row)})
+                continue
+            for column in self.columns:
+                n = self.count(row, column)
+                if n:
+                    out.append({json_key(self.by): row, json_key(self.per): column, "count": n})
+        return out
+
+
+def pivot(data: Dataset, by: str, per: str | None = None) -> Pivot:
+    for field in (by, per):
+        if field is not None and field not in FIELDS:
+            raise ValueError(f"unknown field {field!r}; choose from {', '.join(FIELDS)}")
+    if per == by:
+        raise ValueError(f"--per must differ from --by (both are {by!r})")
+    counts: Counter[tuple[Value, Value]] = Counter()
+    for dossier in data.dossiers:
+        row = value_of(data, dossier, by)
+        column = value_of(data, dossier, per) if per is not None else None
+        counts[(row, column)] += 1
+    rows = tuple(sorted({r for r, _ in counts}, key=_order(by)))
+    columns = tuple(sorted({c for _, c in counts}, key=_order(per))) if per else ()
+    return Pivot(by, per, rows, columns, dict(counts))
+
+
+def label(value: Value) -> str:
+    """How a value reads in a table: None is "none"."""
+    return "none" if value is None else str(value)
+
+
+def grid(pivot: Pivot) -> tuple[list[str], list[list[str]]]:
+    """The pivot as text cells with a total row (and, with `per`, a total column); empty
+    cells are blank. The layout of the table and of the Markdown output."""
+    if pivot.per is None:
+        columns = [pivot.by, "count"]
+        rows = [[label(r), str(pivot.count(r))] for r in pivot.rows]
+        rows.append(["total", str(pivot.total)])
+        return columns, rows
+    columns = [pivot.by, *(label(c) for c in pivot.columns), "total"]
+    rows = [
+        [label(r), *(str(pivot.count(r, c) or "") for c in pivot.columns), str(pivot.row_total(r))]
+        for r in pivot.rows
+    ]
+    rows.append(["total", *(str(pivot.column_total(c)) for c in pivot.columns), str(pivot.total)])
+    return columns, rows

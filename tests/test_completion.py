@@ -1,0 +1,113 @@
+"""Shell completion: ids from the data in use, and never an error."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from compartment import cli
+from compartment.cli import app
+
+
+class FakeContext:
+    """What a completion callback reads of Click's context: the root's and its own params."""
+
+    def __init__(self, data: str | None, **params: Any) -> None:
+        self.params = params
+        self._root_params = {"data": data}
+
+    def find_root(self) -> Any:
+        root = FakeContext.__new__(FakeContext)
+        root.params = self._root_params
+        return root
+
+
+def values(items: list) -> list[str]:
+    return [item[0] if isinstance(item, tuple) else item for item in items]
+
+
+def test_dossier_ids(sample: Path) -> None:
+    ctx = FakeContext(str(sample))
+    assert cli._complete_dossier(ctx, "n") == [
+        ("new-start", "New START"),
+        ("nato-russia-cooperation", "NATO-Russia practical cooperation"),
+    ]
+    assert cli._complete_dossier(ctx, "nat") == [
+        ("nato-russia-cooperation", "NATO-Russia practical cooperation")
+    ]
+
+
+def test_actor_ids_and_blocs(sample: Path) -> None:
+    ctx = FakeContext(str(sample))
+    assert values(cli._complete_actor(ctx, "u")) == ["united-states", "us-russia"]
+    assert values(cli._complete_actor_or_bloc(ctx, "")) == [
+        "nato", "russia", "united-states", "us-russia", "west", "third-party", "international"
+    ]
+
+
+def test_values_follow_the_field(sample: Path) -> None:
+    assert values(cli._complete_field_value(FakeContext(str(sample), field="domain"), "a")) == [
+        "arms-control", "arctic"
+    ]
+    assert values(cli._complete_field_value(FakeContext(str(sample), field="parties"), "n")) == [
+        "nato"
+    ]
+    assert values(cli._complete_field_value(FakeContext(str(sample), field="approach"), "o")) == [
+        "overrule"
+    ]
+    assert cli._complete_field_value(FakeContext(str(sample), field="title"), "") == []
+    assert cli._complete_field("t") == ["title", "third_parties", "tags"]
+
+
+@pytest.mark.parametrize("data", ["missing.yaml", ".", "/dev/null"])
+def test_bad_data_gives_no_completions(data: str, write_dataset) -> None:
+    ctx = FakeContext(data)
+    assert cli._complete_dossier(ctx, "") == []
+    assert cli._complete_actor(ctx, "") == []
+    assert values(cli._complete_actor_or_bloc(ctx, "w")) == ["west"]
+
+
+def test_invalid_data_gives_no_completions(write_dataset) -> None:
+    path = write_dataset("actors: {}\ndossiers: [1]\n")
+    assert cli._complete_dossier(FakeContext(str(path)), "") == []
+
+
+def test_a_broken_context_gives_no_completions() -> None:
+    assert cli._complete_dossier(object(), "") == []  # type: ignore[arg-type]
+    assert cli._complete_field_value(object(), "") == []  # type: ignore[arg-type]
+
+
+def complete(words: str, shell: str = "complete_bash") -> str:
+    env = {"_COMPARTMENT_COMPLETE": shell, "COMP_WORDS": words,
+           "COMP_CWORD": str(len(words.split()) - (0 if words.endswith(" ") else 1)),
+           "_TYPER_COMPLETE_ARGS": words}
+    result = CliRunner().invoke(app, [], env=env, prog_name="compartment")
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_end_to_end_bash(sample: Path) -> None:
+    assert complete(f"compartment --data {sample} show n") == "new-start\nnato-russia-cooperation\n"
+    assert complete(f"compartment --data {sample} event add new-start --actor u") == (
+        "united-states\nus-russia\n"
+    )
+    assert complete(f"compartment --data {sample} event add new-start --status s") == (
+        "strained\nsuspended\n"
+    )
+    assert complete(f"compartment --data {sample} dossier set new-start domain ar") == (
+        "arms-control\narctic\n"
+    )
+
+
+def test_end_to_end_zsh_shows_names(sample: Path) -> None:
+    out = complete(f"compartment --data {sample} dossier add x --party u", "complete_zsh")
+    assert '"united-states":"United States"' in out
+
+
+def test_completion_scripts_for_each_shell(run) -> None:
+    for shell in ("bash", "zsh", "fish"):
+        script = run("--show-completion", shell).stdout
+        assert "_COMPARTMENT_COMPLETE" in script

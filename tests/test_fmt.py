@@ -1,0 +1,204 @@
+"""`compartment fmt`: one canonical layout, comments kept, data unchanged."""
+
+from __future__ import annotations
+
+import json
+import re
+import textwrap
+from pathlib import Path
+
+from compartment import fmt
+
+ROOT = Path(__file__).resolve().parent.parent
+
+MESSY = textwrap.dedent(
+    """\
+    # yaml-language-server: $schema=../schema/issues.schema.json
+    actors:
+      russia:   # the federation
+        bloc: russia
+        name: Russia
+      nato:
+        name: NATO
+        bloc: west
+    dossiers:
+      - id: nrc
+        title: NRC
+        domain: security-dialogue
+        parties: [nato, russia]
+        status: suspended
+        broken_off_by: nato
+        summary: >-
+          Practical cooperation
+          in the Council.
+        events:
+          - actor: nato
+            date: '2014-04'
+            action: suspended
+            status: suspended
+            summary: y   # eol
+            sources: [a]
+      - title: START
+        id: start
+        domain: arms-control
+        parties: [russia]
+        status: active
+        broken_off_by: ~
+        summary: x
+        events:
+            - date: "2010-01-01"
+              actor: russia
+              action: signed
+              status: active
+              summary: "y"
+              sources:
+              - a
+    """
+)
+
+CANONICAL = textwrap.dedent(
+    """\
+    # yaml-language-server: $schema=../schema/issues.schema.json
+    actors:
+      nato:
+        name: NATO
+        bloc: west
+      russia:   # the federation
+        name: Russia
+        bloc: russia
+    dossiers:
+      - id: start
+        title: START
+        domain: arms-control
+        parties: [russia]
+        status: active
+        broken_off_by: null
+        summary: x
+        events:
+          - date: 2010-01-01
+            actor: russia
+            action: signed
+            status: active
+            summary: "y"
+            sources:
+              - a
+      - id: nrc
+        title: NRC
+        domain: security-dialogue
+        parties: [nato, russia]
+        status: suspended
+        broken_off_by: nato
+        summary: >-
+          Practical cooperation
+          in the Council.
+        events:
+          - date: 2014-04
+            actor: nato
+            action: suspended
+            status: suspended
+            summary: y   # eol
+            sources: [a]
+    """
+)
+
+
+def test_canonical_layout_exact() -> None:
+    assert fmt.canonical(MESSY) == CANONICAL
+    assert fmt.canonical(CANONICAL) == CANONICAL
+
+
+def test_crlf_files_stay_crlf() -> None:
+    crlf = MESSY.replace("\n", "\r\n")
+    assert fmt.canonical(crlf) == CANONICAL.replace("\n", "\r\n")
+
+
+def test_format_text_refuses_invalid_data() -> None:
+    result = fmt.format_text("actors: {}\ndossiers: [1]\n", "bad.yaml")
+    assert result.text is None
+    assert result.errors
+
+
+def test_shipped_data_is_canonical() -> None:
+    text = (ROOT / "data" / "issues.yaml").read_text(encoding="utf-8")
+    assert fmt.format_text(text, "data/issues.yaml").text == text
+
+
+def test_sample_is_canonical(sample: Path) -> None:
+    text = sample.read_text(encoding="utf-8")
+    assert fmt.canonical(text) == text
+
+
+def test_detect_indent() -> None:
+    assert fmt.detect_indent(CANONICAL) == (2, 4, 2)
+    assert fmt.detect_indent("a:\n- x: 1\n  y:\n    z: 2\n") == (2, 2, 0)
+    assert fmt.detect_indent("a: >-\n  b:\n  - c\nd:\n    e: 1\n") == (4, 4, 2)
+
+
+def test_cli_check_prints_the_diff_and_fails(run, write_dataset) -> None:
+    path = write_dataset(MESSY)
+    result = run("--data", str(path), "fmt", "--check", ok=False)
+    assert result.exit_code == 1
+    assert result.stdout.startswith(f"--- {path}\n+++ {path}\n@@ ")
+    assert "+    broken_off_by: null\n" in result.stdout
+    assert result.stderr == f"{path}: not in the canonical layout; run `compartment fmt`\n"
+    assert path.read_text(encoding="utf-8") == MESSY
+
+
+def test_cli_formats_in_place_and_check_then_passes(run, write_dataset) -> None:
+    path = write_dataset(MESSY)
+    path.chmod(0o600)
+    assert run("--data", str(path), "fmt").stderr == f"{path}: reformatted\n"
+    assert path.read_text(encoding="utf-8") == CANONICAL
+    assert path.stat().st_mode & 0o777 == 0o600
+    assert run("fmt", "--check", str(path)).stderr == f"{path}: already in the canonical layout\n"
+
+
+def test_cli_files_override_data_and_all_are_checked(run, write_dataset, sample: Path) -> None:
+    messy = write_dataset(MESSY, name="messy.yaml")
+    result = run("--data", str(messy), "fmt", "--check", str(sample), str(messy), ok=False)
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        f"{sample}: already in the canonical layout",
+        f"{messy}: not in the canonical layout; run `compartment fmt`",
+    ]
+
+
+def test_cli_refuses_invalid_data(run, write_dataset) -> None:
+    path = write_dataset("actors: {}\ndossiers: [1]\n")
+    result = run("--data", str(path), "fmt", ok=False)
+    assert result.exit_code == 1
+    assert f"{path}:2:12: dossiers[0]: " in result.stderr
+    assert result.stderr.endswith(f"{path}: not formatted: fix the 1 error(s) first\n")
+    assert path.read_text(encoding="utf-8") == "actors: {}\ndossiers: [1]\n"
+
+
+def test_validate_takes_the_files_pre_commit_passes(run, write_dataset, sample: Path) -> None:
+    bad = write_dataset("actors: {}\ndossiers: []\nextra: 1\n", name="bad.yaml")
+    result = run("--data", "missing.yaml", "validate", "--strict", str(sample), str(bad), ok=False)
+    assert result.exit_code == 1
+    assert result.stdout.splitlines() == [
+        f"{sample}: no problems found",
+        f"{bad}:3:1: extra: unknown field 'extra'; allowed: actors, dossiers",
+        f"{bad}: 1 error",
+    ]
+    assert run("validate", str(sample)).exit_code == 0
+    many = run("validate", "-f", "json", str(sample), str(bad), ok=False)
+    assert [(r["file"], r["ok"]) for r in json.loads(many.stdout)] == [
+        (str(sample), True), (str(bad), False)
+    ]
+    missing = run("validate", "nope.yaml", ok=False)
+    assert missing.exit_code == 2
+    assert missing.stderr == "Error: nope.yaml: no such file\n"
+
+
+def test_pre_commit_hooks_call_the_file_taking_commands() -> None:
+    import yaml
+
+    hooks = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
+    assert {h["id"]: h["entry"] for h in hooks} == {
+        "compartment-validate": "compartment validate --strict",
+        "compartment-fmt": "compartment fmt --check",
+    }
+    for hook in hooks:
+        assert hook["language"] == "python" and hook["pass_filenames"] is True
+        assert re.search(hook["files"], "data/issues.yaml")
