@@ -317,3 +317,15 @@ def test_bad_data_paths(run, arg: str, message: str) -> None:
     assert result.exit_code == 2
     assert message in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_list_longer_than_a_screen_says_how_to_page(run, sample, monkeypatch) -> None:
+    monkeypatch.setenv("FORCE_COLOR", "1")  # rich then treats the output as a terminal
+    monkeypatch.setenv("LINES", "3")
+    result = run("--data", str(sample), "list")
+    assert result.stderr == (
+        "2 dossiers, more than a screen: page with `compartment list | less -S`, "
+        "or export with `--format csv`.\n"
+    )
+    monkeypatch.setenv("LINES", "100")
+    assert run("--data", str(sample), "list").stderr == ""

@@ -169,9 +169,24 @@ def _load_result(ctx: typer.Context) -> LoadResult:
              EXIT_USAGE)
     source = loader.find_data_file(settings.data)
     try:
-        return loader.load(source.path, display=str(source.path), use_cache=settings.use_cache)
+        return _load_with_progress(source.path, settings.use_cache)
     except loader.DataFileNotFound as exc:
         fail(f"{exc} (data file chosen by {source.how})", EXIT_USAGE)
+
+
+def _load_with_progress(path: Path, use_cache: bool) -> LoadResult:
+    """Load, with a progress bar on stderr when it is a terminal and the load is slow."""
+    from compartment import loader
+
+    if not sys.stderr.isatty():
+        return loader.load(path, display=str(path), use_cache=use_cache)
+    from compartment.render import LoadProgress
+
+    progress = LoadProgress(_stderr())
+    try:
+        return loader.load(path, display=str(path), use_cache=use_cache, progress=progress)
+    finally:
+        progress.close()
 
 
 def _dataset(ctx: typer.Context) -> Dataset:
@@ -282,6 +297,12 @@ def list_(
             _stderr().print("No dossier matches these filters.")
             return
         console.print(render.dossier_table(data, rows, console.width))
+        if console.is_terminal and len(rows) + 2 > console.height:
+            _stderr().print(
+                f"{len(rows)} dossiers, more than a screen: page with "
+                "`compartment list | less -S`, or export with `--format csv`.",
+                soft_wrap=True,
+            )
         return
     from compartment import export
 
@@ -943,7 +964,7 @@ def _load_results(ctx: typer.Context, files: list[Path] | None) -> list[LoadResu
     results = []
     for path in files:
         try:
-            results.append(loader.load(path, display=str(path)))
+            results.append(_load_with_progress(path, _settings(ctx).use_cache))
         except loader.DataFileNotFound as exc:
             fail(str(exc), EXIT_USAGE)
     return results

@@ -119,11 +119,21 @@ def decode(raw: bytes) -> tuple[str | None, tuple[int, int], str]:
         return None, (line, col), f"the file is not valid UTF-8 (byte 0x{byte:02x}); save it as UTF-8"
 
 
-def load(path: Path, display: str | None = None, *, use_cache: bool = True) -> LoadResult:
+Progress = Callable[[str, int, int], None]  # (stage, done, total): for a progress bar
+
+
+def load(
+    path: Path,
+    display: str | None = None,
+    *,
+    use_cache: bool = True,
+    progress: Progress | None = None,
+) -> LoadResult:
     """Read, parse and validate the data file at `path`.
 
     `display` is how the file is named in problems (the path as the user gave it). With
     `use_cache`, a clean load is served from and saved to the content-keyed cache (cache.py).
+    `progress`, if given, is called now and then during a cold load, never on a cache hit.
     Raises DataFileNotFound only when there is no file to read.
     """
     name = display if display is not None else str(path)
@@ -139,25 +149,27 @@ def load(path: Path, display: str | None = None, *, use_cache: bool = True) -> L
     text, mark, reason = decode(raw)
     if text is None:
         return LoadResult(path, None, [Problem(Location(name, *mark), "encoding", reason)])
-    result = load_text(text, name, path)
+    result = load_text(text, name, path, progress=progress)
     if key is not None and result.dataset is not None and not result.errors:
         cache.write(path, key, result.dataset, result.warnings)
     return result
 
 
-def load_text(text: str, name: str, path: Path | None = None) -> LoadResult:
+def load_text(
+    text: str, name: str, path: Path | None = None, *, progress: Progress | None = None
+) -> LoadResult:
     # Parsing and validation build many small objects and no cycles; pausing the collector
     # saves its repeated full scans of a growing heap (measured: see benchmarks/).
     was_enabled = gc.isenabled()
     gc.disable()
     try:
-        return _load_text(text, name, path or Path(name))
+        return _load_text(text, name, path or Path(name), progress)
     finally:
         if was_enabled:
             gc.enable()
 
 
-def _load_text(text: str, name: str, path: Path) -> LoadResult:
+def _load_text(text: str, name: str, path: Path, progress: Progress | None) -> LoadResult:
     from compartment import yamlsource
 
     surrogate = _SURROGATE.search(text)
@@ -168,7 +180,7 @@ def _load_text(text: str, name: str, path: Path) -> LoadResult:
         return LoadResult(path, None, [Problem(
             Location(name, line, col), "encoding", "the text holds a lone surrogate; it is not valid Unicode"
         )])
-    value, yaml_problems = yamlsource.parse(text)
+    value, yaml_problems = yamlsource.parse(text, progress)
     problems = [
         Problem(Location(name, line, col), p.code, p.message)
         for p in yaml_problems
@@ -178,7 +190,7 @@ def _load_text(text: str, name: str, path: Path) -> LoadResult:
         return LoadResult(path, None, problems)
     # Go on after problems in the YAML that left a value (a duplicate key, an alias read as
     # null, a control character) so that one run reports everything.
-    dataset, findings, names = _validate(value)
+    dataset, findings, names = _validate(value, progress)
     if problems:
         dataset = None
     if not text.endswith("\n"):
@@ -203,7 +215,9 @@ def _load_text(text: str, name: str, path: Path) -> LoadResult:
 Finding = tuple[tuple[str | int, ...], str, str, Severity]
 
 
-def _validate(value: Any) -> tuple[Dataset | None, list[Finding], dict[int, str]]:
+def _validate(
+    value: Any, progress: Progress | None = None
+) -> tuple[Dataset | None, list[Finding], dict[int, str]]:
     """Validate the parsed file record by record, then across records.
 
     Records are validated one at a time so that one bad dossier does not hide the problems of
@@ -256,7 +270,10 @@ def _validate(value: Any) -> tuple[Dataset | None, list[Finding], dict[int, str]
     valid: list[dict[str, Any]] = []
     index: list[int] = []  # file position of each valid dossier
     names: dict[int, str] = {}
+    total = len(dossiers_raw)
     for i, record in enumerate(dossiers_raw):
+        if progress is not None and not i % 512:
+            progress("validating", i, total)
         if isinstance(record, dict) and isinstance(record.get("id"), str) and ids(record["id"]):
             names[i] = record["id"]
         try:

@@ -17,7 +17,7 @@ problem; it composes the text again, so the common, clean load pays nothing for 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import yaml
@@ -125,7 +125,10 @@ def _scalar(event: Any, problems: list[YamlProblem]) -> str | bool | None:
     return value
 
 
-def parse(text: str) -> tuple[Any, list[YamlProblem]]:
+Progress = Callable[[str, int, int], None]  # (stage, done, total)
+
+
+def parse(text: str, progress: Progress | None = None) -> tuple[Any, list[YamlProblem]]:
     """Parse one YAML document into dicts, lists, str, bool and None.
 
     Returns the value (None when the text held no usable document) and every problem found;
@@ -137,7 +140,10 @@ def parse(text: str) -> tuple[Any, list[YamlProblem]]:
     root: Any = None
     documents = 0
     try:
-        for event in _events(text):
+        size = len(text)
+        for count, event in enumerate(_events(text)):
+            if progress is not None and not count & 0x3FFF:
+                progress("parsing", event.start_mark.index, size)
             kind = type(event)
             if kind is yaml.ScalarEvent or kind is yaml.AliasEvent:
                 if kind is yaml.AliasEvent:

@@ -1,0 +1,48 @@
+"""The cold-load progress bar: fed by the loader, shown only when a load is slow."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+from rich.console import Console
+
+from compartment.loader import load
+from compartment.render import LoadProgress
+
+
+def test_loader_reports_both_stages(sample: Path) -> None:
+    calls: list[tuple[str, int, int]] = []
+    load(sample, use_cache=False, progress=lambda *call: calls.append(call))
+    assert [c[0] for c in calls] == ["parsing", "validating"]
+    assert calls[0][2] == len(sample.read_text(encoding="utf-8"))
+    assert calls[1] == ("validating", 0, 2)
+
+
+def test_cache_hit_reports_nothing(sample: Path) -> None:
+    load(sample)
+    calls: list[tuple[str, int, int]] = []
+    load(sample, progress=lambda *call: calls.append(call))
+    assert calls == []
+
+
+def _console() -> tuple[Console, io.StringIO]:
+    out = io.StringIO()
+    return Console(file=out, force_terminal=True, width=60, color_system=None), out
+
+
+def test_bar_waits_for_the_delay() -> None:
+    console, out = _console()
+    bar = LoadProgress(console, delay=3600)
+    bar("parsing", 10, 100)
+    bar.close()
+    assert out.getvalue() == ""
+
+
+def test_bar_shows_stage_and_clears_itself() -> None:
+    console, out = _console()
+    bar = LoadProgress(console, delay=0)
+    bar("validating", 50, 100)
+    bar.close()
+    text = out.getvalue()
+    assert "validating" in text and "50%" in text
