@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -172,6 +173,12 @@ def test_export_to_file(run, sample: Path, tmp_path: Path) -> None:
     assert result.stdout == ""
     assert target.read_text(encoding="utf-8").startswith("id,title,")
     assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+    umask = os.umask(0)
+    os.umask(umask)
+    assert target.stat().st_mode & 0o777 == 0o666 & ~umask  # not the 0600 of a temp file
+    target.chmod(0o640)
+    run("--data", str(sample), "export", "-f", "csv", "-o", str(target))
+    assert target.stat().st_mode & 0o777 == 0o640  # an existing file keeps its mode
 
 
 def test_export_refuses_to_overwrite_data_file(run, sample: Path, tmp_path: Path) -> None:

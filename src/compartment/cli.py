@@ -13,6 +13,7 @@ import os
 import sys
 from enum import Enum
 from pathlib import Path
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Annotated, NoReturn, Optional, TextIO
 
 import typer
@@ -512,28 +513,22 @@ def _same_file(a: Path, b: Path) -> bool:
         return False
 
 
-def _write_file(path: Path, write: object) -> None:
-    """Write through a temporary file in the same folder, then rename: never half a file."""
-    import tempfile
+def _write_file(path: Path, write: Callable[[TextIO], None]) -> None:
+    """Write through a temporary file in the same folder, then rename: never half a file.
 
-    assert callable(write)
+    The file gets the mode of the one it replaces, or the usual mode for a new file.
+    """
+    from compartment import storage
+
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
         fail(f"-o {path}: the folder {folder} does not exist")
     try:
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
+        with storage.replacing(path) as tmp:
+            with open(tmp, "w", encoding="utf-8", newline="") as fh:
+                write(fh)
     except OSError as exc:
-        fail(f"-o {path}: cannot write there ({exc.strerror})")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            write(fh)
-        os.replace(tmp, path)
-    except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
         fail(f"-o {path}: cannot write ({exc.strerror})")
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 @app.command()
