@@ -111,3 +111,12 @@ def test_completion_scripts_for_each_shell(run) -> None:
     for shell in ("bash", "zsh", "fish"):
         script = run("--show-completion", shell).stdout
         assert "_COMPARTMENT_COMPLETE" in script
+
+
+def test_end_to_end_history_commands(sample: Path) -> None:
+    assert complete(f"compartment --data {sample} timeline --dossier n") == (
+        "new-start\nnato-russia-cooperation\n"
+    )
+    assert complete(f"compartment --data {sample} timeline --actor n") == "nato\n"
+    assert complete(f"compartment --data {sample} chart -o x.png --party w") == "west\n"
+    assert complete(f"compartment --data {sample} chart -o x.png --broken-off-by r") == "russia\n"

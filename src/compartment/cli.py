@@ -628,12 +628,21 @@ def timeline(
     ] = None,
     dossier: Annotated[
         Optional[list[str]],
-        typer.Option("--dossier", metavar="ID", help="Keep this dossier's events (repeatable)."),
+        typer.Option(
+            "--dossier",
+            metavar="ID",
+            help="Keep this dossier's events (repeatable).",
+            autocompletion=_complete_dossier,
+        ),
     ] = None,
     actor: Annotated[
         Optional[list[str]],
         typer.Option(
-            "--actor", "-a", metavar="ACTOR", help="Keep events by this actor (repeatable)."
+            "--actor",
+            "-a",
+            metavar="ACTOR",
+            help="Keep events by this actor (repeatable).",
+            autocompletion=_complete_actor,
         ),
     ] = None,
     bloc: Annotated[
@@ -839,6 +848,7 @@ def chart(
             "-b",
             metavar="ACTOR|BLOC",
             help="Keep dossiers broken off by this actor id or bloc (repeatable).",
+            autocompletion=_complete_actor_or_bloc,
         ),
     ] = None,
     domain: Annotated[
@@ -846,7 +856,13 @@ def chart(
     ] = None,
     party: Annotated[
         Optional[list[str]],
-        typer.Option("--party", "-p", metavar="ACTOR|BLOC", help="Keep dossiers with this party."),
+        typer.Option(
+            "--party",
+            "-p",
+            metavar="ACTOR|BLOC",
+            help="Keep dossiers with this party.",
+            autocompletion=_complete_actor_or_bloc,
+        ),
     ] = None,
     search: Annotated[
         Optional[str],
