@@ -31,7 +31,7 @@ def test_sqlite_export_counts_keys_and_joins(run, sample: Path, tmp_path: Path) 
                WHERE d.status = 'suspended' ORDER BY e.date"""
         ).fetchall()
         assert rows == [("nato-russia-cooperation", "2014-04", "NATO",
-                         "https://www.nato.int/cps/en/natolive/news_108501.htm")]
+                         "https://honvedelem.hu/hirek/measures-following-nato-ministers-decision-to-suspend-all-practical-cooperation-with-russia.html")]
         assert db.execute(
             "SELECT id, since, broken_off_by FROM dossiers ORDER BY position"
         ).fetchall() == [("new-start", "2026-02-05", "russia"),

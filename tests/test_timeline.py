@@ -128,14 +128,14 @@ def test_csv_json_markdown(run, sample: Path) -> None:
         ("nato-russia-cooperation", "2014-04", "suspended"),
         ("new-start", "2023-02-21", "suspended"),
     ]
-    assert records[0]["sources"] == ["https://www.nato.int/cps/en/natolive/news_108501.htm"]
+    assert records[0]["sources"] == ["https://honvedelem.hu/hirek/measures-following-nato-ministers-decision-to-suspend-all-practical-cooperation-with-russia.html"]
     md = run("--data", str(sample), "timeline", "--dossier", "new-start", "--until", "2011",
              "-f", "markdown").stdout
     assert md == (
         "| date | dossier | actor | bloc | action | status | unverified | summary | sources |\n"
         "| --- | --- | --- | --- | --- | --- | --- | --- | --- |\n"
         "| 2011-02-05 | new-start | us-russia | international | entered into force | active | false "
-        "| The treaty entered into force. | https://www.state.gov/new-start/ |\n"
+        "| The treaty entered into force. | https://diplomacy.state.gov/practice/arms-control-2/ |\n"
     )
 
 
