@@ -63,6 +63,9 @@ def main() -> None:
     cache = tempfile.mkdtemp(prefix="compartment-bench-")
     env = {**os.environ, "COMPARTMENT_CACHE_DIR": cache, "NO_COLOR": "1", "COLUMNS": "120"}
     env.pop("COMPARTMENT_DATA", None)
+    # Measure what an installed compartment costs: pip byte-compiles an installed package,
+    # so let an editable checkout write its .pyc files too (the warm-up run below does).
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     base = compartment_command()
     try:
         subprocess.run([*base, "list"], stdout=subprocess.DEVNULL, env=env, check=True)  # warm up

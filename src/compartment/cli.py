@@ -6,8 +6,6 @@ Heavy modules (pydantic, PyYAML, the loader) are imported inside commands, not h
 command pays for this module's imports at start-up.
 """
 
-from __future__ import annotations
-
 import errno
 import os
 import sys
@@ -97,13 +95,13 @@ def _settings(ctx: typer.Context) -> Settings:
     return obj if isinstance(obj, Settings) else Settings(None, False)
 
 
-def _stderr() -> Console:
+def _stderr() -> "Console":
     from rich.console import Console
 
     return Console(stderr=True, highlight=False)
 
 
-def _stdout() -> Console:
+def _stdout() -> "Console":
     from rich.console import Console
 
     # Into a pipe or file, rich would wrap tables at 80 columns; a wide page keeps one row per
@@ -126,6 +124,74 @@ def _version(value: bool) -> None:
     if value:
         typer.echo(f"compartment {__version__}")
         raise typer.Exit()
+
+
+def _completion_data(ctx: typer.Context) -> "Dataset | None":
+    """The dataset in use while the shell asks for completions; None on any trouble."""
+    try:
+        from compartment import loader
+
+        explicit = ctx.find_root().params.get("data")
+        source = loader.find_data_file(explicit if isinstance(explicit, str) else None)
+        return loader.load(source.path).dataset
+    except Exception:  # noqa: BLE001 - a completion must never break the user's shell
+        return None
+
+
+def _complete_dossier(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:
+    try:
+        data = _completion_data(ctx)
+        if data is None:
+            return []
+        return [(d.id, d.title) for d in data.dossiers if d.id.startswith(incomplete)]
+    except Exception:  # noqa: BLE001
+        return []
+
+
+def _complete_actor(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:
+    try:
+        data = _completion_data(ctx)
+        if data is None:
+            return []
+        return [(a.id, a.name) for a in data.actors.values() if a.id.startswith(incomplete)]
+    except Exception:  # noqa: BLE001
+        return []
+
+
+def _complete_actor_or_bloc(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:
+    try:
+        actors = _complete_actor(ctx, incomplete)
+        seen = {a for a, _ in actors}
+        blocs = [(b, f"bloc: {text}") for b, text in BLOCS.items()
+                 if b.startswith(incomplete) and b not in seen]
+        return actors + blocs
+    except Exception:  # noqa: BLE001
+        return []
+
+
+def _complete_field(incomplete: str) -> list[str]:
+    fields = ("id", "title", "aliases", "domain", "parties", "forum", "approach", "third_parties",
+              "summary", "tags")
+    return [f for f in fields if f.startswith(incomplete)]
+
+
+def _complete_field_value(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:
+    """`dossier set ID FIELD VALUE`: domains, actor ids or approaches, by FIELD."""
+    try:
+        from compartment.vocab import APPROACHES
+
+        field = str(ctx.params.get("field") or "").replace("-", "_")
+        if field == "domain":
+            choices = DOMAINS
+        elif field == "approach":
+            choices = APPROACHES
+        elif field in ("parties", "third_parties"):
+            return _complete_actor(ctx, incomplete)
+        else:
+            return []
+        return [(k, v) for k, v in choices.items() if k.startswith(incomplete)]
+    except Exception:  # noqa: BLE001
+        return []
 
 
 @app.callback()
@@ -161,7 +227,7 @@ def main_options(
     ctx.obj = Settings(data, debug, use_cache=not no_cache)
 
 
-def _load_result(ctx: typer.Context) -> LoadResult:
+def _load_result(ctx: typer.Context) -> "LoadResult":
     from compartment import loader
 
     settings = _settings(ctx)
@@ -175,7 +241,7 @@ def _load_result(ctx: typer.Context) -> LoadResult:
         fail(f"{exc} (data file chosen by {source.how})", EXIT_USAGE)
 
 
-def _load_with_progress(path: Path, use_cache: bool) -> LoadResult:
+def _load_with_progress(path: Path, use_cache: bool) -> "LoadResult":
     """Load, with a progress bar on stderr when it is a terminal and the load is slow."""
     from compartment import loader
 
@@ -190,7 +256,7 @@ def _load_with_progress(path: Path, use_cache: bool) -> LoadResult:
         progress.close()
 
 
-def _dataset(ctx: typer.Context) -> Dataset:
+def _dataset(ctx: typer.Context) -> "Dataset":
     """The validated dataset, or exit 1 listing the errors that stop it from loading."""
     from compartment import render
 
@@ -594,7 +660,7 @@ def _bound(option: str, value: str | None) -> str | None:
     return value
 
 
-def _known_actors(data: Dataset, option: str, values: list[str], blocs: bool = True) -> None:
+def _known_actors(data: "Dataset", option: str, values: list[str], blocs: bool = True) -> None:
     """Exit 2 naming the first value that is no actor id (nor a bloc, when `blocs`)."""
     from compartment import query
 
@@ -966,7 +1032,7 @@ def _write_binary(path: Path, write: object) -> None:
 # -- keeping the data under version control: files, fmt, schema, edits, completion ---------
 
 
-def _load_results(ctx: typer.Context, files: list[Path] | None) -> list[LoadResult]:
+def _load_results(ctx: typer.Context, files: list[Path] | None) -> "list[LoadResult]":
     """The data file in use, or each FILE given on the command line (they win over --data)."""
     if not files:
         return [_load_result(ctx)]
@@ -981,7 +1047,7 @@ def _load_results(ctx: typer.Context, files: list[Path] | None) -> list[LoadResu
     return results
 
 
-def _export_sqlite(data: Dataset, output: Path) -> None:
+def _export_sqlite(data: "Dataset", output: Path) -> None:
     from compartment import sqlite
 
     folder = output.parent if str(output.parent) else Path(".")
@@ -993,74 +1059,6 @@ def _export_sqlite(data: Dataset, output: Path) -> None:
         fail(f"-o {output}: cannot write ({exc.strerror or exc})")
     except sqlite.sqlite3.Error as exc:
         fail(f"-o {output}: cannot write the database ({exc})")
-
-
-def _completion_data(ctx: typer.Context) -> Dataset | None:
-    """The dataset in use while the shell asks for completions; None on any trouble."""
-    try:
-        from compartment import loader
-
-        explicit = ctx.find_root().params.get("data")
-        source = loader.find_data_file(explicit if isinstance(explicit, str) else None)
-        return loader.load(source.path).dataset
-    except Exception:  # noqa: BLE001 - a completion must never break the user's shell
-        return None
-
-
-def _complete_dossier(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:
-    try:
-        data = _completion_data(ctx)
-        if data is None:
-            return []
-        return [(d.id, d.title) for d in data.dossiers if d.id.startswith(incomplete)]
-    except Exception:  # noqa: BLE001
-        return []
-
-
-def _complete_actor(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:
-    try:
-        data = _completion_data(ctx)
-        if data is None:
-            return []
-        return [(a.id, a.name) for a in data.actors.values() if a.id.startswith(incomplete)]
-    except Exception:  # noqa: BLE001
-        return []
-
-
-def _complete_actor_or_bloc(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:
-    try:
-        actors = _complete_actor(ctx, incomplete)
-        seen = {a for a, _ in actors}
-        blocs = [(b, f"bloc: {text}") for b, text in BLOCS.items()
-                 if b.startswith(incomplete) and b not in seen]
-        return actors + blocs
-    except Exception:  # noqa: BLE001
-        return []
-
-
-def _complete_field(incomplete: str) -> list[str]:
-    fields = ("id", "title", "aliases", "domain", "parties", "forum", "approach", "third_parties",
-              "summary", "tags")
-    return [f for f in fields if f.startswith(incomplete)]
-
-
-def _complete_field_value(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:
-    """`dossier set ID FIELD VALUE`: domains, actor ids or approaches, by FIELD."""
-    try:
-        from compartment.vocab import APPROACHES
-
-        field = str(ctx.params.get("field") or "").replace("-", "_")
-        if field == "domain":
-            choices = DOMAINS
-        elif field == "approach":
-            choices = APPROACHES
-        elif field in ("parties", "third_parties"):
-            return _complete_actor(ctx, incomplete)
-        else:
-            return []
-        return [(k, v) for k, v in choices.items() if k.startswith(incomplete)]
-    except Exception:  # noqa: BLE001
-        return []
 
 
 @app.command("fmt")
@@ -1171,7 +1169,7 @@ def _encode(raw: bytes, text: str) -> bytes:
 DRY_RUN_HELP = "Print the diff that would be written, and write nothing."
 
 
-def _apply_edit(ctx: typer.Context, dry_run: bool, make: Callable[[str, str], Change]) -> None:
+def _apply_edit(ctx: typer.Context, dry_run: bool, make: "Callable[[str, str], Change]") -> None:
     """Read the data file under its lock, work out the edit, refuse it if it would bring an
     error, else write it atomically (or, with --dry-run, print its diff)."""
     from contextlib import nullcontext
