@@ -2,7 +2,7 @@
 
 A warm command reads the cache instead of parsing YAML and validating with pydantic, and
 imports neither: that is most of a command's start-up time (see benchmarks/). The key is a
-SHA-256 of the file's bytes, checked on every read. A modification time and size check alone
+BLAKE2b digest of the file's bytes, checked on every read. A modification time and size check alone
 would be cheaper, but it misses an edit that keeps both (a checkout within the same second,
 a tool that restores mtimes); hashing even a 20 MB file costs a few tens of milliseconds.
 
@@ -15,7 +15,6 @@ benchmarks/README.md).
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from pathlib import Path
@@ -25,8 +24,13 @@ from compartment import __version__
 from compartment.dataset import Dataset
 from compartment.errors import Location, Problem, Severity
 
+try:  # hashlib's own BLAKE2, without hashlib loading OpenSSL first (3 ms of every start)
+    from _blake2 import blake2b
+except ImportError:  # another Python implementation
+    from hashlib import blake2b
+
 CACHE_ENV = "COMPARTMENT_CACHE_DIR"
-FORMAT = 1  # bump when the layout of the cached JSON changes
+FORMAT = 2  # bump when the layout of the cached JSON changes
 
 
 def cache_dir() -> Path:
@@ -39,13 +43,13 @@ def cache_dir() -> Path:
 
 
 def digest(raw: bytes) -> str:
-    return hashlib.sha256(raw).hexdigest()
+    return blake2b(raw, digest_size=32).hexdigest()
 
 
 def _entry(data_path: Path) -> Path:
     # One entry per data file, so a second ledger does not evict the first.
-    name = hashlib.sha256(str(data_path.resolve()).encode("utf-8", "surrogatepass")).hexdigest()
-    return cache_dir() / f"{name[:32]}.json"
+    name = blake2b(str(data_path.resolve()).encode("utf-8", "surrogatepass"), digest_size=16)
+    return cache_dir() / f"{name.hexdigest()}.json"
 
 
 def read(data_path: Path, key: str, display: str) -> tuple[Dataset, list[Problem]] | None:
@@ -56,7 +60,7 @@ def read(data_path: Path, key: str, display: str) -> tuple[Dataset, list[Problem
         if (
             stored.get("format") != FORMAT
             or stored.get("version") != __version__
-            or stored.get("sha256") != key
+            or stored.get("blake2b") != key
         ):
             return None
         dataset = Dataset.from_dict(stored["data"])
@@ -79,7 +83,7 @@ def write(data_path: Path, key: str, dataset: Dataset, warnings: list[Problem]) 
     record: dict[str, Any] = {
         "format": FORMAT,
         "version": __version__,
-        "sha256": key,
+        "blake2b": key,
         "data": dataset.to_dict(),
         "warnings": [
             {
