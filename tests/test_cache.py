@@ -69,7 +69,7 @@ def test_cache_of_another_version_is_ignored(data: Path, monkeypatch: pytest.Mon
     (entry,) = entries()
     stored = json.loads(entry.read_text())
     stored["version"] = "0.0.0-other"
-    stored["data"]["dossiers"] = []  # what a stale cache would wrongly serve
+    stored["dossiers"] = []  # what a stale cache would wrongly serve
     entry.write_text(json.dumps(stored))
     assert len(load(data).dataset.dossiers) == 2
 
@@ -122,3 +122,13 @@ def test_warm_run_imports_neither_yaml_nor_pydantic(data: Path, tmp_path: Path) 
     second = subprocess.run(argv, capture_output=True, text=True, env=env, check=True)
     assert "LOADED False False" in second.stderr, second.stderr
     assert first.stdout == second.stdout
+
+
+def test_records_and_models_have_the_same_fields() -> None:
+    """dataset.py's records and models.py's validators describe one contract."""
+    from compartment.dataset import Actor, Dossier, Event
+    from compartment.models import ActorModel, DossierModel, EventModel
+
+    assert set(Event._fields) == set(EventModel.model_fields)
+    assert set(Dossier._fields) == set(DossierModel.model_fields)
+    assert set(Actor._fields) - {"id"} == set(ActorModel.model_fields)

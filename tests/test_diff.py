@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -186,8 +185,8 @@ def test_events_match_by_date_actor_action_in_order() -> None:
     assert data is not None
     base = data.get("new-start")
     assert base is not None
-    a = replace(base, events=(event("2023-01-01", "met"), event("2023-01-01", "met", "second")))
-    b = replace(base, events=(
+    a = base._replace(events=(event("2023-01-01", "met"), event("2023-01-01", "met", "second")))
+    b = base._replace(events=(
         event("2023-01-01", "met", "second"),
         event("2023-01-01", "met", "third"),
         event("2023-01-01", "met", "fourth"),
@@ -200,11 +199,11 @@ def test_events_match_by_date_actor_action_in_order() -> None:
     assert [e.summary for e in diff.events_added] == ["fourth"]
     assert diff.events_removed == ()
     # a changed date is one event removed and one added
-    moved = revisions.compare_dossiers(a, replace(base, events=(event("2023-01-02", "met"),)))
+    moved = revisions.compare_dossiers(a, base._replace(events=(event("2023-01-02", "met"),)))
     assert (len(moved.events_removed), len(moved.events_added)) == (2, 1)
     status = revisions.compare_dossiers(
-        replace(base, events=(event("2023-01-01", "met"),)),
-        replace(base, events=(event("2023-01-01", "met", status="strained"),)),
+        base._replace(events=(event("2023-01-01", "met"),)),
+        base._replace(events=(event("2023-01-01", "met", status="strained"),)),
     )
     assert status.events_changed[0].fields == ("status",)
     assert list(revisions.lines(revisions.DatasetDiff("a", "b", changed=(status,))))[-1] == (

@@ -378,7 +378,7 @@ def datasets(draw) -> str:
 
 
 def _fields(e: Event) -> dict:
-    return {name: getattr(e, name) for name in e.__dataclass_fields__}
+    return e._asdict()
 
 
 def _event_dict(e: Event) -> dict:

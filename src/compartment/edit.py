@@ -214,7 +214,7 @@ def unified_diff(before: str, after: str, name: str) -> str:
 
 
 def _fields(dossier: Dossier) -> dict[str, Any]:
-    return {name: getattr(dossier, name) for name in dossier.__dataclass_fields__}
+    return dossier._asdict()
 
 
 def _dossier_key(dossier: Dossier) -> tuple[int, str]:
