@@ -282,7 +282,7 @@ def _as_of(value: str | None) -> str | None:
     try:
         return dates.parse_full(value)
     except ValueError as exc:
-        raise typer.BadParameter(str(exc)) from None
+        raise typer.BadParameter(str(exc), param_hint="'--as-of'") from None
 
 
 AS_OF_HELP = "Show the state as it stood on this date (YYYY-MM-DD), from the events alone."
