@@ -372,3 +372,9 @@ def test_08_lone_surrogate_in_text_given_directly() -> None:
     assert problems_of("\ud800actors: {}\n") == [
         "f.yaml:1:1: the text holds a lone surrogate; it is not valid Unicode"
     ]
+
+
+def test_09_a_huge_size_limit_does_not_allocate_it(run, sample, monkeypatch) -> None:
+    # Reading used to ask for limit + 1 bytes at once: a limit of 10**12 was a MemoryError.
+    monkeypatch.setenv("COMPARTMENT_MAX_BYTES", str(10**12))
+    assert run("--data", str(sample), "--no-cache", "validate").exit_code == 0

@@ -102,9 +102,22 @@ def read_bytes(path: Path) -> bytes:
         )
     try:
         with path.open("rb") as fh:
-            return fh.read(limit + 1)
+            # Read to the end, but never ask for the limit in one call: read(n) allocates n
+            # bytes up front. The first read takes what stat saw; more comes only if the file
+            # grew meanwhile.
+            parts, total, want = [], 0, info.st_size + 1
+            while total <= limit:
+                chunk = fh.read(want)
+                if not chunk:
+                    break
+                parts.append(chunk)
+                total += len(chunk)
+                want = 1 << 20
     except OSError as exc:
         raise DataFileNotFound(f"{path}: cannot read ({exc.strerror})") from None
+    if total > limit:
+        raise DataFileNotFound(f"{path}: the file grew past the limit of {limit:,} bytes")
+    return b"".join(parts)
 
 
 def decode(raw: bytes) -> tuple[str | None, tuple[int, int], str]:
