@@ -132,3 +132,9 @@ def test_records_and_models_have_the_same_fields() -> None:
     assert set(Event._fields) == set(EventModel.model_fields)
     assert set(Dossier._fields) == set(DossierModel.model_fields)
     assert set(Actor._fields) - {"id"} == set(ActorModel.model_fields)
+
+
+def test_digest_algorithm_follows_size() -> None:
+    assert cache.digest(b"x" * 100).startswith("blake2b:")
+    assert cache.digest(b"x" * (2 << 20)).startswith("sha256:")
+    assert cache.digest(b"a") != cache.digest(b"b")

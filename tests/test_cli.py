@@ -337,3 +337,14 @@ def test_list_longer_than_a_screen_says_how_to_page(run, sample, monkeypatch) ->
     )
     monkeypatch.setenv("LINES", "100")
     assert run("--data", str(sample), "list").stderr == ""
+
+
+def test_list_table_limit(run, sample) -> None:
+    result = run("--data", str(sample), "list", "--limit", "1")
+    assert len(lines(result.stdout)) == 3  # header, rule, one row
+    assert result.stderr == (
+        "Showing 1 of 2 dossiers: --limit 0 shows them all, --format csv exports them.\n"
+    )
+    assert run("--data", str(sample), "list", "--limit", "0").stderr == ""
+    csv_out = run("--data", str(sample), "list", "--limit", "1", "-f", "csv").stdout
+    assert len(csv_out.splitlines()) == 3  # the limit is for tables only

@@ -285,6 +285,10 @@ def _as_of(value: str | None) -> str | None:
         raise typer.BadParameter(str(exc), param_hint="'--as-of'") from None
 
 
+# A terminal table of thousands of rows is slow to draw (rich: about 0.5 ms a row) and
+# useless to read; past this many rows the table says how to see all of them.
+TABLE_LIMIT = 500
+
 AS_OF_HELP = "Show the state as it stood on this date (YYYY-MM-DD), from the events alone."
 
 
@@ -322,6 +326,14 @@ def list_(
         ListFormat, typer.Option("--format", "-f", help="Output format.")
     ] = ListFormat.table,
     as_of: Annotated[Optional[str], typer.Option("--as-of", metavar="DATE", help=AS_OF_HELP)] = None,
+    limit: Annotated[
+        int,
+        typer.Option(
+            min=0,
+            help="Table only: show at most this many rows (0: all). CSV, JSON and Markdown "
+            "always hold every row.",
+        ),
+    ] = TABLE_LIMIT,
 ) -> None:
     """List dossiers, filtered and sorted.
 
@@ -363,8 +375,15 @@ def list_(
         if not rows:
             _stderr().print("No dossier matches these filters.")
             return
-        console.print(render.dossier_table(data, rows, console.width))
-        if console.is_terminal and len(rows) + 2 > console.height:
+        shown = rows[:limit] if limit else rows
+        console.print(render.dossier_table(data, shown, console.width))
+        if len(shown) < len(rows):
+            _stderr().print(
+                f"Showing {len(shown):,} of {len(rows):,} dossiers: --limit 0 shows them all, "
+                "--format csv exports them.",
+                soft_wrap=True,
+            )
+        elif console.is_terminal and len(rows) + 2 > console.height:
             _stderr().print(
                 f"{len(rows)} dossiers, more than a screen: page with "
                 "`compartment list | less -S`, or export with `--format csv`.",
