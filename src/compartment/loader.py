@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from compartment.dataset import Dataset
+from compartment.dataset import Actor, Dataset, Dossier, Event
 from compartment.errors import Location, Problem, Severity, render_path, visible
 
 DATA_ENV = "COMPARTMENT_DATA"
@@ -161,6 +161,7 @@ def load(
         if hit is not None:
             return LoadResult(path, hit[0], hit[1])
     text, mark, reason = decode(raw)
+    del raw  # the text holds it all now; keeping both doubles what a large load starts with
     if text is None:
         return LoadResult(path, None, [Problem(Location(name, *mark), "encoding", reason)])
     result = load_text(text, name, path, progress=progress)
@@ -292,7 +293,7 @@ def _validate(
         except ValidationError as exc:
             collect(exc, ("actors", actor_id), record)
 
-    valid: list[dict[str, Any]] = []
+    valid: list[Dossier] = []
     index: list[int] = []  # file position of each valid dossier
     names: dict[int, str] = {}
     total = len(dossiers_raw)
@@ -306,11 +307,12 @@ def _validate(
         except ValidationError as exc:
             collect(exc, ("dossiers", i), record)
             continue
-        valid.append(model.model_dump())
+        valid.append(_record(model))
         index.append(i)
+        dossiers_raw[i] = None  # the parsed tree goes as the records come: less peak memory
 
-    dataset = Dataset.from_dict(
-        {"actors": {k: m.model_dump() for k, m in actors.items()}, "dossiers": valid}
+    dataset = Dataset(
+        {k: Actor(k, m.name, m.bloc) for k, m in actors.items()}, tuple(valid)
     )
     rules = checks.RULES
     if len(valid) < len(dossiers_raw):  # an actor used only by a broken dossier is not unused
@@ -321,6 +323,20 @@ def _validate(
         findings.append((path, code, message, severity))
     complete = not any(sev is Severity.ERROR for *_, sev in findings)
     return (dataset if complete else None), findings, names
+
+
+def _record(model: Any) -> Dossier:
+    """The validated model as a plain record, built directly (no model_dump() copy)."""
+    return Dossier(
+        model.id, model.title, model.domain, tuple(model.parties), model.status,
+        model.broken_off_by, model.summary,
+        tuple([
+            Event(e.date, e.actor, e.action, e.summary, tuple(e.sources), e.status, e.unverified)
+            for e in model.events
+        ]),
+        tuple(model.aliases), model.forum, tuple(model.approach), tuple(model.third_parties),
+        tuple(model.tags),
+    )  # fmt: skip
 
 
 def _id_pattern() -> Callable[[str], bool]:
