@@ -291,41 +291,54 @@ TABLE_LIMIT = 500
 
 AS_OF_HELP = "Show the state as it stood on this date (YYYY-MM-DD), from the events alone."
 
+# Options that several commands share, defined once (Typer copies each per command).
+AsOf = Annotated[Optional[str], typer.Option("--as-of", metavar="DATE", help=AS_OF_HELP)]
+StatusFilter = Annotated[
+    Optional[list[Status]],
+    typer.Option("--status", "-s", help="Keep dossiers with this status (repeatable)."),
+]
+BrokenOffByFilter = Annotated[
+    Optional[list[str]],
+    typer.Option(
+        "--broken-off-by",
+        "-b",
+        metavar="ACTOR|BLOC",
+        help="Keep dossiers broken off by this actor id or bloc (repeatable).",
+        autocompletion=_complete_actor_or_bloc,
+    ),
+]
+DomainFilter = Annotated[
+    Optional[list[Domain]], typer.Option("--domain", "-d", help="Keep this domain (repeatable).")
+]
+PartyFilter = Annotated[
+    Optional[list[str]],
+    typer.Option(
+        "--party",
+        "-p",
+        metavar="ACTOR|BLOC",
+        help="Keep dossiers with this party.",
+        autocompletion=_complete_actor_or_bloc,
+    ),
+]
+SearchFilter = Annotated[
+    Optional[str],
+    typer.Option(help="Keep dossiers whose id, title, aliases or summary contain TEXT."),
+]
+
 
 @app.command("list")
 def list_(
     ctx: typer.Context,
-    status: Annotated[
-        Optional[list[Status]],
-        typer.Option("--status", "-s", help="Keep dossiers with this status (repeatable)."),
-    ] = None,
-    broken_off_by: Annotated[
-        Optional[list[str]],
-        typer.Option(
-            "--broken-off-by",
-            "-b",
-            metavar="ACTOR|BLOC",
-            help="Keep dossiers broken off by this actor id or bloc (repeatable).",
-            autocompletion=_complete_actor_or_bloc,
-        ),
-    ] = None,
-    domain: Annotated[
-        Optional[list[Domain]], typer.Option("--domain", "-d", help="Keep this domain (repeatable).")
-    ] = None,
-    party: Annotated[
-        Optional[list[str]],
-        typer.Option("--party", "-p", metavar="ACTOR|BLOC", help="Keep dossiers with this party.",
-                     autocompletion=_complete_actor_or_bloc),
-    ] = None,
-    search: Annotated[
-        Optional[str],
-        typer.Option(help="Keep dossiers whose id, title, aliases or summary contain TEXT."),
-    ] = None,
+    status: StatusFilter = None,
+    broken_off_by: BrokenOffByFilter = None,
+    domain: DomainFilter = None,
+    party: PartyFilter = None,
+    search: SearchFilter = None,
     sort: Annotated[SortField, typer.Option(help="Sort by this field.")] = SortField.file,
     output_format: Annotated[
         ListFormat, typer.Option("--format", "-f", help="Output format.")
     ] = ListFormat.table,
-    as_of: Annotated[Optional[str], typer.Option("--as-of", metavar="DATE", help=AS_OF_HELP)] = None,
+    as_of: AsOf = None,
     limit: Annotated[
         int,
         typer.Option(
@@ -407,7 +420,7 @@ def show(
     dossier_id: Annotated[
         str, typer.Argument(metavar="ID", help="The dossier's id.", autocompletion=_complete_dossier)
     ],
-    as_of: Annotated[Optional[str], typer.Option("--as-of", metavar="DATE", help=AS_OF_HELP)] = None,
+    as_of: AsOf = None,
     output_format: Annotated[
         ListFormat, typer.Option("--format", "-f", help="table (default) or json.")
     ] = ListFormat.table,
@@ -535,7 +548,7 @@ def export_(
             "leading ' so that spreadsheets do not run them as formulas.",
         ),
     ] = False,
-    as_of: Annotated[Optional[str], typer.Option("--as-of", metavar="DATE", help=AS_OF_HELP)] = None,
+    as_of: AsOf = None,
 ) -> None:
     """Export the whole dataset: JSON (nested), JSONL, CSV, Markdown or an SQLite database.
 
@@ -809,7 +822,7 @@ def stats(
     output_format: Annotated[
         ListFormat, typer.Option("--format", "-f", help="Output format.")
     ] = ListFormat.table,
-    as_of: Annotated[Optional[str], typer.Option("--as-of", metavar="DATE", help=AS_OF_HELP)] = None,
+    as_of: AsOf = None,
 ) -> None:
     """Count dossiers by status, broken-off-by, bloc, domain or year, or by two of them.
 
@@ -922,37 +935,11 @@ def chart(
         Path,
         typer.Option("--output", "-o", metavar="FILE", help="The image to write: .png or .svg."),
     ],
-    status: Annotated[
-        Optional[list[Status]],
-        typer.Option("--status", "-s", help="Keep dossiers with this status (repeatable)."),
-    ] = None,
-    broken_off_by: Annotated[
-        Optional[list[str]],
-        typer.Option(
-            "--broken-off-by",
-            "-b",
-            metavar="ACTOR|BLOC",
-            help="Keep dossiers broken off by this actor id or bloc (repeatable).",
-            autocompletion=_complete_actor_or_bloc,
-        ),
-    ] = None,
-    domain: Annotated[
-        Optional[list[Domain]], typer.Option("--domain", "-d", help="Keep this domain (repeatable).")
-    ] = None,
-    party: Annotated[
-        Optional[list[str]],
-        typer.Option(
-            "--party",
-            "-p",
-            metavar="ACTOR|BLOC",
-            help="Keep dossiers with this party.",
-            autocompletion=_complete_actor_or_bloc,
-        ),
-    ] = None,
-    search: Annotated[
-        Optional[str],
-        typer.Option(help="Keep dossiers whose id, title, aliases or summary contain TEXT."),
-    ] = None,
+    status: StatusFilter = None,
+    broken_off_by: BrokenOffByFilter = None,
+    domain: DomainFilter = None,
+    party: PartyFilter = None,
+    search: SearchFilter = None,
     as_of: Annotated[
         Optional[str],
         typer.Option(
