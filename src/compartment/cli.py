@@ -20,13 +20,11 @@ from compartment import __version__
 from compartment.vocab import APPROACHES, BLOCS, DOMAINS, STATUSES
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
-
     from rich.console import Console
 
     from compartment.dataset import Dataset
     from compartment.edit import Change
-    from compartment.loader import LoadResult
+    from compartment.loader import DataSource, LoadResult
 
 EXIT_PROBLEMS = 1
 EXIT_USAGE = 2
@@ -227,14 +225,27 @@ def main_options(
     ctx.obj = Settings(data, debug, use_cache=not no_cache)
 
 
-def _load_result(ctx: typer.Context) -> "LoadResult":
+def _data_source(ctx: typer.Context, verb: str = "read") -> "DataSource":
+    """The data file in use (--data, $COMPARTMENT_DATA, nearest, bundled), for a command
+    that will `verb` it. Standard input is refused; so is writing the bundled copy."""
     from compartment import loader
 
     settings = _settings(ctx)
     if settings.data == "-":
-        fail("--data -: reading the data from standard input is not supported; give a file path",
-             EXIT_USAGE)
+        fail(f"--data -: standard input is not supported (compartment must {verb} a file); "
+             "give a file path", EXIT_USAGE)
     source = loader.find_data_file(settings.data)
+    if source.bundled and verb != "read":
+        fail(f"{source.path} is the copy bundled with compartment; name the file to {verb} "
+             "with --data PATH", EXIT_USAGE)
+    return source
+
+
+def _load_result(ctx: typer.Context) -> "LoadResult":
+    from compartment import loader
+
+    settings = _settings(ctx)
+    source = _data_source(ctx)
     try:
         return _load_with_progress(source.path, settings.use_cache)
     except loader.DataFileNotFound as exc:
@@ -639,9 +650,9 @@ def info(ctx: typer.Context) -> None:
     """
     from collections import Counter
 
-    from compartment import loader, render
+    from compartment import render
 
-    source = loader.find_data_file(_settings(ctx).data)
+    source = _data_source(ctx)
     data = _dataset(ctx)
     event_dates = [e.date for d in data.dossiers for e in d.events]
     statuses = Counter(d.status for d in data.dossiers)
@@ -904,7 +915,7 @@ def diff(
     """
     from compartment import export, loader, render, revisions
 
-    path = loader.find_data_file(_settings(ctx).data).path
+    path = _data_source(ctx).path
     old_rev = rev_a or "HEAD"
     try:
         repo = revisions.repository(path)
@@ -1101,13 +1112,7 @@ def fmt_(
     if files:
         targets = [(path, str(path)) for path in files]
     else:
-        if _settings(ctx).data == "-":
-            fail("--data -: formatting standard input is not supported; give a file path",
-                 EXIT_USAGE)
-        source = loader.find_data_file(_settings(ctx).data)
-        if source.how.startswith("bundled") and not check:
-            fail(f"{source.path} is the copy bundled with compartment; name the file to format "
-                 "with --data PATH", EXIT_USAGE)
+        source = _data_source(ctx, "read" if check else "format")
         targets = [(source.path, str(source.path))]
     failed = False
     for path, name in targets:
@@ -1182,14 +1187,8 @@ def _apply_edit(ctx: typer.Context, dry_run: bool, make: "Callable[[str, str], C
 
     from compartment import edit, loader, render, storage
 
-    settings = _settings(ctx)
-    if settings.data == "-":
-        fail("--data -: editing standard input is not supported; give a file path", EXIT_USAGE)
-    source = loader.find_data_file(settings.data)
+    source = _data_source(ctx, "read" if dry_run else "edit")
     path, name = source.path, str(source.path)
-    if source.how.startswith("bundled") and not dry_run:
-        fail(f"{path} is the copy bundled with compartment; name the file to edit with "
-             "--data PATH", EXIT_USAGE)
     err = _stderr()
     try:
         with nullcontext() if dry_run else storage.locked(path):

@@ -35,6 +35,7 @@ class DataFileNotFound(Exception):
 class DataSource:
     path: Path
     how: str  # which rule chose it: --data, $COMPARTMENT_DATA, nearest, bundled
+    bundled: bool = False  # the copy inside the installed package: never to be written
 
 
 @dataclass
@@ -73,7 +74,7 @@ def find_data_file(explicit: str | None = None, cwd: Path | None = None) -> Data
         if candidate.is_file():
             # Relative to where the user stands, so problems read data/issues.yaml:12:3.
             return DataSource(Path(os.path.relpath(candidate, here)), "nearest data/issues.yaml")
-    return DataSource(bundled_data(), "bundled with compartment")
+    return DataSource(bundled_data(), "bundled with compartment", bundled=True)
 
 
 def max_bytes() -> int:
@@ -340,8 +341,6 @@ def _record(model: Any) -> Dossier:
 
 
 def _id_pattern() -> Callable[[str], bool]:
-    import re
-
     pattern = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
     return lambda s: isinstance(s, str) and pattern.fullmatch(s) is not None
 
