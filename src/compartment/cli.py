@@ -377,12 +377,8 @@ def list_(
     data = _dataset(ctx)
     if date is not None:
         data = data.as_of(date)
-    for option, values in (("--broken-off-by", broken_off_by), ("--party", party)):
-        for value in values or ():
-            if not query.known_actor_or_bloc(data, value):
-                hint = query.suggest(value, list(dict.fromkeys([*data.actors, *BLOCS])))
-                extra = f"; did you mean {', '.join(hint)}?" if hint else ""
-                fail(f"{option}: unknown actor or bloc {value!r}{extra}", EXIT_USAGE)
+    _known_actors(data, "--broken-off-by", broken_off_by or [])
+    _known_actors(data, "--party", party or [])
     filters = query.Filters(
         statuses=[s.value for s in status or ()],
         broken_off_by=broken_off_by or (),

@@ -10,7 +10,7 @@ import json
 from collections.abc import Iterable, Sequence
 from typing import Any, TextIO
 
-from compartment.dataset import Dataset, Dossier
+from compartment.dataset import Dossier
 
 LIST_SEPARATOR = "; "
 
@@ -87,6 +87,3 @@ def write_markdown(rows: Iterable[dict[str, Any]], columns: Sequence[str], out: 
     for row in rows:
         out.write("| " + " | ".join(_md_cell(row[c]) for c in columns) + " |\n")
 
-
-def dataset_json(data: Dataset) -> dict[str, Any]:
-    return data.to_dict()

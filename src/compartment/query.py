@@ -64,12 +64,6 @@ def sort(dossiers: list[Dossier], field: str) -> list[Dossier]:
     return sorted(dossiers, key=keys[field])
 
 
-def known_actor_or_bloc(data: Dataset, value: str) -> bool:
-    from compartment.vocab import BLOCS
-
-    return value in data.actors or value in BLOCS
-
-
 def suggest(value: str, choices: Sequence[str]) -> list[str]:
     import difflib
 
