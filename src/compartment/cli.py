@@ -82,15 +82,14 @@ app = typer.Typer(
 class Settings:
     """What the global options chose, kept on the Typer context."""
 
-    def __init__(self, data: str | None, debug: bool, use_cache: bool = True) -> None:
+    def __init__(self, data: str | None, use_cache: bool = True) -> None:
         self.data = data
-        self.debug = debug
         self.use_cache = use_cache
 
 
 def _settings(ctx: typer.Context) -> Settings:
     obj = ctx.find_root().obj
-    return obj if isinstance(obj, Settings) else Settings(None, False)
+    return obj if isinstance(obj, Settings) else Settings(None)
 
 
 def _stderr() -> "Console":
@@ -222,7 +221,9 @@ def main_options(
         typer.Option("--version", callback=_version, is_eager=True, help="Print the version."),
     ] = False,
 ) -> None:
-    ctx.obj = Settings(data, debug, use_cache=not no_cache)
+    # --debug is read by main() from argv: the traceback it shows is of a failure that
+    # happens where no Typer context may exist.
+    ctx.obj = Settings(data, use_cache=not no_cache)
 
 
 def _data_source(ctx: typer.Context, verb: str = "read") -> "DataSource":
