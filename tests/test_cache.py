@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
+import msgspec
 import pytest
 
-from compartment import cache
+import compartment
+from compartment import cache, loader
 from compartment.loader import load
 
 
@@ -22,7 +24,28 @@ def data(tmp_path: Path, sample: Path) -> Path:
 
 
 def entries() -> list[Path]:
-    return sorted(cache.cache_dir().glob("*.json"))
+    return sorted(cache.cache_dir().glob(f"*{cache.SUFFIX}"))
+
+
+def header(entry: Path) -> cache.Header:
+    blob = entry.read_bytes()
+    size = int.from_bytes(blob[:4], "big")
+    return msgspec.msgpack.decode(blob[4 : 4 + size], type=cache.Header)
+
+
+def rewrite(entry: Path, new_header: cache.Header, payload: object | None = None) -> None:
+    """Replace an entry's header (and, if given, its payload) as another run could have."""
+    blob = entry.read_bytes()
+    size = int.from_bytes(blob[:4], "big")
+    head = msgspec.msgpack.encode(new_header)
+    body = blob[4 + size :] if payload is None else msgspec.msgpack.encode(payload)
+    entry.write_bytes(len(head).to_bytes(4, "big") + head + body)
+
+
+@pytest.fixture
+def settled(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Treat every file as old enough for its stamp to be trusted (see cache.RACY_SECONDS)."""
+    monkeypatch.setattr(cache, "RACY_SECONDS", 0.0)
 
 
 def test_cold_then_warm_gives_the_same_dataset(data: Path) -> None:
@@ -40,10 +63,12 @@ def test_warnings_survive_the_cache(data: Path) -> None:
     warm = load(data, display="x.yaml")
     assert [str(p) for p in warm.problems] == [str(p) for p in cold.problems]
     assert [str(p) for p in warm.problems] == ["x.yaml:3:3: actors.lonely: warning: actor 'lonely' is not used by any dossier"]
+    assert warm.problems[0].location.path == ("actors", "lonely")
 
 
-def test_content_change_with_same_mtime_and_size(data: Path) -> None:
+def test_content_change_with_same_mtime_and_size(data: Path, settled: None) -> None:
     load(data)
+    assert header(entries()[0]).stamp is not None  # the stamp alone would vouch for the file
     before = data.stat()
     text = data.read_text()
     changed = text.replace("expired", "exqired", 1)  # same size, different content
@@ -56,21 +81,92 @@ def test_content_change_with_same_mtime_and_size(data: Path) -> None:
     assert any("exqired" in str(p) for p in result.errors)
 
 
-def test_corrupt_cache_is_ignored_and_rewritten(data: Path) -> None:
+def test_a_stamped_hit_does_not_read_the_data_file(
+    data: Path, settled: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
     cold = load(data)
-    (entry,) = entries()
-    entry.write_text("{not json")
+
+    def refuse(*args: object, **kwargs: object) -> bytes:
+        raise AssertionError("the data file was read")
+
+    monkeypatch.setattr(loader, "read_bytes", refuse)
     assert load(data).dataset == cold.dataset
-    assert json.loads(entry.read_text())["format"] == cache.FORMAT
 
 
-def test_cache_of_another_version_is_ignored(data: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_recent_file_is_hashed_until_it_settles(data: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Within RACY_SECONDS of a write the file's times may not change on the next write, so
+    the entry records no stamp; the first hashed hit after that records one."""
+    cold = load(data)  # the fixture has just written the file
+    (entry,) = entries()
+    assert header(entry).stamp is None
+    reads = []
+    real = loader.read_bytes
+    monkeypatch.setattr(loader, "read_bytes", lambda *a, **k: reads.append(1) or real(*a, **k))
+    assert load(data).dataset == cold.dataset
+    assert reads == [1] and header(entry).stamp is None  # still too recent to stamp
+    monkeypatch.setattr(cache, "RACY_SECONDS", 0.0)
+    assert load(data).dataset == cold.dataset
+    assert reads == [1, 1]
+    assert header(entry).stamp == cache.stamp_of(data.stat())
+    assert load(data).dataset == cold.dataset
+    assert reads == [1, 1]  # vouched for by the stamp
+
+
+def test_a_stale_stamp_falls_back_to_the_hash(data: Path, settled: None) -> None:
     load(data)
     (entry,) = entries()
-    stored = json.loads(entry.read_text())
-    stored["version"] = "0.0.0-other"
-    stored["dossiers"] = []  # what a stale cache would wrongly serve
-    entry.write_text(json.dumps(stored))
+    old = header(entry)
+    rewrite(entry, old._replace(stamp=old.stamp._replace(mtime_ns=1)))
+    assert load(data).dataset is not None  # same content: a hit, found by the hash
+    assert header(entry).stamp == old.stamp
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda blob: b"{not a cache",
+        lambda blob: b"",
+        lambda blob: blob[: len(blob) // 2],  # cut off while written by hand
+        lambda blob: blob[:4] + b"\xc1" + blob[5:],  # a byte MessagePack never uses
+        lambda blob: (10**6).to_bytes(4, "big") + blob[4:],  # an absurd header length
+        lambda blob: blob[:-40] + bytes(40),
+    ],
+    ids=["garbage", "empty", "truncated", "bad-header", "header-length", "zeroed-tail"],
+)
+def test_corrupt_cache_is_ignored_and_rewritten(data: Path, damage: Callable[[bytes], bytes]) -> None:
+    cold = load(data)
+    (entry,) = entries()
+    good = entry.read_bytes()
+    entry.write_bytes(damage(good))
+    again = load(data)
+    assert again.dataset == cold.dataset
+    assert again.problems == cold.problems
+    assert header(entry).format == cache.FORMAT
+    assert load(data).dataset == cold.dataset
+
+
+def test_cache_of_another_version_is_ignored(data: Path) -> None:
+    load(data)
+    (entry,) = entries()
+    stale = cache.Payload((), (), ())  # what a stale cache would wrongly serve
+    rewrite(entry, header(entry)._replace(version="0.0.0-other"), stale)
+    assert len(load(data).dataset.dossiers) == 2
+    assert header(entry).version == compartment.__version__
+
+
+def test_cache_of_another_format_is_ignored(data: Path) -> None:
+    load(data)
+    (entry,) = entries()
+    rewrite(entry, header(entry)._replace(format=cache.FORMAT - 1), cache.Payload((), (), ()))
+    assert len(load(data).dataset.dossiers) == 2
+
+
+def test_entry_for_other_content_is_ignored(data: Path, tmp_path: Path) -> None:
+    """An entry whose key is another file's digest is a miss, whatever its stamp says."""
+    load(data)
+    (entry,) = entries()
+    rewrite(entry, header(entry)._replace(key=cache.digest(b"other"), stamp=None),
+            cache.Payload((), (), ()))  # fmt: skip
     assert len(load(data).dataset.dossiers) == 2
 
 

@@ -82,8 +82,9 @@ def max_bytes() -> int:
     return int(raw) if raw.isdigit() and int(raw) > 0 else DEFAULT_MAX_BYTES
 
 
-def read_bytes(path: Path) -> bytes:
-    """The file's bytes; raises DataFileNotFound with a readable reason."""
+def stat_file(path: Path) -> os.stat_result:
+    """The data file's status, once it is known to be a regular file within the size limit;
+    raises DataFileNotFound with a readable reason."""
     try:
         info = path.stat()
     except FileNotFoundError:
@@ -100,6 +101,17 @@ def read_bytes(path: Path) -> bytes:
             f"{path}: the file is {info.st_size:,} bytes, over the limit of {limit:,}; "
             f"set {MAX_BYTES_ENV} to raise it"
         )
+    return info
+
+
+def read_bytes(path: Path, info: os.stat_result | None = None) -> bytes:
+    """The file's bytes; raises DataFileNotFound with a readable reason.
+
+    `info` is the file's status from `stat_file`, when the caller already has it.
+    """
+    if info is None:
+        info = stat_file(path)
+    limit = max_bytes()
     try:
         with path.open("rb") as fh:
             # Read to the end, but never ask for the limit in one call: read(n) allocates n
@@ -117,7 +129,7 @@ def read_bytes(path: Path) -> bytes:
         raise DataFileNotFound(f"{path}: cannot read ({exc.strerror})") from None
     if total > limit:
         raise DataFileNotFound(f"{path}: the file grew past the limit of {limit:,} bytes")
-    return b"".join(parts)
+    return parts[0] if len(parts) == 1 else b"".join(parts)
 
 
 def decode(raw: bytes) -> tuple[str | None, tuple[int, int], str]:
@@ -151,24 +163,54 @@ def load(
     Raises DataFileNotFound only when there is no file to read.
     """
     name = display if display is not None else str(path)
-    raw = read_bytes(path)
-    key = None
+    info = stat_file(path)
+    content = _Content(path, info)
     if use_cache:
         from compartment import cache
 
-        key = cache.digest(raw)
         with _collector_paused():
-            hit = cache.read(path, key, name)
+            hit = cache.read(path, info, content.key, name)
         if hit is not None:
             return LoadResult(path, hit[0], hit[1])
+    raw = content.take(keyed=use_cache)
     text, mark, reason = decode(raw)
     del raw  # the text holds it all now; keeping both doubles what a large load starts with
     if text is None:
         return LoadResult(path, None, [Problem(Location(name, *mark), "encoding", reason)])
     result = load_text(text, name, path, progress=progress)
-    if key is not None and result.dataset is not None and not result.errors:
-        cache.write(path, key, result.dataset, result.warnings)
+    if use_cache and result.dataset is not None and not result.errors:
+        cache.write(path, info, content.key(), result.dataset, result.warnings)
     return result
+
+
+class _Content:
+    """The data file's bytes and digest, each read or computed at most once, and only if
+    asked for: a cache hit vouched for by the file's stamp needs neither."""
+
+    def __init__(self, path: Path, info: os.stat_result) -> None:
+        self._path, self._info = path, info
+        self._raw: bytes | None = None
+        self._key: str | None = None
+
+    def key(self) -> str:
+        if self._key is None:
+            from compartment import cache
+
+            self._raw = read_bytes(self._path, self._info)
+            self._key = cache.digest(self._raw)
+        return self._key
+
+    def take(self, keyed: bool) -> bytes:
+        """The bytes, handed over: this object lets go of them so they can be freed. With
+        `keyed`, their digest is kept, so that `key()` describes these very bytes even if
+        the file changes afterwards."""
+        raw = self._raw if self._raw is not None else read_bytes(self._path, self._info)
+        if keyed and self._key is None:
+            from compartment import cache
+
+            self._key = cache.digest(raw)
+        self._raw = None
+        return raw
 
 
 def load_text(
