@@ -398,7 +398,7 @@ def list_(
             _stderr().print("No dossier matches these filters.")
             return
         shown = rows[:limit] if limit else rows
-        console.print(render.dossier_table(data, shown, console.width))
+        console.print(render.dossier_table(shown, console.width), crop=False)
         if len(shown) < len(rows):
             _stderr().print(
                 f"Showing {len(shown):,} of {len(rows):,} dossiers: --limit 0 shows them all, "

@@ -1,0 +1,136 @@
+"""The `list` table is laid out by render.LinesTable; rich's own Table is its oracle."""
+
+from __future__ import annotations
+
+import io
+
+from hypothesis import assume, given
+from hypothesis import strategies as st
+from rich import box
+from rich.cells import cell_len
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from compartment import render
+from compartment.dataset import Dossier, Event
+from compartment.vocab import DOMAINS, STATUSES
+
+KEBAB = st.from_regex(r"[a-z0-9]{1,12}(-[a-z0-9]{1,12}){0,3}", fullmatch=True)
+# Titles as people write them: words in Latin, accented, Cyrillic and CJK scripts (double
+# width), with the odd long unbroken run and runs of spaces.
+WORD = st.text(
+    alphabet=st.sampled_from("abcdefghijklmnopqrstuvwxyzABCXYZ0123456789'()-,.éüßжЯ条約日本"),
+    min_size=1,
+    max_size=30,
+)
+TITLE = st.lists(st.tuples(WORD, st.sampled_from([" ", " ", " ", "  "])), max_size=14).map(
+    lambda parts: "".join(w + sep for w, sep in parts).strip() or "x"
+)
+DATE = st.from_regex(r"(19[5-9][0-9]|20[0-2][0-9])(-(0[1-9]|1[0-2])(-(0[1-9]|1[0-9]|2[0-8]))?)?", fullmatch=True)
+
+
+@st.composite
+def dossiers(draw: st.DrawFn) -> Dossier:
+    status = draw(st.sampled_from(sorted(STATUSES)))
+    actor = draw(KEBAB)
+    event = Event(draw(DATE), actor, "x", "y", ("https://example.org",), status)
+    breaker = actor if status in {"strained", "suspended", "terminated"} else None
+    return Dossier(
+        draw(KEBAB), draw(TITLE), draw(st.sampled_from(sorted(DOMAINS))), (actor,), status,
+        breaker, "summary", (event,),
+    )  # fmt: skip
+
+
+def rich_reference(rows: list[Dossier], width: int, with_domain: bool | None = None) -> Table:
+    """The table as rich lays it out: what `list` printed before LinesTable."""
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
+    if with_domain is None:
+        with_domain = width >= 120
+    table.add_column("id", style="bold", no_wrap=True)
+    table.add_column("title", overflow="fold", ratio=1)
+    table.add_column("status", no_wrap=True)
+    table.add_column("broken off by", no_wrap=True)
+    table.add_column("since", no_wrap=True)
+    if with_domain:
+        table.add_column("domain", no_wrap=True)
+    table.expand = width <= 160
+    for d in rows:
+        cells = [Text(d.id), Text(d.title), Text(d.status, render.STATUS_STYLES.get(d.status, "")),
+                 Text(d.broken_off_by or ""), Text(d.since or "")]  # fmt: skip
+        if with_domain:
+            cells.append(Text(d.domain))
+        table.add_row(*cells)
+    return table
+
+
+def draw(renderable: object, width: int, colour: bool = False) -> str:
+    out = io.StringIO()
+    console = Console(
+        file=out, width=width, color_system="truecolor" if colour else None,
+        force_terminal=colour, legacy_windows=False,
+    )  # fmt: skip
+    console.print(renderable, crop=False)
+    return out.getvalue()
+
+
+@given(st.lists(dossiers(), max_size=12), st.integers(min_value=20, max_value=220))
+def test_list_table_draws_what_rich_draws_or_keeps_every_cell(rows: list[Dossier], width: int) -> None:
+    table = render.dossier_table(rows, width)
+    ours = draw(table, width)
+    if not table.squeezed(width):
+        reference = rich_reference(rows, width, with_domain=len(table.header) == 6)
+        assert ours == draw(reference, width)
+        return
+    # Where rich would crop cells, every cell is whole, at the cost of a wider table.
+    lines = ours.splitlines()
+    assert len({cell_len(line) for line in lines}) == 1 and cell_len(lines[0]) > width
+    assert len(table.header) == 5
+    first_lines = [line for line in lines[2:] if not line.startswith(" ")]
+    assert len(first_lines) == len(rows)
+    for d, row in zip(rows, first_lines):
+        assert row.startswith(d.id + " ")
+        for cell in (d.status, d.broken_off_by or "", d.since):
+            assert f" {cell} " in row + " "
+
+
+@given(st.lists(dossiers(), min_size=1, max_size=5), st.sampled_from([80, 120, 200]))
+def test_list_table_colours_as_rich_does(rows: list[Dossier], width: int) -> None:
+    table = render.dossier_table(rows, width)
+    assume(not table.squeezed(width))
+    reference = rich_reference(rows, width, with_domain=len(table.header) == 6)
+    assert draw(table, width, colour=True) == draw(reference, width, colour=True)
+
+
+def test_long_title_wraps_under_its_column() -> None:
+    event = Event("2014-03", "west", "x", "y", ("https://example.org",), "suspended")
+    title = "Cooperation on counter-narcotics and counter-terrorism in the NATO-Russia Council"
+    d = Dossier("nrc", title, "security", ("west",), "suspended", "west", "s", (event,))
+    assert draw(render.dossier_table([d], 80), 80).splitlines() == [
+        "id    title                                  status      broken off by   since  ",
+        "─" * 80,
+        "nrc   Cooperation on counter-narcotics and   suspended   west            2014-03",
+        "      counter-terrorism in the NATO-Russia                                      ",
+        "      Council                                                                   ",
+    ]
+
+
+def test_narrow_terminal_keeps_ids_whole() -> None:
+    """At 40 columns rich cut this row to `a-rather-long-dossi…   suspe…   some-long-act…`."""
+    event = Event("2014-03", "west", "x", "y", ("https://example.org",), "suspended")
+    d = Dossier("a-rather-long-dossier-id", "Title", "security", ("west",), "suspended",
+                "some-long-actor-identifier", "s", (event,))  # fmt: skip
+    assert draw(render.dossier_table([d], 40), 40).splitlines() == [
+        "id                         title   status      broken off by                since  ",
+        "─" * 83,
+        "a-rather-long-dossier-id   Title   suspended   some-long-actor-identifier   2014-03",
+    ]
+
+
+def test_domain_gives_way_to_the_title() -> None:
+    event = Event("2014-03", "west", "x", "y", ("https://example.org",), "suspended")
+    d = Dossier("d" * 60, "A title of thirty characters!!", "security", ("west",), "suspended",
+                "west", "s", (event,))  # fmt: skip
+    assert len(render.dossier_table([d], 200).header) == 6
+    assert len(render.dossier_table([d], 120).header) == 5  # 6 columns would squeeze it
+    assert len(render.dossier_table([d], 119).header) == 5
