@@ -95,6 +95,83 @@ def test_02_control_characters_are_refused_with_location(run, write_dataset, esc
     assert "\x1b" not in listed.stderr and "\x9b" not in listed.stderr
 
 
+# Written as they are, not as escapes: plain, single-quoted and block scalars, and a key.
+# (NEL, U+0085, is left out: YAML 1.1 reads it as a line break.)
+RAW = {"bidi": "\u202e", "isolate": "\u2066", "lrm": "\u200e", "alm": "\u061c"}
+
+
+@pytest.mark.parametrize("char", RAW.values(), ids=RAW.keys())
+@pytest.mark.parametrize(
+    ("field", "value", "at"),
+    [("title", "bad{c}title", "7:12"), ("title", "'bad{c}title'", "7:12"),
+     ("summary", ">\n      A bad{c}\n      summary.", "12:14")],
+    ids=["plain", "single-quoted", "folded"],
+)  # fmt: skip
+def test_02_raw_control_characters_are_refused_with_location(
+    char: str, field: str, value: str, at: str, tmp_path: Path
+) -> None:
+    text = dataset(**{field: value.format(c=char)})
+    assert problems_of(text) == [
+        f"f.yaml:{at}: text contains the control character {visible(char)}; "
+        "only tab and newline are allowed"
+    ]
+    path = tmp_path / "f.yaml"
+    path.write_text(text, encoding="utf-8")
+    assert [str(p) for p in load(path, display="f.yaml").problems] == problems_of(text)
+
+
+def test_02_characters_yaml_refuses_point_at_their_column(tmp_path: Path) -> None:
+    """libyaml counts the offset of such a character in bytes; the column counts characters."""
+    text = dataset(title="Déjà\x7fvu")
+    assert problems_of(text) == ["f.yaml:7:16: character \\x7f is not allowed in YAML"]
+    path = tmp_path / "f.yaml"
+    path.write_text(text, encoding="utf-8")
+    assert [str(p) for p in load(path, display="f.yaml").problems] == problems_of(text)
+
+
+def test_02_a_control_character_in_a_comment_is_harmless() -> None:
+    assert problems_of(dataset() + "# note\u202e\n") == []
+
+
+def test_02_crlf_line_ends_are_not_control_characters(tmp_path: Path) -> None:
+    text = dataset().replace("\n", "\r\n")
+    assert problems_of(text) == []
+    path = tmp_path / "f.yaml"
+    path.write_bytes(text.encode())
+    assert load(path).dataset is not None
+
+
+def test_02_unsafe_bytes_is_unsafe_chars_in_utf8() -> None:
+    """yamlsource scans the raw bytes once with UNSAFE_BYTES; it must flag what the per-text
+    pattern flags (the carriage return aside, which YAML reads as a line break)."""
+    from compartment.errors import UNSAFE_CHARS
+    from compartment.yamlsource import UNSAFE_BYTES
+
+    for code in [*range(0x3000), *range(0xD700, 0xE100), 0xFEFF, 0xFFFD, 0x10FFFF]:
+        char = chr(code)
+        expected = bool(UNSAFE_CHARS.fullmatch(char)) and char != "\r"
+        encoded = char.encode("utf-8", "surrogatepass")
+        assert bool(UNSAFE_BYTES.fullmatch(encoded)) == expected, hex(code)
+
+
+def test_02_encoding_errors_point_at_the_character_column(tmp_path: Path) -> None:
+    """Columns count characters, not bytes: 'é' is two bytes of UTF-8."""
+    bad = dataset(title="Déjà vu").encode().replace(b"vu", b"v\xff")
+    path = tmp_path / "f.yaml"
+    path.write_bytes(bad)
+    (problem,) = load(path, display="f.yaml").problems
+    assert str(problem).startswith("f.yaml:7:18: the file is not valid UTF-8 (byte 0xff)")
+
+
+def test_02_encoding_errors_are_found_past_the_first_megabyte(tmp_path: Path) -> None:
+    filler = "# " + "x" * 100 + "\n"
+    text = filler * 20_000 + dataset()  # about 2 MB, checked a megabyte at a time
+    path = tmp_path / "f.yaml"
+    path.write_bytes(text.encode().replace(b"Started.", b"Start\xc3\x28d."))
+    (problem,) = load(path, display="f.yaml").problems
+    assert str(problem).startswith(f"f.yaml:{20_000 + 18}:23: the file is not valid UTF-8 (byte 0xc3)")
+
+
 def test_03_neutralise_covers_carriage_return() -> None:
     from compartment.export import neutralise
 

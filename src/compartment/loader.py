@@ -6,6 +6,7 @@ one run reports them all (the way beancount's loader returns its errors). Only a
 
 from __future__ import annotations
 
+import codecs
 import difflib
 import gc
 import os
@@ -134,15 +135,38 @@ def read_bytes(path: Path, info: os.stat_result | None = None) -> bytes:
 
 def decode(raw: bytes) -> tuple[str | None, tuple[int, int], str]:
     """UTF-8 text (a BOM is dropped), or None with the line, column and reason it is not."""
+    problem = check_encoding(raw)
+    if problem is not None:
+        return None, *problem
+    return raw.decode("utf-8-sig"), (0, 0), ""
+
+
+_CHUNK = 1 << 20
+
+
+def check_encoding(raw: bytes) -> tuple[tuple[int, int], str] | None:
+    """None if `raw` is UTF-8, else the line, column and reason it is not.
+
+    It decodes a megabyte at a time, cut after a newline (a byte no multi-byte sequence
+    holds), so checking a large file never holds a second, decoded copy of it.
+    """
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return None, (1, 1), "the file is UTF-16; save it as UTF-8"
-    try:
-        return raw.decode("utf-8-sig"), (0, 0), ""
-    except UnicodeDecodeError as exc:
-        line = raw.count(b"\n", 0, exc.start) + 1
-        col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
-        byte = raw[exc.start]
-        return None, (line, col), f"the file is not valid UTF-8 (byte 0x{byte:02x}); save it as UTF-8"
+        return (1, 1), "the file is UTF-16; save it as UTF-8"
+    view, start, size = memoryview(raw), 0, len(raw)
+    while start < size:
+        end = raw.find(b"\n", start + _CHUNK) + 1 or size
+        try:
+            codecs.utf_8_decode(view[start:end], "strict", True)
+        except UnicodeDecodeError as exc:
+            at = start + exc.start
+            line_start = raw.rfind(b"\n", 0, at) + 1
+            column = len(raw[line_start:at].decode("utf-8", "replace")) + 1
+            line = raw.count(b"\n", 0, at) + 1
+            return (line, column), (
+                f"the file is not valid UTF-8 (byte 0x{raw[at]:02x}); save it as UTF-8"
+            )
+        start = end
+    return None
 
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total): for a progress bar
@@ -173,11 +197,12 @@ def load(
         if hit is not None:
             return LoadResult(path, hit[0], hit[1])
     raw = content.take(keyed=use_cache)
-    text, mark, reason = decode(raw)
-    del raw  # the text holds it all now; keeping both doubles what a large load starts with
-    if text is None:
-        return LoadResult(path, None, [Problem(Location(name, *mark), "encoding", reason)])
-    result = load_text(text, name, path, progress=progress)
+    problem = check_encoding(raw)
+    if problem is not None:
+        return LoadResult(path, None, [Problem(Location(name, *problem[0]), "encoding", problem[1])])
+    with _collector_paused():  # the bytes, not a decoded copy: libyaml reads UTF-8 itself
+        result = _load_source(raw, name, path, progress)
+    del raw
     if use_cache and result.dataset is not None and not result.errors:
         cache.write(path, info, content.key(), result.dataset, result.warnings)
     return result
@@ -238,8 +263,6 @@ def _collector_paused() -> Iterator[None]:
 
 
 def _load_text(text: str, name: str, path: Path, progress: Progress | None) -> LoadResult:
-    from compartment import yamlsource
-
     try:  # only a caller passing text, not a file (decoded strictly), can bring a surrogate
         text.encode("utf-8")  # in C: several times faster than a regex over the whole text
     except UnicodeEncodeError as exc:
@@ -249,7 +272,17 @@ def _load_text(text: str, name: str, path: Path, progress: Progress | None) -> L
         return LoadResult(path, None, [Problem(
             Location(name, line, col), "encoding", "the text holds a lone surrogate; it is not valid Unicode"
         )])
-    value, yaml_problems = yamlsource.parse(text, progress)
+    return _load_source(text, name, path, progress)
+
+
+def _load_source(
+    source: str | bytes, name: str, path: Path, progress: Progress | None
+) -> LoadResult:
+    """Parse and validate text, or bytes already known to be UTF-8."""
+    from compartment import yamlsource
+
+    intake = _DossierIntake()
+    value, yaml_problems = yamlsource.parse(source, progress, stream="dossiers", intake=intake)
     problems = [
         Problem(Location(name, line, col), p.code, p.message)
         for p in yaml_problems
@@ -259,22 +292,23 @@ def _load_text(text: str, name: str, path: Path, progress: Progress | None) -> L
         return LoadResult(path, None, problems)
     # Go on after problems in the YAML that left a value (a duplicate key, an alias read as
     # null, a control character) so that one run reports everything.
-    dataset, findings, names = _validate(value, progress)
+    dataset, findings, names = _validate(value, intake)
     if problems:
         dataset = None
-    if not text.endswith("\n"):
+    newline = "\n" if isinstance(source, str) else b"\n"
+    if not source.endswith(newline):  # type: ignore[arg-type]
         problems.append(
             Problem(
-                Location(name, text.count("\n") + 1, 1),
+                Location(name, source.count(newline) + 1, 1),  # type: ignore[arg-type]
                 "no-final-newline",
                 "the file does not end with a newline; it may have been cut off",
                 Severity.WARNING,
             )
         )
     if findings:
-        source = yamlsource.SourceMap(text)
+        located = yamlsource.SourceMap(source)
         for path_, code, message, severity in findings:
-            line, col = source.locate(path_, key=code in ("unknown-field", "unused-actor"))
+            line, col = located.locate(path_, key=code in ("unknown-field", "unused-actor"))
             where = render_path(path_, names)
             problems.append(Problem(Location(name, line, col, path_, where), code, message, severity))
         problems.sort(key=lambda p: (p.location.line, p.location.column))
@@ -284,18 +318,58 @@ def _load_text(text: str, name: str, path: Path, progress: Progress | None) -> L
 Finding = tuple[tuple[str | int, ...], str, str, Severity]
 
 
+class _DossierIntake:
+    """Validates dossiers one at a time, as the parser completes each (yamlsource.parse's
+    `intake`), so that each raw record is freed once its record is built: the whole parsed
+    tree never exists at once. For 100,000 dossiers that tree is about five times the file.
+
+    Records are validated one at a time so that one bad dossier does not hide the problems
+    of the others.
+    """
+
+    def __init__(self) -> None:
+        from compartment.models import DossierModel
+
+        self._model = DossierModel
+        self._ids = _id_pattern()
+        self.items: list[Any] | None = None  # the list whose items were taken in
+        self.valid: list[Dossier] = []
+        self.index: list[int] = []  # the file position of each valid dossier
+        self.names: dict[int, str] = {}
+        self.findings: list[Finding] = []
+        self.count = 0
+
+    def __call__(self, items: list[Any], i: int, record: Any) -> None:
+        from pydantic import ValidationError
+
+        self.items = items
+        self.count += 1
+        if isinstance(record, dict) and isinstance(record.get("id"), str) and self._ids(record["id"]):
+            self.names[i] = record["id"]
+        try:
+            model = self._model.model_validate(record)
+        except ValidationError as exc:
+            for err in exc.errors(include_input=False, include_url=False):
+                self.findings.append(_describe(err, ("dossiers", i), record))
+            return None
+        self.valid.append(_record(model))
+        self.index.append(i)
+        return None  # the list keeps a placeholder; the raw record goes
+
+
 def _validate(
-    value: Any, progress: Progress | None = None
+    value: Any, intake: _DossierIntake | None = None
 ) -> tuple[Dataset | None, list[Finding], dict[int, str]]:
     """Validate the parsed file record by record, then across records.
 
-    Records are validated one at a time so that one bad dossier does not hide the problems of
-    the others, and the cross-record checks still run over every dossier that is well formed.
+    `intake` holds the dossiers already validated while parsing, if the parser could hand
+    them over; any others are validated here. The cross-record checks still run over every
+    dossier that is well formed.
     """
     from pydantic import ValidationError
 
     from compartment import checks
-    from compartment.models import ActorModel, DossierModel
+    from compartment.models import ActorModel
 
     findings: list[Finding] = []
     if not isinstance(value, dict):
@@ -318,10 +392,6 @@ def _validate(
                          Severity.ERROR))
         dossiers_raw = []
 
-    def collect(exc: ValidationError, prefix: tuple[str | int, ...], raw: Any) -> None:
-        for err in exc.errors(include_input=False, include_url=False):
-            findings.append(_describe(err, prefix, raw))
-
     ids = _id_pattern()
     actors: dict[str, Any] = {}
     for actor_id, record in actors_raw.items():
@@ -334,25 +404,17 @@ def _validate(
         try:
             actors[actor_id] = ActorModel.model_validate(record)
         except ValidationError as exc:
-            collect(exc, ("actors", actor_id), record)
+            for err in exc.errors(include_input=False, include_url=False):
+                findings.append(_describe(err, ("actors", actor_id), record))
 
-    valid: list[Dossier] = []
-    index: list[int] = []  # file position of each valid dossier
-    names: dict[int, str] = {}
-    total = len(dossiers_raw)
-    for i, record in enumerate(dossiers_raw):
-        if progress is not None and not i % 512:
-            progress("validating", i, total)
-        if isinstance(record, dict) and isinstance(record.get("id"), str) and ids(record["id"]):
-            names[i] = record["id"]
-        try:
-            model = DossierModel.model_validate(record)
-        except ValidationError as exc:
-            collect(exc, ("dossiers", i), record)
-            continue
-        valid.append(_record(model))
-        index.append(i)
-        dossiers_raw[i] = None  # the parsed tree goes as the records come: less peak memory
+    # The parser hands over the items of the first `dossiers:` list only; if the file holds
+    # another (a duplicate key, already reported), that is the one YAML keeps.
+    if intake is None or intake.items is not dossiers_raw:
+        intake = _DossierIntake()
+        for i, record in enumerate(dossiers_raw):
+            dossiers_raw[i] = intake(dossiers_raw, i, record)
+    findings.extend(intake.findings)
+    valid, index = intake.valid, intake.index
 
     dataset = Dataset(
         {k: Actor(k, m.name, m.bloc) for k, m in actors.items()}, tuple(valid)
@@ -365,7 +427,7 @@ def _validate(
             path = ("dossiers", index[path[1]], *path[2:])
         findings.append((path, code, message, severity))
     complete = not any(sev is Severity.ERROR for *_, sev in findings)
-    return (dataset if complete else None), findings, names
+    return (dataset if complete else None), findings, intake.names
 
 
 def _record(model: Any) -> Dossier:

@@ -17,6 +17,7 @@ problem; it composes the text again, so the common, clean load pays nothing for 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -50,12 +51,17 @@ def _mark(m: Any) -> Mark:
     return (m.line + 1, m.column + 1)
 
 
-def _offset_mark(text: str, offset: int) -> Mark:
-    line = text.count("\n", 0, offset) + 1
-    return (line, offset - (text.rfind("\n", 0, offset) + 1) + 1)
+def _offset_mark(source: str | bytes, offset: int) -> Mark:
+    """The line and column of a reader error. libyaml counts its offset in UTF-8 bytes,
+    whether it was given text (which PyYAML encodes) or bytes."""
+    raw = source.encode("utf-8", "surrogatepass") if isinstance(source, str) else source
+    start = raw.rfind(b"\n", 0, offset) + 1
+    column = len(raw[start:offset].decode("utf-8", "replace"))
+    return (raw.count(b"\n", 0, offset) + 1, column + 1)
 
 
-def _char_at(text: str, line: int, column: int) -> str:
+def _char_at(source: str | bytes, line: int, column: int) -> str:
+    text = source if isinstance(source, str) else source.decode("utf-8", "replace")
     lines = text.split("\n", line + 1)
     return lines[line][column : column + 1] if line < len(lines) else ""
 
@@ -64,9 +70,9 @@ def _tag(tag: str) -> str:
     return visible(tag.replace("tag:yaml.org,2002:", "!!"))
 
 
-def _events(text: str) -> Iterator[Any]:
+def _events(source: str | bytes) -> Iterator[Any]:
     """libyaml's events, with its scanner and reader errors turned into YamlProblem."""
-    loader = _Loader(text)
+    loader = _Loader(source)
     try:
         while True:
             try:
@@ -75,13 +81,13 @@ def _events(text: str) -> Iterator[Any]:
                 mark = exc.problem_mark or exc.context_mark
                 at = _mark(mark) if mark else (0, 0)
                 message = f"invalid YAML: {exc.problem or exc.context}"
-                if mark and _char_at(text, mark.line, mark.column) == "\t":
+                if mark and _char_at(source, mark.line, mark.column) == "\t":
                     message = "a tab character where YAML needs spaces: indent with spaces only"
                 raise YamlProblem(message, at) from None
             except yaml.reader.ReaderError as exc:
                 raise YamlProblem(
                     f"character {visible(chr(exc.character))} is not allowed in YAML",
-                    _offset_mark(text, exc.position),
+                    _offset_mark(source, exc.position),
                 ) from None
             if event is None:
                 return
@@ -90,7 +96,7 @@ def _events(text: str) -> Iterator[Any]:
         loader.dispose()
 
 
-def _scalar(event: Any, problems: list[YamlProblem]) -> str | bool | None:
+def _scalar(event: Any, problems: list[YamlProblem], scan: bool) -> str | bool | None:
     if event.anchor is not None:
         problems.append(
             YamlProblem(f"anchors (&{event.anchor}) are not allowed", _mark(event.start_mark), "anchor")
@@ -105,7 +111,9 @@ def _scalar(event: Any, problems: list[YamlProblem]) -> str | bool | None:
             )
         )
         return value  # the text as written: nothing was constructed from it
-    bad = UNSAFE_CHARS.search(value)
+    # A double-quoted scalar can spell a control character as an escape (\x1b) that the
+    # scan of the raw text cannot see; other scalars are checked only if that scan hit.
+    bad = UNSAFE_CHARS.search(value) if scan or event.style == '"' else None
     if bad:
         problems.append(
             YamlProblem(
@@ -126,24 +134,51 @@ def _scalar(event: Any, problems: list[YamlProblem]) -> str | bool | None:
 
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
+Intake = Callable[[list[Any], int, Any], Any]  # (list, index, item) -> what the list keeps
+
+# The characters of errors.UNSAFE_CHARS as UTF-8 bytes, but for the carriage return, which
+# YAML reads as a line break (a CRLF file is fine): one scan of the raw text finds whether
+# any scalar can hold one. A test checks the two patterns agree.
+UNSAFE_BYTES = re.compile(
+    rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]|\xc2[\x80-\x9f]|\xd8\x9c|\xe2\x80[\x8e\x8f\xaa-\xae]"
+    rb"|\xe2\x81[\xa6-\xa9]|\xed[\xa0-\xbf][\x80-\xbf]"
+)
 
 
-def parse(text: str, progress: Progress | None = None) -> tuple[Any, list[YamlProblem]]:
+def parse(
+    source: str | bytes,
+    progress: Progress | None = None,
+    *,
+    stream: str | None = None,
+    intake: Intake | None = None,
+) -> tuple[Any, list[YamlProblem]]:
     """Parse one YAML document into dicts, lists, str, bool and None.
+
+    `source` is the text, or its UTF-8 bytes: libyaml reads bytes as they are, where it
+    would copy text into a second, encoded buffer (228 MB for a 100k-dossier ledger).
+
+    With `stream` and `intake`, each item of the list under the top-level key `stream` is
+    handed to `intake` as soon as it is complete, and the list keeps what intake returns:
+    a caller can validate record by record and let each raw record go, instead of holding
+    the whole tree at once.
 
     Returns the value (None when the text held no usable document) and every problem found;
     problems found after the first are still collected where parsing can go on.
     """
     problems: list[YamlProblem] = []
+    raw = source.encode("utf-8", "surrogatepass") if isinstance(source, str) else source
+    scan = UNSAFE_BYTES.search(raw) is not None
+    del raw
     # Each frame is [container, pending key or _NO_KEY, {key: line} for duplicate reports].
     stack: list[list[Any]] = []
+    streamed: list[Any] | None = None  # the frame whose items go to intake
     root: Any = None
     documents = 0
     try:
-        size = len(text)
-        for count, event in enumerate(_events(text)):
+        size = len(source)
+        for count, event in enumerate(_events(source)):
             if progress is not None and not count & 0x3FFF:
-                progress("parsing", event.start_mark.index, size)
+                progress("loading", event.start_mark.index, size)
             kind = type(event)
             if kind is yaml.ScalarEvent or kind is yaml.AliasEvent:
                 if kind is yaml.AliasEvent:
@@ -156,7 +191,7 @@ def parse(text: str, progress: Progress | None = None) -> tuple[Any, list[YamlPr
                     )
                     value: Any = None
                 else:
-                    value = _scalar(event, problems)
+                    value = _scalar(event, problems, scan)
                 if not stack:
                     root = value
                     continue
@@ -164,6 +199,8 @@ def parse(text: str, progress: Progress | None = None) -> tuple[Any, list[YamlPr
                 container = frame[0]
                 if type(container) is list:
                     container.append(value)
+                    if frame is streamed:
+                        container[-1] = intake(container, len(container) - 1, value)  # type: ignore[misc]
                 elif frame[1] is _NO_KEY:
                     if not isinstance(value, str):
                         problems.append(
@@ -226,8 +263,17 @@ def parse(text: str, progress: Progress | None = None) -> tuple[Any, list[YamlPr
                 else:
                     root = new
                 stack.append([new, _NO_KEY, {}])
+                if (
+                    intake is not None and streamed is None and len(stack) == 2
+                    and type(new) is list and type(root) is dict and stack[0][1] is _NO_KEY
+                    and root.get(stream) is new
+                ):  # fmt: skip
+                    streamed = stack[-1]
             elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
                 stack.pop()
+                if stack and stack[-1] is streamed:
+                    items = streamed[0]
+                    items[-1] = intake(items, len(items) - 1, items[-1])  # type: ignore[misc]
             elif kind is yaml.DocumentStartEvent:
                 documents += 1
                 if documents > 1:
