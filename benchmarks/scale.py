@@ -213,7 +213,7 @@ def report_targets(results: dict[tuple[int, str], tuple[float, int]]) -> None:
                          f"{verdict(seconds <= limit)}")
     n, limit = MEMORY_TARGET
     peaks = {label: peak for (size, label), (_, peak) in results.items()
-             if size == n and ("(cold)" in label or "(warm)" in label)}
+             if size == n and ("(cold" in label or "(warm" in label)}
     if peaks:
         label, peak = max(peaks.items(), key=lambda item: item[1])
         lines.append(f"peak memory at {n:,}: {peak / 1024:.0f} MiB, {label} "

@@ -205,17 +205,22 @@ def test_cold_and_warm_output_identical(run, data: Path) -> None:
         assert warm == cold, args
 
 
+def run_main(cache_dir: Path, args: list[str], report: str) -> subprocess.CompletedProcess[str]:
+    """The console script in a fresh interpreter, then `report` (a print to stderr)."""
+    env = {**os.environ, "COMPARTMENT_CACHE_DIR": str(cache_dir), "NO_COLOR": "1"}
+    code = (
+        f"import gc, sys; from compartment.cli import main; sys.argv = ['compartment', *{args!r}]\n"
+        f"try:\n    main()\nexcept SystemExit:\n    pass\n{report}"
+    )
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+
+
 def test_warm_run_imports_neither_yaml_nor_pydantic(data: Path, tmp_path: Path) -> None:
-    env = {**os.environ, "COMPARTMENT_CACHE_DIR": str(tmp_path / "c"), "NO_COLOR": "1"}
-    argv = [sys.executable, "-c", (
-        "import sys; from compartment.cli import main; sys.argv = ['compartment', '--data', "
-        f"{str(data)!r}, 'list', '--status', 'suspended']\n"
-        "try:\n    main()\nexcept SystemExit:\n    pass\n"
-        "print('LOADED', 'yaml' in sys.modules, 'pydantic' in sys.modules, file=sys.stderr)"
-    )]
-    first = subprocess.run(argv, capture_output=True, text=True, env=env, check=True)
+    args = ["--data", str(data), "list", "--status", "suspended"]
+    report = "print('LOADED', 'yaml' in sys.modules, 'pydantic' in sys.modules, file=sys.stderr)"
+    first = run_main(tmp_path / "c", args, report)
     assert "LOADED True True" in first.stderr  # cold: parsed and validated
-    second = subprocess.run(argv, capture_output=True, text=True, env=env, check=True)
+    second = run_main(tmp_path / "c", args, report)
     assert "LOADED False False" in second.stderr, second.stderr
     assert first.stdout == second.stdout
 
@@ -234,3 +239,30 @@ def test_digest_algorithm_follows_size() -> None:
     assert cache.digest(b"x" * 100).startswith("blake2b:")
     assert cache.digest(b"x" * (2 << 20)).startswith("sha256:")
     assert cache.digest(b"a") != cache.digest(b"b")
+
+
+def test_a_file_changed_while_loading_is_cached_under_what_was_loaded(
+    data: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The entry's key is the digest of the very bytes the dataset came from."""
+    load(data)
+    (entry,) = entries()
+    original = data.read_text()
+    data.write_text(original.replace("New START", "Second text", 1))  # a miss: hashed, then read
+    third = original.replace("New START", "Third text", 1)
+    real = loader.read_bytes
+    calls = []
+
+    def read_then_edit(*args: object, **kwargs: object) -> bytes:
+        raw = real(*args, **kwargs)
+        if not calls:  # someone saves the file between the hash and the cold load
+            data.write_text(third)
+        calls.append(raw)
+        return raw
+
+    monkeypatch.setattr(loader, "read_bytes", read_then_edit)
+    result = load(data)
+    assert len(calls) == 2 and calls[1] == third.encode()
+    assert result.dataset.get("new-start").title == "Third text"
+    assert header(entry).key == cache.digest(third.encode())
+
