@@ -171,3 +171,27 @@ def test_loader_never_raises(text_in: str) -> None:
         rendered.encode("utf-8")  # no lone surrogate survives into a message
     if not result.errors:
         assert result.dataset is not None
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3),
+    max_leaves=12,
+)
+
+
+@given(st.lists(st.dictionaries(st.text(max_size=8), JSON_VALUES, max_size=4), max_size=5))
+def test_json_rows_are_written_as_json_dump_writes_the_list(rows: list) -> None:
+    whole, streamed = io.StringIO(), io.StringIO()
+    export.write_json(rows, whole)
+    export.write_json_rows(iter(rows), streamed)
+    assert streamed.getvalue() == whole.getvalue()
+
+
+@given(datasets())
+def test_dossier_rows_are_the_columns_of_to_dict(raw: dict) -> None:
+    data = Dataset.from_dict(raw)
+    for d in data.dossiers:
+        record = d.to_dict()
+        for columns in (export.DOSSIER_COLUMNS, export.LIST_COLUMNS):
+            assert export.dossier_row(d, columns) == {c: record[c] for c in columns}

@@ -258,15 +258,24 @@ def _load_with_progress(path: Path, use_cache: bool) -> "LoadResult":
     """Load, with a progress bar on stderr when it is a terminal and the load is slow."""
     from compartment import loader
 
-    if not sys.stderr.isatty():
-        return loader.load(path, display=str(path), use_cache=use_cache)
-    from compartment.render import LoadProgress
-
-    progress = LoadProgress(_stderr())
     try:
-        return loader.load(path, display=str(path), use_cache=use_cache, progress=progress)
+        if not sys.stderr.isatty():
+            return loader.load(path, display=str(path), use_cache=use_cache)
+        from compartment.render import LoadProgress
+
+        progress = LoadProgress(_stderr())
+        try:
+            return loader.load(path, display=str(path), use_cache=use_cache, progress=progress)
+        finally:
+            progress.close()
     finally:
-        progress.close()
+        if not gc.isenabled():  # paused by main() for the load: the rest of the command
+            # may make cyclic garbage (json's indenting encoder does, per call), but the
+            # loaded dataset holds no cycles. Freezing it keeps every later pass from
+            # rescanning it: the first pass after a warm 10k load took 90 ms, a third of the
+            # command (benchmarks/README.md).
+            gc.freeze()
+            gc.enable()
 
 
 def _dataset(ctx: typer.Context) -> "Dataset":
@@ -418,7 +427,7 @@ def list_(
     if fmt == "csv":
         export.write_csv(records, export.LIST_COLUMNS, sys.stdout)
     elif fmt == "json":
-        export.write_json(list(records), sys.stdout)
+        export.write_json_rows(records, sys.stdout)
     else:
         export.write_markdown(records, export.LIST_COLUMNS, sys.stdout)
 
@@ -1477,9 +1486,8 @@ def main() -> None:
     cannot show a character prints an escape instead; any other unexpected exception is a
     bug and becomes one 'internal error' line with exit code 70 (traceback with --debug).
     """
-    # One command, then exit: the collector would only rescan the loaded dataset, which holds
-    # no reference cycles. Its first pass after a warm load of 10,000 dossiers took 90 ms,
-    # a third of the command (benchmarks/README.md). The loader pauses it for library callers.
+    # The collector stays off until the data is loaded; then _load_with_progress freezes what
+    # is loaded, so that no later pass rescans it (see there).
     gc.disable()
     for stream in (sys.stdout, sys.stderr):
         encoding = (getattr(stream, "encoding", "") or "").lower().replace("-", "")
