@@ -18,9 +18,9 @@ from compartment.vocab import DOMAINS, STATUSES
 
 KEBAB = st.from_regex(r"[a-z0-9]{1,12}(-[a-z0-9]{1,12}){0,3}", fullmatch=True)
 # Titles as people write them: words in Latin, accented, Cyrillic and CJK scripts (double
-# width), with the odd long unbroken run and runs of spaces.
+# width), with the odd long unbroken run, runs of spaces and a stray tab.
 WORD = st.text(
-    alphabet=st.sampled_from("abcdefghijklmnopqrstuvwxyzABCXYZ0123456789'()-,.éüßжЯ条約日本"),
+    alphabet=st.sampled_from("abcdefghijklmnopqrstuvwxyzABCXYZ0123456789'()-,.éüßжЯ条約日本\t"),
     min_size=1,
     max_size=30,
 )
@@ -56,7 +56,8 @@ def rich_reference(rows: list[Dossier], width: int, with_domain: bool | None = N
         table.add_column("domain", no_wrap=True)
     table.expand = width <= 160
     for d in rows:
-        cells = [Text(d.id), Text(d.title), Text(d.status, render.STATUS_STYLES.get(d.status, "")),
+        # Tabs expanded first: rich measures a tab as zero columns but draws it as up to 8.
+        cells = [Text(d.id), Text(d.title.expandtabs(8)), Text(d.status, render.STATUS_STYLES.get(d.status, "")),
                  Text(d.broken_off_by or ""), Text(d.since or "")]  # fmt: skip
         if with_domain:
             cells.append(Text(d.domain))

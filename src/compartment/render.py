@@ -70,7 +70,8 @@ def dossier_table(dossiers: Sequence[Dossier], console_width: int) -> LinesTable
     """
     header = ["id", "title", "status", "broken off by", "since", "domain"]
     rows = [
-        [visible(d.id), visible(d.title), visible(d.status or ""),
+        # A tab in a title becomes spaces to the next multiple of 8, as rich would draw it.
+        [visible(d.id), visible(d.title).expandtabs(8), visible(d.status or ""),
          visible(d.broken_off_by or ""), d.since or "", visible(d.domain)]
         for d in dossiers
     ]  # fmt: skip
@@ -120,7 +121,7 @@ class LinesTable:
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         widths, _ = self._layout(options.max_width)
         last = len(widths) - 1
-        inner = [w - (i > 0) - (i < last) for i, w in enumerate(widths)]
+        inner = [w - pad for w, pad in zip(widths, self._pads)]
         # Segment by segment as rich emits them, so that colour codes match too: each cell
         # is its padding in the cell's style around its text, filled out in the text's style.
         header = console.get_style("table.header")
@@ -165,6 +166,7 @@ class LinesTable:
             for piece in pieces[1:]:
                 blank[wrap] = str(piece)
                 yield from line(blank, styles, text_styles)
+
 
 def dossier_detail(data: Dataset, d: Dossier) -> Group:
     fields = Table.grid(padding=(0, 2))
