@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 from hypothesis import assume, given
 from hypothesis import strategies as st
@@ -83,16 +84,21 @@ def test_list_table_draws_what_rich_draws_or_keeps_every_cell(rows: list[Dossier
         reference = rich_reference(rows, width, with_domain=len(table.header) == 6)
         assert ours == draw(reference, width)
         return
-    # Where rich would crop cells, every cell is whole, at the cost of a wider table.
+    # Where rich would squeeze the title, it goes under its row; every other cell is whole.
     lines = ours.splitlines()
-    assert len({cell_len(line) for line in lines}) == 1 and cell_len(lines[0]) > width
-    assert len(table.header) == 5
-    first_lines = [line for line in lines[2:] if not line.startswith(" ")]
-    assert len(first_lines) == len(rows)
-    for d, row in zip(rows, first_lines):
+    assert len(table.header) == 5 and "title" not in lines[0]
+    starts = [n for n, line in enumerate(lines) if n > 1 and not line.startswith("  ")]
+    assert len(starts) == len(rows)
+    for d, start, end in zip(rows, starts, [*starts[1:], len(lines)]):
+        row = lines[start]
         assert row.startswith(d.id + " ")
         for cell in (d.status, d.broken_off_by or "", d.since):
             assert f" {cell} " in row + " "
+        under = lines[start + 1 : end]
+        assert under and all(line.startswith("  ") for line in under)
+        assert "".join("".join(under).split()) == "".join(d.title.split())
+    fixed = cell_len(lines[1])  # the rule spans the columns left in the table
+    assert all(cell_len(line) <= max(width, fixed) for line in lines)
 
 
 @given(st.lists(dossiers(), min_size=1, max_size=5), st.sampled_from([80, 120, 200]))
@@ -116,16 +122,26 @@ def test_long_title_wraps_under_its_column() -> None:
     ]
 
 
-def test_narrow_terminal_keeps_ids_whole() -> None:
+def test_narrow_terminal_puts_titles_under_their_rows() -> None:
     """At 40 columns rich cut this row to `a-rather-long-dossi…   suspe…   some-long-act…`."""
     event = Event("2014-03", "west", "x", "y", ("https://example.org",), "suspended")
-    d = Dossier("a-rather-long-dossier-id", "Title", "security", ("west",), "suspended",
-                "some-long-actor-identifier", "s", (event,))  # fmt: skip
+    d = Dossier("a-rather-long-dossier-id", "A title that is long enough to wrap at forty",
+                "security", ("west",), "suspended", "some-long-actor-identifier", "s", (event,))  # fmt: skip
     assert draw(render.dossier_table([d], 40), 40).splitlines() == [
-        "id                         title   status      broken off by                since  ",
-        "─" * 83,
-        "a-rather-long-dossier-id   Title   suspended   some-long-actor-identifier   2014-03",
+        "id                         status      broken off by                since  ",
+        "─" * 75,
+        "a-rather-long-dossier-id   suspended   some-long-actor-identifier   2014-03",
+        "  A title that is long enough to wrap at",
+        "  forty",
     ]
+
+
+def test_an_80_column_terminal_keeps_the_titles(run, sample: Path, monkeypatch) -> None:
+    monkeypatch.setenv("COLUMNS", "80")
+    out = run("--data", str(sample), "list").stdout.splitlines()
+    assert out[0].split() == ["id", "status", "broken", "off", "by", "since"]
+    assert out[3].strip() == "New START" and out[2].startswith("new-start ")
+    assert max(cell_len(line) for line in out) <= 80
 
 
 def test_domain_gives_way_to_the_title() -> None:

@@ -56,12 +56,12 @@ TITLE_MIN_WIDTH = 20  # below this a wrapped title is more line breaks than word
 def dossier_table(dossiers: Sequence[Dossier], console_width: int) -> LinesTable:
     """The `list` table: id, title, status, broken off by, since, and domain if there is room.
 
-    Only the title wraps. Ids, statuses, actors and dates stay whole, so they can be copied,
-    even where that makes the table wider than the terminal: print it with `crop=False`.
-    (Laid out by rich's Table, they were cut with an ellipsis, and at 80 columns the title was
-    squeezed out altogether.) The domain column shows from 120 columns, if the title keeps
-    TITLE_MIN_WIDTH; up to 160 columns the table fills the width, beyond (a pipe) it takes
-    what it needs.
+    Only the title wraps. Ids, statuses, actors and dates stay whole, so they can be copied.
+    The domain column shows from 120 columns, if the title keeps TITLE_MIN_WIDTH; up to 160
+    columns the table fills the width, beyond (a pipe) it takes what it needs. Where even
+    without the domain the title would get less than TITLE_MIN_WIDTH (an 80-column
+    terminal), each title goes on the lines under its row instead. (rich's Table cut ids and
+    statuses with an ellipsis there, and squeezed the title column out altogether.)
 
     It is laid out by LinesTable rather than rich's Table, which measures and renders every
     cell through its general machinery: 0.4-0.6 ms a row, 1 s for 2,000 rows. Wherever rich
@@ -85,48 +85,58 @@ class LinesTable:
     """A table of text cells, drawn the way rich draws `Table(box=SIMPLE_HEAD,
     pad_edge=False, show_edge=False)` whose columns are all `no_wrap` except the `wrap`
     column (`overflow="fold", ratio=1`), as long as the wrap column keeps TITLE_MIN_WIDTH
-    (or its natural width, if less). Where it would not, it keeps that much anyway and the
-    table grows wider than the page: no cell is ever cut.
+    (or its natural width, if less).
 
-    Column 0 is bold and column 2 holds a status, coloured by STATUS_STYLES.
+    Where it would not (it is `squeezed`), the wrap column leaves the table: its text goes on
+    the lines under each row, indented by two. No cell is ever cut; if the other columns alone
+    are wider than the page, so are the lines.
+
+    Column 0 is bold and the status column is coloured by STATUS_STYLES.
     """
 
     def __init__(self, header: list[str], rows: list[list[str]], *, wrap: int, expand: bool) -> None:
         self.header, self.rows, self.wrap, self.expand = header, rows, wrap, expand
-        last = len(header) - 1
-        self._pads = [(i > 0) + (i < last) for i in range(last + 1)]
         self._natural = [
-            max(map(cell_len, [title, *(row[i] for row in rows)])) + self._pads[i]
-            for i, title in enumerate(header)
+            max(map(cell_len, [title, *(row[i] for row in rows)])) for i, title in enumerate(header)
         ]
+
+    @staticmethod
+    def _pads(count: int) -> list[int]:
+        # pad_edge=False: no padding left of the first column or right of the last.
+        return [(i > 0) + (i < count - 1) for i in range(count)]
 
     def _layout(self, width: int) -> tuple[list[int], bool]:
         """Each column's width with its padding, as rich computes it, and whether the wrap
-        column had to be given more than `width` leaves it."""
-        widths = list(self._natural)
+        column would get less than its minimum."""
+        pads = self._pads(len(self.header))
+        widths = [w + pad for w, pad in zip(self._natural, pads)]
         wrap = self.wrap
         available = width - (len(widths) - 1)  # one divider between columns
         fixed = sum(widths) - widths[wrap]
-        least = min(widths[wrap], TITLE_MIN_WIDTH + self._pads[wrap])
+        least = min(widths[wrap], TITLE_MIN_WIDTH + pads[wrap])
         if self.expand or fixed + widths[wrap] > available:
             widths[wrap] = available - fixed
-        squeezed = widths[wrap] < least
-        if squeezed:
-            widths[wrap] = least
-        return widths, squeezed
+        return widths, widths[wrap] < least
 
     def squeezed(self, width: int) -> bool:
         return self._layout(width)[1]
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
-        widths, _ = self._layout(options.max_width)
-        last = len(widths) - 1
-        inner = [w - pad for w, pad in zip(widths, self._pads)]
+        width = options.max_width
+        widths, squeezed = self._layout(width)
+        columns = list(range(len(self.header)))
+        if squeezed:
+            columns.remove(self.wrap)
+            widths = [w + pad for w, pad in zip(
+                (self._natural[i] for i in columns), self._pads(len(columns))
+            )]  # fmt: skip
+        last = len(columns) - 1
+        inner = [w - pad for w, pad in zip(widths, self._pads(len(columns)))]
+        status_at = self.header.index("status") if "status" in self.header else -1
         # Segment by segment as rich emits them, so that colour codes match too: each cell
         # is its padding in the cell's style around its text, filled out in the text's style.
-        header = console.get_style("table.header")
-        bold = Style(bold=True)
-        plain = Style()
+        header_style = console.get_style("table.header")
+        bold, plain = Style(bold=True), Style()
         statuses = {name: Style.parse(style) for name, style in STATUS_STYLES.items()}
         new_line, divider = Segment("\n"), Segment(" ")
 
@@ -147,24 +157,32 @@ class LinesTable:
             out.append(new_line)
             return out
 
-        yield from line(list(self.header), [header] * (last + 1), [plain] * (last + 1))
+        yield from line([self.header[i] for i in columns], [header_style] * (last + 1),
+                        [plain] * (last + 1))  # fmt: skip
         yield Segment("\u2500" * (sum(widths) + last))
         yield new_line
         styles = [bold] + [plain] * last
-        wrap, wrap_width = self.wrap, inner[self.wrap]
+        wrap = columns.index(self.wrap) if not squeezed else -1
+        wrap_width = inner[wrap] if not squeezed else max(width - 2, TITLE_MIN_WIDTH)
         for row in self.rows:
-            text_styles = [plain] * (last + 1)
-            text_styles[2] = statuses.get(row[2], plain)
-            cells: list[str | None] = list(row)
-            if cell_len(row[wrap]) <= wrap_width:
+            text_styles = [statuses.get(row[i], plain) if i == status_at else plain for i in columns]
+            cells: list[str | None] = [row[i] for i in columns]
+            text = row[self.wrap]
+            pieces = (
+                [text] if cell_len(text) <= wrap_width
+                else [str(p) for p in Text(text).wrap(console, wrap_width, overflow="fold")]
+            )  # fmt: skip
+            if squeezed:
                 yield from line(cells, styles, text_styles)
+                for piece in pieces:
+                    yield Segment("  " + piece)
+                    yield new_line
                 continue
-            pieces = Text(row[wrap]).wrap(console, wrap_width, overflow="fold")
-            cells[wrap] = str(pieces[0])
+            cells[wrap] = pieces[0]
             yield from line(cells, styles, text_styles)
             blank: list[str | None] = [None] * (last + 1)
             for piece in pieces[1:]:
-                blank[wrap] = str(piece)
+                blank[wrap] = piece
                 yield from line(blank, styles, text_styles)
 
 
