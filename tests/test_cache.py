@@ -274,3 +274,12 @@ def test_console_script_collects_garbage_again_after_loading(data: Path, tmp_pat
     for _ in ("cold", "warm"):
         done = run_main(tmp_path / "c", ["--data", str(data), "list", "-f", "json"], report)
         assert "GC True True" in done.stderr, done.stderr
+
+
+def test_an_entry_of_the_old_json_format_is_removed(data: Path) -> None:
+    """Entries before FORMAT 5 were JSON, beside where the new one goes: 170 MB at 100k."""
+    old = cache.entry_path(data).with_suffix(".json")
+    old.parent.mkdir(parents=True)
+    old.write_text('{"format": 4}')
+    load(data)
+    assert not old.exists() and len(entries()) == 1

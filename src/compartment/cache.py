@@ -207,6 +207,8 @@ def _store(target: Path, header: Header, body: bytes | memoryview) -> None:
                 fh.write(head)
                 fh.write(body)
             os.replace(tmp, target)
+            # The entry this one replaces, if compartment before FORMAT 5 wrote it as JSON.
+            target.with_suffix(".json").unlink(missing_ok=True)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
