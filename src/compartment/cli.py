@@ -12,7 +12,8 @@ import os
 import sys
 from enum import Enum
 from pathlib import Path
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Annotated, NoReturn, Optional, TextIO
 
 import typer
@@ -258,22 +259,32 @@ def _load_with_progress(path: Path, use_cache: bool) -> "LoadResult":
     """Load, with a progress bar on stderr when it is a terminal and the load is slow."""
     from compartment import loader
 
-    try:
-        if not sys.stderr.isatty():
+    if not sys.stderr.isatty():
+        with _collector_resumed_after():
             return loader.load(path, display=str(path), use_cache=use_cache)
-        from compartment.render import LoadProgress
+    from compartment.render import LoadProgress
 
-        progress = LoadProgress(_stderr())
-        try:
+    progress = LoadProgress(_stderr())
+    try:
+        with _collector_resumed_after():
             return loader.load(path, display=str(path), use_cache=use_cache, progress=progress)
-        finally:
-            progress.close()
     finally:
-        if not gc.isenabled():  # paused by main() for the load: the rest of the command
-            # may make cyclic garbage (json's indenting encoder does, per call), but the
-            # loaded dataset holds no cycles. Freezing it keeps every later pass from
-            # rescanning it: the first pass after a warm 10k load took 90 ms, a third of the
-            # command (benchmarks/README.md).
+        progress.close()
+
+
+@contextmanager
+def _collector_resumed_after() -> Iterator[None]:
+    """Turn the garbage collector back on after a load, if main() paused it for one.
+
+    The rest of the command may make cyclic garbage (json's indenting encoder does, on
+    every call), but the loaded dataset holds none. Freezing it first keeps every later
+    pass from rescanning it: the first pass after a warm 10k load took 90 ms, a third of
+    the command (benchmarks/README.md).
+    """
+    try:
+        yield
+    finally:
+        if not gc.isenabled():
             gc.freeze()
             gc.enable()
 
