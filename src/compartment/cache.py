@@ -51,6 +51,9 @@ CACHE_ENV = "COMPARTMENT_CACHE_DIR"
 FORMAT = 5  # bump when the layout of an entry changes
 SUFFIX = ".cache"
 RACY_SECONDS = 3.0  # above the coarsest common timestamp resolution (FAT: 2 s)
+# On Windows st_ctime is the file's creation time, which an edit in place does not change,
+# so a stamp there cannot catch an edit that restores size and mtime: always hash.
+STAMPS_TRUSTED = os.name != "nt"
 
 
 class Stamp(NamedTuple):
@@ -114,7 +117,7 @@ def stamp_of(info: os.stat_result) -> Stamp:
 def _trusted_stamp(info: os.stat_result) -> Stamp | None:
     """The stamp to record, or None while the file is too recent for its times to be trusted."""
     newest = max(info.st_mtime_ns, info.st_ctime_ns)
-    if time.time_ns() - newest < RACY_SECONDS * 1e9:
+    if not STAMPS_TRUSTED or time.time_ns() - newest < RACY_SECONDS * 1e9:
         return None
     return stamp_of(info)
 
