@@ -326,27 +326,25 @@ class _DossierIntake:
     """
 
     def __init__(self) -> None:
+        from pydantic import ValidationError
+
         from compartment.models import DossierModel
 
-        self._model = DossierModel
+        self._model, self._invalid = DossierModel, ValidationError
         self._ids = _id_pattern()
         self.items: list[Any] | None = None  # the list whose items were taken in
         self.valid: list[Dossier] = []
         self.index: list[int] = []  # the file position of each valid dossier
         self.names: dict[int, str] = {}
         self.findings: list[Finding] = []
-        self.count = 0
 
     def __call__(self, items: list[Any], i: int, record: Any) -> None:
-        from pydantic import ValidationError
-
         self.items = items
-        self.count += 1
         if isinstance(record, dict) and isinstance(record.get("id"), str) and self._ids(record["id"]):
             self.names[i] = record["id"]
         try:
             model = self._model.model_validate(record)
-        except ValidationError as exc:
+        except self._invalid as exc:
             for err in exc.errors(include_input=False, include_url=False):
                 self.findings.append(_describe(err, ("dossiers", i), record))
             return None
