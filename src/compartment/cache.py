@@ -149,20 +149,18 @@ def read(
         header = _header_decoder.decode(blob[_LENGTH : _LENGTH + size])
         if header.format != FORMAT or header.version != __version__:
             return None
-        restamp = False
-        if header.stamp is None or header.stamp != stamp_of(info):
+        restamp = None
+        if header.stamp != stamp_of(info):  # no stamp, or a stale one: the digest decides
             if header.key != key():
                 return None
-            restamp = _trusted_stamp(info) is not None
-        payload = msgspec.msgpack.decode(
-            memoryview(blob)[_LENGTH + size :], type=Payload
-        )
+            restamp = _trusted_stamp(info)
+        body = memoryview(blob)[_LENGTH + size :]
+        payload = msgspec.msgpack.decode(body, type=Payload)
     except (OSError, ValueError, msgspec.DecodeError):
         return None
-    if restamp:  # verified by hash, and now old enough: let the next load skip the hash
-        _store(entry, Header(FORMAT, __version__, header.key, _trusted_stamp(info)),
-               memoryview(blob)[_LENGTH + size :])  # fmt: skip
-    del blob
+    if restamp is not None:  # verified by hash, and now old enough: spare the next load it
+        _store(entry, Header(FORMAT, __version__, header.key, restamp), body)
+    del body, blob
     dataset = Dataset({a.id: a for a in payload.actors}, payload.dossiers)
     warnings = [
         Problem(Location(display, w.line, w.column, w.path, w.where), w.code, w.message,
