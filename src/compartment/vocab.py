@@ -32,6 +32,7 @@ DOMAINS: dict[str, str] = {
     "economy": "trade and economic formats",
     "law-enforcement": "police, counter-narcotics and counter-terrorism cooperation",
     "energy": "civil nuclear energy and other energy cooperation",
+    "science": "joint research outside spaceflight: laboratories, fusion, polar and ocean science",
 }
 
 # The Western responses named in the reference article (Notte, War on the Rocks, 2023).
