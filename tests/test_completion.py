@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from compartment import cli
+from compartment.cli import options
 from compartment.cli import app
 
 
@@ -31,53 +31,53 @@ def values(items: list) -> list[str]:
 
 def test_dossier_ids(sample: Path) -> None:
     ctx = FakeContext(str(sample))
-    assert cli._complete_dossier(ctx, "n") == [
+    assert options.complete_dossier(ctx, "n") == [
         ("new-start", "New START"),
         ("nato-russia-cooperation", "NATO-Russia practical cooperation"),
     ]
-    assert cli._complete_dossier(ctx, "nat") == [
+    assert options.complete_dossier(ctx, "nat") == [
         ("nato-russia-cooperation", "NATO-Russia practical cooperation")
     ]
 
 
 def test_actor_ids_and_blocs(sample: Path) -> None:
     ctx = FakeContext(str(sample))
-    assert values(cli._complete_actor(ctx, "u")) == ["united-states", "us-russia"]
-    assert values(cli._complete_actor_or_bloc(ctx, "")) == [
+    assert values(options.complete_actor(ctx, "u")) == ["united-states", "us-russia"]
+    assert values(options.complete_actor_or_bloc(ctx, "")) == [
         "nato", "russia", "united-states", "us-russia", "west", "third-party", "international"
     ]
 
 
 def test_values_follow_the_field(sample: Path) -> None:
-    assert values(cli._complete_field_value(FakeContext(str(sample), field="domain"), "a")) == [
+    assert values(options.complete_field_value(FakeContext(str(sample), field="domain"), "a")) == [
         "arms-control", "arctic"
     ]
-    assert values(cli._complete_field_value(FakeContext(str(sample), field="parties"), "n")) == [
+    assert values(options.complete_field_value(FakeContext(str(sample), field="parties"), "n")) == [
         "nato"
     ]
-    assert values(cli._complete_field_value(FakeContext(str(sample), field="approach"), "o")) == [
+    assert values(options.complete_field_value(FakeContext(str(sample), field="approach"), "o")) == [
         "overrule"
     ]
-    assert cli._complete_field_value(FakeContext(str(sample), field="title"), "") == []
-    assert cli._complete_field("t") == ["title", "third_parties", "tags"]
+    assert options.complete_field_value(FakeContext(str(sample), field="title"), "") == []
+    assert options.complete_field("t") == ["title", "third_parties", "tags"]
 
 
 @pytest.mark.parametrize("data", ["missing.yaml", ".", "/dev/null"])
 def test_bad_data_gives_no_completions(data: str, write_dataset) -> None:
     ctx = FakeContext(data)
-    assert cli._complete_dossier(ctx, "") == []
-    assert cli._complete_actor(ctx, "") == []
-    assert values(cli._complete_actor_or_bloc(ctx, "w")) == ["west"]
+    assert options.complete_dossier(ctx, "") == []
+    assert options.complete_actor(ctx, "") == []
+    assert values(options.complete_actor_or_bloc(ctx, "w")) == ["west"]
 
 
 def test_invalid_data_gives_no_completions(write_dataset) -> None:
     path = write_dataset("actors: {}\ndossiers: [1]\n")
-    assert cli._complete_dossier(FakeContext(str(path)), "") == []
+    assert options.complete_dossier(FakeContext(str(path)), "") == []
 
 
 def test_a_broken_context_gives_no_completions() -> None:
-    assert cli._complete_dossier(object(), "") == []  # type: ignore[arg-type]
-    assert cli._complete_field_value(object(), "") == []  # type: ignore[arg-type]
+    assert options.complete_dossier(object(), "") == []  # type: ignore[arg-type]
+    assert options.complete_field_value(object(), "") == []  # type: ignore[arg-type]
 
 
 def complete(words: str, shell: str = "complete_bash") -> str:

@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from compartment import edit, fmt, loader
 from compartment.dataset import Dossier, Event, derive_state
+from compartment.errors import CompartmentError, UsageError
 from compartment.vocab import BLOCS, DOMAINS, STATUSES
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -219,7 +220,7 @@ def test_set_field_replaces_one_line(sample: Path) -> None:
         ("insert", [], ["    forum: Bilateral Consultative Commission\n"])
     ]
     assert split(change.after)[19] == "    forum: Bilateral Consultative Commission\n"
-    change = edit.set_field(text, "s", "nato-russia-cooperation", "aliases", None)
+    change = edit.set_field(text, "s", "nato-russia-cooperation", "aliases", [], unset=True)
     assert diff_ops(text, change.after) == [("delete", ["    aliases: [NRC]\n"], [])]
     change = edit.set_field(text, "s", "nato-russia-cooperation", "aliases", ["NRC", "PJC"])
     assert diff_ops(text, change.after) == [
@@ -236,17 +237,24 @@ def test_set_domain_moves_the_dossier_to_its_canonical_place(sample: Path) -> No
 
 
 @pytest.mark.parametrize(
-    ("field_name", "values", "message"),
+    ("field_name", "values", "unset", "message"),
     [
-        ("status", ["active"], "status follows the dossier's events"),
-        ("events", ["x"], "cannot set 'events'"),
-        ("title", None, "title is required"),
-        ("title", ["a", "b"], "title takes exactly one value"),
+        ("status", ["active"], False, "status follows the dossier's events"),
+        ("events", ["x"], False, "cannot set 'events'"),
+        ("title", [], True, "title is required; it cannot be removed"),
+        ("title", ["a", "b"], False, "title takes one value; quote it if it has spaces"),
+        ("forum", ["x"], True, "give VALUEs or --unset, not both"),
+        ("forum", [], False, r"give a value for forum \(or --unset to remove it\)"),
+        ("title", [], False, "give a value for title$"),
     ],
 )
-def test_set_field_refusals(sample: Path, field_name, values, message) -> None:
-    with pytest.raises(edit.EditError, match=message):
-        edit.set_field(sample.read_text(encoding="utf-8"), "s", "new-start", field_name, values)
+def test_set_field_refusals(sample: Path, field_name, values, unset, message) -> None:
+    # The arguments are checked in one place, as usage errors, whoever calls.
+    with pytest.raises(UsageError, match=message) as refused:
+        edit.set_field(
+            sample.read_text(encoding="utf-8"), "s", "new-start", field_name, values, unset=unset
+        )
+    assert refused.value.exit_code == 2
 
 
 def test_add_dossier_goes_where_fmt_would_put_it() -> None:
@@ -281,8 +289,9 @@ def test_add_actor_alphabetically(sample: Path) -> None:
 
 
 def test_unknown_dossier_suggests(sample: Path) -> None:
-    with pytest.raises(edit.EditError, match="no dossier with id 'new-strat'; did you mean"):
+    with pytest.raises(CompartmentError, match="no dossier with id 'new-strat'; did you mean") as info:
         edit.add_event(sample.read_text(encoding="utf-8"), "s", "new-strat", event())
+    assert info.value.exit_code == 1
 
 
 def test_an_invalid_file_is_not_edited(write_dataset) -> None:

@@ -422,15 +422,19 @@ def test_12_truncated_file() -> None:
     assert any("does not end with a newline" in p for p in problems_of(cut_mid_line))
 
 
-# The last line of defence: an unexpected exception is one line and exit 70.
-def test_internal_error_guard(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+# The last line of defence: an unexpected exception is one line and exit 70; with --debug
+# (read by Typer like any option), the traceback.
+def test_internal_error_guard(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], sample
+) -> None:
     from compartment import cli as cli_module
+    from compartment import query
 
-    def broken() -> None:
+    def broken(*_args: object) -> None:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(cli_module, "app", broken)
-    monkeypatch.setattr(sys, "argv", ["compartment", "list"])
+    monkeypatch.setattr(query, "select", broken)
+    monkeypatch.setattr(sys, "argv", ["compartment", "--data", str(sample), "list"])
     with pytest.raises(SystemExit) as exit_info:
         cli_module.main()
     assert exit_info.value.code == 70
@@ -438,10 +442,12 @@ def test_internal_error_guard(monkeypatch: pytest.MonkeyPatch, capsys: pytest.Ca
     assert err.startswith("compartment: internal error: RuntimeError. This is a bug")
     assert "Traceback" not in err
 
-    monkeypatch.setattr(sys, "argv", ["compartment", "--debug", "list"])
-    with pytest.raises(SystemExit):
+    monkeypatch.setattr(sys, "argv", ["compartment", "--data", str(sample), "--debug", "list"])
+    with pytest.raises(SystemExit) as exit_info:
         cli_module.main()
-    assert "Traceback" in capsys.readouterr().err
+    assert exit_info.value.code == 70
+    err = capsys.readouterr().err
+    assert "Traceback" in err and "RuntimeError: boom" in err
 
 
 def test_08_lone_surrogate_in_text_given_directly() -> None:

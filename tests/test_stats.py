@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from compartment import cli, render, stats
+from compartment import render, stats
+from compartment.cli import runtime
 from compartment.loader import load, load_text
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "issues.yaml"
@@ -192,7 +193,7 @@ def test_same_field_twice_is_usage_error(run, sample: Path) -> None:
 def test_bars_only_on_a_terminal(run, sample: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     piped = run("--data", str(sample), "stats").stdout
     assert "█" not in piped
-    monkeypatch.setattr(cli, "_stdout_is_terminal", lambda: True)
+    monkeypatch.setattr(runtime, "stdout_is_terminal", lambda: True)
     shown = run("--data", str(sample), "stats").stdout
     assert shown.startswith(piped)
     assert lines(shown[len(piped):]) == ["", "suspended ██ 1", "expired   ██ 1"]

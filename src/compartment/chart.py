@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING
 
 from compartment.dataset import Dataset, Dossier
+from compartment.errors import CompartmentError
 from compartment.vocab import DOMAINS, STATUSES
 
 if TYPE_CHECKING:
@@ -39,8 +40,14 @@ NO_STATUS_COLOUR = "#e4e4e4"
 TITLE_WIDTH = 44  # characters of a dossier's title shown beside its lane
 
 
-class MissingMatplotlib(Exception):
+class MissingMatplotlib(CompartmentError):
     """matplotlib is not installed."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "the chart needs matplotlib: install compartment[chart] "
+            "(pip install 'compartment[chart]')"
+        )
 
 
 @dataclass(frozen=True, slots=True)

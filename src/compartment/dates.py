@@ -37,9 +37,5 @@ def parse_full(text: str) -> str:
     return text
 
 
-def year(text: str) -> int:
-    return int(text[:4])
-
-
 def today() -> str:
     return _dt.date.today().isoformat()

@@ -1,6 +1,6 @@
 """Edits to the data file that touch only what they change.
 
-Each edit is pure: text in, `Change` out (the new text, what was done, and the problems of the
+Each edit is pure: text in, `Edit` out (the new text, what was done, and the problems of the
 result); the command line decides whether to write it. How an edit is made:
 
 1. The file must load without errors (loader.load_text): an edit needs to know the data.
@@ -29,32 +29,36 @@ from typing import TYPE_CHECKING, Any
 
 from compartment import fmt
 from compartment.dataset import Dataset, Dossier, Event, derive_state
-from compartment.errors import Problem
-from compartment.vocab import DOMAINS
+from compartment.errors import CompartmentError, Problem, UsageError
+from compartment.vocab import (
+    DERIVED_FIELDS,
+    DOSSIER_FIELDS,
+    LIST_FIELDS,
+    OPTIONAL_FIELDS,
+    dossier_order,
+)
 
 if TYPE_CHECKING:
     from ruamel.yaml.comments import CommentedMap
 
-SCALAR_FIELDS = ("id", "title", "domain", "forum", "summary")
-LIST_FIELDS = ("aliases", "parties", "approach", "third_parties", "tags")
-SETTABLE_FIELDS = SCALAR_FIELDS + LIST_FIELDS
-OPTIONAL_FIELDS = ("aliases", "forum", "approach", "third_parties", "tags")
-DERIVED_FIELDS = ("status", "broken_off_by")
+# What `dossier set` may change: every field of the contract but the events and the fields
+# that follow from them.
+SETTABLE_FIELDS = tuple(f for f in DOSSIER_FIELDS if f not in (*DERIVED_FIELDS, "events"))
+SCALAR_FIELDS = tuple(f for f in SETTABLE_FIELDS if f not in LIST_FIELDS)
 BLOCK_LISTS = ("aliases", "sources")  # written one item a line, as the shipped file does
 
 
-class EditError(Exception):
+class EditError(CompartmentError):
     """The edit cannot be made; `problems` says why when the data itself is the reason."""
 
     def __init__(self, message: str, problems: Sequence[Problem] = ()) -> None:
-        super().__init__(message)
-        self.message = message
-        self.problems = list(problems)
+        super().__init__(message, problems=problems)
 
 
 @dataclass(frozen=True)
-class Change:
-    """An edit worked out in memory: the text before and after, and what became of the data."""
+class Edit:
+    """A change of the file's text worked out in memory: the text before and after, what was
+    done, and what became of the data. `fmt` makes one too."""
 
     before: str
     after: str
@@ -79,7 +83,7 @@ class Change:
 # -- the edits ------------------------------------------------------------------------------
 
 
-def add_event(text: str, name: str, dossier_id: str, event: Event) -> Change:
+def add_event(text: str, name: str, dossier_id: str, event: Event) -> Edit:
     """Insert `event` in date order (after events of the same date) and keep the dossier's
     `status` and `broken_off_by` what its events now say."""
 
@@ -102,7 +106,7 @@ def add_event(text: str, name: str, dossier_id: str, event: Event) -> Change:
     return _edit(text, name, mutate)
 
 
-def add_dossier(text: str, name: str, dossier: Dossier) -> Change:
+def add_dossier(text: str, name: str, dossier: Dossier) -> Edit:
     """Insert a new dossier where the canonical order (domain, then id) puts it."""
 
     def mutate(document: Any, data: Dataset, indent: tuple[int, int, int]) -> str:
@@ -113,58 +117,73 @@ def add_dossier(text: str, name: str, dossier: Dossier) -> Change:
             **{**_fields(dossier), "status": state.status or dossier.status,
                "broken_off_by": state.broken_off_by}
         )
-        keys = [_dossier_key(d) for d in data.dossiers]
-        position = next((i for i, k in enumerate(keys) if k > _dossier_key(record)), len(keys))
+        keys = [dossier_order(d.domain, d.id) for d in data.dossiers]
+        position = next((i for i, k in enumerate(keys) if k > dossier_order(record.domain, record.id)), len(keys))
         document["dossiers"].insert(position, _dossier_map(record, indent))
         return f"added the dossier {dossier.id}"
 
     return _edit(text, name, mutate)
 
 
-def set_field(
-    text: str, name: str, dossier_id: str, field_name: str, values: Sequence[str] | None
-) -> Change:
-    """Set one field of a dossier: a scalar takes one value, a list the given values (in that
-    order); `values=None` removes an optional field."""
+def set_arguments(field: str, values: Sequence[str], unset: bool) -> tuple[str, list[str] | None]:
+    """Check what `dossier set` was asked: the field's name (`third-parties` is accepted for
+    `third_parties`) and its new values, or None to remove it. UsageError if they cannot be."""
+    field_name = field.replace("-", "_")
     if field_name in DERIVED_FIELDS:
-        raise EditError(
-            f"{field_name} follows the dossier's events; record the event that changed it with "
+        raise UsageError(
+            f"{field_name} follows the dossier's events: record the event that changed it with "
             "`compartment event add ... --status STATUS`"
         )
     if field_name not in SETTABLE_FIELDS:
-        raise EditError(f"cannot set {field_name!r}; settable fields: {', '.join(SETTABLE_FIELDS)}")
-    if values is None and field_name not in OPTIONAL_FIELDS:
-        raise EditError(f"{field_name} is required and cannot be removed")
-    if values is not None and field_name in SCALAR_FIELDS and len(values) != 1:
-        raise EditError(f"{field_name} takes exactly one value (got {len(values)})")
+        raise UsageError(f"cannot set {field!r}; FIELD is one of {', '.join(SETTABLE_FIELDS)}")
+    if unset:
+        if values:
+            raise UsageError("give VALUEs or --unset, not both")
+        if field_name not in OPTIONAL_FIELDS:
+            raise UsageError(f"{field_name} is required; it cannot be removed")
+        return field_name, None
+    if not values:
+        removable = " (or --unset to remove it)" if field_name in OPTIONAL_FIELDS else ""
+        raise UsageError(f"give a value for {field_name}{removable}")
+    if field_name in SCALAR_FIELDS and len(values) != 1:
+        raise UsageError(f"{field_name} takes one value; quote it if it has spaces")
+    return field_name, list(values)
+
+
+def set_field(
+    text: str, name: str, dossier_id: str, field: str, values: Sequence[str], *, unset: bool = False
+) -> Edit:
+    """Set one field of a dossier: a scalar takes one value, a list the given values (in that
+    order); `unset` removes an optional field. The arguments are checked by set_arguments."""
+    field_name, new = set_arguments(field, values, unset)
 
     def mutate(document: Any, data: Dataset, indent: tuple[int, int, int]) -> str:
         index, dossier = _find(data, dossier_id)
         dossiers = document["dossiers"]
         node = dossiers[index]
-        if values is None:
+        if new is None:
             if field_name not in node:
                 raise EditError(f"{dossier_id} has no {field_name} to remove")
             del node[field_name]
             return f"removed {field_name} from {dossier_id}"
-        if field_name == "id" and values[0] != dossier_id and data.get(values[0]) is not None:
-            raise EditError(f"a dossier with id {values[0]!r} already exists")
+        if field_name == "id" and new[0] != dossier_id and data.get(new[0]) is not None:
+            raise EditError(f"a dossier with id {new[0]!r} already exists")
         column = indent[1]
         if field_name in LIST_FIELDS:
             old = node.get(field_name)
             if hasattr(old, "fa") and old:
                 flow = bool(old.fa.flow_style())  # keep the style the author chose
             else:
-                flow = _fits_flow(field_name, list(values), column)
-            value: Any = fmt.yaml_list(list(values), flow=flow or not values)
+                flow = _fits_flow(field_name, new, column)
+            value: Any = fmt.yaml_list(new, flow=flow or not new)
         elif field_name in ("id", "domain"):
-            value = values[0]
+            value = new[0]
         else:
-            value = fmt.yaml_text(values[0], field_name, column, indent[0])
+            value = fmt.yaml_text(new[0], field_name, column, indent[0])
         _put(node, field_name, value, fmt.DOSSIER_KEYS)
         if field_name in ("id", "domain"):
             _reposition(dossiers, index, data)
-        shown = values[0] if field_name in SCALAR_FIELDS else ", ".join(values)
+        shown = new[0] if field_name in SCALAR_FIELDS else ", ".join(new)
         if len(shown) > 60:
             shown = shown[:57] + "..."
         return f"set {field_name} of {dossier_id} to {shown!r}"
@@ -172,7 +191,7 @@ def set_field(
     return _edit(text, name, mutate)
 
 
-def add_actor(text: str, name: str, actor_id: str, actor_name: str, bloc: str) -> Change:
+def add_actor(text: str, name: str, actor_id: str, actor_name: str, bloc: str) -> Edit:
     """Register an actor, in alphabetical order of id."""
 
     def mutate(document: Any, data: Dataset, indent: tuple[int, int, int]) -> str:
@@ -215,11 +234,6 @@ def unified_diff(before: str, after: str, name: str) -> str:
 
 def _fields(dossier: Dossier) -> dict[str, Any]:
     return dossier._asdict()
-
-
-def _dossier_key(dossier: Dossier) -> tuple[int, str]:
-    rank = list(DOMAINS)
-    return (rank.index(dossier.domain) if dossier.domain in rank else len(rank), dossier.id)
 
 
 def _fits_flow(key: str, values: list[str], column: int) -> bool:
@@ -287,9 +301,8 @@ def _put(node: Any, key: str, value: Any, order: Sequence[str]) -> None:
 def _reposition(dossiers: Any, index: int, data: Dataset) -> None:
     """Move the dossier at `index` to where its (new) domain and id put it."""
     node = dossiers[index]
-    key = (list(DOMAINS).index(node["domain"]) if node["domain"] in DOMAINS else len(DOMAINS),
-           str(node["id"]))
-    others = [_dossier_key(d) for i, d in enumerate(data.dossiers) if i != index]
+    key = dossier_order(str(node["domain"]), str(node["id"]))
+    others = [dossier_order(d.domain, d.id) for i, d in enumerate(data.dossiers) if i != index]
     target = next((i for i, k in enumerate(others) if k > key), len(others))
     if target != index:
         dossiers.pop(index)
@@ -297,14 +310,10 @@ def _reposition(dossiers: Any, index: int, data: Dataset) -> None:
 
 
 def _find(data: Dataset, dossier_id: str) -> tuple[int, Dossier]:
-    for i, dossier in enumerate(data.dossiers):
-        if dossier.id == dossier_id:
-            return i, dossier
     from compartment import query
 
-    hint = query.suggest(dossier_id, [d.id for d in data.dossiers])
-    extra = f"; did you mean {', '.join(hint)}?" if hint else "; `compartment list` shows the ids"
-    raise EditError(f"no dossier with id {dossier_id!r}{extra}")
+    dossier = query.find(data, dossier_id)  # or an error suggesting the closest ids
+    return data.dossiers.index(dossier), dossier
 
 
 # -- the edit machinery ------------------------------------------------------------------------
@@ -312,7 +321,7 @@ def _find(data: Dataset, dossier_id: str) -> tuple[int, Dossier]:
 Mutation = Callable[[Any, Dataset, tuple[int, int, int]], str]
 
 
-def _edit(text: str, name: str, mutate: Mutation) -> Change:
+def _edit(text: str, name: str, mutate: Mutation) -> Edit:
     from compartment import loader, yamlsource
 
     before = loader.load_text(text, name)
@@ -324,7 +333,7 @@ def _edit(text: str, name: str, mutate: Mutation) -> Change:
         )
     indent = fmt.detect_indent(text)
     yaml = fmt.make_yaml(indent, explicit_start=fmt.has_document_start(text))
-    document = fmt.load(yaml, text.replace("\r\n", "\n"))  # ruamel keeps a CR in comments
+    document = fmt.read_document(yaml, text.replace("\r\n", "\n"))  # ruamel keeps a CR in comments
     base = fmt.dump(yaml, document)
     message = mutate(document, before.dataset, indent)
     edited = fmt.dump(yaml, document)
@@ -346,7 +355,7 @@ def _edit(text: str, name: str, mutate: Mutation) -> Change:
     after = loader.load_text(result, name)
     seen = {(p.code, p.message) for p in before.problems}
     new_warnings = [p for p in after.warnings if (p.code, p.message) not in seen]
-    return Change(text, result, message, after.problems, new_warnings)
+    return Edit(text, result, message, after.problems, new_warnings)
 
 
 def _lines(text: str) -> list[str]:

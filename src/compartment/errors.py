@@ -1,10 +1,17 @@
-"""Problems found in a data file, each with the place it points at. Standard library only."""
+"""Problems found in a data file, each with the place it points at; the one error type that
+ends a command, with its exit code. Standard library only.
+
+Bad data is a value (`Problem`, with its `Location`), collected and reported together. A
+failure that stops a command (a missing file, a held lock, bad usage) is a `CompartmentError`:
+the core raises it, the command line catches it in one place and exits with its code.
+"""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
-from enum import Enum
+from enum import Enum, IntEnum
 
 # Characters that would let data steer a terminal or hide text: C0 controls except tab and
 # newline, DEL, the C1 range (U+009B is a one-byte CSI), bidi overrides and isolates, and lone
@@ -22,6 +29,39 @@ def visible(text: str) -> str:
 def _escape_char(match: re.Match[str]) -> str:
     code = ord(match.group())
     return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+class ExitCode(IntEnum):
+    OK = 0
+    PROBLEMS = 1  # problems in the data, or an operation that failed
+    USAGE = 2  # the command line itself is wrong
+    INTERNAL = 70  # a bug in compartment (EX_SOFTWARE)
+
+
+class CompartmentError(Exception):
+    """A failure that ends the command: its message, its exit code, and any problems of the
+    data that explain it (printed before the message)."""
+
+    exit_code: ExitCode = ExitCode.PROBLEMS
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        exit_code: ExitCode | None = None,
+        problems: Sequence[Problem] = (),
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        if exit_code is not None:
+            self.exit_code = exit_code
+        self.problems = list(problems)
+
+
+class UsageError(CompartmentError):
+    """The command line asked for something that cannot be: exit 2."""
+
+    exit_code = ExitCode.USAGE
 
 
 class Severity(str, Enum):

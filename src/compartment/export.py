@@ -11,16 +11,19 @@ from collections.abc import Iterable, Sequence
 from typing import Any, TextIO
 
 from compartment.dataset import Dossier
+from compartment.vocab import DOSSIER_FIELDS, EVENT_FIELDS
 
 LIST_SEPARATOR = "; "
 
-DOSSIER_COLUMNS = (
-    "id", "title", "aliases", "domain", "parties", "forum", "status", "broken_off_by", "since",
-    "approach", "third_parties", "summary", "tags",
+# The contract's fields (vocab.py), with the derived `since` after broken_off_by; events have
+# their own rows.
+DOSSIER_COLUMNS = tuple(
+    column
+    for field in DOSSIER_FIELDS
+    if field != "events"
+    for column in ((field, "since") if field == "broken_off_by" else (field,))
 )
-EVENT_COLUMNS = (
-    "dossier", "date", "actor", "action", "status", "unverified", "summary", "sources",
-)
+EVENT_COLUMNS = ("dossier", *EVENT_FIELDS)
 LIST_COLUMNS = ("id", "title", "status", "broken_off_by", "since", "domain")
 
 # OWASP's rule against formula injection: a cell a spreadsheet would evaluate gets a leading
@@ -92,10 +95,26 @@ def write_jsonl(rows: Iterable[dict[str, Any]], out: TextIO) -> None:
         out.write("\n")
 
 
+def md_text(text: str) -> str:
+    """Text that a Markdown renderer shows as written, on one line: HTML and entities are
+    escaped (a title holding `<script>` stays text on GitHub and in a static site), a pipe
+    cannot end a table cell, and line breaks fold into spaces."""
+    return (
+        text.replace("\\", "\\\\").replace("&", "&amp;").replace("<", "&lt;")
+        .replace(">", "&gt;").replace("|", "\\|").replace("\r", " ").replace("\n", " ")
+    )
+
+
+def md_source(source: str) -> str:
+    """A source as Markdown: an http(s) URL as a link, anything else (a citation, or a
+    `javascript:` URL) as plain text."""
+    if source.startswith(("https://", "http://")) and not any(c in source for c in " <>"):
+        return f"<{source}>"
+    return md_text(source)
+
+
 def _md_cell(value: Any) -> str:
-    text = _cell(value)
-    # A pipe ends a cell and a newline ends the row; backslash-escape the first, fold the second.
-    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\r", " ").replace("\n", " ")
+    return md_text(_cell(value))
 
 
 def write_markdown(rows: Iterable[dict[str, Any]], columns: Sequence[str], out: TextIO) -> None:
@@ -104,3 +123,43 @@ def write_markdown(rows: Iterable[dict[str, Any]], columns: Sequence[str], out: 
     for row in rows:
         out.write("| " + " | ".join(_md_cell(row[c]) for c in columns) + " |\n")
 
+
+
+def dossier_markdown(dossier: Dossier, names: dict[str, str]) -> str:
+    """`show --format markdown`: one dossier as a Markdown page (fields, then its events
+    with their sources as links). `names` maps actor ids to their names."""
+
+    def actors(ids: Iterable[str]) -> str:
+        return ", ".join(f"{md_text(names.get(a, a))} (`{a}`)" for a in ids)
+
+    lines = [f"# {md_text(dossier.title)}", "", "| field | value |", "| --- | --- |"]
+    fields: list[tuple[str, str]] = [("id", f"`{dossier.id}`")]
+    if dossier.aliases:
+        fields.append(("aliases", md_text("; ".join(dossier.aliases))))
+    fields += [("domain", dossier.domain), ("parties", actors(dossier.parties))]
+    if dossier.forum:
+        fields.append(("forum", md_text(dossier.forum)))
+    fields += [
+        ("status", dossier.status),
+        ("broken off by", actors([dossier.broken_off_by] if dossier.broken_off_by else [])),
+        ("since", dossier.since or ""),
+    ]
+    if dossier.approach:
+        fields.append(("approach", ", ".join(dossier.approach)))
+    if dossier.third_parties:
+        fields.append(("third parties", actors(dossier.third_parties)))
+    if dossier.tags:
+        fields.append(("tags", ", ".join(dossier.tags)))
+    lines += [f"| {label} | {value} |" for label, value in fields]
+    lines += ["", md_text(dossier.summary), "", "## Events", ""]
+    for e in dossier.events:
+        status = f" → **{e.status}**" if e.status else ""
+        unverified = " *(unverified)*" if e.unverified else ""
+        lines.append(
+            f"### {e.date}: {md_text(names.get(e.actor, e.actor))} {md_text(e.action)}"
+            f"{status}{unverified}"
+        )
+        lines += ["", md_text(e.summary), ""]
+        lines += [f"- {md_source(s)}" for s in e.sources]
+        lines.append("")
+    return "\n".join(lines)

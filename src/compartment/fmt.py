@@ -23,23 +23,21 @@ import datetime as _dt
 import io
 import re
 from collections import Counter
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from compartment.vocab import DOMAINS
+from compartment.errors import CompartmentError
+from compartment.vocab import ACTOR_FIELDS, DOSSIER_FIELDS, EVENT_FIELDS, dossier_order
 
 if TYPE_CHECKING:
     from ruamel.yaml import YAML
 
     from compartment.dataset import Dataset
-    from compartment.errors import Problem
+    from compartment.edit import Edit
 
-DOSSIER_KEYS = (
-    "id", "title", "aliases", "domain", "parties", "forum", "status", "broken_off_by",
-    "approach", "third_parties", "summary", "tags", "events",
-)
-EVENT_KEYS = ("date", "actor", "action", "status", "unverified", "summary", "sources")
-ACTOR_KEYS = ("name", "bloc")
+# Keys are written in the data contract's order (vocab.py holds the one list of them).
+DOSSIER_KEYS = DOSSIER_FIELDS
+EVENT_KEYS = EVENT_FIELDS
+ACTOR_KEYS = ACTOR_FIELDS
 
 CANONICAL_INDENT = (2, 4, 2)  # ruamel's (mapping, sequence, offset): `key:\n  - item`
 LINE_WIDTH = 100  # a `key: text` line longer than this is written as a folded `>-` block
@@ -48,7 +46,7 @@ FOLD_WIDTH = 96  # where folded text wraps, counting the indentation (as the shi
 _DOC_START = re.compile(r"^---(\s|$)", re.M)
 
 
-class FormatError(Exception):
+class FormatError(CompartmentError):
     """Formatting would change the data itself (a bug): nothing is written."""
 
 
@@ -135,11 +133,6 @@ def _represent_null(representer: Any, _value: None) -> Any:
     return representer.represent_scalar("tag:yaml.org,2002:null", "null")
 
 
-def yaml_for(text: str) -> YAML:
-    """The writer that reproduces this file's own indentation (for edits)."""
-    return make_yaml(detect_indent(text), explicit_start=has_document_start(text))
-
-
 def has_document_start(text: str) -> bool:
     """Whether the document opens with `---` (after any comments)."""
     for line in text.split("\n"):
@@ -150,7 +143,7 @@ def has_document_start(text: str) -> bool:
     return False
 
 
-def load(yaml: YAML, text: str) -> Any:
+def read_document(yaml: YAML, text: str) -> Any:
     return yaml.load(text)
 
 
@@ -238,7 +231,7 @@ def yaml_list(values: list[str], *, flow: bool) -> Any:
 def canonical(text: str) -> str:
     """`text` (a valid data file, without byte-order mark) in the canonical layout."""
     yaml = make_yaml(CANONICAL_INDENT, explicit_start=has_document_start(text))
-    document = load(yaml, text.replace("\r\n", "\n"))  # ruamel would keep a CR in comments
+    document = read_document(yaml, text.replace("\r\n", "\n"))  # ruamel would keep a CR in comments
     reorder(document)
     return with_newline(dump(yaml, document), newline_of(text))
 
@@ -254,8 +247,7 @@ def reorder(document: Any) -> None:
     dossiers = document.get("dossiers")
     if not isinstance(dossiers, list):
         return
-    rank = {domain: i for i, domain in enumerate(DOMAINS)}
-    _sort_seq(dossiers, lambda d: (rank.get(str(d.get("domain")), len(rank)), str(d.get("id"))))
+    _sort_seq(dossiers, lambda d: dossier_order(str(d.get("domain")), str(d.get("id"))))
     for dossier in dossiers:
         _order_keys(dossier, DOSSIER_KEYS)
         events = dossier.get("events")
@@ -322,36 +314,26 @@ def _sort_seq(seq: Any, key: Any) -> None:
 # -- fmt as the command uses it ---------------------------------------------------------------
 
 
-@dataclass
-class Formatted:
-    """The canonical text of a file, or the problems that stop it being formatted."""
-
-    text: str | None
-    problems: list[Problem] = field(default_factory=list)
-
-    @property
-    def errors(self) -> list[Problem]:
-        return [p for p in self.problems if p.is_error]
-
-
-def format_text(text: str, name: str) -> Formatted:
-    """Validate `text`, then lay it out canonically; refuses data with errors.
+def format_text(text: str, name: str) -> Edit:
+    """Validate `text`, then lay it out canonically; data with errors is left as it is, and
+    the Edit carries the errors.
 
     The result is validated again and must hold exactly the same records: formatting that
     changed a value would be a bug, reported as FormatError rather than written.
     """
     from compartment import loader
+    from compartment.edit import Edit
 
     before = loader.load_text(text, name)
     if before.errors or before.dataset is None:
-        return Formatted(None, before.problems)
+        return Edit(text, text, "not formatted", before.problems)
     result = canonical(text)
     after = loader.load_text(result, name)
     if after.errors or after.dataset is None or not same_data(before.dataset, after.dataset):
         raise FormatError(f"{name}: formatting would change the data; nothing was written")
     if comment_lines(result) != comment_lines(text):
         raise FormatError(f"{name}: formatting would lose a comment; nothing was written")
-    return Formatted(result, before.problems)
+    return Edit(text, result, "reformatted", before.problems)
 
 
 def comment_lines(text: str) -> Counter[str]:

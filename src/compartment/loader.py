@@ -7,7 +7,6 @@ one run reports them all (the way beancount's loader returns its errors). Only a
 from __future__ import annotations
 
 import codecs
-import difflib
 import gc
 import os
 import re
@@ -18,8 +17,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from compartment.checks import Finding
 from compartment.dataset import Actor, Dataset, Dossier, Event
-from compartment.errors import Location, Problem, Severity, render_path, visible
+from compartment.errors import Location, Problem, Severity, UsageError, render_path, visible
 
 DATA_ENV = "COMPARTMENT_DATA"
 MAX_BYTES_ENV = "COMPARTMENT_MAX_BYTES"
@@ -28,7 +28,7 @@ DEFAULT_MAX_BYTES = 10 * 1024 * 1024  # far above any real ledger; stops a runaw
 TOP_LEVEL_KEYS = ("actors", "dossiers")
 
 
-class DataFileNotFound(Exception):
+class DataFileNotFound(UsageError):
     """The data file named by the user does not exist or is not a readable file."""
 
 
@@ -313,7 +313,6 @@ def _load_source(
     return LoadResult(path, dataset, problems)
 
 
-Finding = tuple[tuple[str | int, ...], str, str, Severity]
 
 
 class _DossierIntake:
@@ -370,22 +369,19 @@ def _validate(
     findings: list[Finding] = []
     if not isinstance(value, dict):
         findings.append(
-            ((), "shape", "the file must be a mapping with the keys `actors:` and `dossiers:`",
-             Severity.ERROR)
+            Finding((), "shape", "the file must be a mapping with the keys `actors:` and `dossiers:`")
         )
         return None, findings, {}
     for key in value:
         if key not in TOP_LEVEL_KEYS:
-            findings.append(((key,), "unknown-field", _unknown(key, TOP_LEVEL_KEYS), Severity.ERROR))
+            findings.append(Finding((key,), "unknown-field", _unknown(key, TOP_LEVEL_KEYS)))
     actors_raw = value.get("actors")
     dossiers_raw = value.get("dossiers")
     if not isinstance(actors_raw, dict):
-        findings.append((("actors",), "shape", "`actors:` must be a mapping of actor ids",
-                         Severity.ERROR))
+        findings.append(Finding(("actors",), "shape", "`actors:` must be a mapping of actor ids"))
         actors_raw = {}
     if not isinstance(dossiers_raw, list):
-        findings.append((("dossiers",), "shape", "`dossiers:` must be a list of dossiers",
-                         Severity.ERROR))
+        findings.append(Finding(("dossiers",), "shape", "`dossiers:` must be a list of dossiers"))
         dossiers_raw = []
 
     ids = _id_pattern()
@@ -393,9 +389,10 @@ def _validate(
     for actor_id, record in actors_raw.items():
         if not ids(actor_id):
             findings.append(
-                (("actors", actor_id), "bad-id",
-                 f"actor id {visible(actor_id)!r} must be kebab-case (a-z, 0-9, single hyphens)",
-                 Severity.ERROR)
+                Finding(
+                    ("actors", actor_id), "bad-id",
+                    f"actor id {visible(actor_id)!r} must be kebab-case (a-z, 0-9, single hyphens)",
+                )
             )
         try:
             actors[actor_id] = ActorModel.model_validate(record)
@@ -421,7 +418,7 @@ def _validate(
     for path, code, message, severity in checks.run(dataset, rules):
         if path[:1] == ("dossiers",) and len(path) > 1 and isinstance(path[1], int):
             path = ("dossiers", index[path[1]], *path[2:])
-        findings.append((path, code, message, severity))
+        findings.append(Finding(path, code, message, severity))
     complete = not any(sev is Severity.ERROR for *_, sev in findings)
     return (dataset if complete else None), findings, intake.names
 
@@ -446,8 +443,10 @@ def _id_pattern() -> Callable[[str], bool]:
 
 
 def _unknown(key: object, allowed: tuple[str, ...] | list[str]) -> str:
+    from compartment.query import suggest
+
     text = visible(str(key))
-    close = difflib.get_close_matches(str(key), list(allowed), n=1)
+    close = suggest(str(key), allowed)
     hint = f"; did you mean {close[0]!r}?" if close else f"; allowed: {', '.join(allowed)}"
     return f"unknown field {text!r}{hint}"
 
@@ -485,9 +484,9 @@ def _describe(err: Any, prefix: tuple[str | int, ...], raw: Any) -> Finding:
         model = ActorModel if prefix[0] == "actors" else (
             EventModel if "events" in loc[:-1] else DossierModel
         )
-        return (path, "unknown-field", _unknown(loc[-1], list(model.model_fields)), Severity.ERROR)
+        return Finding(path, "unknown-field", _unknown(loc[-1], list(model.model_fields)))
     if kind == "missing":
-        return (path, "missing-field", f"missing required field {loc[-1]!r}", Severity.ERROR)
+        return Finding(path, "missing-field", f"missing required field {loc[-1]!r}")
     message = err["msg"].removeprefix("Value error, ")
     given = _value_at(raw, loc)
     if kind == "string_pattern_mismatch":
@@ -498,4 +497,4 @@ def _describe(err: Any, prefix: tuple[str | int, ...], raw: Any) -> Finding:
             message = "must be a single line"
         else:
             message = "must be a kebab-case id (a-z, 0-9, single hyphens)"
-    return (path, kind, f"{message} (found {_quote_input(given)})", Severity.ERROR)
+    return Finding(path, kind, f"{message} (found {_quote_input(given)})")

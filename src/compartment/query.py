@@ -6,9 +6,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from compartment.dataset import Dataset, Dossier
-from compartment.vocab import STATUSES
-
-SORT_FIELDS = ("file", "id", "title", "status", "since", "domain", "broken-off-by")
+from compartment.errors import CompartmentError, UsageError
+from compartment.vocab import BLOCS, STATUSES
 
 
 @dataclass(frozen=True)
@@ -64,7 +63,53 @@ def sort(dossiers: list[Dossier], field: str) -> list[Dossier]:
     return sorted(dossiers, key=keys[field])
 
 
+# A suggestion must be at least this alike (difflib's ratio); a second one is shown only when
+# it is nearly as alike as the best, so `new-strat` suggests new-start alone.
+SUGGEST_CUTOFF = 0.5
+SUGGEST_CLOSE = 0.05
+
+
 def suggest(value: str, choices: Sequence[str]) -> list[str]:
+    """The closest of `choices` to a mistyped `value`, then any nearly as close (at most 3)."""
     import difflib
 
-    return difflib.get_close_matches(value, list(choices), n=3, cutoff=0.5)
+    scored = []
+    for choice in dict.fromkeys(choices):
+        matcher = difflib.SequenceMatcher(None, value, choice)
+        if matcher.real_quick_ratio() >= SUGGEST_CUTOFF and matcher.quick_ratio() >= SUGGEST_CUTOFF:
+            ratio = matcher.ratio()
+            if ratio >= SUGGEST_CUTOFF:
+                scored.append((ratio, choice))
+    if not scored:
+        return []
+    scored.sort(key=lambda pair: -pair[0])  # stable: equal scores keep the choices' order
+    best = scored[0][0]
+    return [choice for ratio, choice in scored[:3] if ratio >= best - SUGGEST_CLOSE]
+
+
+def did_you_mean(value: str, choices: Sequence[str], otherwise: str = "") -> str:
+    """The tail of an error message: `; did you mean X?`, or `otherwise` when nothing is close."""
+    hint = suggest(value, choices)
+    return f"; did you mean {', '.join(hint)}?" if hint else otherwise
+
+
+def find(data: Dataset, dossier_id: str, option: str | None = None) -> Dossier:
+    """The dossier with this id; else an error that suggests the closest ids (a UsageError
+    naming `option` when the id came from one)."""
+    dossier = data.get(dossier_id)
+    if dossier is not None:
+        return dossier
+    ids = [d.id for d in data.dossiers]
+    if option is not None:
+        raise UsageError(f"{option}: no dossier with id {dossier_id!r}{did_you_mean(dossier_id, ids)}")
+    hint = did_you_mean(dossier_id, ids, "; `compartment list` shows the ids")
+    raise CompartmentError(f"no dossier with id {dossier_id!r}{hint}")
+
+
+def check_actors(data: Dataset, option: str, values: Sequence[str], *, blocs: bool = True) -> None:
+    """UsageError naming the first of `values` that is no actor id (nor a bloc, with `blocs`)."""
+    choices = list(dict.fromkeys([*data.actors, *(BLOCS if blocs else ())]))
+    for value in values:
+        if value not in choices:
+            what = "actor or bloc" if blocs else "actor"
+            raise UsageError(f"{option}: unknown {what} {value!r}{did_you_mean(value, choices)}")

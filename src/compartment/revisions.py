@@ -23,7 +23,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from compartment.dataset import Dataset, Dossier, Event
-from compartment.errors import visible
+from compartment.errors import UsageError, visible
+from compartment.vocab import DERIVED_FIELDS, DOSSIER_FIELDS
 
 if TYPE_CHECKING:
     from compartment.loader import LoadResult
@@ -31,15 +32,12 @@ if TYPE_CHECKING:
 WORKING_TREE = "working tree"
 # Fields compared one by one for a dossier present on both sides; `events` has its own rules.
 # status and broken_off_by are reported with both values, the others by name.
-_TRACKED = ("status", "broken_off_by")
-_OTHER_FIELDS = (
-    "title", "aliases", "domain", "parties", "forum", "approach", "third_parties", "summary",
-    "tags",
-)
+_TRACKED = DERIVED_FIELDS
+_OTHER_FIELDS = tuple(f for f in DOSSIER_FIELDS if f not in ("id", *DERIVED_FIELDS, "events"))
 _EVENT_FIELDS = ("status", "unverified", "summary", "sources")
 
 
-class RevisionError(Exception):
+class RevisionError(UsageError):
     """A revision or repository problem the user can fix; the message is one line."""
 
 
@@ -103,7 +101,7 @@ def read(repo: Repository, rev: str) -> bytes:
     return shown.stdout
 
 
-def load(repo: Repository, rev: str | None, working_file: Path) -> LoadResult:
+def load_revision(repo: Repository, rev: str | None, working_file: Path) -> LoadResult:
     """The data file at `rev` (the working tree's `working_file` when None), loaded and
     validated like any data file; problems are named `REV:path`."""
     from compartment import loader
@@ -123,7 +121,7 @@ def load(repo: Repository, rev: str | None, working_file: Path) -> LoadResult:
 
 
 @dataclass(frozen=True)
-class Change:
+class FieldChange:
     field: str
     old: Any
     new: Any
@@ -139,7 +137,7 @@ class EventChange:
 @dataclass(frozen=True)
 class DossierDiff:
     id: str
-    changes: tuple[Change, ...] = ()  # status, broken_off_by
+    changes: tuple[FieldChange, ...] = ()  # status, broken_off_by
     other_fields: tuple[str, ...] = ()  # names of other dossier fields that changed
     events_added: tuple[Event, ...] = ()
     events_removed: tuple[Event, ...] = ()
@@ -198,7 +196,7 @@ def _pair_events(
 
 def compare_dossiers(old: Dossier, new: Dossier) -> DossierDiff:
     changes = tuple(
-        Change(f, getattr(old, f), getattr(new, f))
+        FieldChange(f, getattr(old, f), getattr(new, f))
         for f in _TRACKED
         if getattr(old, f) != getattr(new, f)
     )

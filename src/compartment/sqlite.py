@@ -23,10 +23,9 @@ is known, so they sort and compare as text the way compartment compares them.
 from __future__ import annotations
 
 import sqlite3
-from pathlib import Path
 
-from compartment import storage
 from compartment.dataset import Dataset
+from compartment.vocab import LIST_FIELDS
 
 SCHEMA = """
 CREATE TABLE actors (
@@ -98,13 +97,15 @@ CREATE INDEX events_by_actor ON events (actor_id);
 CREATE INDEX dossier_parties_by_actor ON dossier_parties (actor_id);
 """
 
-LIST_TABLES = (
-    ("dossier_aliases", "alias", "aliases"),
-    ("dossier_parties", "actor_id", "parties"),
-    ("dossier_third_parties", "actor_id", "third_parties"),
-    ("dossier_approaches", "approach", "approach"),
-    ("dossier_tags", "tag", "tags"),
-)
+# One table per list field of the contract (vocab.LIST_FIELDS): its name and value column.
+_LIST_TABLE = {
+    "aliases": ("dossier_aliases", "alias"),
+    "parties": ("dossier_parties", "actor_id"),
+    "third_parties": ("dossier_third_parties", "actor_id"),
+    "approach": ("dossier_approaches", "approach"),
+    "tags": ("dossier_tags", "tag"),
+}
+LIST_TABLES = tuple((*_LIST_TABLE[field], field) for field in LIST_FIELDS)
 
 
 def fill(db: sqlite3.Connection, data: Dataset) -> None:
@@ -149,14 +150,14 @@ def fill(db: sqlite3.Connection, data: Dataset) -> None:
     db.executemany("INSERT INTO sources (event_id, position, source) VALUES (?, ?, ?)", sources)
 
 
-def write(data: Dataset, path: Path) -> None:
-    """Write the database to `path`: built in a temporary file beside it, then renamed over
-    it, so that `path` is never a half-written database (and an old one is replaced whole)."""
-    with storage.replacing(path) as tmp:
-        db = sqlite3.connect(tmp)
-        try:
-            db.execute("PRAGMA foreign_keys = ON")
-            with db:
-                fill(db, data)
-        finally:
-            db.close()
+def database(data: Dataset) -> bytes:
+    """The whole database as the bytes of an SQLite file, built in memory: the caller writes
+    them where it likes (storage.write_output), so a database is never half-written."""
+    db = sqlite3.connect(":memory:")
+    try:
+        db.execute("PRAGMA foreign_keys = ON")
+        with db:
+            fill(db, data)
+        return db.serialize()
+    finally:
+        db.close()

@@ -4,30 +4,38 @@
   gets it; a second edit is refused with `Locked`, never made to wait or to interleave.
 * `replacing(path)` hands out a temporary file in the same folder; when the block ends
   normally the file is flushed to disk (fsync) and renamed over `path` (os.replace, atomic on
-  POSIX and Windows), keeping the permissions `path` had. If anything fails first, the
-  temporary file is removed and `path` is untouched: a crash never leaves half a file.
+  POSIX and Windows), keeping the permissions, owner and group `path` had (owner and group
+  where the system permits). If anything fails first, the temporary file is removed and
+  `path` is untouched: a crash never leaves half a file.
+* `write_output(path, write)` is every `-o FILE`: a regular file (or a new one) is replaced
+  atomically as above; a FIFO, a character device or a socket (`/dev/null`, `/dev/stdout`,
+  a named pipe) is opened and written in place, never renamed over; a folder is refused.
 
 Standard library only; nothing here prints.
 """
 
 from __future__ import annotations
 
+import io
 import os
 import stat
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import BinaryIO, TextIO
+
+from compartment.errors import CompartmentError, UsageError
 
 LOCK_SUFFIX = ".lock"
 
 
-class Locked(Exception):
+class Locked(CompartmentError):
     """Another process holds the lock on the file."""
 
 
-class Changed(Exception):
+class Changed(CompartmentError):
     """The file changed on disk between reading it and writing the edit."""
 
 
@@ -105,21 +113,92 @@ def replacing(path: Path) -> Iterator[Path]:
     target = _real(path)
     folder = target.parent
     try:
-        mode = stat.S_IMODE(target.stat().st_mode)
+        info: os.stat_result | None = target.stat()
     except FileNotFoundError:
-        mode = _umask_mode()
+        info = None
     fd, name = tempfile.mkstemp(dir=folder, prefix=f".{target.name}.", suffix=".tmp")
     os.close(fd)
     tmp = Path(name)
     try:
         yield tmp
-        os.chmod(tmp, mode)
+        if info is None:
+            os.chmod(tmp, _umask_mode())
+        else:
+            _keep_owner(tmp, info)
+            os.chmod(tmp, stat.S_IMODE(info.st_mode))  # after chown, which may clear set-id bits
         _fsync_file(tmp)
         os.replace(tmp, target)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
     _fsync_folder(folder)
+
+
+def _keep_owner(tmp: Path, info: os.stat_result) -> None:
+    """Give the new file the owner and group of the old one, as far as we may: root editing
+    another user's file must not leave it root's (that user could no longer read it)."""
+    if not hasattr(os, "chown"):
+        return
+    try:
+        os.chown(tmp, info.st_uid, info.st_gid)
+    except PermissionError:
+        try:  # an ordinary user may still keep the group, if they belong to it
+            os.chown(tmp, -1, info.st_gid)
+        except PermissionError:
+            pass
+
+
+def same_file(a: Path, b: Path) -> bool:
+    """Whether two paths name one existing file (an `-o` that would overwrite the input)."""
+    try:
+        return a.exists() and b.exists() and os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
+def write_output(path: Path, write: Callable[[BinaryIO], None]) -> None:
+    """Write an output file (`-o`) through `write`, which is handed a binary stream.
+
+    A regular file or a new path (or a symlink to either) is replaced atomically; a FIFO,
+    character device or socket is written in place; a folder is a UsageError. Failures are
+    CompartmentErrors naming the path.
+    """
+    try:
+        info: os.stat_result | None = os.stat(path)
+    except FileNotFoundError:
+        info = None
+    except OSError as exc:
+        raise CompartmentError(f"-o {path}: cannot write ({exc.strerror})") from None
+    if info is not None and stat.S_ISDIR(info.st_mode):
+        raise UsageError(f"-o {path}: that is a folder; name a file")
+    if info is None and not _real(path).parent.is_dir():
+        raise CompartmentError(f"-o {path}: the folder {_real(path).parent} does not exist")
+    try:
+        if info is not None and not stat.S_ISREG(info.st_mode):
+            # A device, FIFO or socket: a reader may be waiting on it, and renaming over it
+            # would replace it with a plain file (as root, even /dev/null).
+            with open(path, "wb") as fh:
+                write(fh)
+            return
+        with replacing(path) as tmp, open(tmp, "wb") as fh:
+            write(fh)
+            fh.flush()
+    except OSError as exc:
+        raise CompartmentError(f"-o {path}: cannot write output ({exc.strerror or exc})") from None
+
+
+def write_text_output(path: Path, write: Callable[[TextIO], None]) -> None:
+    """`write_output` for text: UTF-8, line ends as written."""
+
+    def as_text(fh: BinaryIO) -> None:
+        text = io.TextIOWrapper(fh, encoding="utf-8", newline="", write_through=False)
+        try:
+            write(text)
+            text.flush()
+        finally:
+            text.detach()  # the caller closes the binary stream
+
+    write_output(path, as_text)
 
 
 def write_atomic(path: Path, data: bytes, *, expect: bytes | None = None) -> None:

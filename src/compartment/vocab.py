@@ -43,3 +43,26 @@ APPROACHES: dict[str, str] = {
     "hinder": "push back against Russia, e.g. counterproliferation",
     "expose": "make Russia's responsibility visible",
 }
+
+# The data contract's fields, in the order the canonical layout writes them. The models'
+# tests, the layout (fmt), the exports, SQLite, diff and the edits all derive their lists
+# from these, so a new field is added here once.
+ACTOR_FIELDS = ("name", "bloc")
+DOSSIER_FIELDS = (
+    "id", "title", "aliases", "domain", "parties", "forum", "status", "broken_off_by",
+    "approach", "third_parties", "summary", "tags", "events",
+)
+EVENT_FIELDS = ("date", "actor", "action", "status", "unverified", "summary", "sources")
+# Of the dossier's fields: lists of text, those that may be left out, and those that follow
+# from the events and are never set by hand.
+LIST_FIELDS = ("aliases", "parties", "approach", "third_parties", "tags")
+OPTIONAL_FIELDS = ("aliases", "forum", "approach", "third_parties", "tags")
+DERIVED_FIELDS = ("status", "broken_off_by")
+
+
+def dossier_order(domain: str, dossier_id: str) -> tuple[int, str]:
+    """The canonical place of a dossier: by domain in the vocabulary's order, then by id.
+
+    An unknown domain sorts last (the validator reports it)."""
+    rank = list(DOMAINS)
+    return (rank.index(domain) if domain in DOMAINS else len(rank), dossier_id)

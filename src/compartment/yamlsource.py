@@ -19,11 +19,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
 from compartment.errors import UNSAFE_CHARS, visible
+
+if TYPE_CHECKING:
+    from compartment.loader import Progress
 
 # libyaml's parser where it is compiled in; the pure-Python one is about 8 times slower.
 _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -133,7 +136,6 @@ def _scalar(event: Any, problems: list[YamlProblem], scan: bool) -> str | bool |
     return value
 
 
-Progress = Callable[[str, int, int], None]  # (stage, done, total)
 Intake = Callable[[list[Any], int, Any], Any]  # (list, index, item) -> what the list keeps
 
 # The characters of errors.UNSAFE_CHARS as UTF-8 bytes, but for the carriage return, which

@@ -1,0 +1,182 @@
+"""The command line: the Typer app, its global options, and the console script's guards.
+
+Each command module (read, check, history, edit) holds thin commands: parse the options,
+call the core, render, choose the exit code. A CompartmentError raised anywhere below is
+caught in one place, `_Group.invoke`, and becomes `Error: ...` on stderr with its exit
+code: 0 success, 1 problems in the data or a failed operation, 2 bad usage, 70 an internal
+error (a bug: please report it). Data goes to stdout, messages to stderr.
+"""
+
+from __future__ import annotations
+
+import errno
+import gc
+import os
+import sys
+from typing import Annotated, Any, NoReturn, Optional
+
+import typer
+from typer.core import TyperGroup
+
+from compartment import __version__
+from compartment.cli import check, edit, history, read, runtime
+from compartment.errors import CompartmentError, ExitCode
+
+# Added to an unexpected exception when --debug was given, so that main() shows its traceback.
+_DEBUG_NOTE = "compartment: --debug"
+
+
+class _Group(TyperGroup):
+    """The root command group: the one place where a CompartmentError ends a command."""
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except CompartmentError as exc:
+            runtime.report_error(exc)
+            raise typer.Exit(exc.exit_code) from None
+        except Exception as exc:
+            if runtime.settings(ctx).debug:
+                exc.add_note(_DEBUG_NOTE)
+            raise
+
+
+app = typer.Typer(
+    name="compartment",
+    cls=_Group,
+    help=(
+        "A ledger of cooperation dossiers between Russia and the West: what was walled off "
+        "from the confrontation, what was broken off, by whom and when, with a source for "
+        "every event."
+    ),
+    no_args_is_help=True,
+    add_completion=True,  # --install-completion / --show-completion: bash, zsh, fish
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"compartment {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    ctx: typer.Context,
+    data: Annotated[
+        Optional[str],
+        typer.Option(
+            "--data",
+            metavar="PATH",
+            help=(
+                "The data file. Default: $COMPARTMENT_DATA, else the nearest data/issues.yaml "
+                "in this folder or above, else the copy bundled with compartment."
+            ),
+        ),
+    ] = None,
+    debug: Annotated[
+        bool, typer.Option("--debug", help="Show a traceback if compartment itself fails.")
+    ] = False,
+    no_cache: Annotated[
+        bool,
+        typer.Option(
+            "--no-cache",
+            help="Parse and validate the data file afresh; do not read or write the cache "
+            "(kept in $COMPARTMENT_CACHE_DIR, else $XDG_CACHE_HOME/compartment).",
+        ),
+    ] = False,
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Print the version."),
+    ] = False,
+) -> None:
+    ctx.obj = runtime.Settings(data, use_cache=not no_cache, debug=debug)
+
+
+# The commands, in the order `compartment --help` lists them.
+app.command("list")(read.list_)
+app.command()(read.show)
+app.command()(check.validate)
+app.command("export")(read.export_)
+app.command()(read.info)
+app.command()(history.timeline)
+app.command()(history.stats)
+app.command()(history.diff)
+app.command()(history.chart)
+app.command("fmt")(check.fmt_)
+app.command("schema")(read.schema_)
+app.add_typer(edit.event_app, name="event")
+app.add_typer(edit.dossier_app, name="dossier")
+app.add_typer(edit.actor_app, name="actor")
+
+
+def main() -> None:
+    """The console script: the CLI with the guards a user needs and tests do not want.
+
+    A closed pipe (`compartment export | head -1`) ends quietly; an output encoding that
+    cannot show a character prints an escape instead; any other unexpected exception is a
+    bug and becomes one 'internal error' line with exit code 70 (traceback with --debug).
+    """
+    # The collector stays off until the data is loaded; then runtime.load freezes what is
+    # loaded, so that no later pass rescans it (see there).
+    gc.disable()
+    for stream in (sys.stdout, sys.stderr):
+        encoding = (getattr(stream, "encoding", "") or "").lower().replace("-", "")
+        if encoding != "utf8" and hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
+    try:
+        app()
+    except SystemExit:  # every normal ending, usage errors included, comes through here
+        _flush_or_quiet()
+        raise
+    except BrokenPipeError:
+        _quiet_broken_pipe()
+    except OSError as exc:
+        if exc.errno not in _OUTPUT_ERRNOS:
+            _internal_error(exc)
+        sys.stderr.write(f"Error: cannot write output ({exc.strerror})\n")
+        os._exit(ExitCode.PROBLEMS)  # skip the interpreter's final flush of the same full buffer
+    except KeyboardInterrupt:
+        sys.stderr.write("Interrupted\n")
+        sys.exit(130)
+    except Exception as exc:  # noqa: BLE001 - the last line of defence, see docstring
+        _internal_error(exc)
+    _flush_or_quiet()
+
+
+# A full disk or a failing device while writing: the user's environment, not our bug.
+_OUTPUT_ERRNOS = frozenset({errno.ENOSPC, errno.EIO, errno.EDQUOT, errno.EFBIG})
+
+
+def _flush_or_quiet() -> None:
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _quiet_broken_pipe()
+    except OSError as exc:
+        sys.stderr.write(f"Error: cannot write output ({exc.strerror})\n")
+        os._exit(ExitCode.PROBLEMS)
+
+
+def _quiet_broken_pipe() -> NoReturn:
+    # Point stdout at /dev/null so the interpreter's final flush does not complain again.
+    # Exit 1, as the bundled Click does when it meets the closed pipe first: the output was
+    # cut short, and which of the two sees it depends only on timing.
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    sys.exit(ExitCode.PROBLEMS)
+
+
+def _internal_error(exc: BaseException) -> NoReturn:
+    if _DEBUG_NOTE in getattr(exc, "__notes__", ()):
+        import traceback
+
+        traceback.print_exception(exc)
+    else:
+        sys.stderr.write(
+            f"compartment: internal error: {type(exc).__name__}. This is a bug; please report "
+            "it with the command you ran. Run again with --debug to see the traceback.\n"
+        )
+    sys.exit(ExitCode.INTERNAL)

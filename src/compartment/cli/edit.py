@@ -1,0 +1,276 @@
+"""Changing the ledger: the event, dossier and actor sub-commands.
+
+Each builds the record from its options and hands an edit to rewrite.rewrite, which reads
+the file under its lock, refuses a result with errors and writes atomically.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import TYPE_CHECKING, Annotated, Optional
+
+import typer
+
+from compartment.cli import runtime
+from compartment.cli.options import (
+    ApproachChoice,
+    BlocChoice,
+    DomainChoice,
+    DryRun,
+    StatusChoice,
+    complete_actor,
+    complete_dossier,
+    complete_field,
+    complete_field_value,
+    partial_date,
+)
+from compartment.errors import CompartmentError, UsageError
+
+if TYPE_CHECKING:
+    from compartment.rewrite import Transform
+
+
+def _sub_app(help_text: str) -> typer.Typer:
+    return typer.Typer(
+        help=help_text, no_args_is_help=True, rich_markup_mode=None,
+        context_settings={"help_option_names": ["-h", "--help"]},
+    )
+
+
+event_app = _sub_app("Add events to dossiers.")
+dossier_app = _sub_app("Add dossiers and change their fields.")
+actor_app = _sub_app("Register actors.")
+
+
+def _apply(ctx: typer.Context, dry_run: bool, transform: Transform) -> None:
+    """Make the edit on the data file in use, or print its diff with --dry-run."""
+    from compartment import edit, render, rewrite
+
+    source = runtime.data_source(ctx, "read" if dry_run else "edit")
+    name = str(source.path)
+    change = rewrite.rewrite(source.path, transform, write=not dry_run, name=name)
+    if change.errors:
+        raise CompartmentError(
+            f"the edit would bring {len(change.errors)} error(s) into {name}; nothing was written",
+            problems=change.errors,
+        )
+    if change.after == change.before:
+        runtime.say(f"{name}: nothing to change")
+        return
+    if dry_run:
+        sys.stdout.write(edit.unified_diff(change.before, change.after, name))
+        return
+    render.problems(runtime.stderr(), change.new_warnings)
+    runtime.say(f"{name}:{change.line}: {change.message}")
+
+
+def _sources(sources: list[str] | None, unverified: bool) -> tuple[str, ...]:
+    if not sources and not unverified:
+        raise UsageError(
+            "give at least one --source URL or citation (or --unverified for an event no "
+            "source confirms)"
+        )
+    return tuple(sources or ())
+
+
+@event_app.command("add")
+def event_add(
+    ctx: typer.Context,
+    dossier_id: Annotated[
+        str, typer.Argument(metavar="DOSSIER", help="The dossier's id.",
+                            autocompletion=complete_dossier)
+    ],
+    date: Annotated[
+        str, typer.Option(metavar="DATE", help="YYYY-MM-DD, or YYYY-MM / YYYY.",
+                          callback=partial_date)
+    ],
+    actor: Annotated[
+        str, typer.Option(metavar="ACTOR", help="Who acted: an actor id.",
+                          autocompletion=complete_actor)
+    ],
+    action: Annotated[str, typer.Option(help="A short verb phrase: 'suspended participation'.")],
+    summary: Annotated[str, typer.Option(help="What happened, in your own words.")],
+    source: Annotated[
+        Optional[list[str]],
+        typer.Option("--source", metavar="URL", help="A URL or citation (repeatable)."),
+    ] = None,
+    status: Annotated[
+        Optional[StatusChoice],
+        typer.Option(help="The dossier's status after this event, if it changed."),
+    ] = None,
+    unverified: Annotated[
+        bool, typer.Option("--unverified", help="No source confirms it.")
+    ] = False,
+    dry_run: DryRun = False,
+) -> None:
+    """Add an event to a dossier, in date order (after events of the same date).
+
+    With --status the dossier's status and broken_off_by are updated to what the events now
+    say. The whole file is validated before anything is written; the rest of the file is
+    left exactly as it was.
+
+    Example:
+
+    \b
+      compartment event add new-start --date 2026-02-05 --actor russia \\
+        --action "declared the treaty over" --summary "Moscow said ..." \\
+        --source https://tass.com/politics/2082091 --dry-run
+    """
+    from compartment import edit
+    from compartment.dataset import Event
+
+    new = Event(
+        date=date, actor=actor, action=action, summary=summary,
+        sources=_sources(source, unverified),
+        status=status.value if status is not None else None, unverified=unverified,
+    )
+    _apply(ctx, dry_run, lambda text, name: edit.add_event(text, name, dossier_id, new))
+
+
+@dossier_app.command("add")
+def dossier_add(
+    ctx: typer.Context,
+    dossier_id: Annotated[
+        str, typer.Argument(metavar="ID", help="The new dossier's id (kebab-case).")
+    ],
+    title: Annotated[str, typer.Option(help="The dossier's title.")],
+    domain: Annotated[DomainChoice, typer.Option(help="Its domain.")],
+    party: Annotated[
+        list[str], typer.Option("--party", metavar="ACTOR", help="A party: actor id (repeatable).",
+                                autocompletion=complete_actor)
+    ],
+    summary: Annotated[str, typer.Option(help="What the cooperation is, and what became of it.")],
+    date: Annotated[
+        str, typer.Option(metavar="DATE", help="First event: its date.", callback=partial_date)
+    ],
+    actor: Annotated[
+        str, typer.Option(metavar="ACTOR", help="First event: who acted.",
+                          autocompletion=complete_actor)
+    ],
+    action: Annotated[str, typer.Option(help="First event: what they did, e.g. 'signed'.")],
+    event_summary: Annotated[str, typer.Option(help="First event: what happened.")],
+    status: Annotated[StatusChoice, typer.Option(help="First event: the status it set.")],
+    source: Annotated[
+        Optional[list[str]],
+        typer.Option("--source", metavar="URL", help="First event: a source (repeatable)."),
+    ] = None,
+    unverified: Annotated[
+        bool, typer.Option("--unverified", help="First event: unconfirmed.")
+    ] = False,
+    alias: Annotated[
+        Optional[list[str]], typer.Option("--alias", help="Another name (repeatable).")
+    ] = None,
+    forum: Annotated[Optional[str], typer.Option(help="Where the parties meet.")] = None,
+    approach: Annotated[
+        Optional[list[ApproachChoice]],
+        typer.Option(help="A Western response named (repeatable)."),
+    ] = None,
+    third_party: Annotated[
+        Optional[list[str]],
+        typer.Option("--third-party", metavar="ACTOR", help="A third party (repeatable).",
+                     autocompletion=complete_actor),
+    ] = None,
+    tag: Annotated[Optional[list[str]], typer.Option("--tag", help="A tag (repeatable).")] = None,
+    dry_run: DryRun = False,
+) -> None:
+    """Add a dossier with its first event, where the canonical order puts it.
+
+    A dossier needs an event that sets its status: the --date, --actor, --action,
+    --event-summary, --source and --status options describe that first event. The dossier's
+    status and broken_off_by follow from it. Add more events with `compartment event add`.
+
+    Example:
+
+    \b
+      compartment dossier add us-russia-fisheries --title "US-Russia fisheries" \\
+        --domain economy --party united-states --party russia --summary "..." \\
+        --date 1988-05-31 --actor us-ussr --action signed --event-summary "..." \\
+        --source https://example.org --status active
+    """
+    from compartment import edit
+    from compartment.dataset import Dossier, Event
+
+    first = Event(
+        date=date, actor=actor, action=action, summary=event_summary,
+        sources=_sources(source, unverified), status=status.value, unverified=unverified,
+    )
+    record = Dossier(
+        id=dossier_id, title=title, domain=domain.value, parties=tuple(party),
+        status=status.value, broken_off_by=None, summary=summary, events=(first,),
+        aliases=tuple(alias or ()), forum=forum,
+        approach=tuple(a.value for a in approach or ()), third_parties=tuple(third_party or ()),
+        tags=tuple(tag or ()),
+    )
+    _apply(ctx, dry_run, lambda text, name: edit.add_dossier(text, name, record))
+
+
+@dossier_app.command("set")
+def dossier_set(
+    ctx: typer.Context,
+    dossier_id: Annotated[
+        str,
+        typer.Argument(metavar="ID", help="The dossier's id.", autocompletion=complete_dossier),
+    ],
+    field: Annotated[
+        str,
+        typer.Argument(metavar="FIELD", help="The field to set.", autocompletion=complete_field),
+    ],
+    values: Annotated[
+        Optional[list[str]],
+        typer.Argument(
+            metavar="VALUE",
+            help="The new value; for a list field each VALUE is one item, in order.",
+            autocompletion=complete_field_value,
+            show_default=False,
+        ),
+    ] = None,
+    unset: Annotated[
+        bool, typer.Option("--unset", help="Remove an optional field (forum or a list).")
+    ] = False,
+    dry_run: DryRun = False,
+) -> None:
+    """Set one field of a dossier.
+
+    FIELD is one of: id, title, aliases, domain, parties, forum, approach, third_parties,
+    summary, tags. Text fields take one VALUE. A list field takes each item as its own VALUE
+    (`tags nuclear treaty`), never split at commas, and replaces the whole list. --unset
+    removes forum or a list field. status and broken_off_by follow the events: record the
+    event with `compartment event add ... --status`. A new id or domain moves the dossier to
+    its place in the canonical order.
+
+    Examples:
+
+      compartment dossier set new-start forum "Geneva talks"
+
+      compartment dossier set new-start tags nuclear bilateral treaty
+    """
+    from compartment import edit
+
+    given = values or []
+    _apply(
+        ctx, dry_run,
+        lambda text, name: edit.set_field(text, name, dossier_id, field, given, unset=unset),
+    )
+
+
+@actor_app.command("add")
+def actor_add(
+    ctx: typer.Context,
+    actor_id: Annotated[str, typer.Argument(metavar="ID", help="The new actor's id (kebab-case).")],
+    name: Annotated[str, typer.Option(help="The actor's name as people write it.")],
+    bloc: Annotated[BlocChoice, typer.Option(help="west, russia, third-party or international.")],
+    dry_run: DryRun = False,
+) -> None:
+    """Register an actor under `actors:`, in alphabetical order of id.
+
+    An actor no dossier uses yet draws a warning (not an error) until one does.
+
+    Example:
+
+      compartment actor add poland --name Poland --bloc west --dry-run
+    """
+    from compartment import edit
+
+    _apply(
+        ctx, dry_run, lambda text, data: edit.add_actor(text, data, actor_id, name, bloc.value)
+    )

@@ -1,0 +1,311 @@
+"""History and analysis: timeline, stats, diff, chart."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from compartment.cli import runtime
+from compartment.cli.options import (
+    BOUND_RULE,
+    AsOf,
+    BlocChoice,
+    BrokenOffByFilter,
+    DiffFormat,
+    DomainFilter,
+    ListFormat,
+    PartyFilter,
+    SearchFilter,
+    StatsField,
+    StatusChoice,
+    StatusFilter,
+    complete_actor,
+    complete_dossier,
+    bound,
+    full_date,
+    values,
+)
+from compartment.errors import CompartmentError, UsageError
+
+
+def timeline(
+    ctx: typer.Context,
+    since: Annotated[
+        Optional[str],
+        typer.Option(
+            metavar="DATE",
+            help=f"Keep events on or after this date ({BOUND_RULE}); --since 2014 starts on "
+            "1 January 2014.",
+        ),
+    ] = None,
+    until: Annotated[
+        Optional[str],
+        typer.Option(
+            metavar="DATE",
+            help=f"Keep events on or before this date ({BOUND_RULE}); --until 2014 ends on "
+            "31 December 2014.",
+        ),
+    ] = None,
+    dossier: Annotated[
+        Optional[list[str]],
+        typer.Option(
+            "--dossier",
+            metavar="ID",
+            help="Keep this dossier's events (repeatable).",
+            autocompletion=complete_dossier,
+        ),
+    ] = None,
+    actor: Annotated[
+        Optional[list[str]],
+        typer.Option(
+            "--actor",
+            "-a",
+            metavar="ACTOR",
+            help="Keep events by this actor (repeatable).",
+            autocompletion=complete_actor,
+        ),
+    ] = None,
+    bloc: Annotated[
+        Optional[list[BlocChoice]],
+        typer.Option("--bloc", help="Keep events by actors of this bloc (repeatable)."),
+    ] = None,
+    status: Annotated[
+        Optional[list[StatusChoice]],
+        typer.Option("--status", "-s", help="Keep events that set this status (repeatable)."),
+    ] = None,
+    output_format: Annotated[
+        ListFormat, typer.Option("--format", "-f", help="Output format.")
+    ] = ListFormat.table,
+) -> None:
+    """List the events of all dossiers in date order, grouped by year.
+
+    Events on the same date keep the file's order: first by dossier, then within the
+    dossier. A partial date (2014-03) sorts and filters as the start of its period, so it
+    is inside --since 2014-03 but not inside --since 2014-03-15. Options combine with AND;
+    a repeated option matches any of its values.
+
+    Examples:
+
+      compartment timeline --since 2014 --until 2014
+
+      compartment timeline --bloc russia --status terminated
+
+      compartment timeline --dossier new-start --format csv
+    """
+    from compartment import export, query, render
+    from compartment import timeline as tl
+
+    since, until = bound("--since", since), bound("--until", until)
+    if since is not None and until is not None and since[: len(until)] > until:
+        raise UsageError(f"--since {since} is after --until {until}")
+    data = runtime.dataset(ctx)
+    for value in dossier or ():
+        query.find(data, value, "--dossier")
+    query.check_actors(data, "--actor", actor or [], blocs=False)
+    filters = tl.Filters(
+        since=since,
+        until=until,
+        dossiers=dossier or (),
+        actors=actor or (),
+        blocs=values(bloc),
+        statuses=values(status),
+    )
+    found = tl.select(data, filters)
+    if output_format is ListFormat.table:
+        if not found:
+            runtime.say("No event matches these filters.")
+            return
+        runtime.stdout().print(render.timeline_table(tl.by_year(found)))
+        return
+    records = [entry.to_dict() for entry in found]
+    if output_format is ListFormat.csv:
+        export.write_csv(records, tl.COLUMNS, sys.stdout)
+    elif output_format is ListFormat.json:
+        export.write_json(records, sys.stdout)
+    else:
+        export.write_markdown(records, tl.COLUMNS, sys.stdout)
+
+
+def stats(
+    ctx: typer.Context,
+    by: Annotated[StatsField, typer.Option("--by", help="Count dossiers by this field.")] = (
+        StatsField.status
+    ),
+    per: Annotated[
+        Optional[StatsField], typer.Option("--per", help="Split each count by a second field.")
+    ] = None,
+    output_format: Annotated[
+        ListFormat, typer.Option("--format", "-f", help="Output format.")
+    ] = ListFormat.table,
+    as_of: AsOf = None,
+) -> None:
+    """Count dossiers by status, broken-off-by, bloc, domain or year, or by two of them.
+
+    broken-off-by is the actor who broke a dossier off, bloc that actor's bloc, and year
+    the year of the break (the event that made broken_off_by). A dossier that nothing broke
+    off (active, or expired on its own terms) counts under "none" (null in JSON), so the
+    totals are always the number of dossiers; with --as-of, a dossier that had no event
+    by that date is left out. CSV and JSON give one record per non-empty count; the table
+    and Markdown give the pivot with totals. On a terminal, bars follow the table.
+
+    Examples:
+
+      compartment stats --by bloc --per year
+
+      compartment stats --by status --as-of 2022-02-23
+
+      compartment stats --by domain --per status --format json
+    """
+    from compartment import export, render
+    from compartment import stats as st
+
+    if per is not None and per == by:
+        raise UsageError(f"--per must name another field than --by (both are {by.value})")
+    data = runtime.dataset(ctx)
+    if as_of is not None:
+        data = data.as_of(as_of)
+    pivot = st.pivot(data, by.value, per.value if per else None)
+    if output_format is ListFormat.table:
+        console = runtime.stdout()
+        console.print(render.stats_table(pivot))
+        if runtime.stdout_is_terminal():
+            console.print()
+            console.print(render.stats_bars(pivot, console.width))
+    elif output_format is ListFormat.json:
+        export.write_json(pivot.records(), sys.stdout)
+    elif output_format is ListFormat.csv:
+        keys = [st.json_key(f) for f in (pivot.by, pivot.per) if f] + ["count"]
+        export.write_csv(pivot.records(), keys, sys.stdout)
+    else:
+        columns, rows = st.grid(pivot)
+        export.write_markdown((dict(zip(columns, row)) for row in rows), columns, sys.stdout)
+
+
+def diff(
+    ctx: typer.Context,
+    rev_a: Annotated[
+        Optional[str], typer.Argument(metavar="REV_A", help="The old revision (default HEAD).")
+    ] = None,
+    rev_b: Annotated[
+        Optional[str],
+        typer.Argument(metavar="REV_B", help="The new revision (default: the working tree)."),
+    ] = None,
+    output_format: Annotated[
+        DiffFormat, typer.Option("--format", "-f", help="text, markdown (for a PR) or json.")
+    ] = DiffFormat.text,
+) -> None:
+    """Compare the data file between two git revisions: HEAD and the working tree by default.
+
+    Reports dossiers added and removed, status and broken_off_by changes, and per dossier
+    the events added, removed or changed. Events are matched by (date, actor, action), so
+    an edit of one of those shows as one event removed and one added. Uses the git
+    repository that holds the data file, wherever you run it from.
+
+    Examples:
+
+      compartment diff
+
+      compartment diff HEAD~3 HEAD --format markdown
+    """
+    from compartment import export, render, revisions
+
+    source = runtime.data_source(ctx)
+    if source.bundled:
+        raise UsageError(
+            f"{source.path} is the copy bundled with compartment, which has no git history; "
+            "run diff in a clone of the ledger, or name its data file with --data PATH"
+        )
+    old_rev = rev_a or "HEAD"
+    repo = revisions.repository(source.path)
+    names = (old_rev, rev_b or revisions.WORKING_TREE)
+    results = [revisions.load_revision(repo, rev, source.path) for rev in (old_rev, rev_b)]
+    for name, result in zip(names, results):
+        if result.dataset is None or result.errors:
+            raise CompartmentError(
+                f"cannot compare: {repo.path} at {name} has {len(result.errors)} error(s)",
+                problems=result.errors,
+            )
+    old, new = (r.dataset for r in results)
+    assert old is not None and new is not None
+    changes = revisions.compare(old, new, *names, file=repo.path)
+    if output_format is DiffFormat.json:
+        export.write_json(revisions.to_dict(changes), sys.stdout)
+    elif output_format is DiffFormat.markdown:
+        sys.stdout.write(revisions.markdown(changes))
+    else:
+        runtime.stdout().print(render.diff_report(revisions.lines(changes)), soft_wrap=True)
+
+
+def chart(
+    ctx: typer.Context,
+    output: Annotated[
+        Path,
+        typer.Option("--output", "-o", metavar="FILE", help="The image to write: .png or .svg."),
+    ],
+    status: StatusFilter = None,
+    broken_off_by: BrokenOffByFilter = None,
+    domain: DomainFilter = None,
+    party: PartyFilter = None,
+    search: SearchFilter = None,
+    as_of: Annotated[
+        Optional[str],
+        typer.Option(
+            "--as-of",
+            metavar="DATE",
+            help="Draw up to this date (YYYY-MM-DD), not today.",
+            callback=full_date,
+        ),
+    ] = None,
+    since: Annotated[
+        Optional[str],
+        typer.Option(metavar="DATE", help=f"Start the time axis here ({BOUND_RULE})."),
+    ] = None,
+    title: Annotated[
+        Optional[str], typer.Option(metavar="TEXT", help="The chart's title.")
+    ] = None,
+) -> None:
+    """Draw each dossier's status over time into a PNG or SVG file.
+
+    One lane per dossier from its first event to today (or --as-of), grouped by domain,
+    coloured by status, with a marker for each event. Takes the filters of
+    `compartment list`. Needs matplotlib: pip install 'compartment[chart]'.
+
+    Examples:
+
+      compartment chart -o dossiers.png
+
+      compartment chart --broken-off-by russia --since 2010 -o russia.svg
+    """
+    from compartment import chart as ch
+    from compartment import dates, query, storage
+
+    fmt = output.suffix.lower().lstrip(".")
+    if fmt not in ch.FORMATS:
+        raise UsageError(
+            f"-o {output}: name the file .png or .svg (the format follows the extension)"
+        )
+    if not output.parent.is_dir():
+        raise CompartmentError(f"-o {output}: the folder {output.parent} does not exist")
+    since = bound("--since", since)
+    ch.require()
+    data = runtime.dataset(ctx)
+    if as_of is not None:
+        data = data.as_of(as_of)
+    filters = runtime.dossier_filters(
+        data, values(status), broken_off_by, values(domain), party, search
+    )
+    rows = query.select(data, filters)
+    if not rows:
+        raise CompartmentError("no dossier matches these filters; nothing to draw")
+    end = as_of or dates.today()
+    if since is not None and since > end:
+        raise UsageError(f"--since {since} is after the end of the chart ({end})")
+    heading = title if title is not None else (
+        f"Cooperation dossiers: status from the first event to {end}"
+    )
+    storage.write_output(output, lambda out: ch.draw(data, rows, out, fmt, end, heading, since))
+    count = len(rows)
+    runtime.say(f"{output}: {count} dossier{'s' * (count != 1)} drawn")

@@ -1,0 +1,237 @@
+"""What the commands share on the command line: the vocabulary as choices, the output
+formats, the filter options, date checks, and shell completion from the data in use.
+
+Typer builds its choices from Enums; the data contract's own types are Literals (models.py).
+The Enums here are built from the same vocabulary (vocab.py), and are named `...Choice` so
+that one name never means two things.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import TYPE_CHECKING, Annotated, Optional
+
+import typer
+
+from compartment.errors import UsageError
+
+from compartment.vocab import APPROACHES, BLOCS, DOMAINS, STATUSES
+
+if TYPE_CHECKING:
+    from compartment.dataset import Dataset
+
+StatusChoice = Enum("StatusChoice", {s: s for s in STATUSES}, type=str)  # type: ignore[misc]
+DomainChoice = Enum("DomainChoice", {d: d for d in DOMAINS}, type=str)  # type: ignore[misc]
+BlocChoice = Enum("BlocChoice", {b: b for b in BLOCS}, type=str)  # type: ignore[misc]
+ApproachChoice = Enum("ApproachChoice", {a: a for a in APPROACHES}, type=str)  # type: ignore[misc]
+
+
+class ListFormat(str, Enum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+    markdown = "markdown"
+
+
+class ShowFormat(str, Enum):
+    table = "table"
+    json = "json"
+    markdown = "markdown"
+
+
+class ExportFormat(str, Enum):
+    csv = "csv"
+    json = "json"
+    jsonl = "jsonl"
+    markdown = "markdown"
+    sqlite = "sqlite"
+
+
+class ProblemFormat(str, Enum):
+    text = "text"
+    json = "json"
+    github = "github"
+
+
+class DiffFormat(str, Enum):
+    text = "text"
+    markdown = "markdown"
+    json = "json"
+
+
+class SortField(str, Enum):
+    file = "file"
+    id = "id"
+    title = "title"
+    status = "status"
+    since = "since"
+    domain = "domain"
+    broken_off_by = "broken-off-by"
+
+
+class StatsField(str, Enum):
+    status = "status"
+    broken_off_by = "broken-off-by"
+    bloc = "bloc"
+    domain = "domain"
+    year = "year"
+
+
+# -- dates typed on the command line --------------------------------------------------------
+
+BOUND_RULE = "YYYY, YYYY-MM or YYYY-MM-DD"
+
+
+def full_date(value: str | None) -> str | None:
+    """An --as-of date: a full YYYY-MM-DD day."""
+    if value is None:
+        return None
+    from compartment import dates
+
+    try:
+        return dates.parse_full(value)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
+
+
+def partial_date(value: str | None) -> str | None:
+    """An event's --date, possibly partial (YYYY or YYYY-MM)."""
+    if value is None:
+        return None
+    from compartment import dates
+
+    problem = dates.check(value)
+    if problem:
+        raise typer.BadParameter(f"{value!r}: {problem}")
+    return value
+
+
+def bound(option: str, value: str | None) -> str | None:
+    """A --since/--until date, possibly partial; anything else is a one-line usage error
+    (Typer's BadParameter would add three lines of usage around it)."""
+    if value is None:
+        return None
+    from compartment import dates
+
+    problem = dates.check(value)
+    if problem:
+        raise UsageError(f"{option} {value!r}: {problem}")
+    return value
+
+
+# -- shell completion: ids from the data in use, and never an error --------------------------
+
+
+def _completion_data(ctx: typer.Context) -> Dataset | None:
+    """The dataset in use while the shell asks for completions; None on any trouble."""
+    try:
+        from compartment import loader
+
+        explicit = ctx.find_root().params.get("data")
+        source = loader.find_data_file(explicit if isinstance(explicit, str) else None)
+        return loader.load(source.path).dataset
+    except Exception:  # noqa: BLE001 - a completion must never break the user's shell
+        return None
+
+
+def complete_dossier(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:
+    try:
+        data = _completion_data(ctx)
+        if data is None:
+            return []
+        return [(d.id, d.title) for d in data.dossiers if d.id.startswith(incomplete)]
+    except Exception:  # noqa: BLE001
+        return []
+
+
+def complete_actor(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:
+    try:
+        data = _completion_data(ctx)
+        if data is None:
+            return []
+        return [(a.id, a.name) for a in data.actors.values() if a.id.startswith(incomplete)]
+    except Exception:  # noqa: BLE001
+        return []
+
+
+def complete_actor_or_bloc(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:
+    try:
+        actors = complete_actor(ctx, incomplete)
+        seen = {a for a, _ in actors}
+        blocs = [(b, f"bloc: {text}") for b, text in BLOCS.items()
+                 if b.startswith(incomplete) and b not in seen]
+        return actors + blocs
+    except Exception:  # noqa: BLE001
+        return []
+
+
+def complete_field(incomplete: str) -> list[str]:
+    from compartment.edit import SETTABLE_FIELDS
+
+    return [f for f in SETTABLE_FIELDS if f.startswith(incomplete)]
+
+
+def complete_field_value(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:
+    """`dossier set ID FIELD VALUE`: domains, actor ids or approaches, by FIELD."""
+    try:
+        field = str(ctx.params.get("field") or "").replace("-", "_")
+        if field == "domain":
+            choices = DOMAINS
+        elif field == "approach":
+            choices = APPROACHES
+        elif field in ("parties", "third_parties"):
+            return complete_actor(ctx, incomplete)
+        else:
+            return []
+        return [(k, v) for k, v in choices.items() if k.startswith(incomplete)]
+    except Exception:  # noqa: BLE001
+        return []
+
+
+# -- options several commands share, defined once (Typer copies each per command) ----------
+
+AS_OF_HELP = "Show the state as it stood on this date (YYYY-MM-DD), from the events alone."
+DRY_RUN_HELP = "Print the diff that would be written, and write nothing."
+
+AsOf = Annotated[
+    Optional[str],
+    typer.Option("--as-of", metavar="DATE", help=AS_OF_HELP, callback=full_date),
+]
+StatusFilter = Annotated[
+    Optional[list[StatusChoice]],
+    typer.Option("--status", "-s", help="Keep dossiers with this status (repeatable)."),
+]
+BrokenOffByFilter = Annotated[
+    Optional[list[str]],
+    typer.Option(
+        "--broken-off-by",
+        "-b",
+        metavar="ACTOR|BLOC",
+        help="Keep dossiers broken off by this actor id or bloc (repeatable).",
+        autocompletion=complete_actor_or_bloc,
+    ),
+]
+DomainFilter = Annotated[
+    Optional[list[DomainChoice]],
+    typer.Option("--domain", "-d", help="Keep this domain (repeatable)."),
+]
+PartyFilter = Annotated[
+    Optional[list[str]],
+    typer.Option(
+        "--party",
+        "-p",
+        metavar="ACTOR|BLOC",
+        help="Keep dossiers with this party.",
+        autocompletion=complete_actor_or_bloc,
+    ),
+]
+SearchFilter = Annotated[
+    Optional[str],
+    typer.Option(help="Keep dossiers whose id, title, aliases or summary contain TEXT."),
+]
+DryRun = Annotated[bool, typer.Option("--dry-run", help=DRY_RUN_HELP)]
+
+
+def values(choices: list[StatusChoice] | list[DomainChoice] | list[BlocChoice] | None) -> list[str]:
+    """The plain strings of repeated choice options."""
+    return [c.value for c in choices or ()]

@@ -1,0 +1,246 @@
+"""Reading the ledger: list, show, info, export, schema."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Optional, TextIO
+
+import typer
+
+from compartment.cli import runtime
+from compartment.cli.options import (
+    AsOf,
+    BrokenOffByFilter,
+    DomainFilter,
+    ExportFormat,
+    ListFormat,
+    PartyFilter,
+    SearchFilter,
+    ShowFormat,
+    SortField,
+    StatusFilter,
+    complete_dossier,
+    values,
+)
+from compartment.errors import UsageError
+
+# A terminal table of thousands of rows is slow to draw and useless to read; past this many
+# rows the table says how to see all of them.
+TABLE_LIMIT = 500
+
+
+def list_(
+    ctx: typer.Context,
+    status: StatusFilter = None,
+    broken_off_by: BrokenOffByFilter = None,
+    domain: DomainFilter = None,
+    party: PartyFilter = None,
+    search: SearchFilter = None,
+    sort: Annotated[SortField, typer.Option(help="Sort by this field.")] = SortField.file,
+    output_format: Annotated[
+        ListFormat, typer.Option("--format", "-f", help="Output format.")
+    ] = ListFormat.table,
+    as_of: AsOf = None,
+    limit: Annotated[
+        int,
+        typer.Option(
+            min=0,
+            help="Table only: show at most this many rows (0: all). CSV, JSON and Markdown "
+            "always hold every row.",
+        ),
+    ] = TABLE_LIMIT,
+) -> None:
+    """List dossiers, filtered and sorted.
+
+    Options combine with AND; a repeated option matches any of its values.
+
+    Examples:
+
+      compartment list --status suspended
+
+      compartment list --broken-off-by west --sort since
+
+      compartment list --as-of 2022-02-23 --format csv
+    """
+    from compartment import query
+
+    data = runtime.dataset(ctx)
+    if as_of is not None:
+        data = data.as_of(as_of)
+    filters = runtime.dossier_filters(
+        data, values(status), broken_off_by, values(domain), party, search
+    )
+    rows = query.sort(query.select(data, filters), sort.value)
+    if output_format is ListFormat.table:
+        from compartment import render
+
+        if not rows:
+            runtime.say("No dossier matches these filters.")
+            return
+        console = runtime.stdout()
+        shown = rows[:limit] if limit else rows
+        console.print(render.dossier_table(shown, console.width), crop=False)
+        if len(shown) < len(rows):
+            runtime.say(
+                f"Showing {len(shown):,} of {len(rows):,} dossiers: --limit 0 shows them all, "
+                "--format csv exports them."
+            )
+        elif console.is_terminal and len(rows) + 2 > console.height:
+            runtime.say(
+                f"{len(rows)} dossiers, more than a screen: page with "
+                "`compartment list | less -S`, or export with `--format csv`."
+            )
+        return
+    from compartment import export
+
+    records = (export.dossier_row(d, export.LIST_COLUMNS) for d in rows)
+    if output_format is ListFormat.csv:
+        export.write_csv(records, export.LIST_COLUMNS, sys.stdout)
+    elif output_format is ListFormat.json:
+        export.write_json_rows(records, sys.stdout)
+    else:
+        export.write_markdown(records, export.LIST_COLUMNS, sys.stdout)
+
+
+def show(
+    ctx: typer.Context,
+    dossier_id: Annotated[
+        str, typer.Argument(metavar="ID", help="The dossier's id.", autocompletion=complete_dossier)
+    ],
+    as_of: AsOf = None,
+    output_format: Annotated[
+        ShowFormat, typer.Option("--format", "-f", help="Output format.")
+    ] = ShowFormat.table,
+) -> None:
+    """Show one dossier: every field, and its events with their sources.
+
+    --format markdown writes the dossier as a Markdown page, with its sources as links.
+
+    Example:
+
+      compartment show new-start
+    """
+    from compartment import export, query, render
+
+    data = runtime.dataset(ctx)
+    dossier = query.find(data, dossier_id)
+    if as_of is not None:
+        earlier = dossier.as_of(as_of)
+        if earlier is None:
+            raise UsageError(f"{dossier_id} has no event on or before {as_of}")
+        dossier = earlier
+    if output_format is ShowFormat.json:
+        export.write_json(dossier.to_dict(), sys.stdout)
+    elif output_format is ShowFormat.markdown:
+        names = {a.id: a.name for a in data.actors.values()}
+        sys.stdout.write(export.dossier_markdown(dossier, names))
+    else:
+        runtime.stdout().print(render.dossier_detail(data, dossier))
+
+
+def export_(
+    ctx: typer.Context,
+    output_format: Annotated[
+        ExportFormat, typer.Option("--format", "-f", help="Output format.")
+    ] = ExportFormat.json,
+    events: Annotated[
+        bool, typer.Option("--events", help="CSV/Markdown/JSONL: one row per event, not per dossier.")
+    ] = False,
+    output: Annotated[
+        Optional[Path],
+        typer.Option("--output", "-o", metavar="FILE", help="Write here instead of stdout."),
+    ] = None,
+    raw: Annotated[
+        bool,
+        typer.Option(
+            "--raw",
+            help="CSV: keep cells that start with = + - @ as they are. By default they get a "
+            "leading ' so that spreadsheets do not run them as formulas.",
+        ),
+    ] = False,
+    as_of: AsOf = None,
+) -> None:
+    """Export the whole dataset: JSON (nested), JSONL, CSV, Markdown or an SQLite database.
+
+    CSV has a header row, one row per dossier (or per event with --events), list fields
+    joined with "; ". The same data always gives byte-identical output. SQLite needs -o:
+    tables actors, dossiers, events and sources, plus one table per list field.
+
+    Examples:
+
+      compartment export --format csv > dossiers.csv
+
+      compartment export --format csv --events -o events.csv
+
+      compartment export --format sqlite -o compartment.db
+    """
+    from compartment import export, storage
+
+    if output_format is ExportFormat.sqlite and output is None:
+        raise UsageError("--format sqlite writes a database file, not to stdout: give -o FILE")
+    result = runtime.load(ctx)
+    if output is not None and storage.same_file(output, result.path):
+        raise UsageError(f"-o {output}: refusing to overwrite the data file itself")
+    data = runtime.dataset(ctx, result)
+    if as_of is not None:
+        data = data.as_of(as_of)
+    if output_format is ExportFormat.sqlite:
+        from compartment import sqlite
+
+        assert output is not None
+        database = sqlite.database(data)
+        storage.write_output(output, lambda fh: fh.write(database))
+        return
+
+    def write(out: TextIO) -> None:
+        if output_format is ExportFormat.json:
+            export.write_json(data.to_dict(), out)
+            return
+        if events:
+            rows = export.event_rows(data.dossiers)
+            columns = export.EVENT_COLUMNS
+        else:
+            rows = (export.dossier_row(d) for d in data.dossiers)
+            columns = export.DOSSIER_COLUMNS
+        if output_format is ExportFormat.csv:
+            export.write_csv(rows, columns, out, raw=raw)
+        elif output_format is ExportFormat.jsonl:
+            export.write_jsonl(rows, out)
+        else:
+            export.write_markdown(rows, columns, out)
+
+    if output is None:
+        write(sys.stdout)
+    else:
+        storage.write_text_output(output, write)
+
+
+def info(ctx: typer.Context) -> None:
+    """Say which data file is in use, why, and what it holds.
+
+    Example:
+
+      compartment info
+    """
+    from compartment import render, reports
+
+    source = runtime.data_source(ctx)
+    data = runtime.dataset(ctx)
+    runtime.stdout().print(render.info_table(reports.info(source, data)))
+
+
+def schema_() -> None:
+    """Print the JSON Schema of the data file, generated from compartment's models.
+
+    The repository keeps a copy in schema/issues.schema.json for editors; a YAML language
+    server uses it when the data file starts with
+    `# yaml-language-server: $schema=../schema/issues.schema.json`.
+
+    Example:
+
+      compartment schema > schema/issues.schema.json
+    """
+    from compartment import export, schema
+
+    export.write_json(schema.json_schema(), sys.stdout)

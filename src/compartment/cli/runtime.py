@@ -1,0 +1,211 @@
+"""What every command shares at run time: the global settings, the two consoles, and the one
+way a command gets its data file and its dataset.
+
+Heavy modules (pydantic, PyYAML, the loader) are imported inside functions, not here: every
+command pays for this module's imports at start-up.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
+
+import typer
+
+from compartment.errors import CompartmentError, UsageError
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from compartment.dataset import Dataset
+    from compartment.loader import DataSource, LoadResult
+    from compartment.query import Filters
+
+# Into a pipe or a file, tables are this wide, so that each row stays on one line for grep.
+PIPE_WIDTH = 200
+# Problems listed before a command that needs clean data gives up; `validate` lists them all.
+PROBLEMS_SHOWN = 20
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What the global options chose, kept on the Typer context."""
+
+    data: str | None = None
+    use_cache: bool = True
+    debug: bool = False
+
+
+def settings(ctx: typer.Context) -> Settings:
+    obj = ctx.find_root().obj
+    return obj if isinstance(obj, Settings) else Settings()
+
+
+# -- consoles -------------------------------------------------------------------------------
+
+
+def _columns() -> int | None:
+    """$COLUMNS when it is a positive whole number; anything else is as if it were unset
+    (rich would take COLUMNS=0 literally and print nothing at all, errors included)."""
+    value = os.environ.get("COLUMNS", "")
+    return int(value) if value.isdigit() and int(value) > 0 else None
+
+
+def width(stream: TextIO) -> int:
+    """The width to lay out for: $COLUMNS, else the terminal's, else PIPE_WIDTH."""
+    columns = _columns()
+    if columns is not None:
+        return columns
+    if stream.isatty():
+        try:
+            return os.get_terminal_size(stream.fileno()).columns or 80
+        except (OSError, ValueError):
+            return 80
+    return PIPE_WIDTH
+
+
+def stderr() -> Console:
+    from rich.console import Console
+
+    return Console(stderr=True, highlight=False, width=width(sys.stderr))
+
+
+def stdout() -> Console:
+    from rich.console import Console
+
+    return Console(highlight=False, width=width(sys.stdout))
+
+
+def stdout_is_terminal() -> bool:
+    """Whether a person is watching stdout: bars are for them, not for pipes or tests."""
+    return sys.stdout.isatty()
+
+
+def say(message: str) -> None:
+    """A one-line message on stderr (user text escaped), never wrapped or cut."""
+    from compartment import render
+
+    stderr().print(render.text(message), soft_wrap=True)
+
+
+def report_error(error: CompartmentError) -> None:
+    """The problems behind a failure, then `Error: message`, on stderr."""
+    from compartment import render
+
+    err = stderr()
+    if error.problems:
+        render.problems(err, error.problems[:PROBLEMS_SHOWN])
+        more = len(error.problems) - PROBLEMS_SHOWN
+        if more > 0:
+            err.print(f"... and {more} more")
+    err.print(render.text(f"Error: {error.message}", style="red"), soft_wrap=True)
+
+
+# -- the data -------------------------------------------------------------------------------
+
+
+def data_source(ctx: typer.Context, verb: str = "read") -> DataSource:
+    """The data file in use (--data, $COMPARTMENT_DATA, nearest, bundled), for a command
+    that will `verb` it. Standard input is refused; so is writing the bundled copy."""
+    from compartment import loader
+
+    chosen = settings(ctx).data
+    if chosen == "-":
+        raise UsageError(
+            f"--data -: standard input is not supported (compartment must {verb} a file); "
+            "give a file path"
+        )
+    source = loader.find_data_file(chosen)
+    if source.bundled and verb != "read":
+        raise UsageError(
+            f"{source.path} is the copy bundled with compartment; name the file to {verb} "
+            "with --data PATH"
+        )
+    return source
+
+
+def load(ctx: typer.Context, path: Path | None = None) -> LoadResult:
+    """Load `path`, or the data file in use, with a progress bar on stderr when it is a
+    terminal and the load is slow. Problems of the data are on the result."""
+    from compartment import loader
+
+    use_cache = settings(ctx).use_cache
+    if path is None:
+        source = data_source(ctx)
+        path, how = source.path, f" (data file chosen by {source.how})"
+    else:
+        how = ""
+    try:
+        if not sys.stderr.isatty():
+            with _collector_resumed_after():
+                return loader.load(path, display=str(path), use_cache=use_cache)
+        from compartment.render import LoadProgress
+
+        progress = LoadProgress(stderr())
+        try:
+            with _collector_resumed_after():
+                return loader.load(path, display=str(path), use_cache=use_cache,
+                                   progress=progress)
+        finally:
+            progress.close()
+    except loader.DataFileNotFound as exc:
+        raise UsageError(f"{exc}{how}") from None
+
+
+def dataset(ctx: typer.Context, result: LoadResult | None = None) -> Dataset:
+    """The validated dataset in use (from `result`, if already loaded); a CompartmentError
+    listing the errors that stop it from loading."""
+    if result is None:
+        result = load(ctx)
+    if result.dataset is None or result.errors:
+        raise CompartmentError(
+            f"{result.path} has {len(result.errors)} error(s); "
+            "run `compartment validate` for the full report",
+            problems=result.errors,
+        )
+    return result.dataset
+
+
+@contextmanager
+def _collector_resumed_after() -> Iterator[None]:
+    """Turn the garbage collector back on after a load, if main() paused it for one.
+
+    The rest of the command may make cyclic garbage (json's indenting encoder does, on
+    every call), but the loaded dataset holds none. Freezing it first keeps every later
+    pass from rescanning it: the first pass after a warm 10k load took 90 ms, a third of
+    the command (benchmarks/README.md).
+    """
+    try:
+        yield
+    finally:
+        if not gc.isenabled():
+            gc.freeze()
+            gc.enable()
+
+
+def dossier_filters(
+    data: Dataset,
+    statuses: list[str],
+    broken_off_by: list[str] | None,
+    domains: list[str],
+    parties: list[str] | None,
+    search: str | None,
+) -> Filters:
+    """`list`'s filters (shared by `chart`), with the actor and bloc values checked."""
+    from compartment import query
+
+    query.check_actors(data, "--broken-off-by", broken_off_by or [])
+    query.check_actors(data, "--party", parties or [])
+    return query.Filters(
+        statuses=statuses,
+        broken_off_by=broken_off_by or (),
+        domains=domains,
+        parties=parties or (),
+        search=search,
+    )
