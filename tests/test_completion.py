@@ -8,8 +8,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from compartment.cli import options
-from compartment.cli import app
+from compartment.cli import app, options
 
 
 class FakeContext:

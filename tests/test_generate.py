@@ -59,7 +59,7 @@ def test_rec_and_journal_hold_the_same_records(generate: ModuleType, tmp_path: P
     ids = [line[4:] for line in dossier_part.splitlines() if line.startswith("id: ")]
     statuses = [line[8:] for line in dossier_part.splitlines() if line.startswith("status: ")]
     assert ids == [d.id for d in data.dossiers]
-    assert sorted(i for i, s in zip(ids, statuses) if s == "suspended") == suspended
+    assert sorted(i for i, s in zip(ids, statuses, strict=False) if s == "suspended") == suspended
     events = sum(len(d.events) for d in data.dossiers)
     assert event_part.count("\ndossier: ") == events
     assert journal.count("\n    dossiers:") == events

@@ -100,7 +100,7 @@ def test_csv_exports_round_trip(raw: dict) -> None:
     export.write_csv((export.dossier_row(d) for d in data.dossiers), export.DOSSIER_COLUMNS, out, raw=True)
     rows = list(csv.DictReader(io.StringIO(out.getvalue())))
     assert [r["id"] for r in rows] == [d.id for d in data.dossiers]
-    for row, d in zip(rows, data.dossiers):
+    for row, d in zip(rows, data.dossiers, strict=False):
         assert row["title"] == d.title and row["summary"] == d.summary
         assert row["parties"].split("; ") == list(d.parties)
         assert (row["aliases"].split("; ") if row["aliases"] else []) == list(d.aliases)
@@ -112,7 +112,7 @@ def test_csv_exports_round_trip(raw: dict) -> None:
     event_rows = list(csv.DictReader(io.StringIO(events.getvalue())))
     flat = [(d.id, e) for d in data.dossiers for e in d.events]
     assert len(event_rows) == len(flat)
-    for row, (dossier_id, e) in zip(event_rows, flat):
+    for row, (dossier_id, e) in zip(event_rows, flat, strict=False):
         assert row["dossier"] == dossier_id
         assert (row["date"], row["actor"], row["action"], row["summary"]) == (
             e.date, e.actor, e.action, e.summary,

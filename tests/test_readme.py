@@ -31,7 +31,7 @@ def run_command(line: str) -> str:
     argv = shlex.split(line)
     assert argv[0] == "compartment"
     result = CliRunner().invoke(app, argv[1:], catch_exceptions=False)
-    out = "\n".join(l.rstrip() for l in result.stdout.splitlines())
+    out = "\n".join(line.rstrip() for line in result.stdout.splitlines())
     if head is not None:
         out = "\n".join(out.splitlines()[:head])
     return out + "\n" if out else ""

@@ -89,7 +89,7 @@ def test_list_table_draws_what_rich_draws_or_keeps_every_cell(rows: list[Dossier
     assert len(table.header) == 5 and "title" not in lines[0]
     starts = [n for n, line in enumerate(lines) if n > 1 and not line.startswith("  ")]
     assert len(starts) == len(rows)
-    for d, start, end in zip(rows, starts, [*starts[1:], len(lines)]):
+    for d, start, end in zip(rows, starts, [*starts[1:], len(lines)], strict=False):
         row = lines[start]
         assert row.startswith(d.id + " ")
         for cell in (d.status, d.broken_off_by or "", d.since):

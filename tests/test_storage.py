@@ -87,9 +87,8 @@ def test_the_lock_is_released_even_after_an_error(tmp_path: Path) -> None:
 def test_a_stale_lock_says_so(tmp_path: Path) -> None:
     path = tmp_path / "issues.yaml"
     storage.lock_path(path).write_text("999999999 2026-01-01T00:00:00\n", encoding="utf-8")
-    with pytest.raises(storage.Locked, match="no longer running: the lock is stale"):
-        with storage.locked(path):
-            pass
+    with pytest.raises(storage.Locked, match="no longer running: the lock is stale"), storage.locked(path):
+        pass
 
 
 def test_a_second_process_is_refused_while_one_holds_the_lock(
@@ -103,9 +102,8 @@ def test_a_second_process_is_refused_while_one_holds_the_lock(
     )
     try:
         assert holder.stdout is not None and holder.stdout.readline() == "locked\n"
-        with pytest.raises(storage.Locked, match=f"process {holder.pid}"):
-            with storage.locked(path):
-                pass
+        with pytest.raises(storage.Locked, match=f"process {holder.pid}"), storage.locked(path):
+            pass
         args = ["--data", str(path), "actor", "add", "osce", "--name", "OSCE",
                 "--bloc", "international"]
         refused = run(*args, ok=False)

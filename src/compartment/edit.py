@@ -25,7 +25,7 @@ import bisect
 import difflib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from compartment import fmt
 from compartment.dataset import Dataset, Dossier, Event, derive_state
@@ -37,9 +37,6 @@ from compartment.vocab import (
     OPTIONAL_FIELDS,
     dossier_order,
 )
-
-if TYPE_CHECKING:
-    from ruamel.yaml.comments import CommentedMap
 
 # What `dossier set` may change: every field of the contract but the events and the fields
 # that follow from them.
@@ -74,7 +71,7 @@ class Edit:
     def line(self) -> int:
         """The first line that differs (1-based), for `file:line` in messages."""
         before, after = self.before.split("\n"), self.after.split("\n")
-        for i, (a, b) in enumerate(zip(before, after)):
+        for i, (a, b) in enumerate(zip(before, after, strict=False)):
             if a != b:
                 return i + 1
         return min(len(before), len(after))
@@ -93,7 +90,7 @@ def add_event(text: str, name: str, dossier_id: str, event: Event) -> Edit:
         position = bisect.bisect_right([e.date for e in dossier.events], event.date)
         column = indent[1] * 2  # events are a list inside a list item
         node["events"].insert(position, _event_map(event, column, indent[0]))
-        events = dossier.events[:position] + (event,) + dossier.events[position:]
+        events = (*dossier.events[:position], event, *dossier.events[position:])
         state = derive_state(events)
         if state.status is not None and state.status != dossier.status:
             fmt.assign(node, "status", state.status)
@@ -118,7 +115,8 @@ def add_dossier(text: str, name: str, dossier: Dossier) -> Edit:
                "broken_off_by": state.broken_off_by}
         )
         keys = [dossier_order(d.domain, d.id) for d in data.dossiers]
-        position = next((i for i, k in enumerate(keys) if k > dossier_order(record.domain, record.id)), len(keys))
+        place = dossier_order(record.domain, record.id)
+        position = next((i for i, k in enumerate(keys) if k > place), len(keys))
         document["dossiers"].insert(position, _dossier_map(record, indent))
         return f"added the dossier {dossier.id}"
 
@@ -158,7 +156,7 @@ def set_field(
     field_name, new = set_arguments(field, values, unset)
 
     def mutate(document: Any, data: Dataset, indent: tuple[int, int, int]) -> str:
-        index, dossier = _find(data, dossier_id)
+        index, _dossier = _find(data, dossier_id)
         dossiers = document["dossiers"]
         node = dossiers[index]
         if new is None:
@@ -195,12 +193,10 @@ def add_actor(text: str, name: str, actor_id: str, actor_name: str, bloc: str) -
     """Register an actor, in alphabetical order of id."""
 
     def mutate(document: Any, data: Dataset, indent: tuple[int, int, int]) -> str:
-        from ruamel.yaml.comments import CommentedMap
-
         if actor_id in data.actors:
             raise EditError(f"an actor with id {actor_id!r} already exists")
         actors = document["actors"]
-        record = CommentedMap()
+        record = fmt.new_mapping()
         record["name"] = fmt.yaml_text(actor_name, "name", indent[0] * 2, indent[0])
         record["bloc"] = bloc
         keys = list(actors)
@@ -241,10 +237,8 @@ def _fits_flow(key: str, values: list[str], column: int) -> bool:
     return key not in BLOCK_LISTS and width <= fmt.LINE_WIDTH
 
 
-def _event_map(event: Event, column: int, step: int) -> CommentedMap:
-    from ruamel.yaml.comments import CommentedMap
-
-    record = CommentedMap()
+def _event_map(event: Event, column: int, step: int) -> Any:
+    record = fmt.new_mapping()
     record["date"] = fmt.yaml_date(event.date)
     record["actor"] = event.actor
     record["action"] = fmt.yaml_text(event.action, "action", column, step)
@@ -257,11 +251,9 @@ def _event_map(event: Event, column: int, step: int) -> CommentedMap:
     return record
 
 
-def _dossier_map(dossier: Dossier, indent: tuple[int, int, int]) -> CommentedMap:
-    from ruamel.yaml.comments import CommentedMap
-
+def _dossier_map(dossier: Dossier, indent: tuple[int, int, int]) -> Any:
     column, step = indent[1], indent[0]
-    record = CommentedMap()
+    record = fmt.new_mapping()
     record["id"] = dossier.id
     record["title"] = fmt.yaml_text(dossier.title, "title", column, step)
     if dossier.aliases:

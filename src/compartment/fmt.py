@@ -128,6 +128,14 @@ def make_yaml(
     return yaml
 
 
+def new_mapping() -> Any:
+    """An empty round-trip mapping, for a record an edit inserts (it keeps key order and can
+    carry comments like the ones ruamel read)."""
+    from ruamel.yaml.comments import CommentedMap
+
+    return CommentedMap()
+
+
 def _represent_null(representer: Any, _value: None) -> Any:
     # ruamel writes a null mapping value as nothing at all (`key:`); the contract writes null.
     return representer.represent_scalar("tag:yaml.org,2002:null", "null")
@@ -194,7 +202,7 @@ def yaml_text(value: str, key: str, column: int, step: int = 2) -> Any:
         return value
     folded = FoldedScalarString(value)
     width = FOLD_WIDTH - (column + step)
-    folded.fold_pos = fold_positions(value, width)  # type: ignore[attr-defined]
+    folded.fold_pos = fold_positions(value, width)
     return folded
 
 

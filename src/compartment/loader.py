@@ -1,4 +1,4 @@
-"""Find the data file, read it, validate it: load(path) -> LoadResult(dataset, problems).
+"""Read the data file and validate it: load(path) -> LoadResult(dataset, problems).
 
 Bad data never raises here: every problem comes back as a value with a file:line location, so
 one run reports them all (the way beancount's loader returns its errors). Only a bug raises.
@@ -6,11 +6,9 @@ one run reports them all (the way beancount's loader returns its errors). Only a
 
 from __future__ import annotations
 
-import codecs
 import gc
 import os
 import re
-import stat
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -18,25 +16,11 @@ from pathlib import Path
 from typing import Any
 
 from compartment.checks import Finding
+from compartment.datafile import check_encoding, read_bytes, stat_file
 from compartment.dataset import Actor, Dataset, Dossier, Event
-from compartment.errors import Location, Problem, Severity, UsageError, render_path, visible
-
-DATA_ENV = "COMPARTMENT_DATA"
-MAX_BYTES_ENV = "COMPARTMENT_MAX_BYTES"
-DEFAULT_MAX_BYTES = 10 * 1024 * 1024  # far above any real ledger; stops a runaway file early
+from compartment.errors import Location, Problem, Severity, render_path, visible
 
 TOP_LEVEL_KEYS = ("actors", "dossiers")
-
-
-class DataFileNotFound(UsageError):
-    """The data file named by the user does not exist or is not a readable file."""
-
-
-@dataclass(frozen=True)
-class DataSource:
-    path: Path
-    how: str  # which rule chose it: --data, $COMPARTMENT_DATA, nearest, bundled
-    bundled: bool = False  # the copy inside the installed package: never to be written
 
 
 @dataclass
@@ -52,121 +36,6 @@ class LoadResult:
     @property
     def warnings(self) -> list[Problem]:
         return [p for p in self.problems if not p.is_error]
-
-
-def bundled_data() -> Path:
-    """The copy the wheel carries; in a source checkout (an editable install), the repo's."""
-    packaged = Path(__file__).parent / "data" / "issues.yaml"
-    if packaged.is_file():
-        return packaged
-    return Path(__file__).resolve().parents[2] / "data" / "issues.yaml"
-
-
-def find_data_file(explicit: str | None = None, cwd: Path | None = None) -> DataSource:
-    """--data > $COMPARTMENT_DATA > the nearest data/issues.yaml upwards > the bundled copy."""
-    if explicit is not None:
-        return DataSource(Path(explicit), "--data")
-    env = os.environ.get(DATA_ENV)
-    if env:
-        return DataSource(Path(env), f"${DATA_ENV}")
-    here = (cwd or Path.cwd()).resolve()
-    for folder in (here, *here.parents):
-        candidate = folder / "data" / "issues.yaml"
-        if candidate.is_file():
-            # Relative to where the user stands, so problems read data/issues.yaml:12:3.
-            return DataSource(Path(os.path.relpath(candidate, here)), "nearest data/issues.yaml")
-    return DataSource(bundled_data(), "bundled with compartment", bundled=True)
-
-
-def max_bytes() -> int:
-    raw = os.environ.get(MAX_BYTES_ENV, "")
-    return int(raw) if raw.isdigit() and int(raw) > 0 else DEFAULT_MAX_BYTES
-
-
-def stat_file(path: Path) -> os.stat_result:
-    """The data file's status, once it is known to be a regular file within the size limit;
-    raises DataFileNotFound with a readable reason."""
-    try:
-        info = path.stat()
-    except FileNotFoundError:
-        raise DataFileNotFound(f"{path}: no such file") from None
-    except OSError as exc:
-        raise DataFileNotFound(f"{path}: cannot read ({exc.strerror})") from None
-    if stat.S_ISDIR(info.st_mode):
-        raise DataFileNotFound(f"{path}: is a directory; give the path of the YAML file")
-    if not stat.S_ISREG(info.st_mode):
-        raise DataFileNotFound(f"{path}: not a regular file")
-    limit = max_bytes()
-    if info.st_size > limit:
-        raise DataFileNotFound(
-            f"{path}: the file is {info.st_size:,} bytes, over the limit of {limit:,}; "
-            f"set {MAX_BYTES_ENV} to raise it"
-        )
-    return info
-
-
-def read_bytes(path: Path, info: os.stat_result | None = None) -> bytes:
-    """The file's bytes; raises DataFileNotFound with a readable reason.
-
-    `info` is the file's status from `stat_file`, when the caller already has it.
-    """
-    if info is None:
-        info = stat_file(path)
-    limit = max_bytes()
-    try:
-        with path.open("rb") as fh:
-            # Read to the end, but never ask for the limit in one call: read(n) allocates n
-            # bytes up front. The first read takes what stat saw; more comes only if the file
-            # grew meanwhile.
-            parts, total, want = [], 0, info.st_size + 1
-            while total <= limit:
-                chunk = fh.read(want)
-                if not chunk:
-                    break
-                parts.append(chunk)
-                total += len(chunk)
-                want = 1 << 20
-    except OSError as exc:
-        raise DataFileNotFound(f"{path}: cannot read ({exc.strerror})") from None
-    if total > limit:
-        raise DataFileNotFound(f"{path}: the file grew past the limit of {limit:,} bytes")
-    return parts[0] if len(parts) == 1 else b"".join(parts)
-
-
-def decode(raw: bytes) -> tuple[str | None, tuple[int, int], str]:
-    """UTF-8 text (a BOM is dropped), or None with the line, column and reason it is not."""
-    problem = check_encoding(raw)
-    if problem is not None:
-        return None, *problem
-    return raw.decode("utf-8-sig"), (0, 0), ""
-
-
-_CHUNK = 1 << 20
-
-
-def check_encoding(raw: bytes) -> tuple[tuple[int, int], str] | None:
-    """None if `raw` is UTF-8, else the line, column and reason it is not.
-
-    It decodes a megabyte at a time, cut after a newline (a byte no multi-byte sequence
-    holds), so checking a large file never holds a second, decoded copy of it.
-    """
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return (1, 1), "the file is UTF-16; save it as UTF-8"
-    view, start, size = memoryview(raw), 0, len(raw)
-    while start < size:
-        end = raw.find(b"\n", start + _CHUNK) + 1 or size
-        try:
-            codecs.utf_8_decode(view[start:end], "strict", True)
-        except UnicodeDecodeError as exc:
-            at = start + exc.start
-            line_start = raw.rfind(b"\n", 0, at) + 1
-            column = len(raw[line_start:at].decode("utf-8", "replace")) + 1
-            line = raw.count(b"\n", 0, at) + 1
-            return (line, column), (
-                f"the file is not valid UTF-8 (byte 0x{raw[at]:02x}); save it as UTF-8"
-            )
-        start = end
-    return None
 
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total): for a progress bar
@@ -199,7 +68,8 @@ def load(
     raw = content.take(keyed=use_cache)
     problem = check_encoding(raw)
     if problem is not None:
-        return LoadResult(path, None, [Problem(Location(name, *problem[0]), "encoding", problem[1])])
+        bad = Problem(Location(name, *problem[0]), "encoding", problem[1])
+        return LoadResult(path, None, [bad])
     with _collector_paused():  # the bytes, not a decoded copy: libyaml reads UTF-8 itself
         result = _load_source(raw, name, path, progress)
     del raw
@@ -268,7 +138,8 @@ def _load_text(text: str, name: str, path: Path, progress: Progress | None) -> L
         line = text.count("\n", 0, at) + 1
         col = at - (text.rfind("\n", 0, at) + 1) + 1
         return LoadResult(path, None, [Problem(
-            Location(name, line, col), "encoding", "the text holds a lone surrogate; it is not valid Unicode"
+            Location(name, line, col), "encoding",
+            "the text holds a lone surrogate; it is not valid Unicode"
         )])
     return _load_source(text, name, path, progress)
 
@@ -308,7 +179,8 @@ def _load_source(
         for path_, code, message, severity in findings:
             line, col = located.locate(path_, key=code in ("unknown-field", "unused-actor"))
             where = render_path(path_, names)
-            problems.append(Problem(Location(name, line, col, path_, where), code, message, severity))
+            location = Location(name, line, col, path_, where)
+            problems.append(Problem(location, code, message, severity))
         problems.sort(key=lambda p: (p.location.line, p.location.column))
     return LoadResult(path, dataset, problems)
 
@@ -339,8 +211,9 @@ class _DossierIntake:
 
     def __call__(self, items: list[Any], i: int, record: Any) -> None:
         self.items = items
-        if isinstance(record, dict) and isinstance(record.get("id"), str) and self._ids(record["id"]):
-            self.names[i] = record["id"]
+        record_id = record.get("id") if isinstance(record, dict) else None
+        if isinstance(record_id, str) and self._ids(record_id):
+            self.names[i] = record_id
         try:
             model = self._model.model_validate(record)
         except self._invalid as exc:
@@ -369,7 +242,9 @@ def _validate(
     findings: list[Finding] = []
     if not isinstance(value, dict):
         findings.append(
-            Finding((), "shape", "the file must be a mapping with the keys `actors:` and `dossiers:`")
+            Finding(
+                (), "shape", "the file must be a mapping with the keys `actors:` and `dossiers:`"
+            )
         )
         return None, findings, {}
     for key in value:
@@ -466,7 +341,8 @@ def _quote_input(value: Any) -> str:
     if isinstance(value, str):
         text = visible(value)
         return repr(text if len(text) <= 60 else text[:57] + "...")
-    return {dict: "a mapping", list: "a list"}.get(type(value), type(value).__name__)
+    kinds: dict[type, str] = {dict: "a mapping", list: "a list"}
+    return kinds.get(type(value), type(value).__name__)
 
 
 def _describe(err: Any, prefix: tuple[str | int, ...], raw: Any) -> Finding:

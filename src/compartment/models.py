@@ -8,17 +8,27 @@ Schema of the file is generated from these models.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from compartment import dates
 from compartment.vocab import APPROACHES, BLOCS, DOMAINS, STATUSES
 
-Status = Literal[tuple(STATUSES)]  # type: ignore[valid-type]
-Bloc = Literal[tuple(BLOCS)]  # type: ignore[valid-type]
-Domain = Literal[tuple(DOMAINS)]  # type: ignore[valid-type]
-Approach = Literal[tuple(APPROACHES)]  # type: ignore[valid-type]
+# The vocabularies are built from vocab.py, so that they are written once; a type checker
+# cannot read a Literal built at run time, and sees plain text instead.
+if TYPE_CHECKING:
+    from typing import TypeAlias
+
+    Status: TypeAlias = str
+    Bloc: TypeAlias = str
+    Domain: TypeAlias = str
+    Approach: TypeAlias = str
+else:
+    Status = Literal[tuple(STATUSES)]
+    Bloc = Literal[tuple(BLOCS)]
+    Domain = Literal[tuple(DOMAINS)]
+    Approach = Literal[tuple(APPROACHES)]
 
 Id = Annotated[
     str,

@@ -33,7 +33,8 @@ def select(data: Dataset, filters: Filters) -> list[Dossier]:
             continue
         if filters.domains and d.domain not in filters.domains:
             continue
-        if filters.broken_off_by and not _matches_actor(data, d.broken_off_by, filters.broken_off_by):
+        wanted = filters.broken_off_by
+        if wanted and not _matches_actor(data, d.broken_off_by, wanted):
             continue
         if filters.parties and not any(
             _matches_actor(data, p, filters.parties) for p in d.parties
@@ -101,7 +102,8 @@ def find(data: Dataset, dossier_id: str, option: str | None = None) -> Dossier:
         return dossier
     ids = [d.id for d in data.dossiers]
     if option is not None:
-        raise UsageError(f"{option}: no dossier with id {dossier_id!r}{did_you_mean(dossier_id, ids)}")
+        hint = did_you_mean(dossier_id, ids)
+        raise UsageError(f"{option}: no dossier with id {dossier_id!r}{hint}")
     hint = did_you_mean(dossier_id, ids, "; `compartment list` shows the ids")
     raise CompartmentError(f"no dossier with id {dossier_id!r}{hint}")
 

@@ -94,7 +94,9 @@ class LinesTable:
     Column 0 is bold and the status column is coloured by STATUS_STYLES.
     """
 
-    def __init__(self, header: list[str], rows: list[list[str]], *, wrap: int, expand: bool) -> None:
+    def __init__(
+        self, header: list[str], rows: list[list[str]], *, wrap: int, expand: bool
+    ) -> None:
         self.header, self.rows, self.wrap, self.expand = header, rows, wrap, expand
         self._natural = [
             max(map(cell_len, [title, *(row[i] for row in rows)])) for i, title in enumerate(header)
@@ -109,7 +111,7 @@ class LinesTable:
         """Each column's width with its padding, as rich computes it, and whether the wrap
         column would get less than its minimum."""
         pads = self._pads(len(self.header))
-        widths = [w + pad for w, pad in zip(self._natural, pads)]
+        widths = [w + pad for w, pad in zip(self._natural, pads, strict=False)]
         wrap = self.wrap
         available = width - (len(widths) - 1)  # one divider between columns
         fixed = sum(widths) - widths[wrap]
@@ -128,10 +130,10 @@ class LinesTable:
         if squeezed:
             columns.remove(self.wrap)
             widths = [w + pad for w, pad in zip(
-                (self._natural[i] for i in columns), self._pads(len(columns))
+                (self._natural[i] for i in columns), self._pads(len(columns)), strict=False
             )]  # fmt: skip
         last = len(columns) - 1
-        inner = [w - pad for w, pad in zip(widths, self._pads(len(columns)))]
+        inner = [w - pad for w, pad in zip(widths, self._pads(len(columns)), strict=False)]
         status_at = self.header.index("status") if "status" in self.header else -1
         # Segment by segment as rich emits them, so that colour codes match too: each cell
         # is its padding in the cell's style around its text, filled out in the text's style.
@@ -140,7 +142,9 @@ class LinesTable:
         statuses = {name: Style.parse(style) for name, style in STATUS_STYLES.items()}
         new_line, divider = Segment("\n"), Segment(" ")
 
-        def line(cells: list[str | None], styles: list[Style], text_styles: list[Style]) -> list[Segment]:
+        def line(
+            cells: list[str | None], styles: list[Style], text_styles: list[Style]
+        ) -> list[Segment]:
             out: list[Segment] = []
             for i, cell in enumerate(cells):
                 style = styles[i]
@@ -151,7 +155,8 @@ class LinesTable:
                     continue
                 if i:
                     out.append(Segment(" ", style))
-                out.append(Segment(cell + " " * (inner[i] - cell_len(cell)), style + text_styles[i]))
+                padded = cell + " " * (inner[i] - cell_len(cell))
+                out.append(Segment(padded, style + text_styles[i]))
                 if i < last:
                     out.append(Segment(" ", style))
             out.append(new_line)
@@ -165,7 +170,9 @@ class LinesTable:
         wrap = columns.index(self.wrap) if not squeezed else -1
         wrap_width = inner[wrap] if not squeezed else max(width - 2, TITLE_MIN_WIDTH)
         for row in self.rows:
-            text_styles = [statuses.get(row[i], plain) if i == status_at else plain for i in columns]
+            text_styles = [
+                statuses.get(row[i], plain) if i == status_at else plain for i in columns
+            ]
             cells: list[str | None] = [row[i] for i in columns]
             text = row[self.wrap]
             pieces = (
@@ -215,7 +222,10 @@ def dossier_detail(data: Dataset, d: Dossier) -> Group:
         fields.add_row("tags", text(", ".join(d.tags)))
     fields.add_row("summary", text(d.summary))
 
-    events = Table(box=box.SIMPLE_HEAD, title="events", title_justify="left", pad_edge=False, show_edge=False)
+    events = Table(
+        box=box.SIMPLE_HEAD, title="events", title_justify="left", pad_edge=False,
+        show_edge=False,
+    )
     events.add_column("date", no_wrap=True)
     events.add_column("actor", overflow="fold", max_width=18)
     events.add_column("status", no_wrap=True)
@@ -341,7 +351,7 @@ def stats_bars(pivot: Pivot, width: int) -> Table:
             for column in pivot.columns:
                 n = pivot.count(row, column)
                 if n:
-                    bars.append((text(f"  {label(column)}"), n))  # type: ignore[arg-type]
+                    bars.append((text(f"  {label(column)}"), n))
     longest = max((n for _, n in bars), default=1) or 1
     label_width = max((len(t) for t, _ in bars), default=0)
     room = max(width - label_width - 8, 10)

@@ -11,8 +11,9 @@ from compartment.errors import Problem, visible
 from compartment.vocab import STATUSES
 
 if TYPE_CHECKING:
+    from compartment.datafile import DataSource
     from compartment.dataset import Dataset
-    from compartment.loader import DataSource, LoadResult
+    from compartment.loader import LoadResult
 
 
 def failing(problems: Sequence[Problem], strict: bool) -> list[Problem]:

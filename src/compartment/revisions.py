@@ -104,13 +104,13 @@ def read(repo: Repository, rev: str) -> bytes:
 def load_revision(repo: Repository, rev: str | None, working_file: Path) -> LoadResult:
     """The data file at `rev` (the working tree's `working_file` when None), loaded and
     validated like any data file; problems are named `REV:path`."""
-    from compartment import loader
+    from compartment import datafile, loader
     from compartment.errors import Location, Problem
 
     if rev is None:
         return loader.load(working_file, display=str(working_file))
     name = f"{rev}:{repo.path}"
-    text, mark, reason = loader.decode(read(repo, rev))
+    text, mark, reason = datafile.decode(read(repo, rev))
     if text is None:
         problem = Problem(Location(name, *mark), "encoding", reason)
         return loader.LoadResult(Path(repo.path), None, [problem])

@@ -15,7 +15,7 @@ from contextlib import nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from compartment import loader, storage
+from compartment import datafile, storage
 from compartment.errors import CompartmentError
 
 if TYPE_CHECKING:
@@ -31,8 +31,8 @@ def rewrite(path: Path, transform: Transform, *, write: bool, name: str | None =
     errors and changes something. Returns the Edit either way."""
     shown = name if name is not None else str(path)
     with storage.locked(path) if write else nullcontext():
-        raw = loader.read_bytes(path)
-        text, (line, column), reason = loader.decode(raw)
+        raw = datafile.read_bytes(path)
+        text, (line, column), reason = datafile.decode(raw)
         if text is None:
             raise CompartmentError(f"{shown}:{line}:{column}: {reason}")
         change = transform(text, shown)

@@ -133,7 +133,8 @@ def fill(db: sqlite3.Connection, data: Dataset) -> None:
             ],
         )
     event_id = 0
-    events, sources = [], []
+    events: list[tuple[object, ...]] = []
+    sources: list[tuple[int, int, str]] = []
     for d in data.dossiers:
         for k, e in enumerate(d.events):
             event_id += 1

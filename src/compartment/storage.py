@@ -16,13 +16,14 @@ Standard library only; nothing here prints.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import stat
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import BinaryIO, TextIO
 
@@ -61,10 +62,8 @@ def locked(path: Path) -> Iterator[Path]:
             fh.write(f"{os.getpid()} {time.strftime('%Y-%m-%dT%H:%M:%S')}\n")
         yield lock
     finally:
-        try:
+        with suppress(FileNotFoundError):
             lock.unlink()
-        except FileNotFoundError:
-            pass
 
 
 def _held_message(path: Path, lock: Path) -> str:
@@ -142,10 +141,9 @@ def _keep_owner(tmp: Path, info: os.stat_result) -> None:
     try:
         os.chown(tmp, info.st_uid, info.st_gid)
     except PermissionError:
-        try:  # an ordinary user may still keep the group, if they belong to it
+        # An ordinary user may still keep the group, if they belong to it.
+        with contextlib.suppress(PermissionError):
             os.chown(tmp, -1, info.st_gid)
-        except PermissionError:
-            pass
 
 
 def same_file(a: Path, b: Path) -> bool:

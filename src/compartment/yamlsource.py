@@ -102,7 +102,9 @@ def _events(source: str | bytes) -> Iterator[Any]:
 def _scalar(event: Any, problems: list[YamlProblem], scan: bool) -> str | bool | None:
     if event.anchor is not None:
         problems.append(
-            YamlProblem(f"anchors (&{event.anchor}) are not allowed", _mark(event.start_mark), "anchor")
+            YamlProblem(
+                f"anchors (&{event.anchor}) are not allowed", _mark(event.start_mark), "anchor"
+            )
         )
     value: str = event.value
     if event.tag is not None and event.tag not in ("!", "tag:yaml.org,2002:str"):
@@ -309,7 +311,7 @@ class SourceMap:
     Built only when a problem needs a line, so the common clean load pays nothing for it.
     """
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str | bytes) -> None:
         try:
             self._root: Any = yaml.compose(text, Loader=_Loader)
         except yaml.YAMLError:
@@ -335,9 +337,12 @@ class SourceMap:
                         before_key = v.start_mark.index < k.start_mark.index
                         child = k if (key and last) or before_key else v
                         break
-            elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
-                if 0 <= part < len(node.value):
-                    child = node.value[part]
+            elif (
+                isinstance(node, yaml.SequenceNode)
+                and isinstance(part, int)
+                and 0 <= part < len(node.value)
+            ):
+                child = node.value[part]
             if child is None:
                 break
             node = child

@@ -7,8 +7,6 @@ code: 0 success, 1 problems in the data or a failed operation, 2 bad usage, 70 a
 error (a bug: please report it). Data goes to stdout, messages to stderr.
 """
 
-from __future__ import annotations
-
 import errno
 import gc
 import os

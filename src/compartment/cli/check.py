@@ -1,7 +1,5 @@
 """Keeping the data file sound: validate and fmt."""
 
-from __future__ import annotations
-
 import sys
 from pathlib import Path
 from typing import Annotated, Optional

@@ -4,8 +4,6 @@ Each builds the record from its options and hands an edit to rewrite.rewrite, wh
 the file under its lock, refuses a result with errors and writes atomically.
 """
 
-from __future__ import annotations
-
 import sys
 from typing import TYPE_CHECKING, Annotated, Optional
 
@@ -42,7 +40,7 @@ dossier_app = _sub_app("Add dossiers and change their fields.")
 actor_app = _sub_app("Register actors.")
 
 
-def _apply(ctx: typer.Context, dry_run: bool, transform: Transform) -> None:
+def _apply(ctx: typer.Context, dry_run: bool, transform: "Transform") -> None:
     """Make the edit on the data file in use, or print its diff with --dry-run."""
     from compartment import edit, render, rewrite
 

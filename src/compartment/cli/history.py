@@ -1,7 +1,5 @@
 """History and analysis: timeline, stats, diff, chart."""
 
-from __future__ import annotations
-
 import sys
 from pathlib import Path
 from typing import Annotated, Optional
@@ -22,9 +20,9 @@ from compartment.cli.options import (
     StatsField,
     StatusChoice,
     StatusFilter,
+    bound,
     complete_actor,
     complete_dossier,
-    bound,
     full_date,
     values,
 )
@@ -181,7 +179,8 @@ def stats(
         export.write_csv(pivot.records(), keys, sys.stdout)
     else:
         columns, rows = st.grid(pivot)
-        export.write_markdown((dict(zip(columns, row)) for row in rows), columns, sys.stdout)
+        records = (dict(zip(columns, row, strict=True)) for row in rows)
+        export.write_markdown(records, columns, sys.stdout)
 
 
 def diff(
@@ -222,7 +221,7 @@ def diff(
     repo = revisions.repository(source.path)
     names = (old_rev, rev_b or revisions.WORKING_TREE)
     results = [revisions.load_revision(repo, rev, source.path) for rev in (old_rev, rev_b)]
-    for name, result in zip(names, results):
+    for name, result in zip(names, results, strict=False):
         if result.dataset is None or result.errors:
             raise CompartmentError(
                 f"cannot compare: {repo.path} at {name} has {len(result.errors)} error(s)",

@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, Annotated, Optional
 import typer
 
 from compartment.errors import UsageError
-
 from compartment.vocab import APPROACHES, BLOCS, DOMAINS, STATUSES
 
 if TYPE_CHECKING:
@@ -62,7 +61,7 @@ class DiffFormat(str, Enum):
 class SortField(str, Enum):
     file = "file"
     id = "id"
-    title = "title"
+    title_ = "title"  # `title` would hide str.title
     status = "status"
     since = "since"
     domain = "domain"
@@ -125,10 +124,10 @@ def bound(option: str, value: str | None) -> str | None:
 def _completion_data(ctx: typer.Context) -> Dataset | None:
     """The dataset in use while the shell asks for completions; None on any trouble."""
     try:
-        from compartment import loader
+        from compartment import datafile, loader
 
         explicit = ctx.find_root().params.get("data")
-        source = loader.find_data_file(explicit if isinstance(explicit, str) else None)
+        source = datafile.find_data_file(explicit if isinstance(explicit, str) else None)
         return loader.load(source.path).dataset
     except Exception:  # noqa: BLE001 - a completion must never break the user's shell
         return None

@@ -1,10 +1,9 @@
 """Reading the ledger: list, show, info, export, schema."""
 
-from __future__ import annotations
-
 import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Annotated, Optional, TextIO
+from typing import Annotated, BinaryIO, Optional, TextIO
 
 import typer
 
@@ -145,7 +144,8 @@ def export_(
         ExportFormat, typer.Option("--format", "-f", help="Output format.")
     ] = ExportFormat.json,
     events: Annotated[
-        bool, typer.Option("--events", help="CSV/Markdown/JSONL: one row per event, not per dossier.")
+        bool,
+        typer.Option("--events", help="CSV/Markdown/JSONL: one row per event, not per dossier."),
     ] = False,
     output: Annotated[
         Optional[Path],
@@ -190,13 +190,18 @@ def export_(
 
         assert output is not None
         database = sqlite.database(data)
-        storage.write_output(output, lambda fh: fh.write(database))
+
+        def write_database(out: BinaryIO) -> None:
+            out.write(database)
+
+        storage.write_output(output, write_database)
         return
 
     def write(out: TextIO) -> None:
         if output_format is ExportFormat.json:
             export.write_json(data.to_dict(), out)
             return
+        columns: Sequence[str]
         if events:
             rows = export.event_rows(data.dossiers)
             columns = export.EVENT_COLUMNS

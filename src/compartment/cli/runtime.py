@@ -23,8 +23,9 @@ from compartment.errors import CompartmentError, UsageError
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from compartment.datafile import DataSource
     from compartment.dataset import Dataset
-    from compartment.loader import DataSource, LoadResult
+    from compartment.loader import LoadResult
     from compartment.query import Filters
 
 # Into a pipe or a file, tables are this wide, so that each row stays on one line for grep.
@@ -113,7 +114,7 @@ def report_error(error: CompartmentError) -> None:
 def data_source(ctx: typer.Context, verb: str = "read") -> DataSource:
     """The data file in use (--data, $COMPARTMENT_DATA, nearest, bundled), for a command
     that will `verb` it. Standard input is refused; so is writing the bundled copy."""
-    from compartment import loader
+    from compartment import datafile
 
     chosen = settings(ctx).data
     if chosen == "-":
@@ -121,7 +122,7 @@ def data_source(ctx: typer.Context, verb: str = "read") -> DataSource:
             f"--data -: standard input is not supported (compartment must {verb} a file); "
             "give a file path"
         )
-    source = loader.find_data_file(chosen)
+    source = datafile.find_data_file(chosen)
     if source.bundled and verb != "read":
         raise UsageError(
             f"{source.path} is the copy bundled with compartment; name the file to {verb} "
@@ -133,7 +134,7 @@ def data_source(ctx: typer.Context, verb: str = "read") -> DataSource:
 def load(ctx: typer.Context, path: Path | None = None) -> LoadResult:
     """Load `path`, or the data file in use, with a progress bar on stderr when it is a
     terminal and the load is slow. Problems of the data are on the result."""
-    from compartment import loader
+    from compartment import datafile, loader
 
     use_cache = settings(ctx).use_cache
     if path is None:
@@ -154,7 +155,7 @@ def load(ctx: typer.Context, path: Path | None = None) -> LoadResult:
                                    progress=progress)
         finally:
             progress.close()
-    except loader.DataFileNotFound as exc:
+    except datafile.DataFileNotFound as exc:
         raise UsageError(f"{exc}{how}") from None
 
 

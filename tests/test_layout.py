@@ -1,0 +1,65 @@
+"""The direction of the code, checked import by import (ruff's banned-api checks the same
+map module by module): each outside library has one home, and nothing imports the CLI."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).parent.parent / "src" / "compartment"
+
+# library -> the modules (relative to the package) allowed to import it; "cli/" is the package.
+HOMES = {
+    "typer": ("cli/",),
+    "click": (),  # Typer vendors what it needs; use typer.Exit and friends
+    "rich": ("render.py", "cli/"),
+    "yaml": ("yamlsource.py",),
+    "ruamel": ("fmt.py",),
+    "subprocess": ("revisions.py",),
+    "compartment.cli": ("cli/", "__main__.py"),
+}
+MAX_LINES = 500
+
+
+def modules() -> list[Path]:
+    return sorted(PACKAGE.rglob("*.py"))
+
+
+def imported(path: Path) -> set[str]:
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+            names.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return names
+
+
+def allowed(relative: str, homes: tuple[str, ...]) -> bool:
+    return any(relative == h or (h.endswith("/") and relative.startswith(h)) for h in homes)
+
+
+@pytest.mark.parametrize("library", sorted(HOMES))
+def test_each_library_stays_in_its_home(library: str) -> None:
+    misplaced = []
+    for path in modules():
+        relative = path.relative_to(PACKAGE).as_posix()
+        uses = any(n == library or n.startswith(library + ".") for n in imported(path))
+        if uses and not allowed(relative, HOMES[library]):
+            misplaced.append(relative)
+    assert misplaced == [], f"{library} imported outside {HOMES[library]}"
+
+
+def test_the_checker_sees_imports() -> None:
+    # Guard against a test that cannot fail: the map above does find real imports.
+    assert "typer" in imported(PACKAGE / "cli" / "__init__.py")
+    assert "yaml" in imported(PACKAGE / "yamlsource.py")
+    assert not allowed("render.py", HOMES["typer"])
+
+
+def test_no_module_is_over_the_size_limit() -> None:
+    sizes = {p.relative_to(PACKAGE).as_posix(): len(p.read_text().splitlines()) for p in modules()}
+    assert {name: n for name, n in sizes.items() if n > MAX_LINES} == {}
