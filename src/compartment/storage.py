@@ -1,12 +1,18 @@
 """Writing a file safely: a lock file against concurrent edits, and atomic replacement.
 
 * `locked(path)` takes `PATH.lock`, created with O_CREAT | O_EXCL so that exactly one process
-  gets it; a second edit is refused with `Locked`, never made to wait or to interleave.
+  gets it; a second edit is refused with `Locked`, never made to wait or to interleave. The
+  lock records the holder's pid and, on Linux, its start time: a lock whose process is
+  provably gone (no such pid, or the pid now belongs to a process started at another time)
+  is taken over; otherwise the refusal names the lock file and how to clear it. Whoever holds
+  the lock removes the temporary files an interrupted write left beside the file.
 * `replacing(path)` hands out a temporary file in the same folder; when the block ends
   normally the file is flushed to disk (fsync) and renamed over `path` (os.replace, atomic on
   POSIX and Windows), keeping the permissions, owner and group `path` had (owner and group
   where the system permits). If anything fails first, the temporary file is removed and
   `path` is untouched: a crash never leaves half a file.
+* `write_atomic(path, data, force=...)` is an edit's write: `replacing`, after refusing a
+  read-only file (`check_writable`) unless forced.
 * `write_output(path, write)` is every `-o FILE`: a regular file (or a new one) is replaced
   atomically as above; a FIFO, a character device or a socket (`/dev/null`, `/dev/stdout`,
   a named pipe) is opened and written in place, never renamed over; a folder is refused.
@@ -19,6 +25,7 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import re
 import stat
 import tempfile
 import time
@@ -30,6 +37,11 @@ from typing import BinaryIO, TextIO
 from compartment.errors import CompartmentError, UsageError
 
 LOCK_SUFFIX = ".lock"
+TMP_SUFFIX = ".tmp"
+# A temporary file of `replacing` untouched for this long is an orphan of a killed write. Only
+# the lock holder looks, so no edit can be writing it; the margin is for writers that take no
+# lock (another tool, an older compartment), whose temporary file is fresh while they write.
+ORPHAN_SECONDS = 10.0
 
 
 class Locked(CompartmentError):
@@ -51,37 +63,146 @@ def _real(path: Path) -> Path:
 
 @contextmanager
 def locked(path: Path) -> Iterator[Path]:
-    """Hold `PATH.lock` for the duration of the block; raise Locked if someone else holds it."""
-    lock = lock_path(_real(path))
-    try:
-        fd = os.open(lock, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-    except FileExistsError:
-        raise Locked(_held_message(path, lock)) from None
+    """Hold `PATH.lock` for the duration of the block; raise Locked if someone else holds it.
+
+    A lock left by a process that is provably gone is taken over (see `_stale`); once the
+    lock is held, orphaned temporary files of earlier writes are removed.
+    """
+    target = _real(path)
+    lock = lock_path(target)
+    fd = _create(lock)
+    if fd is None:
+        seen = _read_lock(lock)
+        if seen is None or not _stale(seen) or not _take_over(lock, seen.raw):
+            raise Locked(_held_message(path, lock, seen))
+        fd = _create(lock)
+        if fd is None:  # another process took it over first: it is theirs now
+            raise Locked(_held_message(path, lock, _read_lock(lock)))
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(f"{os.getpid()} {time.strftime('%Y-%m-%dT%H:%M:%S')}\n")
+            start = start_id(os.getpid())
+            fh.write(f"{os.getpid()} {time.strftime('%Y-%m-%dT%H:%M:%S')}"
+                     f"{' ' + start if start else ''}\n")  # fmt: skip
+        _remove_orphans(target)
         yield lock
     finally:
         with suppress(FileNotFoundError):
             lock.unlink()
 
 
-def _held_message(path: Path, lock: Path) -> str:
+def _create(lock: Path) -> int | None:
     try:
-        pid_text, _, since = lock.read_text(encoding="utf-8").strip().partition(" ")
-        pid = int(pid_text)
-    except (OSError, ValueError):
+        return os.open(lock, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    except FileExistsError:
+        return None
+
+
+class _Holder:
+    """What a lock file says: the raw bytes, the pid, since when, and the start id if any."""
+
+    def __init__(self, raw: bytes, pid: int, since: str, start: str | None) -> None:
+        self.raw, self.pid, self.since, self.start = raw, pid, since, start
+
+
+def _read_lock(lock: Path) -> _Holder | None:
+    """The lock's holder, or None if the file is gone or not a lock compartment wrote.
+
+    The format is `PID TIME [START]`; locks written before issue 15 have no START."""
+    try:
+        raw = lock.read_bytes()[:4096]
+        parts = raw.decode("ascii").split()
+        pid = int(parts[0])
+    except (OSError, UnicodeDecodeError, ValueError, IndexError):
+        return None
+    since = parts[1] if len(parts) > 1 else ""
+    return _Holder(raw, pid, since, parts[2] if len(parts) > 2 else None)
+
+
+def start_id(pid: int) -> str | None:
+    """`BOOT:PIDNS:TICKS` naming process `pid` uniquely on this machine, or None if unknown.
+
+    TICKS is the process's start time since boot (/proc/PID/stat, field 22): a reused pid has
+    another. Start times only compare within one boot, and pids within one pid namespace (a
+    container sharing the folder has its own), so both are part of the id. Linux only.
+    """
+    try:
+        with open("/proc/sys/kernel/random/boot_id", encoding="ascii") as fh:
+            boot = fh.read().strip()
+        namespace = os.readlink("/proc/self/ns/pid")
+        with open(f"/proc/{pid}/stat", "rb") as fh:
+            stat_line = fh.read()
+    except (OSError, UnicodeDecodeError):
+        return None
+    # Field 2, the command name in parentheses, may itself hold spaces and parentheses: the
+    # fields after it start after the last ")". Field 22 is then the 20th.
+    fields = stat_line[stat_line.rfind(b")") + 1 :].split()
+    ns_number = namespace.partition("[")[2].rstrip("]")
+    if len(fields) < 20 or not fields[19].isdigit() or not boot or not ns_number.isdigit():
+        return None
+    return f"{boot}:{ns_number}:{fields[19].decode()}"
+
+
+def _stale(holder: _Holder) -> bool:
+    """Whether the lock's process is provably gone. Without a recorded start id (another
+    system, an older compartment) or from another boot or pid namespace, it cannot be proved,
+    and the lock stays for the user to judge."""
+    here = start_id(os.getpid())
+    if holder.start is None or here is None:
+        return False
+    if holder.start.rpartition(":")[0] != here.rpartition(":")[0]:
+        return False
+    if not _alive(holder.pid):
+        return True
+    now = start_id(holder.pid)
+    return now is not None and now != holder.start  # the pid was reused by a later process
+
+
+def _take_over(lock: Path, seen: bytes) -> bool:
+    """Remove the stale lock if it is still the very file judged stale; True if removed.
+
+    Two processes may judge the same lock stale at once: the first removes it and makes its
+    own, and the second must not then remove that one. So the remover holds an flock on the
+    lock file while it checks that the path still names that file, with the same bytes.
+    """
+    try:
+        import fcntl
+    except ImportError:  # no flock: leave it to the user, as the message says
+        return False
+    try:
+        fd = os.open(lock, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        held, named = os.fstat(fd), os.stat(lock, follow_symlinks=False)
+        if (held.st_ino, held.st_dev) != (named.st_ino, named.st_dev):
+            return False
+        if os.read(fd, len(seen) + 1) != seen:
+            return False
+        os.unlink(lock)
+        return True
+    except OSError:  # someone else holds the flock, or the file went: not ours to take
+        return False
+    finally:
+        os.close(fd)
+
+
+def _held_message(path: Path, lock: Path, holder: _Holder | None) -> str:
+    if holder is None:
         return (
             f"{path} is being edited by another process (lock file {lock}); try again, or "
             "delete the lock file if no compartment command is running"
         )
-    holder = f"process {pid}" + (f", since {since}" if since else "")
-    if not _alive(pid):
+    who = f"process {holder.pid}" + (f", since {holder.since}" if holder.since else "")
+    if not _alive(holder.pid):
         return (
-            f"{path} is locked by {holder}, which is no longer running: the lock is stale. "
+            f"{path} is locked by {who}, which is no longer running: the lock is stale. "
             f"Delete {lock} and try again"
         )
-    return f"{path} is being edited by another compartment command ({holder}); try again"
+    return (
+        f"{path} is being edited by another compartment command ({who}); try again when it "
+        f"has finished, or, if no compartment command is running, delete {lock}"
+    )
 
 
 def _alive(pid: int) -> bool:
@@ -94,6 +215,27 @@ def _alive(pid: int) -> bool:
     except (PermissionError, OSError):
         return True  # it exists but is not ours, or we cannot tell: assume it is running
     return True
+
+
+def _remove_orphans(target: Path) -> None:
+    """Remove `.NAME.XXXXXXXX.tmp` files that `replacing` left beside `target` when a write
+    was killed: exactly mkstemp's eight characters, regular files (never a link or a folder),
+    untouched for ORPHAN_SECONDS. Only a lock holder calls this. Never an error."""
+    pattern = re.compile(
+        re.escape(f".{target.name}.") + r"[a-z0-9_]{8}" + re.escape(TMP_SUFFIX)
+    )
+    cutoff = time.time() - ORPHAN_SECONDS
+    try:
+        with os.scandir(target.parent) as found:
+            for entry in found:
+                if not pattern.fullmatch(entry.name):
+                    continue
+                with suppress(OSError):
+                    info = entry.stat(follow_symlinks=False)
+                    if stat.S_ISREG(info.st_mode) and info.st_mtime < cutoff:
+                        os.unlink(entry.path)
+    except OSError:
+        return
 
 
 def _umask_mode() -> int:
@@ -115,7 +257,8 @@ def replacing(path: Path) -> Iterator[Path]:
         info: os.stat_result | None = target.stat()
     except FileNotFoundError:
         info = None
-    fd, name = tempfile.mkstemp(dir=folder, prefix=f".{target.name}.", suffix=".tmp")
+    # The name is what `_remove_orphans` recognises if this write is killed.
+    fd, name = tempfile.mkstemp(dir=folder, prefix=f".{target.name}.", suffix=TMP_SUFFIX)
     os.close(fd)
     tmp = Path(name)
     try:
@@ -199,12 +342,40 @@ def write_text_output(path: Path, write: Callable[[TextIO], None]) -> None:
     write_output(path, as_text)
 
 
-def write_atomic(path: Path, data: bytes, *, expect: bytes | None = None) -> None:
+def check_writable(path: Path, *, force: bool = False) -> None:
+    """Refuse to replace a read-only file unless `force`, as editors do (vim's `:w!`).
+
+    Replacing a file needs write permission on its folder, not on the file, so without this
+    a 0444 file in a writable folder would be overwritten silently. Read-only means no write
+    permission for this user, or no write bit at all: root may write anything, and its
+    edits are refused by the bits alone (vim's rule too). A file yet to be made is writable.
+    """
+    if force:
+        return
+    target = _real(path)
+    try:
+        info = target.stat()
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise CompartmentError(f"{path}: cannot write ({exc.strerror})") from None
+    if stat.S_IMODE(info.st_mode) & 0o222 == 0 or not os.access(target, os.W_OK):
+        raise CompartmentError(
+            f"{path} is read-only; make it writable (chmod u+w) or use --force to write it "
+            "anyway"
+        )
+
+
+def write_atomic(
+    path: Path, data: bytes, *, expect: bytes | None = None, force: bool = False
+) -> None:
     """Replace the file at `path` with `data`, atomically.
 
     With `expect`, refuse (Changed) if the file no longer holds those bytes: someone saved it
-    while we were working, and writing would lose their change.
+    while we were working, and writing would lose their change. A read-only file is refused
+    (CompartmentError) unless `force`; forced, it stays read-only.
     """
+    check_writable(path, force=force)
     with replacing(path) as tmp:
         with open(tmp, "wb") as fh:
             fh.write(data)
