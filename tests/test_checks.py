@@ -95,6 +95,30 @@ NEW_START_EXPIRES = (
 )
 
 
+def registry(kind: str, subdomains: bool = False) -> tuple[str, str]:
+    """A publisher registry for example.org, appended after the dossiers."""
+    extra = "    subdomains: true\n" if subdomains else ""
+    return (ARCTIC_SOURCES,
+            f"{ARCTIC_SOURCES}publishers:\n  example.org:\n    name: Example\n"
+            f"    kind: {kind}\n{extra}")
+
+
+SUBDOMAIN_SOURCE = ("sources: [https://example.org/b]", "sources: [https://www.example.org/b]")
+ADD_CLAIM = (
+    "        sources: [https://example.org/b]\n",
+    "        sources: [https://example.org/b]\n"
+    "        claims:\n"
+    "          - by: {by}\n"
+    "            blames: nato\n"
+    "            says: It was forced.\n"
+    "            sources: [https://example.org/f]\n",
+)
+
+
+def claim_by(actor: str) -> tuple[str, str]:
+    return (ADD_CLAIM[0], ADD_CLAIM[1].format(by=actor))
+
+
 def edited(*edits: tuple[str, str]) -> str:
     text = CLEAN
     for old, new in edits:
@@ -164,6 +188,10 @@ FLAGGED: dict[str, list[tuple[str, Edits, list[Flagged]]]] = {
         ("event-actor", (actor_of_arctic_event("natoo"),), [
             Flagged(38, 16, "dossiers[arctic-council].events[0].actor", "unknown-actor",
                     "unknown actor 'natoo': add it under `actors:` or fix the id"),
+        ]),
+        ("claim-by", (claim_by("rusia"),), [
+            Flagged(30, 17, "dossiers[new-start].events[1].claims[0].by", "unknown-actor",
+                    "unknown actor 'rusia': add it under `actors:` or fix the id"),
         ]),
     ],
     "unused_actors": [
@@ -243,12 +271,32 @@ FLAGGED: dict[str, list[tuple[str, Edits, list[Flagged]]]] = {
                     Severity.WARNING),
         ]),
     ],
+    "registered_publishers": [
+        ("unregistered-subdomain", (registry("primary"), SUBDOMAIN_SOURCE), [
+            Flagged(28, 19, "dossiers[new-start].events[1].sources[0]", "unregistered-publisher",
+                    "the host 'www.example.org' is not a registered publisher; "
+                    "did you mean example.org?"),
+        ]),
+    ],
+    "strong_sources": [
+        ("only-news", (registry("news"),), [
+            Flagged(17, 7, "dossiers[new-start].events", "no-strong-source",
+                    "no event of this dossier cites a primary or reference source",
+                    Severity.WARNING),
+            Flagged(37, 7, "dossiers[arctic-council].events", "no-strong-source",
+                    "no event of this dossier cites a primary or reference source",
+                    Severity.WARNING),
+        ]),
+    ],
 }
 
 # rule name -> [(case id, edits)]: near misses that load clean, the rule included.
 PASSES: dict[str, list[tuple[str, Edits]]] = {
     "unique_ids": [("same-title-other-id", (("title: Arctic Council", "title: New START"),))],
-    "actor_references": [("declared-third-party", (arctic_third_parties("russia"),))],
+    "actor_references": [
+        ("declared-third-party", (arctic_third_parties("russia"),)),
+        ("claim-by-known-actor", (claim_by("russia"),)),
+    ],
     "unused_actors": [
         ("used-only-as-third-party", (ADD_CHINA, arctic_third_parties("china"))),
         ("used-only-by-an-event", (ADD_CHINA, actor_of_arctic_event("china"))),
@@ -269,6 +317,11 @@ PASSES: dict[str, list[tuple[str, Edits]]] = {
         ("unverified-with-source",
          ((ARCTIC_SOURCES, "        unverified: true\n" + ARCTIC_SOURCES),)),
     ],
+    "registered_publishers": [
+        ("registered-with-subdomains", (registry("primary", subdomains=True), SUBDOMAIN_SOURCE)),
+        ("no-registry-no-check", (SUBDOMAIN_SOURCE,)),
+    ],
+    "strong_sources": [("reference-counts", (registry("reference"),))],
 }
 
 RULE_NAMES = {rule.__name__ for rule in checks.RULES}
@@ -319,6 +372,14 @@ WARNINGS = [
     ("unsourced-unverified", edited((ARCTIC_SOURCES, "        unverified: true\n")),
      "{path}:37:9: dossiers[arctic-council].events[0]: warning: "
      "unverified event has no source; add what was found, even if weak"),
+    # New START cites a primary source (un.example); the Arctic Council only news.
+    ("no-strong-source", edited(
+        registry("news"),
+        ("publishers:\n", "publishers:\n  un.example:\n    name: UN\n    kind: primary\n"),
+        ("sources: [https://example.org/b]", "sources: [https://un.example/b]"),
+    ),
+     "{path}:37:7: dossiers[arctic-council].events: warning: "
+     "no event of this dossier cites a primary or reference source"),
     ("no-final-newline", CLEAN.rstrip("\n"),
      "{path}:42:1: warning: the file does not end with a newline; it may have been cut off"),
 ]

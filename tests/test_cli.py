@@ -125,11 +125,14 @@ def test_show_json(run, sample: Path) -> None:
 def test_export_csv_exact(run, sample: Path) -> None:
     result = run("--data", str(sample), "export", "--format", "csv")
     assert result.stdout == (
-        "id,title,aliases,domain,parties,forum,status,broken_off_by,since,approach,third_parties,summary,tags\n"
-        "new-start,New START,,arms-control,united-states; russia,,expired,russia,2026-02-05,expose,,"
+        "id,title,aliases,domain,parties,forum,status,broken_off_by,since,first_broken_off_by,"
+        "first_broken_off_on,approach,third_parties,summary,tags\n"
+        "new-start,New START,,arms-control,united-states; russia,,expired,russia,2026-02-05,"
+        "russia,2023-02-21,expose,,"
         "The last treaty capping US and Russian strategic nuclear forces.,\n"
         "nato-russia-cooperation,NATO-Russia practical cooperation,NRC,security-dialogue,nato; russia,,"
-        "suspended,nato,2014-04,,,Practical civilian and military cooperation in the NATO-Russia Council.,\n"
+        "suspended,nato,2014-04,nato,2014-04,,,"
+        "Practical civilian and military cooperation in the NATO-Russia Council.,\n"
     )
 
 
@@ -157,7 +160,11 @@ def test_export_json_is_whole_dataset_and_deterministic(run, sample: Path) -> No
     assert list(data) == ["actors", "dossiers"]
     assert list(data["dossiers"][0]) == [
         "id", "title", "aliases", "domain", "parties", "forum", "status", "broken_off_by",
-        "since", "approach", "third_parties", "summary", "tags", "events",
+        "since", "first_broken_off_by", "first_broken_off_on", "breaks", "approach",
+        "third_parties", "summary", "tags", "events",
+    ]
+    assert data["dossiers"][0]["breaks"] == [
+        {"date": "2023-02-21", "actor": "russia", "status": "suspended"}
     ]
     assert data["actors"]["nato"] == {"name": "NATO", "bloc": "west"}
 
@@ -223,7 +230,7 @@ def test_validate_json(run, write_dataset) -> None:
             "path": "extra",
             "severity": "error",
             "code": "unknown-field",
-            "message": "unknown field 'extra'; allowed: actors, dossiers",
+            "message": "unknown field 'extra'; allowed: actors, dossiers, publishers",
         }
     ]
 
@@ -238,7 +245,7 @@ def test_validate_github_annotations(run, write_dataset) -> None:
     )
     result = run("--data", str(path), "validate", "--format", "github", ok=False)
     assert result.stdout == (
-        f"::error file={path},line=3,col=1::extra: unknown field 'extra'; allowed: actors, dossiers\n"
+        f"::error file={path},line=3,col=1::extra: unknown field 'extra'; allowed: actors, dossiers, publishers\n"
     )
 
 

@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, NamedTuple
 import msgspec
 
 from compartment import __version__
-from compartment.dataset import Actor, Dataset, Dossier
+from compartment.dataset import Actor, Dataset, Dossier, Publisher
 from compartment.errors import Location, Problem, Severity
 
 try:  # hashlib's own BLAKE2, without hashlib loading OpenSSL first (3 ms of every start)
@@ -48,7 +48,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
 CACHE_ENV = "COMPARTMENT_CACHE_DIR"
-FORMAT = 5  # bump when the layout of an entry changes
+FORMAT = 6  # bump when the layout of an entry changes
 SUFFIX = ".cache"
 RACY_SECONDS = 3.0  # above the coarsest common timestamp resolution (FAT: 2 s)
 # On Windows st_ctime is the file's creation time, which an edit in place does not change,
@@ -84,6 +84,7 @@ class Payload(NamedTuple):
     actors: tuple[Actor, ...]
     dossiers: tuple[Dossier, ...]
     warnings: tuple[WarningRow, ...]
+    publishers: tuple[Publisher, ...] = ()
 
 
 _LENGTH = 4  # bytes of the big-endian header length that opens an entry
@@ -161,7 +162,10 @@ def read(
     if restamp is not None:  # verified by hash, and now old enough: spare the next load it
         _store(entry, Header(FORMAT, __version__, header.key, restamp), body)
     del body, blob
-    dataset = Dataset({a.id: a for a in payload.actors}, payload.dossiers)
+    dataset = Dataset(
+        {a.id: a for a in payload.actors}, payload.dossiers,
+        {p.host: p for p in payload.publishers},
+    )
     warnings = [
         Problem(Location(display, w.line, w.column, w.path, w.where), w.code, w.message,
                 Severity.WARNING)
@@ -186,6 +190,7 @@ def write(
                        w.code, w.message)
             for w in warnings
         ),
+        tuple(dataset.publishers.values()),
     )  # fmt: skip
     _store(
         entry_path(data_path),

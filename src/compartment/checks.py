@@ -11,8 +11,10 @@ from collections.abc import Callable, Iterator
 from typing import NamedTuple
 
 from compartment import dates
-from compartment.dataset import Dataset, derive_state
+from compartment.dataset import Dataset, derive_state, url_host
 from compartment.errors import Severity
+from compartment.query import did_you_mean
+from compartment.vocab import STRONG_KINDS
 
 
 class Finding(NamedTuple):
@@ -55,12 +57,22 @@ def actor_references(data: Dataset) -> Iterator[Finding]:
                 yield Finding(
                     ("dossiers", i, "events", k, "actor"), "unknown-actor", missing(event.actor)
                 )
+            for c, claim in enumerate(event.claims):
+                for field in ("by", "blames"):
+                    actor = getattr(claim, field)
+                    if actor is not None and actor not in known:
+                        yield Finding(
+                            ("dossiers", i, "events", k, "claims", c, field), "unknown-actor",
+                            missing(actor),
+                        )
 
 
 def unused_actors(data: Dataset) -> Iterator[Finding]:
     used: set[str] = set()
     for d in data.dossiers:
         used.update(d.parties, d.third_parties, (e.actor for e in d.events))
+        used.update(c.by for e in d.events for c in e.claims)
+        used.update(c.blames for e in d.events for c in e.claims if c.blames)
         if d.broken_off_by:
             used.add(d.broken_off_by)
     for actor in data.actors:
@@ -157,6 +169,43 @@ def events_have_sources(data: Dataset) -> Iterator[Finding]:
                 )
 
 
+def registered_publishers(data: Dataset) -> Iterator[Finding]:
+    """In a ledger that keeps a publisher registry, every source URL's host is in it."""
+    if not data.publishers:
+        return
+    hosts = list(data.publishers)
+    for i, d in enumerate(data.dossiers):
+        for k, event in enumerate(d.events):
+            cited = [(("dossiers", i, "events", k, "sources", n), s)
+                     for n, s in enumerate(event.sources)]
+            cited += [(("dossiers", i, "events", k, "claims", c, "sources", n), s)
+                      for c, claim in enumerate(event.claims)
+                      for n, s in enumerate(claim.sources)]
+            for path, source in cited:
+                host = url_host(source)
+                if host is None or data.publisher_of(source) is not None:
+                    continue
+                hint = did_you_mean(host, hosts, "; register it under `publishers:` "
+                                    "(compartment publisher add)")
+                yield Finding(path, "unregistered-publisher",
+                              f"the host {host!r} is not a registered publisher{hint}")
+
+
+def strong_sources(data: Dataset) -> Iterator[Finding]:
+    """A dossier should rest on at least one primary or reference source (`compartment
+    sources --weak` lists the events that have none; that is advice, not a rule)."""
+    if not data.publishers:
+        return
+    for i, d in enumerate(data.dossiers):
+        kinds = {data.publisher_of(s) for e in d.events for s in e.sources}
+        if not any(p is not None and p.kind in STRONG_KINDS for p in kinds):
+            yield Finding(
+                ("dossiers", i, "events"), "no-strong-source",
+                "no event of this dossier cites a primary or reference source",
+                Severity.WARNING,
+            )
+
+
 Rule = Callable[[Dataset], Iterator[Finding]]
 
 RULES: tuple[Rule, ...] = (
@@ -168,6 +217,8 @@ RULES: tuple[Rule, ...] = (
     status_matches_events,
     broken_off_by_matches_events,
     events_have_sources,
+    registered_publishers,
+    strong_sources,
 )
 
 

@@ -12,10 +12,10 @@ identical.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from compartment.vocab import BREAKING_STATUSES
+from compartment.vocab import BREAK_RANK, BREAKING_STATUSES
 
 
 class Actor(NamedTuple):
@@ -27,6 +27,37 @@ class Actor(NamedTuple):
         return {"name": self.name, "bloc": self.bloc}
 
 
+class Publisher(NamedTuple):
+    """A registered publisher of sources, keyed by the host of its URLs."""
+
+    host: str
+    name: str
+    kind: str  # vocab.PUBLISHER_KINDS
+    state_media: str | None = None  # whose state owns or controls it, e.g. "russia"
+    subdomains: bool = False  # whether any subdomain of `host` is this publisher too
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"name": self.name, "kind": self.kind}
+        if self.state_media is not None:
+            out["state_media"] = self.state_media
+        if self.subdomains:
+            out["subdomains"] = True
+        return out
+
+
+class Claim(NamedTuple):
+    """What a party said about an event: in our words, or a short exact quote."""
+
+    by: str
+    says: str
+    sources: tuple[str, ...]
+    blames: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"by": self.by, "blames": self.blames, "says": self.says,
+                "sources": list(self.sources)}
+
+
 class Event(NamedTuple):
     date: str
     actor: str
@@ -35,9 +66,10 @@ class Event(NamedTuple):
     sources: tuple[str, ...]
     status: str | None = None
     unverified: bool = False
+    claims: tuple[Claim, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out = {
             "date": self.date,
             "actor": self.actor,
             "action": self.action,
@@ -46,6 +78,9 @@ class Event(NamedTuple):
             "summary": self.summary,
             "sources": list(self.sources),
         }
+        if self.claims:  # only where there are some: most events carry none
+            out["claims"] = [c.to_dict() for c in self.claims]
+        return out
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Event:
@@ -57,7 +92,48 @@ class Event(NamedTuple):
             sources=tuple(d.get("sources") or ()),
             status=d.get("status"),
             unverified=bool(d.get("unverified", False)),
+            claims=tuple(
+                Claim(c["by"], c["says"], tuple(c["sources"]), c.get("blames"))
+                for c in d.get("claims") or ()
+            ),
         )
+
+
+class Break(NamedTuple):
+    """An event that moved a dossier to a worse status than it had (vocab.BREAK_RANK)."""
+
+    date: str
+    actor: str
+    status: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"date": self.date, "actor": self.actor, "status": self.status}
+
+
+def derive_breaks(events: tuple[Event, ...]) -> tuple[Break, ...]:
+    """Every break in the events, in order.
+
+    The rule (README, "The data contract"): walk the status-setting events in file order
+    (date order; equal and partial dates keep file order). An event breaks the dossier when
+    its status ranks above the status before it; before the first status-setting event the
+    dossier counts as active, so a first event that suspends is a break. `expired` is no
+    break, and after it nothing is compared with it: a later status is measured against
+    active. A recovery (back to active or a milder status) is no break, and the next worsening
+    after it is a second break.
+    """
+    breaks: list[Break] = []
+    rank = 0
+    for event in events:
+        if event.status is None:
+            continue
+        new = BREAK_RANK.get(event.status)
+        if new is None:  # expired: ended by its own terms
+            rank = 0
+            continue
+        if new > rank:
+            breaks.append(Break(event.date, event.actor, event.status))
+        rank = new
+    return tuple(breaks)
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,6 +186,26 @@ class Dossier(NamedTuple):
     def since(self) -> str | None:
         return derive_state(self.events).since
 
+    @property
+    def breaks(self) -> tuple[Break, ...]:
+        return derive_breaks(self.events)
+
+    @property
+    def first_break(self) -> Break | None:
+        """The first break ever, kept after a recovery: who broke the dossier off first."""
+        breaks = self.breaks
+        return breaks[0] if breaks else None
+
+    @property
+    def first_broken_off_by(self) -> str | None:
+        first = self.first_break
+        return first.actor if first else None
+
+    @property
+    def first_broken_off_on(self) -> str | None:
+        first = self.first_break
+        return first.date if first else None
+
     def as_of(self, date: str) -> Dossier | None:
         """This dossier as it stood on `date`, or None if it had no event by then."""
         events = tuple(e for e in self.events if e.date <= date)
@@ -145,6 +241,9 @@ class Dossier(NamedTuple):
             "status": self.status,
             "broken_off_by": self.broken_off_by,
             "since": self.since,
+            "first_broken_off_by": self.first_broken_off_by,
+            "first_broken_off_on": self.first_broken_off_on,
+            "breaks": [b.to_dict() for b in self.breaks],
             "approach": list(self.approach),
             "third_parties": list(self.third_parties),
             "summary": self.summary,
@@ -175,6 +274,7 @@ class Dossier(NamedTuple):
 class Dataset:
     actors: dict[str, Actor]
     dossiers: tuple[Dossier, ...]
+    publishers: dict[str, Publisher] = field(default_factory=dict)
 
     def get(self, dossier_id: str) -> Dossier | None:
         for dossier in self.dossiers:
@@ -188,13 +288,31 @@ class Dataset:
 
     def as_of(self, date: str) -> Dataset:
         kept = (d.as_of(date) for d in self.dossiers)
-        return Dataset(self.actors, tuple(d for d in kept if d is not None))
+        return Dataset(self.actors, tuple(d for d in kept if d is not None), self.publishers)
+
+    def publisher_of(self, source: str) -> Publisher | None:
+        """The registered publisher of a source URL, or None (unregistered, or no URL)."""
+        host = url_host(source)
+        if host is None:
+            return None
+        found = self.publishers.get(host)
+        if found is not None:
+            return found
+        parts = host.split(".")
+        for i in range(1, len(parts) - 1):
+            parent = self.publishers.get(".".join(parts[i:]))
+            if parent is not None and parent.subdomains:
+                return parent
+        return None
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "actors": {aid: a.to_dict() for aid, a in self.actors.items()},
             "dossiers": [d.to_dict() for d in self.dossiers],
         }
+        if self.publishers:
+            out["publishers"] = {h: p.to_dict() for h, p in self.publishers.items()}
+        return out
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Dataset:
@@ -202,4 +320,22 @@ class Dataset:
             aid: Actor(id=aid, name=a["name"], bloc=a["bloc"]) for aid, a in d["actors"].items()
         }
         dossiers = tuple(Dossier.from_dict(rec) for rec in d["dossiers"])
-        return cls(actors, dossiers)
+        publishers = {
+            host: Publisher(host, p["name"], p["kind"], p.get("state_media"),
+                            bool(p.get("subdomains")))
+            for host, p in (d.get("publishers") or {}).items()
+        }
+        return cls(actors, dossiers, publishers)
+
+
+def url_host(source: str) -> str | None:
+    """The host of an http(s) URL, lower-cased and without port or credentials; None for a
+    citation that is not a URL."""
+    scheme, sep, rest = source.partition("://")
+    if not sep or scheme.lower() not in ("http", "https"):
+        return None
+    authority = rest.split("/", 1)[0].split("?", 1)[0].split("#", 1)[0]
+    host = authority.rpartition("@")[2]
+    if host.startswith("["):  # an IPv6 literal keeps its colons
+        return host.partition("]")[0] + "]"
+    return host.partition(":")[0].lower().rstrip(".") or None

@@ -11,19 +11,22 @@ from collections.abc import Iterable, Sequence
 from typing import Any, TextIO
 
 from compartment.dataset import Dossier
-from compartment.vocab import DOSSIER_FIELDS, EVENT_FIELDS
+from compartment.vocab import CLAIM_FIELDS, DOSSIER_FIELDS, EVENT_FIELDS
 
 LIST_SEPARATOR = "; "
 
-# The contract's fields (vocab.py), with the derived `since` after broken_off_by; events have
-# their own rows.
+# The contract's fields (vocab.py), with the derived ones after broken_off_by: `since`, and who
+# broke the dossier off first and when. Events and claims have their own rows.
+DERIVED_COLUMNS = ("since", "first_broken_off_by", "first_broken_off_on")
 DOSSIER_COLUMNS = tuple(
     column
     for field in DOSSIER_FIELDS
     if field != "events"
-    for column in ((field, "since") if field == "broken_off_by" else (field,))
+    for column in ((field, *DERIVED_COLUMNS) if field == "broken_off_by" else (field,))
 )
-EVENT_COLUMNS = ("dossier", *EVENT_FIELDS)
+EVENT_COLUMNS = ("dossier", *(f for f in EVENT_FIELDS if f != "claims"))
+# One row per claim, with the event it is about (dossier, date, actor, action identify it).
+CLAIM_COLUMNS = ("dossier", "date", "actor", "action", *CLAIM_FIELDS)
 LIST_COLUMNS = ("id", "title", "status", "broken_off_by", "since", "domain")
 
 # OWASP's rule against formula injection: a cell a spreadsheet would evaluate gets a leading
@@ -58,7 +61,17 @@ def dossier_row(d: Dossier, columns: Sequence[str] = DOSSIER_COLUMNS) -> dict[st
 def event_rows(dossiers: Iterable[Dossier]) -> Iterable[dict[str, Any]]:
     for d in dossiers:
         for e in d.events:
-            yield {"dossier": d.id, **e.to_dict()}
+            row = {"dossier": d.id, **e.to_dict()}
+            row.pop("claims", None)  # claims have rows of their own (claim_rows)
+            yield row
+
+
+def claim_rows(dossiers: Iterable[Dossier]) -> Iterable[dict[str, Any]]:
+    for d in dossiers:
+        for e in d.events:
+            for c in e.claims:
+                yield {"dossier": d.id, "date": e.date, "actor": e.actor, "action": e.action,
+                       **c.to_dict()}
 
 
 def write_csv(

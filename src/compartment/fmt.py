@@ -26,7 +26,14 @@ from collections import Counter
 from typing import TYPE_CHECKING, Any
 
 from compartment.errors import CompartmentError
-from compartment.vocab import ACTOR_FIELDS, DOSSIER_FIELDS, EVENT_FIELDS, dossier_order
+from compartment.vocab import (
+    ACTOR_FIELDS,
+    CLAIM_FIELDS,
+    DOSSIER_FIELDS,
+    EVENT_FIELDS,
+    PUBLISHER_FIELDS,
+    dossier_order,
+)
 
 if TYPE_CHECKING:
     from ruamel.yaml import YAML
@@ -38,6 +45,8 @@ if TYPE_CHECKING:
 DOSSIER_KEYS = DOSSIER_FIELDS
 EVENT_KEYS = EVENT_FIELDS
 ACTOR_KEYS = ACTOR_FIELDS
+CLAIM_KEYS = CLAIM_FIELDS
+PUBLISHER_KEYS = PUBLISHER_FIELDS
 
 CANONICAL_INDENT = (2, 4, 2)  # ruamel's (mapping, sequence, offset): `key:\n  - item`
 LINE_WIDTH = 100  # a `key: text` line longer than this is written as a folded `>-` block
@@ -252,6 +261,12 @@ def reorder(document: Any) -> None:
             actors.move_to_end(actor_id)
         for actor in actors.values():
             _order_keys(actor, ACTOR_KEYS)
+    publishers = document.get("publishers")
+    if hasattr(publishers, "move_to_end"):
+        for host in sorted(publishers):
+            publishers.move_to_end(host)
+        for publisher in publishers.values():
+            _order_keys(publisher, PUBLISHER_KEYS)
     dossiers = document.get("dossiers")
     if not isinstance(dossiers, list):
         return
@@ -264,6 +279,8 @@ def reorder(document: Any) -> None:
         _sort_seq(events, lambda e: date_text(e.get("date")))
         for event in events:
             _order_keys(event, EVENT_KEYS)
+            for claim in event.get("claims") or ():
+                _order_keys(claim, CLAIM_KEYS)
             if "date" in event:
                 assign(event, "date", yaml_date(date_text(event["date"])))
 

@@ -17,10 +17,10 @@ from typing import Any
 
 from compartment.checks import Finding
 from compartment.datafile import check_encoding, read_bytes, stat_file
-from compartment.dataset import Actor, Dataset, Dossier, Event
+from compartment.dataset import Actor, Claim, Dataset, Dossier, Event, Publisher
 from compartment.errors import Location, Problem, Severity, render_path, visible
 
-TOP_LEVEL_KEYS = ("actors", "dossiers")
+TOP_LEVEL_KEYS = ("actors", "dossiers", "publishers")
 
 
 @dataclass
@@ -237,7 +237,7 @@ def _validate(
     from pydantic import ValidationError
 
     from compartment import checks
-    from compartment.models import ActorModel
+    from compartment.models import ActorModel, PublisherModel
 
     findings: list[Finding] = []
     if not isinstance(value, dict):
@@ -258,6 +258,29 @@ def _validate(
     if not isinstance(dossiers_raw, list):
         findings.append(Finding(("dossiers",), "shape", "`dossiers:` must be a list of dossiers"))
         dossiers_raw = []
+
+    publishers_raw = value.get("publishers", {})
+    if not isinstance(publishers_raw, dict):
+        findings.append(Finding(
+            ("publishers",), "shape", "`publishers:` must be a mapping of host names"
+        ))
+        publishers_raw = {}
+    publishers: dict[str, Publisher] = {}
+    for host, record in publishers_raw.items():
+        try:
+            model = PublisherModel.model_validate(record)
+        except ValidationError as exc:
+            for err in exc.errors(include_input=False, include_url=False):
+                findings.append(_describe(err, ("publishers", host), record))
+            continue
+        if not _host_pattern(host):
+            findings.append(Finding(
+                ("publishers", host), "bad-host",
+                f"{visible(str(host))!r} is not a host name in lower case, such as www.state.gov",
+            ))
+            continue
+        publishers[host] = Publisher(host, model.name, model.kind, model.state_media,
+                                     model.subdomains)
 
     ids = _id_pattern()
     actors: dict[str, Any] = {}
@@ -285,7 +308,7 @@ def _validate(
     valid, index = intake.valid, intake.index
 
     dataset = Dataset(
-        {k: Actor(k, m.name, m.bloc) for k, m in actors.items()}, tuple(valid)
+        {k: Actor(k, m.name, m.bloc) for k, m in actors.items()}, tuple(valid), publishers
     )
     rules = checks.RULES
     if len(valid) < len(dossiers_raw):  # an actor used only by a broken dossier is not unused
@@ -304,12 +327,20 @@ def _record(model: Any) -> Dossier:
         model.id, model.title, model.domain, tuple(model.parties), model.status,
         model.broken_off_by, model.summary,
         tuple([
-            Event(e.date, e.actor, e.action, e.summary, tuple(e.sources), e.status, e.unverified)
+            Event(e.date, e.actor, e.action, e.summary, tuple(e.sources), e.status, e.unverified,
+                  tuple([Claim(c.by, c.says, tuple(c.sources), c.blames) for c in e.claims]))
             for e in model.events
         ]),
         tuple(model.aliases), model.forum, tuple(model.approach), tuple(model.third_parties),
         tuple(model.tags),
     )  # fmt: skip
+
+
+def _host_pattern(host: object) -> bool:
+    from compartment.models import Host  # the one pattern, in the model that documents it
+
+    pattern = re.compile(Host.__metadata__[0].pattern)
+    return isinstance(host, str) and pattern.fullmatch(host) is not None
 
 
 def _id_pattern() -> Callable[[str], bool]:
@@ -355,11 +386,23 @@ def _describe(err: Any, prefix: tuple[str | int, ...], raw: Any) -> Finding:
     kind = err["type"]
     path = prefix + loc
     if kind == "extra_forbidden":
-        from compartment.models import ActorModel, DossierModel, EventModel
-
-        model = ActorModel if prefix[0] == "actors" else (
-            EventModel if "events" in loc[:-1] else DossierModel
+        from compartment.models import (
+            ActorModel,
+            ClaimModel,
+            DossierModel,
+            EventModel,
+            PublisherModel,
         )
+
+        model: Any = DossierModel
+        if prefix[0] == "actors":
+            model = ActorModel
+        elif prefix[0] == "publishers":
+            model = PublisherModel
+        elif "claims" in loc[:-1]:
+            model = ClaimModel
+        elif "events" in loc[:-1]:
+            model = EventModel
         return Finding(path, "unknown-field", _unknown(loc[-1], list(model.model_fields)))
     if kind == "missing":
         return Finding(path, "missing-field", f"missing required field {loc[-1]!r}")

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from compartment import dates
-from compartment.vocab import APPROACHES, BLOCS, DOMAINS, STATUSES
+from compartment.vocab import APPROACHES, BLOCS, DOMAINS, PUBLISHER_KINDS, STATUSES
 
 # The vocabularies are built from vocab.py, so that they are written once; a type checker
 # cannot read a Literal built at run time, and sees plain text instead.
@@ -24,16 +24,24 @@ if TYPE_CHECKING:
     Bloc: TypeAlias = str
     Domain: TypeAlias = str
     Approach: TypeAlias = str
+    PublisherKind: TypeAlias = str
 else:
     Status = Literal[tuple(STATUSES)]
     Bloc = Literal[tuple(BLOCS)]
     Domain = Literal[tuple(DOMAINS)]
     Approach = Literal[tuple(APPROACHES)]
+    PublisherKind = Literal[tuple(PUBLISHER_KINDS)]
 
 Id = Annotated[
     str,
     StringConstraints(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length=80),
     Field(description="kebab-case identifier: lower-case letters, digits and single hyphens"),
+]
+Host = Annotated[
+    str,
+    StringConstraints(pattern=r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$",
+                      max_length=253),
+    Field(description="a host name in lower case, such as www.state.gov"),
 ]
 Text = Annotated[str, StringConstraints(min_length=1, max_length=20_000)]
 Line = Annotated[str, StringConstraints(min_length=1, max_length=500, pattern=r"^[^\n]*$")]
@@ -62,6 +70,28 @@ class ActorModel(BaseModel):
     bloc: Bloc = Field(description="; ".join(f"{k}: {v}" for k, v in BLOCS.items()))
 
 
+class PublisherModel(BaseModel):
+    model_config = _CONFIG
+    name: Line
+    kind: PublisherKind = Field(
+        description="; ".join(f"{k}: {v}" for k, v in PUBLISHER_KINDS.items())
+    )
+    state_media: Id | None = Field(
+        default=None, description="for a state-owned or state-controlled outlet: whose state"
+    )
+    subdomains: bool = Field(
+        default=False, description="true when every subdomain of the host is this publisher too"
+    )
+
+
+class ClaimModel(BaseModel):
+    model_config = _CONFIG
+    by: Id = Field(description="the actor id of who says it")
+    blames: Id | None = Field(default=None, description="the actor id they hold responsible")
+    says: Text = Field(description="in our own words, or a short exact quote in quotation marks")
+    sources: list[Line] = Field(min_length=1, description="where they said it: URLs or citations")
+
+
 class EventModel(BaseModel):
     model_config = _CONFIG
     date: PartialDate
@@ -73,6 +103,9 @@ class EventModel(BaseModel):
     unverified: bool = Field(default=False, description="true when no source confirms it")
     summary: Text
     sources: list[Line] = Field(default_factory=list, description="URLs or citations")
+    claims: list[ClaimModel] = Field(
+        default_factory=list, description="what each party said about the event"
+    )
 
 
 class DossierModel(BaseModel):
@@ -98,3 +131,7 @@ class DatasetModel(BaseModel):
     model_config = _CONFIG
     actors: dict[Id, ActorModel]
     dossiers: list[DossierModel]
+    publishers: dict[Host, PublisherModel] = Field(
+        default_factory=dict,
+        description="the registry of source publishers, keyed by the host of their URLs",
+    )

@@ -14,12 +14,27 @@ STATUSES: dict[str, str] = {
 # A move into one of these is a party breaking cooperation off; `broken_off_by` names who.
 BREAKING_STATUSES = frozenset({"strained", "suspended", "terminated"})
 
+# How far cooperation has broken down, for breaks: an event that moves a dossier to a higher
+# rank than it had is a break. `expired` has no rank: a treaty ending by its own terms is
+# nobody's break.
+BREAK_RANK = {"active": 0, "strained": 1, "suspended": 2, "terminated": 3}
+
 BLOCS: dict[str, str] = {
     "west": "the United States, its allies, and Western organisations (NATO, EU, G7)",
     "russia": "Russia (and the Soviet Union before it)",
     "third-party": "states and bodies outside both camps: mediators, hosts, other parties",
     "international": "joint or multilateral actors: both sides together, UN bodies, conferences",
 }
+
+# Publishers of sources, by kind (the registry under `publishers:`). A source of the first two
+# kinds is evidence the ledger prefers; state media are news, marked by whose state runs them.
+PUBLISHER_KINDS: dict[str, str] = {
+    "primary": "governments and their agencies, intergovernmental bodies, treaty depositaries "
+    "and official archives",
+    "reference": "research institutes, scholarly archives and reference works",
+    "news": "news organisations (state-owned or state-controlled ones marked `state_media`)",
+}
+STRONG_KINDS = ("primary", "reference")
 
 DOMAINS: dict[str, str] = {
     "arms-control": "treaties limiting weapons and their verification",
@@ -52,7 +67,11 @@ DOSSIER_FIELDS = (
     "id", "title", "aliases", "domain", "parties", "forum", "status", "broken_off_by",
     "approach", "third_parties", "summary", "tags", "events",
 )
-EVENT_FIELDS = ("date", "actor", "action", "status", "unverified", "summary", "sources")
+EVENT_FIELDS = (
+    "date", "actor", "action", "status", "unverified", "summary", "sources", "claims",
+)
+CLAIM_FIELDS = ("by", "blames", "says", "sources")
+PUBLISHER_FIELDS = ("name", "kind", "state_media", "subdomains")
 # Of the dossier's fields: lists of text, those that may be left out, and those that follow
 # from the events and are never set by hand.
 LIST_FIELDS = ("aliases", "parties", "approach", "third_parties", "tags")
