@@ -176,8 +176,10 @@ def registered_publishers(data: Dataset) -> Iterator[Finding]:
     hosts = list(data.publishers)
     for i, d in enumerate(data.dossiers):
         for k, event in enumerate(d.events):
-            cited = [(("dossiers", i, "events", k, "sources", n), s)
-                     for n, s in enumerate(event.sources)]
+            cited: list[tuple[tuple[str | int, ...], str]] = [
+                (("dossiers", i, "events", k, "sources", n), s)
+                for n, s in enumerate(event.sources)
+            ]
             cited += [(("dossiers", i, "events", k, "claims", c, "sources", n), s)
                       for c, claim in enumerate(event.claims)
                       for n, s in enumerate(claim.sources)]

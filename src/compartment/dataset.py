@@ -69,7 +69,7 @@ class Event(NamedTuple):
     claims: tuple[Claim, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
-        out = {
+        out: dict[str, Any] = {
             "date": self.date,
             "actor": self.actor,
             "action": self.action,

@@ -37,14 +37,28 @@ Id = Annotated[
     StringConstraints(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length=80),
     Field(description="kebab-case identifier: lower-case letters, digits and single hyphens"),
 ]
+HOST_PATTERN = r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$"
 Host = Annotated[
     str,
-    StringConstraints(pattern=r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$",
-                      max_length=253),
+    StringConstraints(pattern=HOST_PATTERN, max_length=253),
     Field(description="a host name in lower case, such as www.state.gov"),
 ]
-Text = Annotated[str, StringConstraints(min_length=1, max_length=20_000)]
-Line = Annotated[str, StringConstraints(min_length=1, max_length=500, pattern=r"^[^\n]*$")]
+
+
+def _not_blank(text: str) -> str:
+    # A validator, not a pattern: the JSON Schema stays as it was, and the message says what
+    # is wrong (the loader words pattern mismatches as "single line" or "kebab-case id").
+    if text.isspace():
+        raise ValueError("must not be blank: write some text")
+    return text
+
+
+Text = Annotated[str, StringConstraints(min_length=1, max_length=20_000), AfterValidator(_not_blank)]
+Line = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=500, pattern=r"^[^\n]*$"),
+    AfterValidator(_not_blank),
+]
 
 
 def _valid_date(text: str) -> str:
@@ -56,7 +70,8 @@ def _valid_date(text: str) -> str:
 
 PartialDate = Annotated[
     str,
-    StringConstraints(pattern=r"^\d{4}(-\d{2}(-\d{2})?)?$"),
+    # [0-9]: pydantic's \d (Rust regex) matches every Unicode digit, such as full-width ones.
+    StringConstraints(pattern=r"^[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?$"),
     AfterValidator(_valid_date),
     Field(description="YYYY-MM-DD, or YYYY-MM / YYYY when only that precision is known"),
 ]
