@@ -56,8 +56,21 @@ def find_data_file(explicit: str | None = None, cwd: Path | None = None) -> Data
 
 
 def max_bytes() -> int:
+    """The size limit: $COMPARTMENT_MAX_BYTES if set (empty counts as unset), else 10 MB.
+
+    A value that is not a whole number of bytes above 0 is a UsageError: ignoring it would
+    then tell the user to set the variable they did set. Only ASCII digits count (str.isdigit
+    and int() also take '１２３', '²' and '1_000'), and no unit or exponent is guessed at.
+    """
     raw = os.environ.get(MAX_BYTES_ENV, "")
-    return int(raw) if raw.isdigit() and int(raw) > 0 else DEFAULT_MAX_BYTES
+    if not raw:
+        return DEFAULT_MAX_BYTES
+    if not (raw.isascii() and raw.isdigit()) or int(raw) == 0:
+        raise UsageError(
+            f"{MAX_BYTES_ENV}={raw!r} is not a size: give a whole number of bytes above 0, "
+            "such as 50000000"
+        )
+    return int(raw)
 
 
 def stat_file(path: Path) -> os.stat_result:

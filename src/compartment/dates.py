@@ -12,7 +12,9 @@ from __future__ import annotations
 import datetime as _dt
 import re
 
-_SHAPE = re.compile(r"\d{4}(?:-\d{2}(?:-\d{2})?)?")
+# [0-9], not \d: \d matches every Unicode digit, and int() reads them, so "２０１４-０３-０１"
+# (full-width) passed as a date, sorted after every ASCII date and was called in the future.
+_SHAPE = re.compile(r"[0-9]{4}(?:-[0-9]{2}(?:-[0-9]{2})?)?")
 
 
 def check(text: str) -> str | None:
@@ -32,7 +34,7 @@ def check(text: str) -> str | None:
 
 def parse_full(text: str) -> str:
     """Validate a full YYYY-MM-DD date typed on the command line; raise ValueError if not one."""
-    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text) or check(text):
+    if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text) or check(text):
         raise ValueError(f"{text!r} is not a date; write it as YYYY-MM-DD, e.g. 2022-02-23")
     return text
 

@@ -53,7 +53,9 @@ def _not_blank(text: str) -> str:
     return text
 
 
-Text = Annotated[str, StringConstraints(min_length=1, max_length=20_000), AfterValidator(_not_blank)]
+Text = Annotated[
+    str, StringConstraints(min_length=1, max_length=20_000), AfterValidator(_not_blank)
+]
 Line = Annotated[
     str,
     StringConstraints(min_length=1, max_length=500, pattern=r"^[^\n]*$"),
