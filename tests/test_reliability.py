@@ -124,3 +124,27 @@ def test_the_models_date_pattern_is_ascii() -> None:
     pattern = PartialDate.__metadata__[0].pattern
     assert re.search(pattern, "2014-03-01") and re.search(pattern, "2014")
     assert not re.search(pattern, "２０１４-０３-０１") and not re.search(pattern, "٢٠١٤")
+
+
+# -- CSV cells a spreadsheet could still read as formulas ---------------------------------
+
+LIVE = [
+    "＝1+1", "＋1", "－2", "＠SUM(A1)",  # full-width triggers
+    " =1+1", "   +1", " -2", "  @SUM(A1)",  # spaces before a trigger
+    "\u00a0=HYPERLINK(\"x\")", "\u3000＝1", "\u200b=1", " \ufeff=1",  # other blanks before one
+    "\u2028x", "\u2029x", "\nx",  # a line or paragraph separator first
+]
+
+
+@pytest.mark.parametrize("cell", LIVE)
+def test_more_formula_starts_are_neutralised(cell: str) -> None:
+    from compartment.export import neutralise
+
+    assert neutralise(cell) == "'" + cell
+
+
+@pytest.mark.parametrize("cell", ["plain", "a = b", "2014-03-01", "x - y", "", "'quoted", "ｘ＝1", "日本"])
+def test_ordinary_cells_are_left_alone(cell: str) -> None:
+    from compartment.export import neutralise
+
+    assert neutralise(cell) == cell

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from collections.abc import Iterable, Sequence
 from typing import Any, TextIO
 
@@ -30,12 +31,34 @@ CLAIM_COLUMNS = ("dossier", "date", "actor", "action", *CLAIM_FIELDS)
 LIST_COLUMNS = ("id", "title", "status", "broken_off_by", "since", "domain")
 
 # OWASP's rule against formula injection: a cell a spreadsheet would evaluate gets a leading
-# apostrophe, which spreadsheets hide and treat as "this is text".
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# apostrophe, which spreadsheets hide and treat as "this is text". OWASP's list (=, +, -, @,
+# tab, CR) covers the first character only, and is widened here (issue 15) because:
+# * Excel skips leading blanks before a formula (reported for spaces, tabs and U+00A0 in
+#   other projects' CSV-injection fixes), and LibreOffice's CSV import has a "trim spaces"
+#   option that does the same; so any run of Unicode whitespace or zero-width characters
+#   before a trigger counts.
+# * The full-width forms ＝ ＋ － ＠ (U+FF1D, U+FF0B, U+FF0D, U+FF20) are what a Japanese or
+#   Chinese input method types for = + - @, and spreadsheets in those locales may take them
+#   as the ASCII ones. We have not verified each application and version, so we treat them
+#   as triggers: the apostrophe costs nothing in a spreadsheet.
+# * A cell that starts with LF, U+2028 or U+2029 (line and paragraph separators, which some
+#   readers treat as line ends) gets the apostrophe too, as tab and CR did already.
+# A cell that merely contains these characters later on (`a = b`, `x - y`) is left alone.
+_FORMULA_STARTS = (
+    "=", "+", "-", "@", "\uff1d", "\uff0b", "\uff0d", "\uff20",
+    "\t", "\r", "\n", "\u2028", "\u2029",
+)  # fmt: skip
+_TRIGGER_AFTER_BLANKS = re.compile(  # blanks: whitespace, zero-width spaces and joiners, BOM
+    "[\\s\u200b-\u200d\u2060\ufeff]+[=+\\-@\uff1d\uff0b\uff0d\uff20]"
+)
 
 
 def neutralise(cell: str) -> str:
-    return "'" + cell if cell.startswith(_FORMULA_STARTS) else cell
+    if not cell or cell[0].isalnum():  # most cells: one check, no regex
+        return cell
+    if cell.startswith(_FORMULA_STARTS) or _TRIGGER_AFTER_BLANKS.match(cell):
+        return "'" + cell
+    return cell
 
 
 def _cell(value: Any) -> str:
