@@ -58,18 +58,15 @@ def periods(first: str, end: str, period: str) -> list[tuple[Period, str]]:
     """Each period from the one holding `first` to the one holding `end`, with the day its
     count is taken: the period's last day, or `end` itself for the period holding it."""
     start, stop = period_of(first, period), period_of(end, period)
-    out: list[tuple[Period, str]] = []
+    keys: list[Period] = []
     if isinstance(start, int) and isinstance(stop, int):
-        keys: list[Period] = list(range(start, stop + 1))
+        keys.extend(range(start, stop + 1))
     else:
         y, m = int(str(start)[:4]), int(str(start)[5:7])
-        keys = []
-        while (key := f"{y:04d}-{m:02d}") <= str(stop):
-            keys.append(key)
+        while (month := f"{y:04d}-{m:02d}") <= str(stop):
+            keys.append(month)
             y, m = (y + 1, 1) if m == 12 else (y, m + 1)
-    for key in keys:
-        out.append((key, end if key == stop else last_day(key)))
-    return out
+    return [(key, end if key == stop else last_day(key)) for key in keys]
 
 
 def _steps(dossier: Dossier) -> list[tuple[str, str]]:
