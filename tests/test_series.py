@@ -162,3 +162,47 @@ def test_periods_and_their_days() -> None:
     ]
     with pytest.raises(ValueError, match="unknown period 'week'"):
         series.records([], "week", end="2020-01-01")
+
+
+# -- the chart of the curve (chart.draw_series) ---------------------------------------------
+
+
+def curve_records() -> list[dict[str, object]]:
+    a = dossier(event("2010-05", "active"), event("2014-03", "suspended"), id="a")
+    b = dossier(event("2012", "active"), event("2022-02-28", "terminated"), id="b")
+    return series.records([a, b], "year", end="2024-06-30")
+
+
+def test_the_curve_is_a_deterministic_svg_with_text_as_text() -> None:
+    import io
+    import xml.etree.ElementTree as ET
+
+    from compartment import chart
+
+    pytest.importorskip("matplotlib")
+    images = []
+    for _ in range(2):
+        out = io.BytesIO()
+        chart.draw_series(curve_records(), out, "svg", "Dossiers <by> status", end="2024-06-30")
+        images.append(out.getvalue())
+    assert images[0] == images[1]
+    root = ET.fromstring(images[0])
+    texts = {t.text for t in root.iter("{http://www.w3.org/2000/svg}text")}
+    assert {"Dossiers <by> status", "active", "terminated", "2014"} <= texts
+    assert b"<dc:date>" not in images[0]  # no timestamp
+
+
+def test_the_curve_as_png_and_its_refusals() -> None:
+    import io
+
+    from compartment import chart
+
+    pytest.importorskip("matplotlib")
+    out = io.BytesIO()
+    chart.draw_series(series.records([dossier(event("2014-03", "active"))], "month",
+                                     end="2014-05-01"), out, "png")
+    assert out.getvalue().startswith(b"\x89PNG\r\n\x1a\n")
+    with pytest.raises(ValueError, match="unsupported format 'gif'"):
+        chart.draw_series(curve_records(), io.BytesIO(), "gif")
+    with pytest.raises(ValueError, match="no records"):
+        chart.draw_series([], io.BytesIO(), "svg")

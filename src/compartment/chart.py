@@ -14,9 +14,9 @@ so nothing global is touched and no display is needed.
 from __future__ import annotations
 
 import datetime as _dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import IO, TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, Any
 
 from compartment.dataset import Dataset, Dossier
 from compartment.errors import CompartmentError
@@ -241,3 +241,82 @@ def _lane(ax: Axes, dossier: Dossier, y: float, height: float, end: str) -> None
             ax.plot(
                 [x], [y], marker="o", markersize=3.5, linestyle="", color="#222222", zorder=3,
             )
+
+
+# -- the compartmentalization curve (series.py) ---------------------------------------------
+
+
+def draw_series(
+    records: Sequence[Mapping[str, Any]],
+    out: IO[bytes],
+    fmt: str,
+    title: str = "",
+    *,
+    end: str | None = None,
+) -> None:
+    """Draw `series.records(...)` as a stacked area chart and write the image to `out`.
+
+    Statuses stack in the vocabulary's order, active at the bottom, so the green band is
+    what is still walled off and the band's thinning is the curve the ledger is about. Each
+    period's count is placed on the day it was taken: the period's last day, or `end` for
+    the last period when given (series.records cuts it there). Sized to read at 1000 px
+    wide; the SVG is deterministic (fixed hash salt, no date), so it can be embedded.
+    """
+    if fmt not in FORMATS:
+        raise ValueError(f"unsupported format {fmt!r}; choose from {', '.join(FORMATS)}")
+    if not records:
+        raise ValueError("no records to draw")
+    try:
+        import matplotlib
+    except ImportError:
+        raise MissingMatplotlib from None
+    from matplotlib import dates as mdates
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    from matplotlib.patches import Patch
+    from matplotlib.ticker import MaxNLocator
+
+    from compartment import series
+
+    period = "month" if "month" in records[0] else "year"
+    rows = series.pivot(records, period)
+    statuses = series.columns(records, period)[1:-1]
+    cuts = [series.last_day(row[period]) for row in rows]
+    if end is not None and cuts:
+        cuts[-1] = min(cuts[-1], end)
+    x = [mdates.date2num(to_date(c)) for c in cuts]
+    style = {
+        "font.family": "DejaVu Sans",
+        "font.size": 11,
+        "svg.hashsalt": "compartment-series",
+        "svg.fonttype": "none",
+    }
+    with matplotlib.rc_context(style):  # type: ignore[arg-type]  # stubs want literal keys
+        fig = Figure(figsize=(10, 5), layout="constrained")
+        FigureCanvasAgg(fig)
+        ax = fig.add_subplot()
+        colours = [STATUS_COLOURS.get(s, NO_STATUS_COLOUR) for s in statuses]
+        ax.stackplot(
+            x, [[row[s] for row in rows] for s in statuses], colors=colours,
+            edgecolor="white", linewidth=0.4,
+        )
+        first, last = to_date(cuts[0]), to_date(cuts[-1])
+        span = last.year - first.year
+        ax.xaxis.set_major_locator(mdates.YearLocator(10 if span > 40 else 5 if span > 12 else 1))
+        ax.xaxis.set_minor_locator(mdates.YearLocator(1))
+        ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
+        ax.set_xlim(x[0], x[-1])
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.set_ylim(0, max(row["total"] for row in rows) * 1.04)
+        ax.set_ylabel("dossiers")
+        ax.grid(axis="y", color="#ffffff", linewidth=0.6, alpha=0.6)
+        ax.set_axisbelow(False)  # the white rules run across the bands, as a scale
+        for side in ("top", "right"):
+            ax.spines[side].set_visible(False)
+        legend = [Patch(facecolor=c, label=s) for s, c in zip(statuses, colours, strict=True)]
+        # Top of the stack first, so the legend reads in the same order as the bands.
+        fig.legend(handles=legend[::-1], loc="outside right upper", frameon=False)
+        if title:
+            fig.suptitle(title, fontsize=13, fontweight="bold")
+        metadata = {"Date": None} if fmt == "svg" else {"Software": None}
+        fig.savefig(out, format=fmt, dpi=100, metadata=metadata)

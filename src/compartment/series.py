@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import calendar
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from compartment.dataset import Dossier
@@ -141,13 +141,13 @@ def records(
     ]
 
 
-def columns(found_records: Sequence[dict[str, Any]], period: str = "year") -> list[str]:
+def columns(found_records: Sequence[Mapping[str, Any]], period: str = "year") -> list[str]:
     """The columns of the pivot table: the period, each status, total."""
     seen = {r["status"] for r in found_records}
     return [period, *STATUSES, *sorted(seen - set(STATUSES)), "total"]
 
 
-def pivot(found_records: Sequence[dict[str, Any]], period: str = "year") -> list[dict[str, Any]]:
+def pivot(found_records: Sequence[Mapping[str, Any]], period: str = "year") -> list[dict[str, Any]]:
     """The records as one row per period (periods down, statuses across, and a total), the
     shape of the table, CSV and Markdown views: `{"year": 2014, "active": 30, ..., "total": 45}`.
     Numbers stay numbers; every column of `columns()` is in every row."""
@@ -164,7 +164,7 @@ def pivot(found_records: Sequence[dict[str, Any]], period: str = "year") -> list
     return list(rows.values())
 
 
-def grid(found_records: Sequence[dict[str, Any]], period: str = "year") -> tuple[
+def grid(found_records: Sequence[Mapping[str, Any]], period: str = "year") -> tuple[
     list[str], list[list[str]]
 ]:
     """The pivot as text cells, for a terminal table: zero counts blank so that the shape of
