@@ -1,0 +1,319 @@
+"""The link checker behind `compartment sources --check`, against a local server only.
+
+A threaded HTTP server on 127.0.0.1 plays every kind of answer; a port where nothing listens
+refuses; a patched resolver that never answers stands in for a dead DNS. No test needs the
+internet, and none may wait for it.
+"""
+
+from __future__ import annotations
+
+import socket
+import struct
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import urlsplit
+
+import pytest
+
+from compartment import linkcheck
+from compartment.errors import CompartmentError, UsageError
+from compartment.linkcheck import LinkResult
+
+SLOW = 3.0  # seconds the server takes on /slow, well over the tests' small timeouts
+STOP = threading.Event()  # set at the end, so no handler thread outlives the tests for long
+SEEN: list[tuple[str, str]] = []  # (method, path) of every request, in order
+
+# path -> (status, Location); /no-head, /slow and /reset are handled below.
+ROUTES = {
+    "/ok": (200, None),
+    "/moved": (301, "/ok"),
+    "/temp": (302, "/ok"),
+    "/missing": (404, None),
+    "/gone": (410, None),
+    "/error": (500, None),
+    "/moved-to-missing": (308, "/missing"),
+    "/temp-then-moved": (302, "/moved"),
+    "/loop": (302, "/loop"),
+}
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive, as real servers do
+
+    def do_HEAD(self) -> None:
+        self.answer()
+
+    def do_GET(self) -> None:
+        self.answer()
+
+    def answer(self) -> None:
+        path = urlsplit(self.path).path
+        SEEN.append((self.command, path))
+        if path == "/no-head":
+            self.reply(405 if self.command == "HEAD" else 200)
+        elif path == "/slow":
+            STOP.wait(SLOW)
+            self.reply(200)
+        elif path == "/reset":
+            # Linger 0: close() sends a TCP reset instead of an orderly end.
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            self.connection.close()
+            self.close_connection = True
+        else:
+            status, location = ROUTES.get(path, (404, None))
+            self.reply(status, location)
+
+    def reply(self, status: int, location: str | None = None) -> None:
+        body = b"" if self.command == "HEAD" else b"hello\n"
+        self.send_response(status)
+        if location:
+            self.send_header("Location", location)
+        self.send_header("Content-Length", "6")
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass  # quiet: pytest shows stderr of a failing test
+
+
+class Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        pass  # a client that gave up on /slow leaves a broken pipe; that is the point
+
+
+@pytest.fixture(scope="module")
+def base() -> Iterator[str]:
+    server = Server(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    STOP.set()
+    server.shutdown()
+    server.server_close()
+    thread.join()
+
+
+@pytest.fixture(autouse=True)
+def no_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
+    # httpx honours proxy variables; through a proxy, 127.0.0.1 and .invalid are not ours.
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.lower(), raising=False)
+
+
+@pytest.fixture
+def hanging_dns(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+    """Lookups of *.hang.invalid never answer (until the test ends); others resolve. Yields
+    the names looked up."""
+    release = threading.Event()
+    real = socket.getaddrinfo
+    asked: list[str] = []
+
+    def getaddrinfo(host: object, *args: object, **kwargs: object) -> object:
+        name = host.decode() if isinstance(host, bytes) else str(host)  # anyio passes bytes
+        asked.append(name)
+        if name.endswith(".hang.invalid"):
+            release.wait(30)
+            raise socket.gaierror(socket.EAI_NONAME, "released")
+        return real(host, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    yield asked
+    release.set()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def timed(urls: list[str], **options: float) -> tuple[list[LinkResult], float]:
+    start = time.monotonic()
+    results = linkcheck.check(urls, **options)  # type: ignore[arg-type]
+    return results, time.monotonic() - start
+
+
+def test_every_kind_of_answer(base: str) -> None:
+    paths = [
+        "/ok",
+        "/moved",
+        "/temp",
+        "/temp-then-moved",
+        "/missing",
+        "/gone",
+        "/error",
+        "/moved-to-missing",
+        "/loop",
+        "/no-head",
+        "/slow",
+        "/reset",
+    ]
+    # Only two at a time (one host), /slow holding one slot for its timeout.
+    results, elapsed = timed([base + p for p in paths], timeout=1)
+    got = [(r.status, r.code, r.final_url, r.permanent, r.reason) for r in results]
+    assert got == [
+        ("ok", 200, None, False, "200 OK"),
+        ("redirected", 200, f"{base}/ok", True, "301 Moved Permanently"),
+        ("redirected", 200, f"{base}/ok", False, "302 Found"),
+        ("redirected", 200, f"{base}/ok", False, "302 Found"),  # one temporary hop: temporary
+        ("dead", 404, None, False, "404 Not Found"),
+        ("dead", 410, None, False, "410 Gone"),
+        ("dead", 500, None, False, "500 Internal Server Error"),
+        ("dead", 404, f"{base}/missing", True, "404 Not Found"),
+        ("dead", 302, f"{base}/loop", False, "more than 5 redirects"),
+        ("ok", 200, None, False, "200 OK"),
+        ("unreachable", None, None, False, "timed out after 1 s"),
+        ("unreachable", None, None, False, "connection reset"),
+    ]
+    assert [r.url for r in results] == [base + p for p in paths]
+    assert elapsed < 2.5
+    # HEAD first; GET only where HEAD was refused (405) or answered an error.
+    assert [m for m, p in SEEN if p == "/ok"].count("GET") == 0
+    assert [m for m, p in SEEN if p == "/no-head"] == ["HEAD", "GET"]
+    assert [m for m, p in SEEN if p == "/gone"] == ["HEAD", "GET"]
+    assert [m for m, p in SEEN if p == "/reset"] == ["HEAD", "GET"]  # dropped HEAD, then GET
+
+
+def test_a_refused_port_condemns_its_host_not_its_neighbours(base: str) -> None:
+    dead = f"http://127.0.0.1:{free_port()}"
+    urls = [f"{dead}/a", f"{dead}/b", f"{base}/ok", f"{dead}/c"]
+    results, elapsed = timed(urls, per_host=1)
+    assert [(r.status, r.reason) for r in results] == [
+        ("unreachable", "connection refused"),
+        ("unreachable", "connection refused (host already unreachable)"),
+        ("ok", "200 OK"),  # same address, another port: still checked
+        ("unreachable", "connection refused (host already unreachable)"),
+    ]
+    assert elapsed < 2
+    assert list(linkcheck.unreachable_hosts(results)) == ["127.0.0.1"]
+    assert linkcheck.failed(results) is False  # unreachable alone does not fail
+
+
+def test_a_host_that_cannot_resolve_ends_quickly(base: str) -> None:
+    # .invalid never resolves; whether the resolver says so at once or never answers, the
+    # connect timeout (and at worst the deadline) ends it.
+    results, elapsed = timed(["http://nonexistent.invalid/"], timeout=1, deadline=2)
+    assert [r.status for r in results] == ["unreachable"]
+    assert results[0].reason in ("DNS lookup failed", "no connection after 1 s")
+    assert elapsed < 3
+
+
+def test_an_unreachable_host_costs_one_timeout_not_one_per_url(hanging_dns: list[str]) -> None:
+    urls = [f"http://blackhole.hang.invalid/{i}" for i in range(10)]
+    results, elapsed = timed(urls, timeout=0.3, per_host=2, deadline=5)
+    reasons = Counter(r.reason for r in results)
+    assert reasons == {
+        "no connection after 0.3 s": 2,  # the two tried at once
+        "no connection after 0.3 s (host already unreachable)": 8,  # not waited on
+    }
+    assert {r.status for r in results} == {"unreachable"}
+    assert hanging_dns == ["blackhole.hang.invalid"] * 2  # the other 8 were not tried
+    assert elapsed < 1.2  # five rounds of timeouts would be 1.5 s
+    assert [len(v) for v in linkcheck.unreachable_hosts(results).values()] == [10]
+
+
+def test_the_deadline_is_hard(base: str) -> None:
+    urls = [f"{base}/ok"] + [f"{base}/slow?{i}" for i in range(20)]
+    results, elapsed = timed(urls, timeout=10, deadline=1)
+    assert elapsed < 3
+    assert results[0].status == "ok"
+    assert linkcheck.summary(results) == {
+        "ok": 1,
+        "redirected": 0,
+        "dead": 0,
+        "unreachable": 0,
+        "not-checked": 20,
+        "skipped": 0,
+    }
+    assert Counter(r.reason for r in results[1:]) == {
+        "stopped at the deadline": 2,  # per_host=2: two were in flight
+        "not tried before the deadline": 18,
+    }
+
+
+def test_a_hanging_resolver_cannot_outlive_the_deadline(hanging_dns: list[str]) -> None:
+    # The stock event loop resolves in its default executor and joins that thread on
+    # closing: this would then take as long as the lookup (here, until the test ends).
+    results, elapsed = timed(["https://a.hang.invalid/"], timeout=30, deadline=0.5)
+    assert [(r.status, r.reason) for r in results] == [("not-checked", "stopped at the deadline")]
+    assert elapsed < 2
+
+
+def test_one_result_per_distinct_url_in_order_and_citations_skipped(base: str) -> None:
+    urls = [
+        f" {base}/ok ",
+        "Kommersant, 12 March 2014, p. 3",
+        f"{base}/ok",
+        "ftp://example.org/x",
+        f"{base}/missing",
+        "http://[::1",
+        "HTTPS://",
+        "Kommersant, 12 March 2014, p. 3",
+    ]
+    results = linkcheck.check(urls)
+    assert [(r.url, r.status, r.reason) for r in results] == [
+        (f"{base}/ok", "ok", "200 OK"),
+        ("Kommersant, 12 March 2014, p. 3", "skipped", "not an http(s) URL"),
+        ("ftp://example.org/x", "skipped", "not an http(s) URL"),
+        (f"{base}/missing", "dead", "404 Not Found"),
+        ("http://[::1", "dead", "malformed URL"),
+        ("HTTPS://", "dead", "malformed URL"),
+    ]
+    assert linkcheck.summary(results) == {
+        "ok": 1,
+        "redirected": 0,
+        "dead": 3,
+        "unreachable": 0,
+        "not-checked": 0,
+        "skipped": 2,
+    }
+    assert linkcheck.failed(results) is True
+    assert linkcheck.failed(results[:3]) is False
+    assert linkcheck.check(["no links here"]) == [
+        LinkResult("no links here", "skipped", reason="not an http(s) URL")
+    ]
+
+
+def test_to_dict() -> None:
+    result = LinkResult("http://a.test/x", "redirected", 200, "https://a.test/x", True, "301")
+    assert result.to_dict() == {
+        "url": "http://a.test/x",
+        "status": "redirected",
+        "code": 200,
+        "final_url": "https://a.test/x",
+        "permanent": True,
+        "reason": "301",
+    }
+    assert result.host == "a.test"
+
+
+def test_limits_must_be_positive() -> None:
+    with pytest.raises(UsageError, match="must be positive"):
+        linkcheck.check([], concurrency=0)
+
+
+def test_without_httpx(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "httpx", None)  # `import httpx` now fails
+    hint = (
+        "checking links needs httpx: install compartment[check] (pip install 'compartment[check]')"
+    )
+    with pytest.raises(CompartmentError) as caught:
+        linkcheck.require()
+    assert caught.value.message == hint
+    assert caught.value.exit_code == 1
+    with pytest.raises(linkcheck.MissingHttpx):
+        linkcheck.check(["http://a.test/"])
+
+
+def test_importing_the_module_does_not_import_httpx() -> None:
+    code = "import sys, compartment.linkcheck; print('httpx' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout == "False\n"
