@@ -143,6 +143,10 @@ def arctic_third_parties(actors: str) -> tuple[str, str]:
     return "parties: [nato]", f"parties: [nato]\n    third_parties: [{actors}]"
 
 
+def new_start_tags(tags: str) -> tuple[str, str]:
+    return "summary: A treaty.", f"summary: A treaty.\n    tags: [{tags}]"
+
+
 class Flagged(NamedTuple):
     line: int
     column: int
@@ -271,6 +275,14 @@ FLAGGED: dict[str, list[tuple[str, Edits, list[Flagged]]]] = {
                     Severity.WARNING),
         ]),
     ],
+    "unique_tags": [
+        ("listed-twice", (new_start_tags("treaty, nuclear, treaty, nuclear"),), [
+            Flagged(16, 29, "dossiers[new-start].tags[2]", "duplicate-tag",
+                    "tag 'treaty' is listed twice (first as tag 1); remove this one"),
+            Flagged(16, 37, "dossiers[new-start].tags[3]", "duplicate-tag",
+                    "tag 'nuclear' is listed twice (first as tag 2); remove this one"),
+        ]),
+    ],
     "registered_publishers": [
         ("unregistered-subdomain", (registry("primary"), SUBDOMAIN_SOURCE), [
             Flagged(28, 19, "dossiers[new-start].events[1].sources[0]", "unregistered-publisher",
@@ -316,6 +328,13 @@ PASSES: dict[str, list[tuple[str, Edits]]] = {
     "events_have_sources": [
         ("unverified-with-source",
          ((ARCTIC_SOURCES, "        unverified: true\n" + ARCTIC_SOURCES),)),
+    ],
+    "unique_tags": [
+        # Tags are per dossier: the same tag on two dossiers is what tags are for.
+        ("same-tag-on-two-dossiers", (
+            new_start_tags("treaty, nuclear"),
+            ("summary: A council.", "summary: A council.\n    tags: [treaty]"),
+        )),
     ],
     "registered_publishers": [
         ("registered-with-subdomains", (registry("primary", subdomains=True), SUBDOMAIN_SOURCE)),

@@ -70,7 +70,7 @@ def datasets(draw) -> dict:
                 "approach": draw(st.lists(st.sampled_from(list(APPROACHES)), max_size=2, unique=True)),
                 "third_parties": [],
                 "summary": draw(text),
-                "tags": draw(st.lists(ids, max_size=2)),
+                "tags": draw(st.lists(ids, max_size=2, unique=True)),  # checks.unique_tags
                 "events": events,
             }
         )

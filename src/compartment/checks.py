@@ -37,6 +37,23 @@ def unique_ids(data: Dataset) -> Iterator[Finding]:
             )
 
 
+def unique_tags(data: Dataset) -> Iterator[Finding]:
+    """A tag listed twice on one dossier is a slip (a merge, a copy); it would count twice in
+    anything that tallies tags. Each later copy is flagged, pointing at the first."""
+    for i, d in enumerate(data.dossiers):
+        first: dict[str, int] = {}
+        for k, tag in enumerate(d.tags):
+            if tag in first:
+                yield Finding(
+                    ("dossiers", i, "tags", k),
+                    "duplicate-tag",
+                    f"tag {tag!r} is listed twice (first as tag {first[tag] + 1}); "
+                    "remove this one",
+                )
+            else:
+                first[tag] = k
+
+
 def actor_references(data: Dataset) -> Iterator[Finding]:
     known = data.actors
 
@@ -212,6 +229,7 @@ Rule = Callable[[Dataset], Iterator[Finding]]
 
 RULES: tuple[Rule, ...] = (
     unique_ids,
+    unique_tags,
     actor_references,
     unused_actors,
     chronological_events,
