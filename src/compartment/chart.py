@@ -287,7 +287,7 @@ def draw_series(
     x = [mdates.date2num(to_date(c)) for c in cuts]
     style = {
         "font.family": "DejaVu Sans",
-        "font.size": 11,
+        "font.size": 12,
         "svg.hashsalt": "compartment-series",
         "svg.fonttype": "none",
     }

@@ -17,7 +17,7 @@ import typer
 from typer.core import TyperGroup
 
 from compartment import __version__
-from compartment.cli import check, edit, history, read, runtime
+from compartment.cli import check, edit, history, publish, read, runtime
 from compartment.errors import CompartmentError, ExitCode
 
 # Added to an unexpected exception when --debug was given, so that main() shows its traceback.
@@ -103,6 +103,7 @@ app.command()(history.timeline)
 app.command()(history.stats)
 app.command()(history.diff)
 app.command()(history.chart)
+app.command("site")(publish.site)
 app.command("fmt")(check.fmt_)
 app.command("schema")(read.schema_)
 app.add_typer(edit.event_app, name="event")

@@ -1,0 +1,62 @@
+"""Publishing: site."""
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from compartment.cli import runtime
+
+
+def site(
+    ctx: typer.Context,
+    output: Annotated[
+        Path,
+        typer.Option(
+            "--output", "-o", metavar="DIR",
+            help="The folder to write the site into: new, or empty unless --force.",
+        ),
+    ],
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force",
+            help="Write into a folder that is not empty: the site's own files are replaced, "
+            "nothing else in the folder is touched or removed.",
+        ),
+    ] = False,
+    stamp: Annotated[
+        bool,
+        typer.Option(
+            "--stamp", help="Print today's date in each page's footer (the output then "
+            "changes every day; without it the same data gives the same files)."
+        ),
+    ] = False,
+) -> None:
+    """Write the ledger as a static website: an index with the curve and a table that
+    filters, a page per dossier, a timeline and the sources.
+
+    Plain files with relative links: open index.html from disk, or publish the folder on
+    any static host. No page asks any other origin for anything. The charts run to the
+    date of the last event, so the same data always gives byte-identical files. Needs
+    jinja2 and matplotlib: pip install 'compartment[site]'.
+
+    Examples:
+
+      compartment site -o _site
+
+      compartment site -o _site --force --stamp
+    """
+    from compartment import dates
+    from compartment import site as builder
+
+    source = runtime.data_source(ctx)
+    data = runtime.dataset(ctx)
+    built = builder.build(
+        data, output, force=force, stamp=dates.today() if stamp else None,
+        data_file=source.path,
+    )
+    runtime.say(
+        f"{output}: {len(built.files)} files, {built.dossiers} dossier pages; "
+        f"open {output / 'index.html'}"
+    )

@@ -1,0 +1,227 @@
+"""`compartment site`: the ledger as a static website, written into a folder.
+
+The site is plain files with relative links (index, one page per dossier, a timeline, the
+sources), so it works from `file://` and from any static host. Every style sheet and script
+ships in `static/`; charts are inline SVG; a Content-Security-Policy in each page forbids
+any other origin. The same data gives byte-identical files: nothing depends on the clock
+unless a `stamp` is given.
+
+Writing is careful because `-o` names a folder the user may have filled: a new or empty
+folder is written; a non-empty one is refused unless `force`, and then only the site's own
+files are replaced (atomically, through storage.write_output) and nothing else in the folder
+is touched or removed. Whatever would be written over must be a regular file (or a folder
+where a folder goes): never a symlink, which could point outside, nor a device or FIFO. The
+data file is never written.
+
+jinja2 and matplotlib are imported only here, when a site is built: `pip install
+'compartment[site]'`.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import stat
+from collections.abc import Callable
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, BinaryIO
+
+from compartment import chart, series, storage
+from compartment.dataset import Dataset
+from compartment.errors import CompartmentError, UsageError
+from compartment.site import pages, svg
+
+if TYPE_CHECKING:
+    from jinja2 import Environment
+
+STATIC = ("site.css", "site.js")
+CURVE_TITLE = "How many cooperation dossiers stood in each status, year by year"
+
+
+class MissingSiteExtra(CompartmentError):
+    def __init__(self, name: str) -> None:
+        super().__init__(
+            f"the site needs {name}: install compartment[site] (pip install 'compartment[site]')"
+        )
+
+
+@dataclass(frozen=True)
+class Built:
+    """What was written: paths relative to the folder, in the order written."""
+
+    folder: Path
+    files: tuple[str, ...]
+    dossiers: int
+
+
+def environment() -> Environment:
+    try:
+        import jinja2
+    except ImportError:
+        raise MissingSiteExtra("jinja2") from None
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader("compartment.site", "templates"),
+        autoescape=True,  # every template is HTML: escape every value, always
+        undefined=jinja2.StrictUndefined,  # a misspelt name fails the build, not the page
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+
+
+def _svg(draw: Callable[[io.BytesIO], None], prefix: str, title: str, desc: str) -> str:
+    out = io.BytesIO()
+    draw(out)
+    return svg.inline(out.getvalue(), prefix, title, desc)
+
+
+def charts(data: Dataset, end: str) -> dict[str, Any]:
+    """The curve (with its records, for the table beside it) and the swimlanes, as SVG."""
+    try:
+        chart.require()
+    except chart.MissingMatplotlib:
+        raise MissingSiteExtra("matplotlib") from None
+    records = series.records(data.dossiers, "year", end=end)
+    curve_desc = (
+        "A stacked area chart of the number of dossiers in each status at the end of each "
+        "year, from the first event to " + end + "; the table below gives the same counts."
+    )
+    curve = _svg(
+        lambda out: chart.draw_series(records, out, "svg", "", end=end),
+        "curve", CURVE_TITLE, curve_desc,
+    )
+    lanes_desc = (
+        "One lane per dossier, grouped by domain, from its first event to " + end + ", "
+        "coloured by the status in force, with a marker for each event; the dossier table "
+        "on the index and the dossier pages give the same facts as text."
+    )
+    lanes = _svg(
+        lambda out: chart.draw(data, data.dossiers, out, "svg", end),
+        "lanes", "Each dossier's status over time", lanes_desc,
+    )
+    return {
+        "curve": curve,
+        "curve_columns": series.columns(records),
+        "curve_rows": series.pivot(records),
+        "lanes": lanes,
+    }
+
+
+def render(data: Dataset, end: str, stamp: str | None = None) -> dict[str, bytes]:
+    """Every file of the site, by its path relative to the folder. Pure but for jinja2's
+    and matplotlib's work: nothing is written."""
+    env = environment()
+    if not data.dossiers:
+        raise CompartmentError("the data has no dossier; there is no site to build")
+    common = {
+        "stamp": stamp,
+        "end": end,
+        "dossier_count": len(data.dossiers),
+    }
+    files: dict[str, bytes] = {}
+
+    def page(path: str, template: str, **context: Any) -> None:
+        root = "../" * path.count("/")
+        html = env.get_template(template).render(root=root, here=path, **common, **context)
+        files[path] = html.encode("utf-8")
+
+    drawn = charts(data, end)
+    page("index.html", "index.html", **pages.index_context(data), curve=drawn)
+    names = pages.Names(data)
+    for d in data.dossiers:
+        view = pages.dossier_view(names, d)
+        page(f"dossiers/{view.page}", "dossier.html", d=view)
+    page("timeline.html", "timeline.html", **pages.timeline_context(data), lanes=drawn["lanes"])
+    page("sources.html", "sources.html", **pages.sources_context(data))
+    static = resources.files("compartment.site").joinpath("static")
+    for name in STATIC:
+        files[f"static/{name}"] = static.joinpath(name).read_bytes()
+    return files
+
+
+def _writer(content: bytes) -> Callable[[BinaryIO], None]:
+    def write(out: BinaryIO) -> None:
+        out.write(content)
+
+    return write
+
+
+def _kind(path: Path) -> int | None:
+    """The file type bits of `path` itself (a symlink is a symlink), None if nothing is there."""
+    try:
+        return stat.S_IFMT(os.lstat(path).st_mode)
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise CompartmentError(f"{path}: cannot write ({exc.strerror})") from None
+
+
+def prepare(folder: Path, paths: list[str], *, force: bool, data_file: Path | None) -> None:
+    """Check that the site can be written into `folder` without harm; make its folders."""
+    kind = _kind(folder)
+    if kind is None:
+        if not folder.parent.is_dir():
+            raise CompartmentError(f"-o {folder}: the folder {folder.parent} does not exist")
+    # A link to a folder, named by the user, is that folder: the site goes into it.
+    elif kind != stat.S_IFDIR and not (kind == stat.S_IFLNK and folder.is_dir()):
+        raise UsageError(f"-o {folder}: that is not a folder; name a new or empty folder")
+    elif any(folder.iterdir()) and not force:
+        raise UsageError(
+            f"-o {folder}: the folder is not empty; name a new or empty folder, or use "
+            "--force to write the site's files over it (nothing else in it is touched)"
+        )
+    for path in paths:
+        target = folder / path
+        for part in reversed(target.relative_to(folder).parents[:-1]):
+            sub = folder / part
+            sub_kind = _kind(sub)
+            if sub_kind not in (None, stat.S_IFDIR):
+                raise CompartmentError(
+                    f"{sub}: the site needs a folder here, and this is not one; "
+                    "nothing was written"
+                )
+        file_kind = _kind(target)
+        if file_kind not in (None, stat.S_IFREG):
+            raise CompartmentError(
+                f"{target}: not a regular file (a folder, link or device); nothing was written"
+            )
+        if data_file is not None and storage.same_file(target, data_file):
+            raise UsageError(f"{target} is the data file; choose another folder")
+    try:
+        folder.mkdir(exist_ok=True)
+        for sub in sorted({(folder / p).parent for p in paths}):
+            sub.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise CompartmentError(f"-o {folder}: cannot make a folder ({exc.strerror})") from None
+
+
+def last_event(data: Dataset) -> str:
+    """The date of the latest event, as a full date (a partial one at its period's start):
+    where the charts end by default, so that the site depends on the data, not the day."""
+    latest = max(e.date for d in data.dossiers for e in d.events)
+    return latest + "-01" * (2 - latest.count("-"))
+
+
+def build(
+    data: Dataset,
+    folder: Path,
+    *,
+    end: str | None = None,
+    force: bool = False,
+    stamp: str | None = None,
+    data_file: Path | None = None,
+) -> Built:
+    """Render the site, check the folder, then write every file. `end` is the last day the
+    charts run to (default: the last event's); `stamp`, if given, is printed in each page's
+    footer."""
+    if not data.dossiers or not any(d.events for d in data.dossiers):
+        raise CompartmentError("the data has no dossier with events; there is no site to build")
+    # Everything is rendered, then the folder checked, before the first file is written.
+    files = render(data, end or last_event(data), stamp)
+    order = sorted(files)
+    prepare(folder, order, force=force, data_file=data_file)
+    for path in order:
+        storage.write_output(folder / path, _writer(files[path]))
+    return Built(folder, tuple(order), len(data.dossiers))
