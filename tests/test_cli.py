@@ -97,6 +97,7 @@ def test_show_exact(run, sample: Path) -> None:
         "status         suspended  (paused by a party; could resume)",
         "broken off by  NATO (nato)",
         "since          2014-04",
+        "breaks         suspended by NATO on 2014-04",
         "summary        Practical civilian and military cooperation in the NATO-Russia Council.",
         "",
         "events",
@@ -355,3 +356,8 @@ def test_list_table_limit(run, sample) -> None:
     assert run("--data", str(sample), "list", "--limit", "0").stderr == ""
     csv_out = run("--data", str(sample), "list", "--limit", "1", "-f", "csv").stdout
     assert len(csv_out.splitlines()) == 3  # the limit is for tables only
+
+
+def test_show_tells_the_breaks_then_where_it_stands(run, sample: Path) -> None:
+    shown = lines(run("--data", str(sample), "show", "new-start").stdout)
+    assert "breaks         suspended by Russia on 2023-02-21, then expired on 2026-02-05" in shown

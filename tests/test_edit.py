@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from compartment import edit, fmt, loader
+from compartment import edit, fmt, linemerge, loader
 from compartment.dataset import Dossier, Event, derive_state
 from compartment.errors import CompartmentError, UsageError
 from compartment.vocab import BLOCS, DOMAINS, STATUSES
@@ -313,8 +313,8 @@ def test_an_edit_that_brings_an_error_says_where(sample: Path) -> None:
 def test_merge_refuses_where_base_and_original_disagree() -> None:
     original = "a: 1\nb:   ~\nc: 3\n"
     base = "a: 1\nb: null\nc: 3\n"
-    assert edit.merge(original, base, "a: 1\nb: null\nx: 9\nc: 3\n") is None
-    assert edit.merge(original, base, "a: 1\nb: null\nc: 3\nd: 4\n") == "a: 1\nb:   ~\nc: 3\nd: 4\n"
+    assert linemerge.merge(original, base, "a: 1\nb: null\nx: 9\nc: 3\n") is None
+    assert linemerge.merge(original, base, "a: 1\nb: null\nc: 3\nd: 4\n") == "a: 1\nb:   ~\nc: 3\nd: 4\n"
 
 
 # -- the property: any valid event added to any valid dataset ---------------------------------

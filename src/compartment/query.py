@@ -17,6 +17,14 @@ class Filters:
     domains: Sequence[str] = ()
     parties: Sequence[str] = ()  # actor ids or blocs
     search: str | None = None
+    first_broken_off_by: Sequence[str] = ()  # actor ids or blocs
+    disputed: bool = False  # only dossiers whose claims blame different actors
+
+
+def disputed(dossier: Dossier) -> bool:
+    """Whether the parties' claims about this dossier blame at least two different actors."""
+    blamed = {c.blames for e in dossier.events for c in e.claims if c.blames is not None}
+    return len(blamed) > 1
 
 
 def _matches_actor(data: Dataset, actor: str | None, wanted: Sequence[str]) -> bool:
@@ -35,6 +43,11 @@ def select(data: Dataset, filters: Filters) -> list[Dossier]:
             continue
         wanted = filters.broken_off_by
         if wanted and not _matches_actor(data, d.broken_off_by, wanted):
+            continue
+        first = filters.first_broken_off_by
+        if first and not _matches_actor(data, d.first_broken_off_by, first):
+            continue
+        if filters.disputed and not disputed(d):
             continue
         if filters.parties and not any(
             _matches_actor(data, p, filters.parties) for p in d.parties

@@ -18,7 +18,7 @@ from rich.style import Style
 from rich.table import Table
 from rich.text import Text
 
-from compartment.dataset import Dataset, Dossier
+from compartment.dataset import Claim, Dataset, Dossier
 from compartment.errors import Problem, visible
 from compartment.vocab import STATUSES
 
@@ -214,6 +214,8 @@ def dossier_detail(data: Dataset, d: Dossier) -> Group:
     fields.add_row("status", status)
     fields.add_row("broken off by", names([d.broken_off_by] if d.broken_off_by else []))
     fields.add_row("since", text(d.since or ""))
+    if d.breaks:
+        fields.add_row("breaks", text(story(data, d)))
     if d.approach:
         fields.add_row("approach", text(", ".join(d.approach)))
     if d.third_parties:
@@ -239,8 +241,36 @@ def dossier_detail(data: Dataset, d: Dossier) -> Group:
         for source in e.sources:
             what.append("\n")
             what.append(text(source, "dim"))
+        for who, claims in claims_by_party(e.claims):
+            for claim in claims:
+                what.append("\n")
+                what.append(text(f"{actor_label(data, who)} says: ", "bold"))
+                what.append(text(claim.says))
+                if claim.blames:
+                    what.append(text(f" (blames {actor_label(data, claim.blames)})", "italic"))
+                for source in claim.sources:
+                    what.append("\n  ")
+                    what.append(text(source, "dim"))
         events.add_row(text(e.date), text(actor_label(data, e.actor)), status_text(e.status), what)
     return Group(fields, Text(""), events)
+
+
+def story(data: Dataset, d: Dossier) -> str:
+    """The breaks in order, then where the dossier stands if that is not the last break:
+    `suspended by Russia on 2023-02-21, then expired on 2026-02-05`."""
+    steps = [f"{b.status} by {actor_label(data, b.actor)} on {b.date}" for b in d.breaks]
+    last = d.breaks[-1]
+    if (d.since, d.status) != (last.date, last.status):
+        steps.append(f"{d.status} on {d.since}")
+    return ", then ".join(steps)
+
+
+def claims_by_party(claims: Sequence[Claim]) -> list[tuple[str, list[Claim]]]:
+    """An event's claims grouped by who says them, parties in order of their first claim."""
+    grouped: dict[str, list[Claim]] = {}
+    for claim in claims:
+        grouped.setdefault(claim.by, []).append(claim)
+    return list(grouped.items())
 
 
 def problems(console: Console, found: Sequence[Problem]) -> None:

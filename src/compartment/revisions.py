@@ -32,9 +32,9 @@ if TYPE_CHECKING:
 WORKING_TREE = "working tree"
 # Fields compared one by one for a dossier present on both sides; `events` has its own rules.
 # status and broken_off_by are reported with both values, the others by name.
-_TRACKED = DERIVED_FIELDS
+_TRACKED = (*DERIVED_FIELDS, "first_broken_off_by")
 _OTHER_FIELDS = tuple(f for f in DOSSIER_FIELDS if f not in ("id", *DERIVED_FIELDS, "events"))
-_EVENT_FIELDS = ("status", "unverified", "summary", "sources")
+_EVENT_FIELDS = ("status", "unverified", "summary", "sources", "claims")
 
 
 class RevisionError(UsageError):
@@ -281,9 +281,20 @@ def _what_changed(ec: EventChange) -> str:
     for f in ec.fields:
         if f in ("status", "unverified"):
             parts.append(f"{f}: {_value(getattr(ec.old, f))} -> {_value(getattr(ec.new, f))}")
+        elif f == "claims":
+            parts.append(_claims_changed(ec.old, ec.new))
         else:
             parts.append(f"{f} edited")
     return "; ".join(parts)
+
+
+def _claims_changed(old: Event, new: Event) -> str:
+    """`claims: + by united-states, - by russia` (a claim edited shows as one of each)."""
+    before, after = list(old.claims), list(new.claims)
+    added = [c for c in after if c not in before]
+    removed = [c for c in before if c not in after]
+    marks = [f"+ by {c.by}" for c in added] + [f"- by {c.by}" for c in removed]
+    return "claims: " + (", ".join(marks) if marks else "reordered")
 
 
 def _md(text: str) -> str:

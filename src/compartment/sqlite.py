@@ -5,7 +5,9 @@ can join and count without parsing JSON):
 
   actors                 id PK, name, bloc
   dossiers               id PK, position (file order), title, domain, forum, status,
-                         broken_off_by -> actors, since, summary
+                         broken_off_by -> actors, since, first_broken_off_by -> actors,
+                         first_broken_off_on, summary
+  breaks                 dossier_id -> dossiers, position, date, actor_id -> actors, status
   dossier_aliases        dossier_id -> dossiers, position, alias
   dossier_parties        dossier_id -> dossiers, position, actor_id -> actors
   dossier_third_parties  dossier_id -> dossiers, position, actor_id -> actors
@@ -15,6 +17,10 @@ can join and count without parsing JSON):
                          (within the dossier), date, actor_id -> actors, action, status,
                          unverified (0 or 1), summary
   sources                event_id -> events, position, source
+  claims                 id PK, event_id -> events, position, by_actor_id -> actors,
+                         blames_actor_id -> actors, says
+  claim_sources          claim_id -> claims, position, source
+  publishers             host PK, name, kind, state_media, subdomains (0 or 1)
 
 Dates are ISO 8601 text as the file writes them: 2014-03-01, or 2014-03 / 2014 when only that
 is known, so they sort and compare as text the way compartment compares them.
@@ -42,7 +48,17 @@ CREATE TABLE dossiers (
     status TEXT NOT NULL,
     broken_off_by TEXT REFERENCES actors (id),
     since TEXT,
+    first_broken_off_by TEXT REFERENCES actors (id),
+    first_broken_off_on TEXT,
     summary TEXT NOT NULL
+);
+CREATE TABLE breaks (
+    dossier_id TEXT NOT NULL REFERENCES dossiers (id),
+    position INTEGER NOT NULL,
+    date TEXT NOT NULL,
+    actor_id TEXT NOT NULL REFERENCES actors (id),
+    status TEXT NOT NULL,
+    PRIMARY KEY (dossier_id, position)
 );
 CREATE TABLE dossier_aliases (
     dossier_id TEXT NOT NULL REFERENCES dossiers (id),
@@ -92,6 +108,28 @@ CREATE TABLE sources (
     source TEXT NOT NULL,
     PRIMARY KEY (event_id, position)
 );
+CREATE TABLE claims (
+    id INTEGER PRIMARY KEY,
+    event_id INTEGER NOT NULL REFERENCES events (id),
+    position INTEGER NOT NULL,
+    by_actor_id TEXT NOT NULL REFERENCES actors (id),
+    blames_actor_id TEXT REFERENCES actors (id),
+    says TEXT NOT NULL,
+    UNIQUE (event_id, position)
+);
+CREATE TABLE claim_sources (
+    claim_id INTEGER NOT NULL REFERENCES claims (id),
+    position INTEGER NOT NULL,
+    source TEXT NOT NULL,
+    PRIMARY KEY (claim_id, position)
+);
+CREATE TABLE publishers (
+    host TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    state_media TEXT,
+    subdomains INTEGER NOT NULL CHECK (subdomains IN (0, 1))
+);
 CREATE INDEX events_by_date ON events (date);
 CREATE INDEX events_by_actor ON events (actor_id);
 CREATE INDEX dossier_parties_by_actor ON dossier_parties (actor_id);
@@ -117,11 +155,23 @@ def fill(db: sqlite3.Connection, data: Dataset) -> None:
     )
     db.executemany(
         "INSERT INTO dossiers (id, position, title, domain, forum, status, broken_off_by, since,"
-        " summary) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " first_broken_off_by, first_broken_off_on, summary)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
-            (d.id, i, d.title, d.domain, d.forum, d.status, d.broken_off_by, d.since, d.summary)
+            (d.id, i, d.title, d.domain, d.forum, d.status, d.broken_off_by, d.since,
+             d.first_broken_off_by, d.first_broken_off_on, d.summary)
             for i, d in enumerate(data.dossiers)
         ],
+    )
+    db.executemany(
+        "INSERT INTO breaks (dossier_id, position, date, actor_id, status) VALUES (?, ?, ?, ?, ?)",
+        [(d.id, k, b.date, b.actor, b.status) for d in data.dossiers
+         for k, b in enumerate(d.breaks)],
+    )
+    db.executemany(
+        "INSERT INTO publishers (host, name, kind, state_media, subdomains) VALUES (?, ?, ?, ?, ?)",
+        [(p.host, p.name, p.kind, p.state_media, int(p.subdomains))
+         for p in data.publishers.values()],
     )
     for table, column, attribute in LIST_TABLES:
         db.executemany(
@@ -132,9 +182,11 @@ def fill(db: sqlite3.Connection, data: Dataset) -> None:
                 for k, value in enumerate(getattr(d, attribute))
             ],
         )
-    event_id = 0
+    event_id = claim_id = 0
     events: list[tuple[object, ...]] = []
     sources: list[tuple[int, int, str]] = []
+    claims: list[tuple[object, ...]] = []
+    claim_sources: list[tuple[int, int, str]] = []
     for d in data.dossiers:
         for k, e in enumerate(d.events):
             event_id += 1
@@ -143,12 +195,24 @@ def fill(db: sqlite3.Connection, data: Dataset) -> None:
                  e.summary)
             )
             sources.extend((event_id, n, source) for n, source in enumerate(e.sources))
+            for c, claim in enumerate(e.claims):
+                claim_id += 1
+                claims.append((claim_id, event_id, c, claim.by, claim.blames, claim.says))
+                claim_sources.extend((claim_id, n, s) for n, s in enumerate(claim.sources))
     db.executemany(
         "INSERT INTO events (id, dossier_id, position, date, actor_id, action, status,"
         " unverified, summary) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         events,
     )
     db.executemany("INSERT INTO sources (event_id, position, source) VALUES (?, ?, ?)", sources)
+    db.executemany(
+        "INSERT INTO claims (id, event_id, position, by_actor_id, blames_actor_id, says)"
+        " VALUES (?, ?, ?, ?, ?, ?)",
+        claims,
+    )
+    db.executemany(
+        "INSERT INTO claim_sources (claim_id, position, source) VALUES (?, ?, ?)", claim_sources
+    )
 
 
 def database(data: Dataset) -> bytes:

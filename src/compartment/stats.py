@@ -1,17 +1,28 @@
-"""Counts of dossiers, pivoted by one or two fields, returned as plain data. Pure.
+"""Counts of dossiers (or of claims), pivoted by one or two fields, as plain data. Pure.
 
-Fields (the names `--by` and `--per` take):
+Fields of a dossier (the names `--by` and `--per` take):
 
-  status         the dossier's status
-  broken-off-by  the actor who broke it off (`broken_off_by`)
-  bloc           that actor's bloc
-  domain         the dossier's domain
-  year           the year of the break: the date of the event that made `broken_off_by`
+  status                the dossier's status
+  broken-off-by         the actor who broke it off last (`broken_off_by`)
+  bloc                  that actor's bloc
+  year                  the year of that break: the event that made `broken_off_by`
+  first-broken-off-by   the actor of the dossier's first break (dataset.derive_breaks)
+  first-bloc            that actor's bloc
+  first-year            the year of the first break
+  domain                the dossier's domain
 
 Every dossier is counted exactly once, so the totals always add up to the number of
 dossiers. A dossier that nothing broke off (it is active, or it expired on its own terms)
 has no actor, bloc or year of break: it is counted under the value None, which the tables
-show as "none", sorted last, and JSON as null.
+show as "none", sorted last, and JSON as null. (A dossier that recovered keeps its first
+break, but has no last one: `broken_off_by` is cleared while it is active.)
+
+Fields of a claim, counted once per claim, paired only with each other:
+
+  by        who says it
+  blames    whom they hold responsible (None: a claim that blames nobody)
+
+so `--by blames --per by` is the who-blames-whom matrix.
 
 Values appear in a fixed order: statuses, blocs and domains in the order of the data
 contract (vocab.py), actors by id, years ascending; only values that occur are listed.
@@ -27,7 +38,12 @@ from typing import Any
 from compartment.dataset import Dataset, Dossier, derive_state
 from compartment.vocab import BLOCS, DOMAINS, STATUSES
 
-FIELDS = ("status", "broken-off-by", "bloc", "domain", "year")
+DOSSIER_FIELDS = (
+    "status", "broken-off-by", "bloc", "year", "first-broken-off-by", "first-bloc", "first-year",
+    "domain",
+)
+CLAIM_FIELDS = ("by", "blames")
+FIELDS = DOSSIER_FIELDS + CLAIM_FIELDS
 
 Value = str | int | None
 
@@ -42,6 +58,14 @@ def value_of(data: Dataset, dossier: Dossier, field: str) -> Value:
         return dossier.status
     if field == "domain":
         return dossier.domain
+    if field.startswith("first-"):
+        first = dossier.first_break
+        if field == "first-broken-off-by":
+            return first.actor if first else None
+        if field == "first-bloc":
+            return data.bloc_of(first.actor) if first else None
+        if field == "first-year":
+            return int(first.date[:4]) if first else None
     state = derive_state(dossier.events)
     if field == "broken-off-by":
         return state.broken_off_by
@@ -53,7 +77,7 @@ def value_of(data: Dataset, dossier: Dossier, field: str) -> Value:
 
 
 def _order(field: str) -> Callable[[Value], tuple[int, Any]]:
-    rank = {"status": STATUSES, "bloc": BLOCS, "domain": DOMAINS}.get(field)
+    rank = {"status": STATUSES, "bloc": BLOCS, "first-bloc": BLOCS, "domain": DOMAINS}.get(field)
 
     def key(value: Value) -> tuple[int, Any]:
         if value is None:
@@ -110,11 +134,23 @@ def pivot(data: Dataset, by: str, per: str | None = None) -> Pivot:
             raise ValueError(f"unknown field {field!r}; choose from {', '.join(FIELDS)}")
     if per == by:
         raise ValueError(f"--per must differ from --by (both are {by!r})")
+    if per is not None and (by in CLAIM_FIELDS) != (per in CLAIM_FIELDS):
+        raise ValueError(
+            f"{by} and {per} count different things: {', '.join(CLAIM_FIELDS)} count claims, "
+            "the others dossiers"
+        )
     counts: Counter[tuple[Value, Value]] = Counter()
-    for dossier in data.dossiers:
-        row = value_of(data, dossier, by)
-        column = value_of(data, dossier, per) if per is not None else None
-        counts[(row, column)] += 1
+    if by in CLAIM_FIELDS:
+        for dossier in data.dossiers:
+            for event in dossier.events:
+                for claim in event.claims:
+                    row = getattr(claim, by)
+                    counts[(row, getattr(claim, per) if per is not None else None)] += 1
+    else:
+        for dossier in data.dossiers:
+            row = value_of(data, dossier, by)
+            column = value_of(data, dossier, per) if per is not None else None
+            counts[(row, column)] += 1
     rows = tuple(sorted({r for r, _ in counts}, key=_order(by)))
     columns = tuple(sorted({c for _, c in counts}, key=_order(per))) if per else ()
     return Pivot(by, per, rows, columns, dict(counts))

@@ -109,6 +109,7 @@ app.command("schema")(read.schema_)
 app.add_typer(edit.event_app, name="event")
 app.add_typer(edit.dossier_app, name="dossier")
 app.add_typer(edit.actor_app, name="actor")
+app.add_typer(edit.claim_app, name="claim")
 
 
 def main() -> None:

@@ -82,7 +82,7 @@ def fmt_(
 
       compartment fmt --check
     """
-    from compartment import edit, fmt, render, rewrite
+    from compartment import fmt, linemerge, render, rewrite
 
     paths = files or [runtime.data_source(ctx, "read" if check else "format").path]
     failed = False
@@ -96,7 +96,7 @@ def fmt_(
         elif change.after == change.before:
             runtime.say(f"{name}: already in the canonical layout")
         elif check:
-            sys.stdout.write(edit.unified_diff(change.before, change.after, name))
+            sys.stdout.write(linemerge.unified_diff(change.before, change.after, name))
             runtime.say(f"{name}: not in the canonical layout; run `compartment fmt`")
             failed = True
         else:

@@ -38,11 +38,12 @@ def _sub_app(help_text: str) -> typer.Typer:
 event_app = _sub_app("Add events to dossiers.")
 dossier_app = _sub_app("Add dossiers and change their fields.")
 actor_app = _sub_app("Register actors.")
+claim_app = _sub_app("Record what a party said about an event.")
 
 
 def _apply(ctx: typer.Context, dry_run: bool, transform: "Transform") -> None:
     """Make the edit on the data file in use, or print its diff with --dry-run."""
-    from compartment import edit, render, rewrite
+    from compartment import linemerge, render, rewrite
 
     source = runtime.data_source(ctx, "read" if dry_run else "edit")
     name = str(source.path)
@@ -56,7 +57,7 @@ def _apply(ctx: typer.Context, dry_run: bool, transform: "Transform") -> None:
         runtime.say(f"{name}: nothing to change")
         return
     if dry_run:
-        sys.stdout.write(edit.unified_diff(change.before, change.after, name))
+        sys.stdout.write(linemerge.unified_diff(change.before, change.after, name))
         return
     render.problems(runtime.stderr(), change.new_warnings)
     runtime.say(f"{name}:{change.line}: {change.message}")
@@ -249,6 +250,61 @@ def dossier_set(
         ctx, dry_run,
         lambda text, name: edit.set_field(text, name, dossier_id, field, given, unset=unset),
     )
+
+
+@claim_app.command("add")
+def claim_add(
+    ctx: typer.Context,
+    dossier_id: Annotated[
+        str, typer.Argument(metavar="DOSSIER", help="The dossier's id.",
+                            autocompletion=complete_dossier)
+    ],
+    date: Annotated[
+        str, typer.Option(metavar="DATE", help="The event's date, as the file writes it.",
+                          callback=partial_date)
+    ],
+    by: Annotated[
+        str, typer.Option(metavar="ACTOR", help="Who says it: an actor id.",
+                          autocompletion=complete_actor)
+    ],
+    says: Annotated[
+        str, typer.Option(help="What they say, in your own words or a short exact quote.")
+    ],
+    source: Annotated[
+        list[str], typer.Option("--source", metavar="URL", help="Where they said it (repeatable).")
+    ],
+    blames: Annotated[
+        Optional[str], typer.Option(metavar="ACTOR", help="Whom they hold responsible.",
+                                    autocompletion=complete_actor)
+    ] = None,
+    event_actor: Annotated[
+        Optional[str], typer.Option(metavar="ACTOR", help="The event's actor, if several "
+                                    "events share the date.", autocompletion=complete_actor)
+    ] = None,
+    action: Annotated[
+        Optional[str], typer.Option(help="The event's action, if several share the date.")
+    ] = None,
+    dry_run: DryRun = False,
+) -> None:
+    """Add a claim (what a party said about an event) to the event of DATE in a dossier.
+
+    A claim needs a source, like an event. --blames names the actor the claim holds
+    responsible; `compartment list --disputed` finds dossiers where the claims blame
+    different actors, and `compartment stats --by blames --per by` counts who blames whom.
+
+    Example:
+
+    \b
+      compartment claim add new-start --date 2023-02-21 --by united-states \\
+        --blames russia --says "The suspension is legally invalid." \\
+        --source https://www.state.gov/ --dry-run
+    """
+    from compartment import edit
+    from compartment.dataset import Claim
+
+    claim = Claim(by=by, says=says, sources=tuple(source), blames=blames)
+    _apply(ctx, dry_run, lambda text, name: edit.add_claim(
+        text, name, dossier_id, date, claim, event_actor, action))
 
 
 @actor_app.command("add")

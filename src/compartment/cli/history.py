@@ -140,28 +140,35 @@ def stats(
     ] = ListFormat.table,
     as_of: AsOf = None,
 ) -> None:
-    """Count dossiers by status, broken-off-by, bloc, domain or year, or by two of them.
+    """Count dossiers (or claims) by one field, or by two of them.
 
-    broken-off-by is the actor who broke a dossier off, bloc that actor's bloc, and year
-    the year of the break (the event that made broken_off_by). A dossier that nothing broke
-    off (active, or expired on its own terms) counts under "none" (null in JSON), so the
-    totals are always the number of dossiers; with --as-of, a dossier that had no event
-    by that date is left out. CSV and JSON give one record per non-empty count; the table
-    and Markdown give the pivot with totals. On a terminal, bars follow the table.
+    broken-off-by is the actor who broke a dossier off last, bloc that actor's bloc, and
+    year the year of that break; first-broken-off-by, first-bloc and first-year are the
+    same for the dossier's first break. A dossier that nothing broke off counts under "none"
+    (null in JSON), so the totals are always the number of dossiers; with --as-of, a
+    dossier that had no event by that date is left out. by and blames count claims (who
+    says it, whom it blames) and pair only with each other. CSV and JSON give one record
+    per non-empty count; the table and Markdown give the pivot with totals. On a terminal,
+    bars follow the table.
 
     Examples:
 
-      compartment stats --by bloc --per year
+      compartment stats --by first-bloc --per first-year
 
       compartment stats --by status --as-of 2022-02-23
 
-      compartment stats --by domain --per status --format json
+      compartment stats --by blames --per by
     """
     from compartment import export, render
     from compartment import stats as st
 
     if per is not None and per == by:
         raise UsageError(f"--per must name another field than --by (both are {by.value})")
+    if per is not None and (by.value in st.CLAIM_FIELDS) != (per.value in st.CLAIM_FIELDS):
+        raise UsageError(
+            f"--by {by.value} --per {per.value}: by and blames count claims, the other fields "
+            "dossiers; pair by with blames"
+        )
     data = runtime.dataset(ctx)
     if as_of is not None:
         data = data.as_of(as_of)

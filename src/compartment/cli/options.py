@@ -72,8 +72,13 @@ class StatsField(str, Enum):
     status = "status"
     broken_off_by = "broken-off-by"
     bloc = "bloc"
-    domain = "domain"
     year = "year"
+    first_broken_off_by = "first-broken-off-by"
+    first_bloc = "first-bloc"
+    first_year = "first-year"
+    domain = "domain"
+    by = "by"
+    blames = "blames"
 
 
 # -- dates typed on the command line --------------------------------------------------------
@@ -208,6 +213,21 @@ BrokenOffByFilter = Annotated[
         metavar="ACTOR|BLOC",
         help="Keep dossiers broken off by this actor id or bloc (repeatable).",
         autocompletion=complete_actor_or_bloc,
+    ),
+]
+FirstBrokenOffByFilter = Annotated[
+    Optional[list[str]],
+    typer.Option(
+        "--first-broken-off-by",
+        metavar="ACTOR|BLOC",
+        help="Keep dossiers whose first break was by this actor id or bloc (repeatable).",
+        autocompletion=complete_actor_or_bloc,
+    ),
+]
+DisputedFilter = Annotated[
+    bool,
+    typer.Option(
+        "--disputed", help="Keep dossiers where the parties' claims blame different actors."
     ),
 ]
 DomainFilter = Annotated[

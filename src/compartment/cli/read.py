@@ -11,8 +11,10 @@ from compartment.cli import runtime
 from compartment.cli.options import (
     AsOf,
     BrokenOffByFilter,
+    DisputedFilter,
     DomainFilter,
     ExportFormat,
+    FirstBrokenOffByFilter,
     ListFormat,
     PartyFilter,
     SearchFilter,
@@ -33,9 +35,11 @@ def list_(
     ctx: typer.Context,
     status: StatusFilter = None,
     broken_off_by: BrokenOffByFilter = None,
+    first_broken_off_by: FirstBrokenOffByFilter = None,
     domain: DomainFilter = None,
     party: PartyFilter = None,
     search: SearchFilter = None,
+    disputed: DisputedFilter = False,
     sort: Annotated[SortField, typer.Option(help="Sort by this field.")] = SortField.file,
     output_format: Annotated[
         ListFormat, typer.Option("--format", "-f", help="Output format.")
@@ -60,6 +64,8 @@ def list_(
 
       compartment list --broken-off-by west --sort since
 
+      compartment list --first-broken-off-by russia --disputed
+
       compartment list --as-of 2022-02-23 --format csv
     """
     from compartment import query
@@ -68,7 +74,8 @@ def list_(
     if as_of is not None:
         data = data.as_of(as_of)
     filters = runtime.dossier_filters(
-        data, values(status), broken_off_by, values(domain), party, search
+        data, values(status), broken_off_by, values(domain), party, search,
+        first_broken_off_by, disputed,
     )
     rows = query.sort(query.select(data, filters), sort.value)
     if output_format is ListFormat.table:
@@ -147,6 +154,10 @@ def export_(
         bool,
         typer.Option("--events", help="CSV/Markdown/JSONL: one row per event, not per dossier."),
     ] = False,
+    claims: Annotated[
+        bool,
+        typer.Option("--claims", help="CSV/Markdown/JSONL: one row per claim, with its event."),
+    ] = False,
     output: Annotated[
         Optional[Path],
         typer.Option("--output", "-o", metavar="FILE", help="Write here instead of stdout."),
@@ -163,9 +174,10 @@ def export_(
 ) -> None:
     """Export the whole dataset: JSON (nested), JSONL, CSV, Markdown or an SQLite database.
 
-    CSV has a header row, one row per dossier (or per event with --events), list fields
-    joined with "; ". The same data always gives byte-identical output. SQLite needs -o:
-    tables actors, dossiers, events and sources, plus one table per list field.
+    CSV has a header row, one row per dossier (or per event with --events, per claim with
+    --claims), list fields joined with "; ". The same data always gives byte-identical
+    output. SQLite needs -o: tables actors, dossiers, breaks, events, sources, claims,
+    claim_sources and publishers, plus one table per list field.
 
     Examples:
 
@@ -177,6 +189,8 @@ def export_(
     """
     from compartment import export, storage
 
+    if events and claims:
+        raise UsageError("--events and --claims each choose the rows: give one of them")
     if output_format is ExportFormat.sqlite and output is None:
         raise UsageError("--format sqlite writes a database file, not to stdout: give -o FILE")
     result = runtime.load(ctx)
@@ -202,7 +216,10 @@ def export_(
             export.write_json(data.to_dict(), out)
             return
         columns: Sequence[str]
-        if events:
+        if claims:
+            rows = export.claim_rows(data.dossiers)
+            columns = export.CLAIM_COLUMNS
+        elif events:
             rows = export.event_rows(data.dossiers)
             columns = export.EVENT_COLUMNS
         else:

@@ -197,11 +197,14 @@ def dossier_filters(
     domains: list[str],
     parties: list[str] | None,
     search: str | None,
+    first_broken_off_by: list[str] | None = None,
+    disputed: bool = False,
 ) -> Filters:
     """`list`'s filters (shared by `chart`), with the actor and bloc values checked."""
     from compartment import query
 
     query.check_actors(data, "--broken-off-by", broken_off_by or [])
+    query.check_actors(data, "--first-broken-off-by", first_broken_off_by or [])
     query.check_actors(data, "--party", parties or [])
     return query.Filters(
         statuses=statuses,
@@ -209,4 +212,6 @@ def dossier_filters(
         domains=domains,
         parties=parties or (),
         search=search,
+        first_broken_off_by=first_broken_off_by or (),
+        disputed=disputed,
     )

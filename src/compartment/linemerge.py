@@ -1,0 +1,158 @@
+"""Text-level helpers of the edits: the line merge that applies an edit as ruamel wrote it to
+the original text (so untouched lines stay byte for byte), and the unified diff that
+`--dry-run` and `fmt --check` print. Plain text in, plain text out.
+"""
+
+from __future__ import annotations
+
+import difflib
+
+from compartment.fmt import newline_of
+
+
+def unified_diff(before: str, after: str, name: str) -> str:
+    """The change as `git diff` shows it (line ends shown as LF); `a/`, `b/` prefixes only
+    for a relative file name."""
+    relative = not name.startswith(("/", "\\")) and ":" not in name[:3]
+    lines = difflib.unified_diff(
+        [_content(line) + "\n" for line in _lines(before)],
+        [_content(line) + "\n" for line in _lines(after)],
+        fromfile=f"a/{name}" if relative else name,
+        tofile=f"b/{name}" if relative else name,
+    )
+    return "".join(lines)
+
+
+
+def _lines(text: str) -> list[str]:
+    """Lines with their line ends ("\\n" or "\\r\\n"); the last may have none."""
+    lines = text.split("\n")
+    out = [line + "\n" for line in lines[:-1]]
+    if lines[-1]:
+        out.append(lines[-1])
+    return out
+
+
+def _content(line: str) -> str:
+    return line.rstrip("\n").removesuffix("\r")
+
+
+def merge(original: str, base: str, edited: str, *, slide: bool = True) -> str | None:
+    """Apply the difference base -> edited to `original`, or None where the two disagree.
+
+    `base` and `edited` are ruamel's writing of the same document before and after the
+    edit; `original` is the file. A changed region must sit on lines that base and original
+    share (so it is clear where it goes); every other line of `original` is kept as is.
+    """
+    original_lines = _lines(original)
+    ours = [_content(line) for line in original_lines]
+    b = base.split("\n")[:-1] if base.endswith("\n") else base.split("\n")
+    e = edited.split("\n")[:-1] if edited.endswith("\n") else edited.split("\n")
+    anchor = _anchors(b, ours)
+    newline = newline_of(original)
+    out: list[str] = []
+    done = 0  # lines of `original` already copied or replaced
+    for i1, i2, j1, j2 in _hunks(b, e):
+        if i1 < i2:
+            span = _replaced_span(anchor, i1, i2, len(b), len(ours))
+            if span is None:
+                return None
+            start, stop = span
+        else:
+            before = anchor[i1 - 1] if i1 > 0 else -1
+            after = anchor[i1] if i1 < len(b) else len(ours)
+            if before is None or after is None or after != before + 1:
+                return None
+            start = stop = after
+            if slide and j1 < j2 and _opens_block(e[j1:j2]):
+                column = _indent(e[j1])
+                while start > done and _belongs_below(ours[start - 1], column):
+                    start -= 1
+                stop = start
+        if start < done:
+            return None
+        out.extend(original_lines[done:start])
+        out.extend(line + newline for line in e[j1:j2])
+        done = stop
+    out.extend(original_lines[done:])
+    for i in range(len(out) - 1):  # a last line without a line end that is last no more
+        if not out[i].endswith("\n"):
+            out[i] += newline
+    return "".join(out)
+
+
+def _replaced_span(
+    anchor: list[int | None], i1: int, i2: int, base_len: int, original_len: int
+) -> tuple[int, int] | None:
+    """The lines of the original that base lines i1..i2 (replaced by the edit) stand for.
+
+    Either base and original agree on those lines, or the original writes them differently
+    (`~` where ruamel writes `null`) but the lines on both sides agree and the count matches:
+    then the original's own lines are the ones the edit replaces.
+    """
+    start = anchor[i1]
+    if start is not None and all(anchor[i] == start + (i - i1) for i in range(i1, i2)):
+        return start, start + (i2 - i1)
+    before = anchor[i1 - 1] if i1 > 0 else -1
+    after = anchor[i2] if i2 < base_len else original_len
+    if before is None or after is None or after - before - 1 != i2 - i1:
+        return None
+    if any(anchor[i] is not None and anchor[i] != before + 1 + (i - i1) for i in range(i1, i2)):
+        return None
+    return before + 1, after
+
+
+def _hunks(a: list[str], b: list[str]) -> list[tuple[int, int, int, int]]:
+    """The changed regions between two line lists, as (a1, a2, b1, b2) slices."""
+    prefix = 0
+    limit = min(len(a), len(b))
+    while prefix < limit and a[prefix] == b[prefix]:
+        prefix += 1
+    suffix = 0
+    while suffix < limit - prefix and a[-1 - suffix] == b[-1 - suffix]:
+        suffix += 1
+    matcher = difflib.SequenceMatcher(
+        None, a[prefix:len(a) - suffix], b[prefix:len(b) - suffix], autojunk=False
+    )
+    return [
+        (i1 + prefix, i2 + prefix, j1 + prefix, j2 + prefix)
+        for tag, i1, i2, j1, j2 in matcher.get_opcodes()
+        if tag != "equal"
+    ]
+
+
+def _anchors(a: list[str], b: list[str]) -> list[int | None]:
+    """For each line of `a`, the line of `b` it corresponds to, or None."""
+    result: list[int | None] = [None] * len(a)
+    prefix = 0
+    limit = min(len(a), len(b))
+    while prefix < limit and a[prefix] == b[prefix]:
+        result[prefix] = prefix
+        prefix += 1
+    suffix = 0
+    while suffix < limit - prefix and a[-1 - suffix] == b[-1 - suffix]:
+        result[len(a) - 1 - suffix] = len(b) - 1 - suffix
+        suffix += 1
+    matcher = difflib.SequenceMatcher(
+        None, a[prefix:len(a) - suffix], b[prefix:len(b) - suffix], autojunk=False
+    )
+    for block in matcher.get_matching_blocks():
+        for k in range(block.size):
+            result[prefix + block.a + k] = prefix + block.b + k
+    return result
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip(" "))
+
+
+def _opens_block(lines: list[str]) -> bool:
+    """Whether inserted lines are whole records: the first is the least indented."""
+    first = _indent(lines[0])
+    return bool(lines[0].strip()) and all(_indent(line) >= first for line in lines if line.strip())
+
+
+def _belongs_below(line: str, column: int) -> bool:
+    """A blank line, or a comment no deeper than a new record: it opens what follows."""
+    body = line.strip()
+    return not body or (body.startswith("#") and _indent(line) <= column)
