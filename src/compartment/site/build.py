@@ -158,8 +158,9 @@ def _kind(path: Path) -> int | None:
         raise CompartmentError(f"{path}: cannot write ({exc.strerror})") from None
 
 
-def prepare(folder: Path, paths: list[str], *, force: bool, data_file: Path | None) -> None:
-    """Check that the site can be written into `folder` without harm; make its folders."""
+def check_folder(folder: Path, *, force: bool) -> None:
+    """The cheap checks of `-o`, made before any work: a new folder whose parent exists, an
+    empty folder, or (with `force`) any folder."""
     kind = _kind(folder)
     if kind is None:
         if not folder.parent.is_dir():
@@ -172,6 +173,11 @@ def prepare(folder: Path, paths: list[str], *, force: bool, data_file: Path | No
             f"-o {folder}: the folder is not empty; name a new or empty folder, or use "
             "--force to write the site's files over it (nothing else in it is touched)"
         )
+
+
+def prepare(folder: Path, paths: list[str], *, force: bool, data_file: Path | None) -> None:
+    """Check that the site can be written into `folder` without harm; make its folders."""
+    check_folder(folder, force=force)  # again: the folder may have changed while rendering
     for path in paths:
         target = folder / path
         for part in reversed(target.relative_to(folder).parents[:-1]):
@@ -218,7 +224,8 @@ def build(
     footer."""
     if not data.dossiers or not any(d.events for d in data.dossiers):
         raise CompartmentError("the data has no dossier with events; there is no site to build")
-    # Everything is rendered, then the folder checked, before the first file is written.
+    # Everything is rendered, then every path checked, before the first file is written.
+    check_folder(folder, force=force)
     files = render(data, end or last_event(data), stamp)
     order = sorted(files)
     prepare(folder, order, force=force, data_file=data_file)

@@ -276,8 +276,11 @@ def sources_context(data: Dataset) -> dict[str, Any]:
          for p in data.publishers.values()),
         key=lambda p: (-p.citations, p.host),
     )
-    kinds = [(k, PUBLISHER_KINDS[k], sum(r.citations for r in publishers if r.kind == k))
-             for k in PUBLISHER_KINDS]
+    kinds = [
+        (k, PUBLISHER_KINDS[k].replace("`", ""),  # the vocabulary's backticks are for a terminal
+         sum(r.citations for r in publishers if r.kind == k))
+        for k in PUBLISHER_KINDS
+    ]
     unregistered = sorted(
         ((h, n) for h, n in hosts.items()
          if data.publisher_of(f"https://{h}/") is None),
