@@ -261,7 +261,11 @@ def story(data: Dataset, d: Dossier) -> str:
     steps = [f"{b.status} by {actor_label(data, b.actor)} on {b.date}" for b in d.breaks]
     last = d.breaks[-1]
     if (d.since, d.status) != (last.date, last.status):
-        steps.append(f"{d.status} on {d.since}")
+        # Not itself a break: a recovery, an expiry, or the same status set again by another
+        # actor (CTBT: strained by the US Senate in 1999, by Russia's de-ratification in 2023).
+        again = d.status == last.status
+        by = f" by {actor_label(data, d.broken_off_by)}" if again and d.broken_off_by else ""
+        steps.append(f"{d.status}{' again' if again else ''}{by} on {d.since}")
     return ", then ".join(steps)
 
 
