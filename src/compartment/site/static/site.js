@@ -69,10 +69,13 @@
   }
 
   form.hidden = false;
-  form.addEventListener("input", () => {
-    apply();
-    save();
-  });
+  // "input" as one types; "change" too, which is all some ways of picking an option send.
+  for (const type of ["input", "change"]) {
+    form.addEventListener(type, () => {
+      apply();
+      save();
+    });
+  }
   form.addEventListener("submit", (event) => event.preventDefault());
   form.addEventListener("reset", () => {
     setTimeout(() => {
