@@ -414,7 +414,7 @@ def test_the_size_limit_holds_for_the_worst_growth(tmp_path: Path) -> None:
     assert not result.errors and len(result.warnings) == 2000
     (entry,) = entries()
     ratio = entry.stat().st_size / path.stat().st_size
-    assert 3 < ratio < cache.SIZE_FACTOR  # measured 3.5: the factor of 8 leaves room
+    assert 3 < ratio < cache.SIZE_FACTOR  # measured 3.9: the factor of 8 leaves room
     assert load(path).warnings == result.warnings  # and it is a hit
     assert cache.read(path, path.stat(), lambda: cache.digest(path.read_bytes()), "x")
 

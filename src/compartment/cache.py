@@ -120,7 +120,7 @@ _MAX_HEADER = 4096
 # MessagePack body is smaller than the YAML it comes from: 0.65-0.75 of it for the shipped
 # data, tests/sample.yaml and generated 1k and 10k ledgers (benchmarks/generate.py). What
 # can grow: each unused actor becomes a warning that repeats its id three more times, about
-# 3.6 times its line in the file with the longest ids (tests/test_cache.py builds that case),
+# 3.9 times its line in the file with the longest ids (tests/test_cache.py builds that case),
 # and escapes such as "\\L" (2 bytes) become 3-byte characters. 8 leaves room for both;
 # the slack covers the header and a tiny file.
 SIZE_FACTOR = 8
