@@ -206,3 +206,17 @@ def test_the_curve_as_png_and_its_refusals() -> None:
         chart.draw_series(curve_records(), io.BytesIO(), "gif")
     with pytest.raises(ValueError, match="no records"):
         chart.draw_series([], io.BytesIO(), "svg")
+
+
+def test_the_terminal_table_of_the_curve() -> None:
+    from rich.console import Console
+
+    from compartment import render
+
+    console = Console(width=80, record=True, color_system=None)
+    console.print(render.series_table(*series.grid(curve_records())))
+    lines = [line.rstrip() for line in console.export_text().splitlines()]
+    assert lines[0].split() == ["year", *STATUSES, "total"]
+    assert lines[2].split() == ["2010", "1", "1"]  # zeros blank: only active, and the total
+    assert lines[-1].split() == ["2024", "1", "1", "2"]  # 2024: suspended, terminated, total
+    assert len(lines) == 2 + 15  # heading, rule, one row a year from 2010 to 2024

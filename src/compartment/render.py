@@ -453,3 +453,16 @@ class LoadProgress:
     def close(self) -> None:
         if self._progress is not None:
             self._progress.stop()
+
+
+def series_table(columns: Sequence[str], rows: Sequence[Sequence[str]]) -> Table:
+    """`stats --series`: a row per period, a column per status (headed in its colour) and a
+    total, from series.grid. No total row: summed over periods, a dossier counts many times."""
+    table = Table(box=box.SIMPLE, pad_edge=False, show_edge=False, collapse_padding=True)
+    table.add_column(columns[0], no_wrap=True)
+    for name in columns[1:-1]:
+        table.add_column(status_text(name), justify="right", no_wrap=True)
+    table.add_column(columns[-1], justify="right", style="bold", no_wrap=True)
+    for row in rows:
+        table.add_row(*(text(cell) for cell in row))
+    return table
