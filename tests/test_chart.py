@@ -132,3 +132,14 @@ def test_without_matplotlib(run, sample: Path, tmp_path: Path, monkeypatch) -> N
     assert not target.exists()
     with pytest.raises(chart.MissingMatplotlib):
         chart.draw(load(sample).dataset, (), io.BytesIO(), "png", "2024-01-01")
+
+
+def test_series_kind_draws_the_curve(run, sample: Path, tmp_path: Path) -> None:
+    target = tmp_path / "curve.svg"
+    result = run("--data", str(sample), "chart", "--kind", "series", "-o", str(target))
+    assert result.stderr == f"{target}: 2 dossiers drawn\n"
+    svg = target.read_text(encoding="utf-8")
+    assert svg.startswith("<?xml") and "Cooperation dossiers by status" in svg
+    lanes = tmp_path / "lanes.svg"
+    run("--data", str(sample), "chart", "-o", str(lanes))
+    assert lanes.read_text(encoding="utf-8") != svg  # the kind changes the picture

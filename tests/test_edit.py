@@ -47,7 +47,7 @@ def added_only(before: str, after: str) -> list[str]:
 
 def event(date: str = "2026-03-01", **fields: object) -> Event:
     values: dict = {"actor": "russia", "action": "said so", "summary": "It was said.",
-                    "sources": ("https://example.org/a",)}
+                    "sources": ("https://www.state.gov/a",)}
     values.update(fields)
     return Event(date=date, **values)
 
@@ -79,7 +79,7 @@ def test_event_add_on_the_shipped_data_only_adds_lines(dossier_id, date, index) 
     assert change.errors == []
     added = added_only(text, change.after)
     assert added[0].lstrip().startswith("- date: ")
-    assert added[-1].strip() == "- https://example.org/a"
+    assert added[-1].strip() == "- https://www.state.gov/a"
     assert events_of(change.after, dossier_id)[index] == new
     if index == 0:  # (once: formatting the whole file again costs half a second)
         assert fmt.canonical(change.after) == change.after  # still canonical
@@ -94,7 +94,7 @@ def test_event_add_exact_lines(sample: Path) -> None:
         "        action: said so\n",
         "        summary: It was said.\n",
         "        sources:\n",
-        "          - https://example.org/a\n",
+        "          - https://www.state.gov/a\n",
     ]
     assert change.message == "added the event of 2022-03 to nato-russia-cooperation"
 
@@ -164,7 +164,7 @@ def test_comments_blank_lines_quotes_and_crlf_survive(write_dataset) -> None:
                 action: began
                 status: active
                 summary: Talks began.
-                sources: [https://example.org/t]
+                sources: [https://www.state.gov/t]
         """
     )
     for newline in ("\n", "\r\n"):
@@ -203,7 +203,7 @@ def test_no_final_newline_is_repaired_only_where_needed(sample: Path) -> None:
     text = sample.read_text(encoding="utf-8").rstrip("\n")
     change = edit.add_event(text, "s.yaml", "nato-russia-cooperation", event("2020"))
     assert change.after.startswith(text + "\n")
-    assert change.after.endswith("- https://example.org/a\n")
+    assert change.after.endswith("- https://www.state.gov/a\n")
 
 
 # -- the other edits ------------------------------------------------------------------------
@@ -453,7 +453,7 @@ def copy(tmp_path: Path, sample: Path) -> Path:
 
 
 EVENT_ARGS = ["--date", "2026-03-01", "--actor", "russia", "--action", "declared it dead",
-              "--summary", "Moscow said so.", "--source", "https://example.org/a"]
+              "--summary", "Moscow said so.", "--source", "https://www.state.gov/a"]
 
 
 def test_cli_event_add_dry_run_prints_the_diff(run, copy: Path) -> None:
@@ -481,7 +481,7 @@ def test_cli_event_add_dry_run_prints_the_diff(run, copy: Path) -> None:
         "+        status: terminated\n"
         "+        summary: Moscow said so.\n"
         "+        sources:\n"
-        "+          - https://example.org/a\n"
+        "+          - https://www.state.gov/a\n"
         "   - id: nato-russia-cooperation\n"
         "     title: NATO-Russia practical cooperation\n"
         "     aliases: [NRC]\n"
@@ -579,7 +579,7 @@ def test_cli_dossier_add(run, copy: Path) -> None:
         "--summary", "Crews kept flying together.", "--date", "1998-01-29", "--actor",
         "us-russia", "--action", "signed the agreement", "--event-summary",
         "The partners signed the intergovernmental agreement.", "--source",
-        "https://example.org/iga", "--status", "active", "--approach", "go-around")
+        "https://www.state.gov/iga", "--status", "active", "--approach", "go-around")
     data = loader.load(copy).dataset
     assert [d.id for d in data.dossiers] == ["new-start", "iss", "nato-russia-cooperation"]
     assert data.get("iss").approach == ("go-around",)

@@ -22,18 +22,25 @@ BLOCK = re.compile(r"```console\n\$ (?P<command>[^\n]*)\n(?P<output>.*?)```", re
 
 
 def run_command(line: str) -> str:
-    head = None
+    head = tail = None
     if "|" in line:
         line, pipe = (part.strip() for part in line.split("|", 1))
-        match = re.fullmatch(r"head -(\d+)", pipe)
+        match = re.fullmatch(r"(head|tail) -(\d+)", pipe)
         assert match, f"unsupported pipe in README: {pipe}"
-        head = int(match.group(1))
+        if match[1] == "head":
+            head = int(match[2])
+        else:
+            tail = int(match[2])
     argv = shlex.split(line)
     assert argv[0] == "compartment"
     result = CliRunner().invoke(app, argv[1:], catch_exceptions=False)
+    # An example that fails would show nothing, or an error, as if it were the output.
+    assert result.exit_code == 0, f"README example failed: {line}\n{result.stderr}"
     out = "\n".join(line.rstrip() for line in result.stdout.splitlines())
     if head is not None:
         out = "\n".join(out.splitlines()[:head])
+    if tail is not None:
+        out = "\n".join(out.splitlines()[-tail:])
     return out + "\n" if out else ""
 
 

@@ -265,3 +265,21 @@ def test_shipped_data_west_broke_off_in_2014_russia_in_2022_23() -> None:
     assert west[2014] > max((n for year, n in russia.items() if year and year < 2022), default=0)
     assert russia.get(2022, 0) + russia.get(2023, 0) > sum(russia.values()) / 2
     assert p.total == len(result.dataset.dossiers)
+
+
+def test_series_from_the_command_line(run, write_dataset) -> None:
+    path = write_dataset(SMALL)
+    records = json.loads(run("--data", str(path), "stats", "--series", "year", "--as-of",
+                             "2015-06-30", "-f", "json").stdout)
+    by_year = {(r["year"], r["status"]): r["count"] for r in records if r["count"]}
+    # 2014 closes with a (suspended since 2014-03), b (suspended), c and d not yet... c began
+    # 2010 (active); d began 2018.
+    assert by_year[(2014, "suspended")] == 2
+    assert by_year[(2014, "active")] == 1
+    assert (2015, "suspended") in by_year
+    filtered = json.loads(run("--data", str(path), "stats", "--series", "year", "--domain",
+                              "arms-control", "--as-of", "2015-06-30", "-f", "json").stdout)
+    assert {r["status"]: r["count"] for r in filtered if r["year"] == 2014} == {
+        "active": 1, "strained": 0, "suspended": 0, "terminated": 0, "expired": 0}
+    table = run("--data", str(path), "stats", "--series", "year", "--as-of", "2015-06-30").stdout
+    assert table.splitlines()[0].split()[:3] == ["year", "active", "strained"]

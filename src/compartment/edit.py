@@ -236,21 +236,51 @@ def add_actor(text: str, name: str, actor_id: str, actor_name: str, bloc: str) -
     def mutate(document: Any, data: Dataset, indent: tuple[int, int, int]) -> str:
         if actor_id in data.actors:
             raise EditError(f"an actor with id {actor_id!r} already exists")
-        actors = document["actors"]
         record = fmt.new_mapping()
         record["name"] = fmt.yaml_text(actor_name, "name", indent[0] * 2, indent[0])
         record["bloc"] = bloc
-        keys = list(actors)
-        position = next((i for i, k in enumerate(keys) if str(k) > actor_id), len(keys))
-        if not hasattr(actors, "insert"):  # `actors: {}` written in flow style
-            actors[actor_id] = record
-        else:
-            actors.insert(position, actor_id, record)
-            if hasattr(actors, "fa") and actors.fa.flow_style() and not keys:
-                actors.fa.set_block_style()
+        _insert_sorted(document["actors"], actor_id, record)
         return f"added the actor {actor_id}"
 
     return _edit(text, name, mutate)
+
+
+def add_publisher(
+    text: str, name: str, host: str, publisher_name: str, kind: str,
+    state_media: str | None = None, subdomains: bool = False,
+) -> Edit:
+    """Register a publisher under `publishers:` (made at the end of the file if the file has
+    none yet), in alphabetical order of host."""
+    host = host.lower()
+
+    def mutate(document: Any, data: Dataset, indent: tuple[int, int, int]) -> str:
+        if host in data.publishers:
+            raise EditError(f"the publisher {host!r} is already registered")
+        record = fmt.new_mapping()
+        record["name"] = fmt.yaml_text(publisher_name, "name", indent[0] * 2, indent[0])
+        record["kind"] = kind
+        if state_media is not None:
+            record["state_media"] = state_media
+        if subdomains:
+            record["subdomains"] = True
+        if "publishers" not in document:
+            document["publishers"] = fmt.new_mapping()
+        _insert_sorted(document["publishers"], host, record)
+        return f"registered the publisher {host}"
+
+    return _edit(text, name, mutate)
+
+
+def _insert_sorted(mapping: Any, key: str, record: Any) -> None:
+    """Insert `key` in alphabetical order among a mapping's keys, its comments kept."""
+    keys = list(mapping)
+    position = next((i for i, k in enumerate(keys) if str(k) > key), len(keys))
+    if not hasattr(mapping, "insert"):  # `actors: {}` written in flow style
+        mapping[key] = record
+        return
+    mapping.insert(position, key, record)
+    if hasattr(mapping, "fa") and mapping.fa.flow_style() and not keys:
+        mapping.fa.set_block_style()
 
 
 # -- building new records ----------------------------------------------------------------------

@@ -307,6 +307,38 @@ def info_table(rows: Sequence[tuple[str, str]]) -> Table:
     return table
 
 
+def records_table(
+    columns: Sequence[str], rows: Iterable[Sequence[object]], numeric: Sequence[str] = ()
+) -> Table:
+    """A plain table of text cells (user text escaped); `numeric` columns align right. Ids,
+    hosts and URLs are never cut or folded: a URL cut in two can be neither clicked nor
+    copied."""
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
+    for column in columns:
+        table.add_column(column, justify="right" if column in numeric else "left",
+                         overflow="fold" if column in ("title", "name", "action") else "ignore",
+                         no_wrap=column not in ("title", "name", "action"))
+    for row in rows:
+        table.add_row(*(text("" if cell is None else cell) for cell in row))
+    return table
+
+
+def weak_events(records: Sequence[dict[str, Any]]) -> Text:
+    """`sources --weak`: one block per event, its sources each on a line of their own, whole
+    (printed with soft wrap, a long URL runs past the edge rather than being cut)."""
+    out = Text()
+    for r in records:
+        out.append(text(r["dossier"], "bold"))
+        out.append(f"  {r['date']}  ")
+        out.append(text(f"{r['actor']}: {r['action']}"))
+        out.append(text(f"  [{r['best_kind']}]", "yellow"))
+        for source in r["sources"]:
+            out.append("\n    ")
+            out.append(text(source, "dim"))
+        out.append("\n")
+    return out
+
+
 # -- history and analysis: timeline, stats, diff ------------------------------------------
 
 

@@ -26,11 +26,16 @@ BOM = b"\xef\xbb\xbf"
 Transform = Callable[[str, str], "Edit"]  # (text, name in messages) -> the edit worked out
 
 
-def rewrite(path: Path, transform: Transform, *, write: bool, name: str | None = None) -> Edit:
+def rewrite(
+    path: Path, transform: Transform, *, write: bool, name: str | None = None, force: bool = False
+) -> Edit:
     """Apply `transform` to the file at `path`; with `write`, save the result if it has no
-    errors and changes something. Returns the Edit either way."""
+    errors and changes something. Returns the Edit either way. A read-only file is refused
+    before any work unless `force` (storage.check_writable)."""
     shown = name if name is not None else str(path)
     with storage.locked(path) if write else nullcontext():
+        if write:
+            storage.check_writable(path, force=force)
         raw = datafile.read_bytes(path)
         text, (line, column), reason = datafile.decode(raw)
         if text is None:
@@ -38,7 +43,7 @@ def rewrite(path: Path, transform: Transform, *, write: bool, name: str | None =
         change = transform(text, shown)
         if write and not change.errors and change.after != change.before:
             try:
-                storage.write_atomic(path, encode(raw, change.after), expect=raw)
+                storage.write_atomic(path, encode(raw, change.after), expect=raw, force=force)
             except OSError as exc:
                 raise CompartmentError(f"{shown}: cannot write ({exc.strerror or exc})") from None
     return change

@@ -24,6 +24,11 @@ Fields of a claim, counted once per claim, paired only with each other:
 
 so `--by blames --per by` is the who-blames-whom matrix.
 
+A field of an event, counted once per event (with `--per`, by a field of its dossier):
+
+  source-kind   the best kind of source it cites (evidence.KIND_ORDER: primary, reference,
+                news, state-media, none)
+
 Values appear in a fixed order: statuses, blocs and domains in the order of the data
 contract (vocab.py), actors by id, years ascending; only values that occur are listed.
 """
@@ -36,6 +41,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from compartment.dataset import Dataset, Dossier, derive_state
+from compartment.evidence import KIND_ORDER
 from compartment.vocab import BLOCS, DOMAINS, STATUSES
 
 DOSSIER_FIELDS = (
@@ -43,7 +49,8 @@ DOSSIER_FIELDS = (
     "domain",
 )
 CLAIM_FIELDS = ("by", "blames")
-FIELDS = DOSSIER_FIELDS + CLAIM_FIELDS
+EVENT_FIELDS = ("source-kind",)
+FIELDS = DOSSIER_FIELDS + CLAIM_FIELDS + EVENT_FIELDS
 
 Value = str | int | None
 
@@ -77,7 +84,11 @@ def value_of(data: Dataset, dossier: Dossier, field: str) -> Value:
 
 
 def _order(field: str) -> Callable[[Value], tuple[int, Any]]:
-    rank = {"status": STATUSES, "bloc": BLOCS, "first-bloc": BLOCS, "domain": DOMAINS}.get(field)
+    orders: dict[str, tuple[str, ...]] = {
+        "status": tuple(STATUSES), "bloc": tuple(BLOCS), "first-bloc": tuple(BLOCS),
+        "domain": tuple(DOMAINS), "source-kind": KIND_ORDER,
+    }
+    rank = orders.get(field)
 
     def key(value: Value) -> tuple[int, Any]:
         if value is None:
@@ -139,8 +150,17 @@ def pivot(data: Dataset, by: str, per: str | None = None) -> Pivot:
             f"{by} and {per} count different things: {', '.join(CLAIM_FIELDS)} count claims, "
             "the others dossiers"
         )
+    if per in EVENT_FIELDS:
+        raise ValueError(f"{per} counts events: give it as --by, with a dossier field as --per")
     counts: Counter[tuple[Value, Value]] = Counter()
-    if by in CLAIM_FIELDS:
+    if by in EVENT_FIELDS:
+        from compartment import evidence
+
+        for dossier in data.dossiers:
+            column = value_of(data, dossier, per) if per is not None else None
+            for event in dossier.events:
+                counts[(evidence.best_kind(data, event), column)] += 1
+    elif by in CLAIM_FIELDS:
         for dossier in data.dossiers:
             for event in dossier.events:
                 for claim in event.claims:

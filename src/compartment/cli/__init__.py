@@ -105,11 +105,13 @@ app.command()(history.diff)
 app.command()(history.chart)
 app.command("site")(publish.site)
 app.command("fmt")(check.fmt_)
+app.command()(check.sources)
 app.command("schema")(read.schema_)
 app.add_typer(edit.event_app, name="event")
 app.add_typer(edit.dossier_app, name="dossier")
 app.add_typer(edit.actor_app, name="actor")
 app.add_typer(edit.claim_app, name="claim")
+app.add_typer(edit.publisher_app, name="publisher")
 
 
 def main() -> None:

@@ -1,14 +1,16 @@
-"""Keeping the data file sound: validate and fmt."""
+"""Keeping the data file sound: validate, fmt, and the evidence report `sources`."""
 
 import sys
+from collections.abc import Iterable, Sequence
+from enum import Enum
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Any, Optional
 
 import typer
 
 from compartment.cli import runtime
-from compartment.cli.options import ProblemFormat
-from compartment.errors import ExitCode
+from compartment.cli.options import Force, ListFormat, ProblemFormat, complete_dossier
+from compartment.errors import CompartmentError, ExitCode, UsageError
 
 
 def validate(
@@ -69,6 +71,7 @@ def fmt_(
             show_default=False,
         ),
     ] = None,
+    force: Force = False,
 ) -> None:
     """Rewrite the data file in the one canonical layout, keeping every comment.
 
@@ -88,7 +91,7 @@ def fmt_(
     failed = False
     for path in paths:
         name = str(path)
-        change = rewrite.rewrite(path, fmt.format_text, write=not check, name=name)
+        change = rewrite.rewrite(path, fmt.format_text, write=not check, name=name, force=force)
         if change.errors:
             render.problems(runtime.stderr(), change.errors)
             runtime.say(f"{name}: not formatted: fix the {len(change.errors)} error(s) first")
@@ -103,3 +106,142 @@ def fmt_(
             runtime.say(f"{name}: reformatted")
     if failed:
         raise typer.Exit(ExitCode.PROBLEMS)
+
+
+class SourcesView(str, Enum):
+    publisher = "publisher"
+    dossier = "dossier"
+
+
+def sources(
+    ctx: typer.Context,
+    by: Annotated[
+        SourcesView, typer.Option("--by", help="One row per publisher, or per dossier.")
+    ] = SourcesView.publisher,
+    weak: Annotated[
+        bool,
+        typer.Option("--weak", help="List the events with no primary or reference source, "
+                     "worst first."),
+    ] = False,
+    check_links: Annotated[
+        bool,
+        typer.Option("--check", help="Fetch every cited URL and report dead links, moved ones "
+                     "and unreachable hosts; exit 1 if a link is dead. Needs httpx."),
+    ] = False,
+    dossier: Annotated[
+        Optional[str],
+        typer.Option("--dossier", metavar="ID", help="--check: only this dossier's URLs.",
+                     autocompletion=complete_dossier),
+    ] = None,
+    timeout: Annotated[
+        float, typer.Option(min=0.1, help="--check: seconds for each step of a request.")
+    ] = 10.0,
+    deadline: Annotated[
+        float, typer.Option(min=1, help="--check: seconds for the whole check, a hard stop.")
+    ] = 120.0,
+    concurrency: Annotated[
+        int, typer.Option(min=1, max=64, help="--check: requests at once.")
+    ] = 8,
+    output_format: Annotated[
+        ListFormat, typer.Option("--format", "-f", help="Output format.")
+    ] = ListFormat.table,
+) -> None:
+    """Report the evidence behind the ledger: publishers cited, sourcing per dossier, weak
+    events, and (with --check) whether the links still answer.
+
+    An event counts as well sourced when it cites a primary source (a government, an
+    intergovernmental body, an official archive) or a reference source (an institute, a
+    scholarly archive), by the kinds in the data file's publisher registry. Claims' sources
+    are a party's own words and count as citations of their publisher, not as evidence of
+    the event.
+
+    Examples:
+
+      compartment sources
+
+      compartment sources --by dossier --format csv
+
+      compartment sources --weak
+
+      compartment sources --check --format json
+    """
+    from compartment import evidence, export, query, render
+
+    data = runtime.dataset(ctx)
+    if check_links:
+        from compartment import linkcheck
+
+        linkcheck.require()
+        chosen = query.find(data, dossier, "--dossier") if dossier is not None else None
+        urls = evidence.cited_urls(data, chosen)
+        runtime.say(f"checking {len(urls)} links ({concurrency} at a time, at most "
+                    f"{deadline:g} s in all)...")
+        results = linkcheck.check(urls, concurrency=concurrency, timeout=timeout,
+                                  deadline=deadline)
+        counts = linkcheck.summary(results)
+        shown = [r for r in results if r.status != "ok"]
+        columns = ["status", "code", "url", "reason", "final_url"]
+        if output_format is ListFormat.json:
+            export.write_json({"summary": counts, "links": [r.to_dict() for r in results]},
+                              sys.stdout)
+        elif output_format is ListFormat.table:
+            runtime.stdout().print(render.records_table(
+                columns, ([r.status, r.code, r.url, r.reason, r.final_url] for r in shown)))
+        else:
+            rows = ({c: r.to_dict()[c] for c in columns} for r in shown)
+            _write_rows(output_format, rows, columns)
+        runtime.say(", ".join(f"{n} {status}" for status, n in counts.items() if n))
+        if linkcheck.failed(results):
+            raise typer.Exit(ExitCode.PROBLEMS)
+        return
+    if dossier is not None:
+        raise UsageError("--dossier goes with --check")
+    if not data.publishers:
+        raise CompartmentError(
+            "the data file has no publisher registry (`publishers:`); register the hosts of "
+            "its sources with `compartment publisher add`"
+        )
+    total = evidence.summary(data)
+    if weak:
+        found = evidence.weak_events(data)
+        columns = ["dossier", "date", "actor", "action", "best_kind", "sources"]
+        records = [w.to_dict() for w in found]
+    elif by is SourcesView.dossier:
+        columns = ["id", "events", "strong_events", "strong_share", "title"]
+        records = [d.to_dict() for d in evidence.dossiers(data)]
+    else:
+        columns = ["host", "kind", "state_media", "citations", "events", "dossiers", "name"]
+        records = [p.to_dict() for p in evidence.publishers(data)]
+    if output_format is ListFormat.json:
+        export.write_json({"summary": total.to_dict(), "rows": records}, sys.stdout)
+    elif output_format is ListFormat.table and weak:
+        runtime.stdout().print(render.weak_events(records), soft_wrap=True, end="")
+    elif output_format is ListFormat.table:
+        numeric = ("events", "strong_events", "strong_share", "citations", "dossiers")
+        cells = ([_cell(r[c]) for c in columns] for r in records)
+        runtime.stdout().print(render.records_table(columns, cells, numeric), crop=False)
+    else:
+        _write_rows(output_format, records, columns)
+    runtime.say(
+        f"{total.strong} of {total.events} events ({total.share:.1%}) cite a primary or "
+        f"reference source; {total.dossiers_without_strong} of {total.dossiers} dossiers "
+        f"have none; {total.publishers} publishers registered"
+    )
+
+
+def _cell(value: object) -> str:
+    if isinstance(value, float):
+        return f"{value:.0%}"
+    if isinstance(value, list):
+        return "\n".join(str(v) for v in value)
+    return "" if value is None else str(value)
+
+
+def _write_rows(output_format: ListFormat, rows: Iterable[dict[str, Any]],
+                columns: Sequence[str]) -> None:
+    from compartment import export
+
+    if output_format is ListFormat.csv:
+        export.write_csv(rows, columns, sys.stdout)
+    else:
+        export.write_markdown(rows, columns, sys.stdout)

@@ -15,6 +15,8 @@ from compartment.cli.options import (
     BlocChoice,
     DomainChoice,
     DryRun,
+    Force,
+    KindChoice,
     StatusChoice,
     complete_actor,
     complete_dossier,
@@ -39,15 +41,16 @@ event_app = _sub_app("Add events to dossiers.")
 dossier_app = _sub_app("Add dossiers and change their fields.")
 actor_app = _sub_app("Register actors.")
 claim_app = _sub_app("Record what a party said about an event.")
+publisher_app = _sub_app("Register the publishers of sources.")
 
 
-def _apply(ctx: typer.Context, dry_run: bool, transform: "Transform") -> None:
+def _apply(ctx: typer.Context, dry_run: bool, force: bool, transform: "Transform") -> None:
     """Make the edit on the data file in use, or print its diff with --dry-run."""
     from compartment import linemerge, render, rewrite
 
     source = runtime.data_source(ctx, "read" if dry_run else "edit")
     name = str(source.path)
-    change = rewrite.rewrite(source.path, transform, write=not dry_run, name=name)
+    change = rewrite.rewrite(source.path, transform, write=not dry_run, name=name, force=force)
     if change.errors:
         raise CompartmentError(
             f"the edit would bring {len(change.errors)} error(s) into {name}; nothing was written",
@@ -101,6 +104,7 @@ def event_add(
         bool, typer.Option("--unverified", help="No source confirms it.")
     ] = False,
     dry_run: DryRun = False,
+    force: Force = False,
 ) -> None:
     """Add an event to a dossier, in date order (after events of the same date).
 
@@ -123,7 +127,7 @@ def event_add(
         sources=_sources(source, unverified),
         status=status.value if status is not None else None, unverified=unverified,
     )
-    _apply(ctx, dry_run, lambda text, name: edit.add_event(text, name, dossier_id, new))
+    _apply(ctx, dry_run, force, lambda text, name: edit.add_event(text, name, dossier_id, new))
 
 
 @dossier_app.command("add")
@@ -171,6 +175,7 @@ def dossier_add(
     ] = None,
     tag: Annotated[Optional[list[str]], typer.Option("--tag", help="A tag (repeatable).")] = None,
     dry_run: DryRun = False,
+    force: Force = False,
 ) -> None:
     """Add a dossier with its first event, where the canonical order puts it.
 
@@ -184,7 +189,7 @@ def dossier_add(
       compartment dossier add us-russia-fisheries --title "US-Russia fisheries" \\
         --domain economy --party united-states --party russia --summary "..." \\
         --date 1988-05-31 --actor us-ussr --action signed --event-summary "..." \\
-        --source https://example.org --status active
+        --source https://www.state.gov/ --status active
     """
     from compartment import edit
     from compartment.dataset import Dossier, Event
@@ -200,7 +205,7 @@ def dossier_add(
         approach=tuple(a.value for a in approach or ()), third_parties=tuple(third_party or ()),
         tags=tuple(tag or ()),
     )
-    _apply(ctx, dry_run, lambda text, name: edit.add_dossier(text, name, record))
+    _apply(ctx, dry_run, force, lambda text, name: edit.add_dossier(text, name, record))
 
 
 @dossier_app.command("set")
@@ -227,6 +232,7 @@ def dossier_set(
         bool, typer.Option("--unset", help="Remove an optional field (forum or a list).")
     ] = False,
     dry_run: DryRun = False,
+    force: Force = False,
 ) -> None:
     """Set one field of a dossier.
 
@@ -247,7 +253,7 @@ def dossier_set(
 
     given = values or []
     _apply(
-        ctx, dry_run,
+        ctx, dry_run, force,
         lambda text, name: edit.set_field(text, name, dossier_id, field, given, unset=unset),
     )
 
@@ -285,6 +291,7 @@ def claim_add(
         Optional[str], typer.Option(help="The event's action, if several share the date.")
     ] = None,
     dry_run: DryRun = False,
+    force: Force = False,
 ) -> None:
     """Add a claim (what a party said about an event) to the event of DATE in a dossier.
 
@@ -303,7 +310,7 @@ def claim_add(
     from compartment.dataset import Claim
 
     claim = Claim(by=by, says=says, sources=tuple(source), blames=blames)
-    _apply(ctx, dry_run, lambda text, name: edit.add_claim(
+    _apply(ctx, dry_run, force, lambda text, name: edit.add_claim(
         text, name, dossier_id, date, claim, event_actor, action))
 
 
@@ -314,6 +321,7 @@ def actor_add(
     name: Annotated[str, typer.Option(help="The actor's name as people write it.")],
     bloc: Annotated[BlocChoice, typer.Option(help="west, russia, third-party or international.")],
     dry_run: DryRun = False,
+    force: Force = False,
 ) -> None:
     """Register an actor under `actors:`, in alphabetical order of id.
 
@@ -326,5 +334,43 @@ def actor_add(
     from compartment import edit
 
     _apply(
-        ctx, dry_run, lambda text, data: edit.add_actor(text, data, actor_id, name, bloc.value)
+        ctx, dry_run, force,
+        lambda text, data: edit.add_actor(text, data, actor_id, name, bloc.value),
+    )
+
+
+@publisher_app.command("add")
+def publisher_add(
+    ctx: typer.Context,
+    host: Annotated[str, typer.Argument(metavar="HOST", help="The host of its URLs, e.g. "
+                                        "www.state.gov.")],
+    name: Annotated[str, typer.Option(help="The publisher's name as people write it.")],
+    kind: Annotated[KindChoice, typer.Option(help="primary, reference or news.")],
+    state_media: Annotated[
+        Optional[str], typer.Option(metavar="COUNTRY", help="For a state-owned or "
+                                    "state-controlled outlet: whose state, e.g. russia.")
+    ] = None,
+    subdomains: Annotated[
+        bool, typer.Option("--subdomains", help="Every subdomain of HOST is this publisher too.")
+    ] = False,
+    dry_run: DryRun = False,
+    force: Force = False,
+) -> None:
+    """Register a publisher under `publishers:`, in alphabetical order of host.
+
+    Once a data file keeps a registry, every source URL's host must be in it (validate
+    reports the others, with the closest registered host). primary: governments and their
+    agencies, intergovernmental bodies, treaty depositaries, official archives; reference:
+    research institutes, scholarly archives, reference works; news: news organisations.
+
+    Example:
+
+      compartment publisher add www.sipri.org --name SIPRI --kind reference --dry-run
+    """
+    from compartment import edit
+
+    _apply(
+        ctx, dry_run, force,
+        lambda text, data: edit.add_publisher(
+            text, data, host, name, kind.value, state_media, subdomains),
     )

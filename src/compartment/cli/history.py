@@ -2,7 +2,7 @@
 
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
@@ -12,10 +12,12 @@ from compartment.cli.options import (
     AsOf,
     BlocChoice,
     BrokenOffByFilter,
+    ChartKind,
     DiffFormat,
     DomainFilter,
     ListFormat,
     PartyFilter,
+    Period,
     SearchFilter,
     StatsField,
     StatusChoice,
@@ -27,6 +29,10 @@ from compartment.cli.options import (
     values,
 )
 from compartment.errors import CompartmentError, UsageError
+
+if TYPE_CHECKING:
+    from compartment.dataset import Dataset
+    from compartment.query import Filters
 
 
 def timeline(
@@ -139,15 +145,28 @@ def stats(
         ListFormat, typer.Option("--format", "-f", help="Output format.")
     ] = ListFormat.table,
     as_of: AsOf = None,
+    series: Annotated[
+        Optional[Period],
+        typer.Option("--series", help="Instead of a pivot: how many dossiers stood in each "
+                     "status at the end of every year (or month), from the events alone."),
+    ] = None,
+    status: StatusFilter = None,
+    broken_off_by: BrokenOffByFilter = None,
+    domain: DomainFilter = None,
+    party: PartyFilter = None,
+    search: SearchFilter = None,
 ) -> None:
-    """Count dossiers (or claims) by one field, or by two of them.
+    """Count dossiers (or claims) by one field, or by two of them; or, with --series, the
+    number of dossiers in each status at the end of every year or month.
 
     broken-off-by is the actor who broke a dossier off last, bloc that actor's bloc, and
     year the year of that break; first-broken-off-by, first-bloc and first-year are the
     same for the dossier's first break. A dossier that nothing broke off counts under "none"
     (null in JSON), so the totals are always the number of dossiers; with --as-of, a
     dossier that had no event by that date is left out. by and blames count claims (who
-    says it, whom it blames) and pair only with each other. CSV and JSON give one record
+    says it, whom it blames) and pair only with each other. source-kind counts events by
+    the best kind of source each cites (primary, reference, news, state-media, none), per a
+    field of its dossier if you like. CSV and JSON give one record
     per non-empty count; the table and Markdown give the pivot with totals. On a terminal,
     bars follow the table.
 
@@ -158,20 +177,33 @@ def stats(
       compartment stats --by status --as-of 2022-02-23
 
       compartment stats --by blames --per by
+
+      compartment stats --series year --domain arms-control
     """
-    from compartment import export, render
+    from compartment import export, query, render
     from compartment import stats as st
+    from compartment.dataset import Dataset
 
     if per is not None and per == by:
         raise UsageError(f"--per must name another field than --by (both are {by.value})")
+    if per is not None and per.value in st.EVENT_FIELDS:
+        raise UsageError(f"--per {per.value}: it counts events; give it as --by, with a "
+                         "dossier field as --per")
     if per is not None and (by.value in st.CLAIM_FIELDS) != (per.value in st.CLAIM_FIELDS):
         raise UsageError(
             f"--by {by.value} --per {per.value}: by and blames count claims, the other fields "
             "dossiers; pair by with blames"
         )
     data = runtime.dataset(ctx)
+    filters = runtime.dossier_filters(
+        data, values(status), broken_off_by, values(domain), party, search
+    )
+    if series is not None:
+        _series(data, filters, series.value, as_of, output_format)
+        return
     if as_of is not None:
         data = data.as_of(as_of)
+    data = Dataset(data.actors, tuple(query.select(data, filters)), data.publishers)
     pivot = st.pivot(data, by.value, per.value if per else None)
     if output_format is ListFormat.table:
         console = runtime.stdout()
@@ -188,6 +220,25 @@ def stats(
         columns, rows = st.grid(pivot)
         records = (dict(zip(columns, row, strict=True)) for row in rows)
         export.write_markdown(records, columns, sys.stdout)
+
+
+def _series(
+    data: "Dataset", filters: "Filters", period: str, as_of: str | None, output_format: ListFormat
+) -> None:
+    """`stats --series`: the curve's records as a table, CSV, JSON or Markdown."""
+    from compartment import dates, export, query, render
+    from compartment import series as sr
+
+    chosen = query.select(data, filters)
+    records = sr.records(chosen, period, end=as_of or dates.today())
+    if output_format is ListFormat.json:
+        export.write_json(records, sys.stdout)
+    elif output_format is ListFormat.table:
+        runtime.stdout().print(render.series_table(*sr.grid(records, period)))
+    elif output_format is ListFormat.csv:
+        export.write_csv(sr.pivot(records, period), sr.columns(records, period), sys.stdout)
+    else:
+        export.write_markdown(sr.pivot(records, period), sr.columns(records, period), sys.stdout)
 
 
 def diff(
@@ -272,16 +323,25 @@ def chart(
     title: Annotated[
         Optional[str], typer.Option(metavar="TEXT", help="The chart's title.")
     ] = None,
+    kind: Annotated[
+        ChartKind,
+        typer.Option("--kind", help="lanes: a lane per dossier; series: the compartment"
+                     "alization curve, dossiers per status at the end of each year."),
+    ] = ChartKind.lanes,
 ) -> None:
-    """Draw each dossier's status over time into a PNG or SVG file.
+    """Draw the dossiers' status over time into a PNG or SVG file.
 
-    One lane per dossier from its first event to today (or --as-of), grouped by domain,
-    coloured by status, with a marker for each event. Takes the filters of
+    --kind lanes (the default): one lane per dossier from its first event to today (or
+    --as-of), grouped by domain, coloured by status, with a marker for each event.
+    --kind series: a stacked area of how many dossiers stood in each status at the end of
+    each year (the data of `compartment stats --series year`). Both take the filters of
     `compartment list`. Needs matplotlib: pip install 'compartment[chart]'.
 
     Examples:
 
       compartment chart -o dossiers.png
+
+      compartment chart --kind series -o curve.svg
 
       compartment chart --broken-off-by russia --since 2010 -o russia.svg
     """
@@ -309,9 +369,18 @@ def chart(
     end = as_of or dates.today()
     if since is not None and since > end:
         raise UsageError(f"--since {since} is after the end of the chart ({end})")
-    heading = title if title is not None else (
-        f"Cooperation dossiers: status from the first event to {end}"
-    )
-    storage.write_output(output, lambda out: ch.draw(data, rows, out, fmt, end, heading, since))
+    if kind is ChartKind.series:
+        from compartment import series as sr
+
+        records = sr.records(rows, "year", end=end)
+        heading = title if title is not None else f"Cooperation dossiers by status, to {end}"
+        storage.write_output(
+            output, lambda out: ch.draw_series(records, out, fmt, heading, end=end))
+    else:
+        heading = title if title is not None else (
+            f"Cooperation dossiers: status from the first event to {end}"
+        )
+        storage.write_output(
+            output, lambda out: ch.draw(data, rows, out, fmt, end, heading, since))
     count = len(rows)
     runtime.say(f"{output}: {count} dossier{'s' * (count != 1)} drawn")

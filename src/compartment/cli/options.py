@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Annotated, Optional
 import typer
 
 from compartment.errors import UsageError
-from compartment.vocab import APPROACHES, BLOCS, DOMAINS, STATUSES
+from compartment.vocab import APPROACHES, BLOCS, DOMAINS, PUBLISHER_KINDS, STATUSES
 
 if TYPE_CHECKING:
     from compartment.dataset import Dataset
@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 StatusChoice = Enum("StatusChoice", {s: s for s in STATUSES}, type=str)  # type: ignore[misc]
 DomainChoice = Enum("DomainChoice", {d: d for d in DOMAINS}, type=str)  # type: ignore[misc]
 BlocChoice = Enum("BlocChoice", {b: b for b in BLOCS}, type=str)  # type: ignore[misc]
+KindChoice = Enum("KindChoice", {k: k for k in PUBLISHER_KINDS}, type=str)  # type: ignore[misc]
 ApproachChoice = Enum("ApproachChoice", {a: a for a in APPROACHES}, type=str)  # type: ignore[misc]
 
 
@@ -68,6 +69,16 @@ class SortField(str, Enum):
     broken_off_by = "broken-off-by"
 
 
+class Period(str, Enum):
+    year = "year"
+    month = "month"
+
+
+class ChartKind(str, Enum):
+    lanes = "lanes"
+    series = "series"
+
+
 class StatsField(str, Enum):
     status = "status"
     broken_off_by = "broken-off-by"
@@ -79,6 +90,7 @@ class StatsField(str, Enum):
     domain = "domain"
     by = "by"
     blames = "blames"
+    source_kind = "source-kind"
 
 
 # -- dates typed on the command line --------------------------------------------------------
@@ -249,6 +261,9 @@ SearchFilter = Annotated[
     typer.Option(help="Keep dossiers whose id, title, aliases or summary contain TEXT."),
 ]
 DryRun = Annotated[bool, typer.Option("--dry-run", help=DRY_RUN_HELP)]
+Force = Annotated[
+    bool, typer.Option("--force", help="Write the data file even if it is read-only.")
+]
 
 
 def values(choices: list[StatusChoice] | list[DomainChoice] | list[BlocChoice] | None) -> list[str]:
