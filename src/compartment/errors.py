@@ -26,6 +26,12 @@ def visible(text: str) -> str:
     return UNSAFE_CHARS.sub(_escape_char, text)
 
 
+def one_line(text: str) -> str:
+    """`visible`, and newlines and tabs escaped too: for a file name or a message that must
+    stay on its one line (a newline in a path would split `file:line:col: ...` in two)."""
+    return visible(text).replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t")
+
+
 def _escape_char(match: re.Match[str]) -> str:
     code = ord(match.group())
     return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
@@ -84,7 +90,7 @@ class Location:
     where: str = ""
 
     def __str__(self) -> str:
-        head = self.file
+        head = one_line(self.file)  # paths come from pull requests and pre-commit hooks
         if self.line:
             head += f":{self.line}:{self.column or 1}"
         return f"{head}: {self.where}" if self.where else head

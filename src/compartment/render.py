@@ -19,7 +19,7 @@ from rich.table import Table
 from rich.text import Text
 
 from compartment.dataset import Claim, Dataset, Dossier
-from compartment.errors import Problem, visible
+from compartment.errors import Problem, one_line, visible
 from compartment.vocab import STATUSES
 
 if TYPE_CHECKING:
@@ -288,14 +288,14 @@ def summary_line(console: Console, found: Sequence[Problem], name: str) -> None:
     errors = sum(p.is_error for p in found)
     warnings = len(found) - errors
     if not found:
-        console.print(Text(f"{visible(name)}: no problems found", style="green"), soft_wrap=True)
+        console.print(Text(f"{one_line(name)}: no problems found", style="green"), soft_wrap=True)
         return
     parts = []
     if errors:
         parts.append(f"{errors} error{'s' * (errors != 1)}")
     if warnings:
         parts.append(f"{warnings} warning{'s' * (warnings != 1)}")
-    console.print(Text(f"{visible(name)}: {', '.join(parts)}", style="bold"), soft_wrap=True)
+    console.print(Text(f"{one_line(name)}: {', '.join(parts)}", style="bold"), soft_wrap=True)
 
 
 def info_table(rows: Sequence[tuple[str, str]]) -> Table:

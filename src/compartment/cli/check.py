@@ -10,7 +10,7 @@ import typer
 
 from compartment.cli import runtime
 from compartment.cli.options import Force, ListFormat, ProblemFormat, complete_dossier
-from compartment.errors import CompartmentError, ExitCode, UsageError
+from compartment.errors import CompartmentError, ExitCode, UsageError, one_line
 
 
 def validate(
@@ -99,7 +99,7 @@ def fmt_(
         elif change.after == change.before:
             runtime.say(f"{name}: already in the canonical layout")
         elif check:
-            sys.stdout.write(linemerge.unified_diff(change.before, change.after, name))
+            sys.stdout.write(linemerge.unified_diff(change.before, change.after, one_line(name)))
             runtime.say(f"{name}: not in the canonical layout; run `compartment fmt`")
             failed = True
         else:

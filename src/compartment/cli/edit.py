@@ -24,7 +24,7 @@ from compartment.cli.options import (
     complete_field_value,
     partial_date,
 )
-from compartment.errors import CompartmentError, UsageError
+from compartment.errors import CompartmentError, UsageError, one_line
 
 if TYPE_CHECKING:
     from compartment.rewrite import Transform
@@ -60,7 +60,7 @@ def _apply(ctx: typer.Context, dry_run: bool, force: bool, transform: "Transform
         runtime.say(f"{name}: nothing to change")
         return
     if dry_run:
-        sys.stdout.write(linemerge.unified_diff(change.before, change.after, name))
+        sys.stdout.write(linemerge.unified_diff(change.before, change.after, one_line(name)))
         return
     render.problems(runtime.stderr(), change.new_warnings)
     runtime.say(f"{name}:{change.line}: {change.message}")

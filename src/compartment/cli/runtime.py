@@ -89,15 +89,21 @@ def stdout_is_terminal() -> bool:
 
 
 def say(message: str) -> None:
-    """A one-line message on stderr (user text escaped), never wrapped or cut."""
-    from compartment import render
+    """A one-line message on stderr (user text and paths escaped, a newline in a path too),
+    never wrapped or cut."""
+    from rich.text import Text
 
-    stderr().print(render.text(message), soft_wrap=True)
+    from compartment.errors import one_line
+
+    stderr().print(Text(one_line(message)), soft_wrap=True)
 
 
 def report_error(error: CompartmentError) -> None:
     """The problems behind a failure, then `Error: message`, on stderr."""
+    from rich.text import Text
+
     from compartment import render
+    from compartment.errors import one_line
 
     err = stderr()
     if error.problems:
@@ -105,7 +111,7 @@ def report_error(error: CompartmentError) -> None:
         more = len(error.problems) - PROBLEMS_SHOWN
         if more > 0:
             err.print(f"... and {more} more")
-    err.print(render.text(f"Error: {error.message}", style="red"), soft_wrap=True)
+    err.print(Text(one_line(f"Error: {error.message}"), style="red"), soft_wrap=True)
 
 
 # -- the data -------------------------------------------------------------------------------
