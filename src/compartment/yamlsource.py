@@ -347,3 +347,63 @@ class SourceMap:
                 break
             node = child
         return _mark(node.start_mark)
+
+
+
+def block_items(source: str | bytes, key: str, upto: int) -> tuple[list[int], int] | None:
+    """Where the items under the top-level `key` start, from libyaml's marks: the 0-based
+    line of each item (a list item's first line, a mapping entry's key) up to item
+    `upto + 1`, and the line that ends the section: the next top-level key's, -1 for the end
+    of the text, or -2 when item `upto + 1` was found and the end was not needed.
+
+    The scan stops as soon as it knows those lines, so an edit near the top of a large file
+    reads only that far. None if the section is missing, is not a block collection, or holds
+    two items on one line: an edit then takes the whole-document path.
+    """
+    depth = 0  # 1 inside the top-level mapping
+    root_key = True  # at depth 1, the next event is a key
+    section: bool | None = None  # inside the section: whether it is a mapping
+    is_ours = False  # the top-level key just read is `key`
+    item_key = True  # in a mapping section, the next depth-2 event is a key
+    lines: list[int] = []
+    try:
+        for event in _events(source):
+            kind = type(event)
+            opens = kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent
+            closes = kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent
+            if section is not None and depth == 2:
+                if closes:  # the section ends; what follows tells where
+                    section, depth = None, 1
+                    continue
+                if not section or item_key:
+                    lines.append(event.start_mark.line)
+                    if len(lines) > 1 and lines[-1] <= lines[-2]:
+                        return None
+                    if len(lines) > upto + 1:
+                        return lines, -2
+                if section:
+                    item_key = not item_key
+            elif depth == 1:
+                if closes:
+                    return (lines, -1) if lines else None
+                if root_key:
+                    if lines:
+                        return lines, event.start_mark.line
+                    if opens:
+                        return None  # a complex key: not our layout
+                    is_ours = kind is yaml.ScalarEvent and event.value == key
+                    root_key = False
+                    continue
+                root_key = True
+                if is_ours:
+                    if not opens or event.flow_style:
+                        return None
+                    section, depth = kind is yaml.MappingStartEvent, 2
+                    continue
+            if opens:
+                depth += 1
+            elif closes:
+                depth -= 1
+    except YamlProblem:
+        return None
+    return None
