@@ -18,6 +18,10 @@ HOMES = {
     "yaml": ("yamlsource.py",),
     "ruamel": ("fmt.py",),
     "subprocess": ("revisions.py",),
+    # Optional extras, each imported in one place only and lazily (test_cache checks start-up).
+    "httpx": ("linkcheck.py",),
+    "jinja2": ("site/",),
+    "matplotlib": ("chart.py",),
     "compartment.cli": ("cli/", "__main__.py"),
 }
 MAX_LINES = 500
