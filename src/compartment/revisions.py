@@ -1,40 +1,48 @@
-"""The data file at a git revision, and what changed between two versions of it. Pure.
+"""The data file at a git revision, and its history. Every git command runs here: the only
+module that imports `subprocess`.
 
 Reading uses the git of the repository that holds the data file (`git -C <folder>
 rev-parse --show-toplevel`, then the blob at `REV:path`), whatever folder the command runs from.
 Problems that a user can fix (no git, not a repository, an unknown revision, a file absent
-at a revision) raise RevisionError with a one-line message; nothing here prints.
+at a revision) raise RevisionError with a one-line message; nothing here prints. Blobs are
+read within the data file's size limit (datafile.max_bytes), their size asked first.
 
-Comparing: dossiers are matched by id. Within a dossier, an event is matched by its
-(date, actor, action); when several events share that key, the first is paired with the
-first, the second with the second, and so on. A matched event whose other fields differ
-(status, summary, sources, unverified) is "changed"; an event whose date, actor or action was
-edited shows as one removed and one added.
+What changed between two versions is datadiff's work; its names are re-exported here, where
+`diff` has always found them.
 """
 
 from __future__ import annotations
 
+import datetime as _dt
 import os
+import re
 import subprocess
-from collections import defaultdict
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from compartment.dataset import Dataset, Dossier, Event
+from compartment.datadiff import (
+    DatasetDiff,
+    DossierDiff,
+    EventChange,
+    FieldChange,
+    compare,
+    compare_dossiers,
+    event_key,
+    lines,
+    markdown,
+    to_dict,
+)
 from compartment.errors import UsageError, visible
-from compartment.vocab import DERIVED_FIELDS, DOSSIER_FIELDS
 
 if TYPE_CHECKING:
     from compartment.loader import LoadResult
 
 WORKING_TREE = "working tree"
-# Fields compared one by one for a dossier present on both sides; `events` has its own rules.
-# status and broken_off_by are reported with both values, the others by name.
-_TRACKED = (*DERIVED_FIELDS, "first_broken_off_by")
-_OTHER_FIELDS = tuple(f for f in DOSSIER_FIELDS if f not in ("id", *DERIVED_FIELDS, "events"))
-_EVENT_FIELDS = ("status", "unverified", "summary", "sources", "claims")
+__all__ = [
+    "DatasetDiff", "DossierDiff", "EventChange", "FieldChange", "compare", "compare_dossiers",
+    "event_key", "lines", "markdown", "to_dict",
+]
 
 
 class RevisionError(UsageError):
@@ -87,291 +95,218 @@ def repository(data_file: Path) -> Repository:
     return Repository(top, relative.as_posix())
 
 
-def read(repo: Repository, rev: str) -> bytes:
-    """The data file's bytes as committed at `rev`."""
+def commit_of(repo: Repository, rev: str) -> str:
+    """The full id of the commit `rev` names; RevisionError if it names none."""
     if rev.startswith("-") or not rev.strip():
         raise RevisionError(f"{rev!r} is not a revision")
     found = _git(["rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}"], repo.top)
     if found.returncode != 0:
         raise RevisionError(f"unknown revision {rev!r} in the repository at {repo.top}")
-    commit = found.stdout.decode().strip()
-    shown = _git(["cat-file", "blob", f"{commit}:{repo.path}"], repo.top)
-    if shown.returncode != 0:
-        raise RevisionError(f"{repo.path} does not exist at revision {rev}")
-    return shown.stdout
+    return found.stdout.decode().strip()
+
+
+@dataclass(frozen=True)
+class Commit:
+    rev: str  # as the user gave it
+    sha: str
+    date: str  # the committer date, ISO 8601: when the commit was made, as --before counts
+
+
+_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def resolve(repo: Repository, rev: str) -> Commit:
+    """The commit `rev` names; a date YYYY-MM-DD names the last commit of the current branch
+    made on or before that day (by committer date, in the local time zone, as git counts)."""
+    if _DAY.fullmatch(rev):
+        try:
+            _dt.date.fromisoformat(rev)
+        except ValueError:
+            raise RevisionError(f"{rev!r} is not a date") from None
+        # The day's last second, not `--before=DATE`: git reads a bare date as that day at
+        # the current time of day, which would drop the day's later commits.
+        done = _git(["rev-list", "-1", f"--before={rev} 23:59:59", "HEAD", "--"], repo.top)
+        sha = done.stdout.decode().strip()
+        if done.returncode != 0 or not sha:
+            raise RevisionError(f"no commit on or before {rev} in the repository at {repo.top}")
+    else:
+        sha = commit_of(repo, rev)
+    shown = _git(["show", "-s", "--format=%cI", sha], repo.top)
+    return Commit(rev, sha, shown.stdout.decode().strip())
+
+
+def blob_of(repo: Repository, sha: str, rev: str | None = None) -> str:
+    """The id of the data file's blob in commit `sha` (named `rev` in messages)."""
+    found = _git(["rev-parse", "--verify", "--quiet", f"{sha}:{repo.path}"], repo.top)
+    if found.returncode != 0:
+        raise RevisionError(f"{repo.path} does not exist at revision {rev or sha[:12]}")
+    return found.stdout.decode().strip()
+
+
+def read(repo: Repository, rev: str) -> bytes:
+    """The data file's bytes as committed at `rev`; RevisionError if over the size limit."""
+    blob = blob_of(repo, commit_of(repo, rev), rev)
+    raw = read_blobs(repo, [blob]).get(blob)
+    if raw is None:
+        raise RevisionError(f"{repo.path} at {rev}: {oversized(repo, blob)}")
+    return raw
+
+
+def sizes(repo: Repository, blobs: list[str]) -> dict[str, int]:
+    """Each blob's size in bytes, from one `git cat-file --batch-check`."""
+    done = _git_input(["cat-file", "--batch-check"], repo.top, "".join(b + "\n" for b in blobs))
+    out = {}
+    for line in done.stdout.decode().splitlines():
+        parts = line.split()
+        if len(parts) == 3 and parts[2].isdigit():
+            out[parts[0]] = int(parts[2])
+    return out
+
+
+def oversized(repo: Repository, blob: str) -> str:
+    from compartment.datafile import MAX_BYTES_ENV, max_bytes
+
+    size = sizes(repo, [blob]).get(blob, 0)
+    return (f"the file is {size:,} bytes, over the limit of {max_bytes():,}; set "
+            f"{MAX_BYTES_ENV} to raise it")
+
+
+def read_blobs(repo: Repository, blobs: list[str]) -> dict[str, bytes]:
+    """The blobs within the size limit (datafile.max_bytes), by id; a larger one is left
+    out, never read (its size comes first, from --batch-check). One git process for each
+    64 MB, so that hundreds of revisions cost a few processes, not hundreds."""
+    from compartment.datafile import max_bytes
+
+    limit = max_bytes()
+    known = sizes(repo, blobs)
+    wanted = [b for b in dict.fromkeys(blobs) if known.get(b, limit + 1) <= limit]
+    out: dict[str, bytes] = {}
+    while wanted:
+        batch: list[str] = []
+        total = 0
+        while wanted and (not batch or total + known[wanted[0]] <= _BATCH_BYTES):
+            total += known[wanted[0]]
+            batch.append(wanted.pop(0))
+        done = _git_input(["cat-file", "--batch"], repo.top, "".join(b + "\n" for b in batch))
+        raw, at = done.stdout, 0
+        for blob in batch:  # each: "<id> blob <size>\n<bytes>\n"
+            header_end = raw.index(b"\n", at)
+            size = int(raw[at:header_end].split()[2])
+            out[blob] = raw[header_end + 1:header_end + 1 + size]
+            at = header_end + 1 + size + 1
+    return out
+
+
+_BATCH_BYTES = 64 << 20
+
+
+def _git_input(args: list[str], cwd: Path, text: str) -> subprocess.CompletedProcess[bytes]:
+    env = {**os.environ, "LC_ALL": "C"}
+    try:
+        return subprocess.run(
+            ["git", "-C", str(cwd), *args], input=text.encode(), capture_output=True,
+            check=False, timeout=600, env=env,
+        )
+    except FileNotFoundError:
+        raise RevisionError("git is not installed (or not on PATH)") from None
+    except subprocess.TimeoutExpired:
+        raise RevisionError(f"git {args[0]} did not answer within 600 seconds") from None
 
 
 def load_revision(repo: Repository, rev: str | None, working_file: Path) -> LoadResult:
     """The data file at `rev` (the working tree's `working_file` when None), loaded and
     validated like any data file; problems are named `REV:path`."""
-    from compartment import datafile, loader
-    from compartment.errors import Location, Problem
+    from compartment import loader
 
     if rev is None:
         return loader.load(working_file, display=str(working_file))
-    name = f"{rev}:{repo.path}"
-    text, mark, reason = datafile.decode(read(repo, rev))
+    return load_blob(repo, blob_of(repo, commit_of(repo, rev), rev), f"{rev}:{repo.path}")
+
+
+def load_blob(repo: Repository, blob: str, name: str, raw: bytes | None = None) -> LoadResult:
+    """A blob of the data file (`raw`, when already read), validated like any data file; one
+    over the size limit is a problem, not loaded."""
+    from compartment import datafile, loader
+    from compartment.errors import Location, Problem
+
+    if raw is None:
+        raw = read_blobs(repo, [blob]).get(blob)
+    if raw is None:
+        problem = Problem(Location(name), "size", oversized(repo, blob))
+        return loader.LoadResult(Path(repo.path), None, [problem])
+    text, mark, reason = datafile.decode(raw)
     if text is None:
         problem = Problem(Location(name, *mark), "encoding", reason)
         return loader.LoadResult(Path(repo.path), None, [problem])
     return loader.load_text(text, name, Path(repo.path))
 
 
-# -- comparing ----------------------------------------------------------------------------
-
-
 @dataclass(frozen=True)
-class FieldChange:
-    field: str
-    old: Any
-    new: Any
+class FileCommit:
+    """A commit that changed the data file, as `git log --follow --raw` reports it."""
+
+    sha: str
+    date: str  # committer date, ISO 8601
+    author: str
+    subject: str
+    old_blob: str | None  # None where the commit created the file
+    new_blob: str | None  # None where it deleted it
+    path: str  # the file's path in this commit (it follows renames)
 
 
-@dataclass(frozen=True)
-class EventChange:
-    old: Event
-    new: Event
-    fields: tuple[str, ...]  # which of _EVENT_FIELDS differ
+_NO_BLOB = "0" * 40
 
 
-@dataclass(frozen=True)
-class DossierDiff:
-    id: str
-    changes: tuple[FieldChange, ...] = ()  # status, broken_off_by
-    other_fields: tuple[str, ...] = ()  # names of other dossier fields that changed
-    events_added: tuple[Event, ...] = ()
-    events_removed: tuple[Event, ...] = ()
-    events_changed: tuple[EventChange, ...] = ()
-
-    def __bool__(self) -> bool:
-        return bool(
-            self.changes or self.other_fields or self.events_added or self.events_removed
-            or self.events_changed
-        )
-
-
-@dataclass(frozen=True)
-class DatasetDiff:
-    old_name: str  # a revision, or "working tree"
-    new_name: str
-    file: str = ""  # the data file's path in the repository
-    added: tuple[Dossier, ...] = ()
-    removed: tuple[Dossier, ...] = ()
-    changed: tuple[DossierDiff, ...] = ()
-    actors_added: tuple[str, ...] = field(default=())
-    actors_removed: tuple[str, ...] = field(default=())
-
-    def __bool__(self) -> bool:
-        return bool(
-            self.added or self.removed or self.changed or self.actors_added
-            or self.actors_removed
-        )
+def file_history(repo: Repository, since: str | None = None) -> list[FileCommit]:
+    """The commits that changed the data file, newest first, across renames (--follow).
+    Merge commits are left out: their changes are those of the commits they merge."""
+    args = ["log", "--follow", "--raw", "--no-abbrev",
+            "--format=%x1e%H%x1f%cI%x1f%an%x1f%s"]
+    if since is not None:
+        args.append(f"--since={since} 00:00:00")
+    done = _git([*args, "--", repo.path], repo.top)
+    if done.returncode != 0:
+        raise RevisionError(f"git log failed: {_first_line(done.stderr)}")
+    out = []
+    for record in done.stdout.decode("utf-8", "replace").split("\x1e")[1:]:
+        head, _, rest = record.partition("\n")
+        sha, date, author, subject = [*head.split("\x1f"), "", "", ""][:4]
+        for line in rest.splitlines():
+            if not line.startswith(":"):
+                continue
+            meta, _, paths = line.partition("\t")
+            fields = meta.split()
+            old, new = (None if b.strip(".") == _NO_BLOB else b for b in fields[2:4])
+            out.append(FileCommit(sha, date, visible(author), visible(subject), old, new,
+                                  visible(paths.split("\t")[-1])))
+            break
+    return out
 
 
-def event_key(event: Event) -> tuple[str, str, str]:
-    return (event.date, event.actor, event.action)
+def merge_file(ours: Path, base: Path, theirs: Path) -> tuple[str, bool]:
+    """git's own line merge of three files (`git merge-file -p`): the text, with conflict
+    markers where the lines conflict, and whether it merged cleanly."""
+    done = _git(["merge-file", "-p", "-L", "ours", "-L", "base", "-L", "theirs",
+                 str(ours), str(base), str(theirs)], Path.cwd())
+    if done.returncode < 0 or done.returncode > 127:
+        raise RevisionError(f"git merge-file failed: {_first_line(done.stderr)}")
+    return done.stdout.decode("utf-8", "replace"), done.returncode == 0
 
 
-def _pair_events(
-    old: tuple[Event, ...], new: tuple[Event, ...]
-) -> tuple[list[Event], list[Event], list[EventChange]]:
-    waiting: dict[tuple[str, str, str], list[Event]] = defaultdict(list)
-    for event in old:
-        waiting[event_key(event)].append(event)
-    added: list[Event] = []
-    changed: list[EventChange] = []
-    for event in new:
-        queue = waiting.get(event_key(event))
-        if not queue:
-            added.append(event)
-            continue
-        before = queue.pop(0)
-        differ = tuple(f for f in _EVENT_FIELDS if getattr(before, f) != getattr(event, f))
-        if differ:
-            changed.append(EventChange(before, event, differ))
-    left = {id(e) for queue in waiting.values() for e in queue}
-    removed = [e for e in old if id(e) in left]
-    return added, removed, changed
+def top_folder(folder: Path) -> Path:
+    """The top of the work tree that holds `folder`; RevisionError outside one."""
+    done = _git(["rev-parse", "--show-toplevel"], folder)
+    if done.returncode != 0:
+        raise RevisionError(f"{folder} is not inside a git repository")
+    return Path(done.stdout.decode().strip())
 
 
-def compare_dossiers(old: Dossier, new: Dossier) -> DossierDiff:
-    changes = tuple(
-        FieldChange(f, getattr(old, f), getattr(new, f))
-        for f in _TRACKED
-        if getattr(old, f) != getattr(new, f)
-    )
-    other = tuple(f for f in _OTHER_FIELDS if getattr(old, f) != getattr(new, f))
-    added, removed, changed = _pair_events(old.events, new.events)
-    return DossierDiff(new.id, changes, other, tuple(added), tuple(removed), tuple(changed))
-
-
-def compare(
-    old: Dataset, new: Dataset, old_name: str = "old", new_name: str = "new", file: str = ""
-) -> DatasetDiff:
-    """What changed from `old` to `new`; dossiers in the order of the file they come from."""
-    old_ids = {d.id for d in old.dossiers}
-    new_ids = {d.id for d in new.dossiers}
-    changed = []
-    for dossier in new.dossiers:
-        before = old.get(dossier.id)
-        if before is not None:
-            diff = compare_dossiers(before, dossier)
-            if diff:
-                changed.append(diff)
-    return DatasetDiff(
-        old_name,
-        new_name,
-        file,
-        added=tuple(d for d in new.dossiers if d.id not in old_ids),
-        removed=tuple(d for d in old.dossiers if d.id not in new_ids),
-        changed=tuple(changed),
-        actors_added=tuple(a for a in new.actors if a not in old.actors),
-        actors_removed=tuple(a for a in old.actors if a not in new.actors),
-    )
-
-
-# -- reporting ----------------------------------------------------------------------------
-
-
-def _value(value: Any) -> str:
-    return "null" if value is None else str(value)
-
-
-def _events(dossier: Dossier) -> str:
-    n = len(dossier.events)
-    return f"{n} event{'s' * (n != 1)}"
-
-
-def _event_line(event: Event) -> str:
-    status = f" [status: {event.status}]" if event.status else ""
-    return f"{event.date} {event.actor}: {event.action}{status}"
-
-
-def lines(diff: DatasetDiff) -> Iterator[tuple[str, str]]:
-    """The report as (kind, line) pairs; kind is "head", "add", "remove", "change" or ""."""
-    where = f"{diff.file}: " if diff.file else ""
-    yield "head", f"{where}{diff.old_name} -> {diff.new_name}"
-    if not diff:
-        yield "", "no differences"
-        return
-    for actor in diff.actors_added:
-        yield "add", f"+ actor {actor}"
-    for actor in diff.actors_removed:
-        yield "remove", f"- actor {actor}"
-    for d in diff.added:
-        yield "add", f"+ dossier {d.id}: {d.title} ({d.status}, {_events(d)})"
-    for d in diff.removed:
-        yield "remove", f"- dossier {d.id}: {d.title} ({d.status}, {_events(d)})"
-    for dd in diff.changed:
-        yield "", f"~ dossier {dd.id}"
-        for c in dd.changes:
-            yield "change", f"    {c.field}: {_value(c.old)} -> {_value(c.new)}"
-        if dd.other_fields:
-            yield "change", f"    also changed: {', '.join(dd.other_fields)}"
-        for e in dd.events_added:
-            yield "add", f"    + event {_event_line(e)}"
-        for e in dd.events_removed:
-            yield "remove", f"    - event {_event_line(e)}"
-        for ec in dd.events_changed:
-            yield "change", f"    ~ event {_event_line(ec.new)} ({_what_changed(ec)})"
-
-
-def _what_changed(ec: EventChange) -> str:
-    parts = []
-    for f in ec.fields:
-        if f in ("status", "unverified"):
-            parts.append(f"{f}: {_value(getattr(ec.old, f))} -> {_value(getattr(ec.new, f))}")
-        elif f == "claims":
-            parts.append(_claims_changed(ec.old, ec.new))
-        else:
-            parts.append(f"{f} edited")
-    return "; ".join(parts)
-
-
-def _claims_changed(old: Event, new: Event) -> str:
-    """`claims: + by united-states, - by russia` (a claim edited shows as one of each)."""
-    before, after = list(old.claims), list(new.claims)
-    added = [c for c in after if c not in before]
-    removed = [c for c in before if c not in after]
-    marks = [f"+ by {c.by}" for c in added] + [f"- by {c.by}" for c in removed]
-    return "claims: " + (", ".join(marks) if marks else "reordered")
-
-
-def _md(text: str) -> str:
-    """Text safe inside a Markdown list item: no markup, no line breaks."""
-    out = text.replace("\\", "\\\\")
-    for char in "`*_[]<>|#":
-        out = out.replace(char, "\\" + char)
-    return out.replace("\r", " ").replace("\n", " ")
-
-
-def _md_event(event: Event) -> str:
-    status = f" (status: **{event.status}**)" if event.status else ""
-    return f"{event.date} `{event.actor}`: {_md(event.action)}{status}"
-
-
-def markdown(diff: DatasetDiff) -> str:
-    """A report to paste into a pull request."""
-    where = f" in `{diff.file}`" if diff.file else ""
-    out = [f"### Data changes{where}: {_md(diff.old_name)} → {_md(diff.new_name)}", ""]
-    if not diff:
-        out += ["No differences.", ""]
-        return "\n".join(out)
-    if diff.added:
-        out += ["**Dossiers added**", ""]
-        out += [f"- `{d.id}`: {_md(d.title)} ({d.status}, {_events(d)})"
-                for d in diff.added]
-        out.append("")
-    if diff.removed:
-        out += ["**Dossiers removed**", ""]
-        out += [f"- `{d.id}`: {_md(d.title)} ({d.status}, {_events(d)})"
-                for d in diff.removed]
-        out.append("")
-    if diff.actors_added or diff.actors_removed:
-        out += ["**Actors**", ""]
-        out += [f"- added `{a}`" for a in diff.actors_added]
-        out += [f"- removed `{a}`" for a in diff.actors_removed]
-        out.append("")
-    for dd in diff.changed:
-        out += [f"**`{dd.id}`**", ""]
-        out += [f"- {c.field}: {_value(c.old)} → **{_value(c.new)}**" for c in dd.changes]
-        if dd.other_fields:
-            out.append(f"- also changed: {', '.join(dd.other_fields)}")
-        out += [f"- event added: {_md_event(e)}" for e in dd.events_added]
-        out += [f"- event removed: {_md_event(e)}" for e in dd.events_removed]
-        out += [f"- event changed: {_md_event(ec.new)} ({_md(_what_changed(ec))})"
-                for ec in dd.events_changed]
-        out.append("")
-    return "\n".join(out)
-
-
-def _dossier_brief(d: Dossier) -> dict[str, Any]:
-    return {"id": d.id, "title": d.title, "status": d.status, "broken_off_by": d.broken_off_by,
-            "events": len(d.events)}
-
-
-def to_dict(diff: DatasetDiff) -> dict[str, Any]:
-    return {
-        "file": diff.file,
-        "old": diff.old_name,
-        "new": diff.new_name,
-        "same": not diff,
-        "actors_added": list(diff.actors_added),
-        "actors_removed": list(diff.actors_removed),
-        "dossiers_added": [_dossier_brief(d) for d in diff.added],
-        "dossiers_removed": [_dossier_brief(d) for d in diff.removed],
-        "dossiers_changed": [
-            {
-                "id": d.id,
-                "changes": {c.field: {"old": c.old, "new": c.new} for c in d.changes},
-                "other_fields": list(d.other_fields),
-                "events_added": [e.to_dict() for e in d.events_added],
-                "events_removed": [e.to_dict() for e in d.events_removed],
-                "events_changed": [
-                    {"old": ec.old.to_dict(), "new": ec.new.to_dict(), "fields": list(ec.fields)}
-                    for ec in d.events_changed
-                ],
-            }
-            for d in diff.changed
-        ],
-    }
+def config(top: Path, key: str, value: str | None = None) -> str | None:
+    """Read a key of the repository's own config, or (with `value`) write it."""
+    if value is None:
+        done = _git(["config", "--local", "--get", key], top)
+        return done.stdout.decode().strip() if done.returncode == 0 else None
+    done = _git(["config", "--local", key, value], top)
+    if done.returncode != 0:
+        raise RevisionError(f"git config {key} failed: {_first_line(done.stderr)}")
+    return value
