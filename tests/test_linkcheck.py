@@ -39,6 +39,8 @@ ROUTES = {
     "/moved-to-missing": (308, "/missing"),
     "/temp-then-moved": (302, "/moved"),
     "/loop": (302, "/loop"),
+    "/robots-go-away": (403, None),
+    "/slow-down": (429, None),
 }
 
 
@@ -317,3 +319,10 @@ def test_importing_the_module_does_not_import_httpx() -> None:
     code = "import sys, compartment.linkcheck; print('httpx' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout == "False\n"
+
+
+def test_refusals_are_blocked_not_dead(base: str) -> None:
+    results = linkcheck.check([f"{base}/robots-go-away", f"{base}/slow-down"], timeout=5)
+    assert [(r.status, r.code, r.reason) for r in results] == [
+        ("blocked", 403, "403 Forbidden"), ("blocked", 429, "429 Too Many Requests")]
+    assert not linkcheck.failed(results)  # a bot filter is no dead link

@@ -13,6 +13,8 @@
 - "ok": the link answers (2xx, or a 3xx that does not redirect) at the same URL;
 - "redirected": it answers after redirects at another URL, `final_url`; `permanent` when
   every hop was 301 or 308, so the citation can safely be updated;
+- "blocked": the server refused the checker (401, 403, 429): a login wall, a bot filter or
+  rate limiting, not a missing page; reported, never a failure;
 - "dead": the server answered 4xx or 5xx (`code`; `reason` such as "404 Not Found"), or the
   redirects were too many, or the URL is malformed;
 - "unreachable": no answer at all: DNS failure, connection refused or reset, timeout, TLS
@@ -64,8 +66,16 @@ if TYPE_CHECKING:
 
     import httpx
 
-Status = Literal["ok", "redirected", "dead", "unreachable", "not-checked", "skipped"]
-STATUSES: tuple[Status, ...] = ("ok", "redirected", "dead", "unreachable", "not-checked", "skipped")
+Status = Literal[
+    "ok", "redirected", "blocked", "dead", "unreachable", "not-checked", "skipped"
+]
+STATUSES: tuple[Status, ...] = (
+    "ok", "redirected", "blocked", "dead", "unreachable", "not-checked", "skipped"
+)
+# Answers that refuse the checker rather than say the page is gone: a login wall, a bot
+# filter (news sites answer robots 403), rate limiting. A person with a browser usually
+# gets the page, so these are reported but do not fail the check.
+BLOCKED = frozenset({401, 403, 429})
 PERMANENT = frozenset({301, 308})
 USER_AGENT = f"compartment-linkcheck/{__version__}"
 GRACE = 1.0  # seconds allowed after the deadline to cancel requests and close connections
@@ -274,6 +284,8 @@ class _Checker:
             current = target
         final = str(current) if str(current) != str(first) else None
         permanent = bool(codes) and all(c in PERMANENT for c in codes)
+        if code in BLOCKED:
+            return LinkResult(url, "blocked", code, final, permanent, _code_text(code))
         if code >= 400:
             return LinkResult(url, "dead", code, final, permanent, _code_text(code))
         if final is None:
