@@ -230,6 +230,7 @@ def test_the_deadline_is_hard(base: str) -> None:
     assert linkcheck.summary(results) == {
         "ok": 1,
         "redirected": 0,
+        "blocked": 0,
         "dead": 0,
         "unreachable": 0,
         "not-checked": 20,
@@ -272,6 +273,7 @@ def test_one_result_per_distinct_url_in_order_and_citations_skipped(base: str) -
     assert linkcheck.summary(results) == {
         "ok": 1,
         "redirected": 0,
+        "blocked": 0,
         "dead": 3,
         "unreachable": 0,
         "not-checked": 0,
