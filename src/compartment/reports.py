@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from compartment.datafile import DataSource
     from compartment.dataset import Dataset
     from compartment.loader import LoadResult
+    from compartment.revisions import Commit
 
 
 def failing(problems: Sequence[Problem], strict: bool) -> list[Problem]:
@@ -50,13 +51,21 @@ def github_annotation(problem: Problem, strict: bool) -> str:
     return f"::{level} file={_property(loc.file)},line={loc.line},col={loc.column}::{message}\n"
 
 
-def info(source: DataSource, data: Dataset) -> list[tuple[str, str]]:
-    """`compartment info`: which file, why, and what it holds, as (label, value) rows."""
+def info(
+    source: DataSource, data: Dataset, known_at: Commit | None = None
+) -> list[tuple[str, str]]:
+    """`compartment info`: which file, why, and what it holds, as (label, value) rows; with
+    `known_at`, the commit whose version of the file was read, and that commit's date."""
     event_dates = [e.date for d in data.dossiers for e in d.events]
     statuses = Counter(d.status for d in data.dossiers)
+    revision = [] if known_at is None else [
+        ("known at", f"{known_at.rev} (commit {known_at.sha[:12]})"),
+        ("commit date", known_at.date),
+    ]
     return [
         ("file", str(source.path)),
         ("chosen by", source.how),
+        *revision,
         ("dossiers", str(len(data.dossiers))),
         ("events", str(len(event_dates))),
         ("actors", str(len(data.actors))),

@@ -74,6 +74,18 @@ def main_options(
             ),
         ),
     ] = None,
+    known_at: Annotated[
+        Optional[str],
+        typer.Option(
+            "--known-at",
+            metavar="REV",
+            help=(
+                "Read the data file as committed at this git revision: a commit, tag or "
+                "branch, or a date YYYY-MM-DD (the current branch's last commit on or before "
+                "it). Combines with --as-of."
+            ),
+        ),
+    ] = None,
     debug: Annotated[
         bool, typer.Option("--debug", help="Show a traceback if compartment itself fails.")
     ] = False,
@@ -90,7 +102,7 @@ def main_options(
         typer.Option("--version", callback=_version, is_eager=True, help="Print the version."),
     ] = False,
 ) -> None:
-    ctx.obj = runtime.Settings(data, use_cache=not no_cache, debug=debug)
+    ctx.obj = runtime.Settings(data, use_cache=not no_cache, debug=debug, known_at=known_at)
 
 
 # The commands, in the order `compartment --help` lists them.

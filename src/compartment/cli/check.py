@@ -40,6 +40,8 @@ def validate(
     """
     from compartment import export, render, reports
 
+    if files:
+        runtime.refuse_known_at(ctx, "validate FILE...")
     results = [runtime.load(ctx, path) for path in files] if files else [runtime.load(ctx)]
     failed = any(reports.failing(r.problems, strict) for r in results)
     if output_format is ProblemFormat.json:
@@ -87,6 +89,7 @@ def fmt_(
     """
     from compartment import fmt, linemerge, render, rewrite
 
+    runtime.refuse_known_at(ctx, "fmt")
     paths = files or [runtime.data_source(ctx, "read" if check else "format").path]
     failed = False
     for path in paths:

@@ -48,6 +48,7 @@ def _apply(ctx: typer.Context, dry_run: bool, force: bool, transform: "Transform
     """Make the edit on the data file in use, or print its diff with --dry-run."""
     from compartment import linemerge, render, rewrite
 
+    runtime.refuse_known_at(ctx, "an edit")
     source = runtime.data_source(ctx, "read" if dry_run else "edit")
     name = str(source.path)
     change = rewrite.rewrite(source.path, transform, write=not dry_run, name=name, force=force)

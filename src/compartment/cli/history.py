@@ -269,6 +269,7 @@ def diff(
     """
     from compartment import export, render, revisions
 
+    runtime.refuse_known_at(ctx, "diff (give the revisions as REV_A and REV_B)")
     source = runtime.data_source(ctx)
     if source.bundled:
         raise UsageError(

@@ -249,7 +249,8 @@ def info(ctx: typer.Context) -> None:
 
     source = runtime.data_source(ctx)
     data = runtime.dataset(ctx)
-    runtime.stdout().print(render.info_table(reports.info(source, data)))
+    runtime.stdout().print(
+        render.info_table(reports.info(source, data, runtime.known_at(ctx))))
 
 
 def schema_() -> None:

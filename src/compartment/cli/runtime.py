@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from compartment.dataset import Dataset
     from compartment.loader import LoadResult
     from compartment.query import Filters
+    from compartment.revisions import Commit, Repository
 
 # Into a pipe or a file, tables are this wide, so that each row stays on one line for grep.
 PIPE_WIDTH = 200
@@ -41,6 +42,7 @@ class Settings:
     data: str | None = None
     use_cache: bool = True
     debug: bool = False
+    known_at: str | None = None  # read the data file as committed at this git revision
 
 
 def settings(ctx: typer.Context) -> Settings:
@@ -137,12 +139,51 @@ def data_source(ctx: typer.Context, verb: str = "read") -> DataSource:
     return source
 
 
+def refuse_known_at(ctx: typer.Context, what: str) -> None:
+    """A usage error if --known-at was given to a command that works on the file as it is."""
+    rev = settings(ctx).known_at
+    if rev is not None:
+        raise UsageError(f"--known-at {rev}: {what} works on the data file as it is now, "
+                         "not as committed; leave --known-at out")
+
+
+def known_at(ctx: typer.Context) -> Commit | None:
+    """The commit --known-at names (resolved once per command), or None without it."""
+    rev = settings(ctx).known_at
+    if rev is None:
+        return None
+    meta = ctx.find_root().meta
+    if "compartment.known_at" not in meta:
+        from compartment import revisions
+
+        meta["compartment.known_at"] = revisions.resolve(_repository(ctx), rev)
+    found: Commit = meta["compartment.known_at"]
+    return found
+
+
+def _repository(ctx: typer.Context) -> Repository:
+    from compartment import revisions
+
+    return revisions.repository(data_source(ctx).path)
+
+
 def load(ctx: typer.Context, path: Path | None = None) -> LoadResult:
     """Load `path`, or the data file in use, with a progress bar on stderr when it is a
-    terminal and the load is slow. Problems of the data are on the result."""
+    terminal and the load is slow. Problems of the data are on the result.
+
+    With --known-at, the data file's blob at that commit instead, validated like a file but
+    never cached: the cache is keyed by a file, and one blob is parsed once per command."""
     from compartment import datafile, loader
 
     use_cache = settings(ctx).use_cache
+    commit = known_at(ctx) if path is None else None
+    if commit is not None:
+        from compartment import revisions
+
+        repo = _repository(ctx)
+        blob = revisions.blob_of(repo, commit.sha, commit.rev)
+        with _collector_resumed_after():
+            return revisions.load_blob(repo, blob, f"{commit.rev}:{repo.path}")
     if path is None:
         source = data_source(ctx)
         path, how = source.path, f" (data file chosen by {source.how})"
