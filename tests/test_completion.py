@@ -106,10 +106,49 @@ def test_end_to_end_zsh_shows_names(sample: Path) -> None:
     assert '"united-states":"United States"' in out
 
 
-def test_completion_scripts_for_each_shell(run) -> None:
-    for shell in ("bash", "zsh", "fish"):
-        script = run("--show-completion", shell).stdout
-        assert "_COMPARTMENT_COMPLETE" in script
+# What marks each shell's script: `--show-completion zsh` used to print the bash one.
+SCRIPT_MARKS = {
+    "bash": "_COMPARTMENT_COMPLETE=complete_bash",
+    "zsh": "#compdef compartment",
+    "fish": "complete --command compartment",
+}
+
+
+@pytest.mark.parametrize("shell", sorted(SCRIPT_MARKS))
+def test_completion_script_of_the_named_shell(run, shell: str) -> None:
+    script = run("--show-completion", shell).stdout
+    assert SCRIPT_MARKS[shell] in script
+    assert all(mark not in script for other, mark in SCRIPT_MARKS.items() if other != shell)
+
+
+def test_completion_script_of_the_detected_shell(run, monkeypatch) -> None:
+    import typer._completion_shared
+
+    monkeypatch.setattr(typer._completion_shared, "_get_shell_name", lambda: "fish")
+    assert SCRIPT_MARKS["fish"] in run("--show-completion").stdout
+    assert SCRIPT_MARKS["fish"] in run("--show-completion", "--data", "x").stdout
+
+
+def test_completion_script_of_an_unknown_shell_is_a_usage_error(run) -> None:
+    result = run("--show-completion", "tcsh", ok=False)
+    assert result.exit_code == 2
+    assert "'tcsh' is not one of bash, zsh, fish" in result.stderr
+
+
+def test_completion_flags_take_a_shell_only_before_the_command() -> None:
+    commands = {"list", "show"}
+    assert options.completion_args(["--show-completion"], commands) == [
+        "--show-completion", options.DETECT
+    ]
+    assert options.completion_args(["--show-completion", "zsh", "list"], commands) == [
+        "--show-completion", "zsh", "list"
+    ]
+    assert options.completion_args(["--show-completion", "list"], commands) == [
+        "--show-completion", options.DETECT, "list"
+    ]
+    assert options.completion_args(["list", "--search", "--show-completion"], commands) == [
+        "list", "--search", "--show-completion"
+    ]
 
 
 def test_end_to_end_history_commands(sample: Path) -> None:

@@ -17,7 +17,7 @@ import typer
 from typer.core import TyperGroup
 
 from compartment import __version__
-from compartment.cli import check, edit, history, publish, read, runtime
+from compartment.cli import check, edit, history, options, publish, read, runtime
 from compartment.errors import CompartmentError, ExitCode
 
 # Added to an unexpected exception when --debug was given, so that main() shows its traceback.
@@ -26,6 +26,14 @@ _DEBUG_NOTE = "compartment: --debug"
 
 class _Group(TyperGroup):
     """The root command group: the one place where a CompartmentError ends a command."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        options.init_completion()  # add_completion=False: the options are ours (options.py)
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        # `--show-completion` may name a shell or not; see options.completion_args.
+        return super().parse_args(ctx, options.completion_args(args, self.commands))
 
     def invoke(self, ctx: Any) -> Any:
         try:
@@ -48,7 +56,7 @@ app = typer.Typer(
         "every event."
     ),
     no_args_is_help=True,
-    add_completion=True,  # --install-completion / --show-completion: bash, zsh, fish
+    add_completion=False,  # ours take a shell's name: options.ShowCompletion
     rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
@@ -101,6 +109,8 @@ def main_options(
         bool,
         typer.Option("--version", callback=_version, is_eager=True, help="Print the version."),
     ] = False,
+    install_completion: options.InstallCompletion = None,
+    show_completion: options.ShowCompletion = None,
 ) -> None:
     ctx.obj = runtime.Settings(data, use_cache=not no_cache, debug=debug, known_at=known_at)
 

@@ -8,6 +8,7 @@ that one name never means two things.
 
 from __future__ import annotations
 
+from collections.abc import Container
 from enum import Enum
 from typing import TYPE_CHECKING, Annotated, Optional
 
@@ -181,6 +182,21 @@ def complete_actor_or_bloc(ctx: typer.Context, incomplete: str) -> list[tuple[st
         return []
 
 
+def complete_tag(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:
+    """The data's tags, each with how many dossiers carry it."""
+    try:
+        data = _completion_data(ctx)
+        if data is None:
+            return []
+        from collections import Counter
+
+        counts = Counter(t for d in data.dossiers for t in d.tags)
+        return [(t, f"{n} dossier{'s' * (n != 1)}") for t, n in counts.items()
+                if t.startswith(incomplete)]
+    except Exception:  # noqa: BLE001
+        return []
+
+
 def complete_field(incomplete: str) -> list[str]:
     from compartment.edit import SETTABLE_FIELDS
 
@@ -223,7 +239,7 @@ BrokenOffByFilter = Annotated[
         "--broken-off-by",
         "-b",
         metavar="ACTOR|BLOC",
-        help="Keep dossiers broken off by this actor id or bloc (repeatable).",
+        help="Keep dossiers broken off by this actor (id or name) or bloc (repeatable).",
         autocompletion=complete_actor_or_bloc,
     ),
 ]
@@ -232,7 +248,8 @@ FirstBrokenOffByFilter = Annotated[
     typer.Option(
         "--first-broken-off-by",
         metavar="ACTOR|BLOC",
-        help="Keep dossiers whose first break was by this actor id or bloc (repeatable).",
+        help="Keep dossiers whose first break was by this actor (id or name) or bloc "
+        "(repeatable).",
         autocompletion=complete_actor_or_bloc,
     ),
 ]
@@ -252,13 +269,23 @@ PartyFilter = Annotated[
         "--party",
         "-p",
         metavar="ACTOR|BLOC",
-        help="Keep dossiers with this party.",
+        help="Keep dossiers with this party: an actor (id or name) or a bloc (repeatable).",
         autocompletion=complete_actor_or_bloc,
     ),
 ]
 SearchFilter = Annotated[
     Optional[str],
-    typer.Option(help="Keep dossiers whose id, title, aliases or summary contain TEXT."),
+    typer.Option(help="Keep dossiers whose id, title, aliases, summary or tags contain TEXT."),
+]
+TagFilter = Annotated[
+    Optional[list[str]],
+    typer.Option(
+        "--tag",
+        "-t",
+        metavar="TAG",
+        help="Keep dossiers with this tag (repeatable: any of them).",
+        autocompletion=complete_tag,
+    ),
 ]
 DryRun = Annotated[bool, typer.Option("--dry-run", help=DRY_RUN_HELP)]
 Force = Annotated[
@@ -269,3 +296,105 @@ Force = Annotated[
 def values(choices: list[StatusChoice] | list[DomainChoice] | list[BlocChoice] | None) -> list[str]:
     """The plain strings of repeated choice options."""
     return [c.value for c in choices or ()]
+
+
+# -- --show-completion and --install-completion, with the shell named or detected ------------
+#
+# Typer's own pair are flags: `--show-completion zsh` printed the detected shell's script and
+# ignored `zsh`. Typer's parser has no option whose value may be left out, so the root group
+# hands its arguments to `completion_args` first, which gives a bare flag the value DETECT.
+
+SHELLS = ("bash", "zsh", "fish", "powershell", "pwsh")
+DETECT = "detect"
+COMPLETION_FLAGS = ("--show-completion", "--install-completion")
+
+
+def completion_args(args: list[str], commands: Container[str]) -> list[str]:
+    """`args` with DETECT after a completion flag followed by no word, an option or a
+    command. Only the root's own options are looked at: the scan stops at the first command
+    name or at `--`."""
+    out: list[str] = []
+    rest = list(args)
+    while rest:
+        arg = rest.pop(0)
+        out.append(arg)
+        if arg == "--" or arg in commands:
+            return out + rest
+        # The next word is the shell unless it is an option or a command: so a misspelt
+        # shell is an error rather than a script for another shell.
+        if arg in COMPLETION_FLAGS and (not rest or rest[0].startswith("-")
+                                        or rest[0] in commands):
+            out.append(DETECT)
+    return out
+
+
+def init_completion() -> None:
+    """Register Typer's completion classes, which its add_completion would have done."""
+    from typer._completion_classes import completion_init
+
+    completion_init()
+
+
+def _shell(value: str) -> str:
+    if value != DETECT:
+        return value
+    from typer._completion_shared import _get_shell_name
+
+    shell = _get_shell_name()
+    if shell is None:
+        raise typer.BadParameter(f"cannot detect your shell; name it: {', '.join(SHELLS)}")
+    return shell
+
+
+def _check_shell(value: str) -> None:
+    if value not in (*SHELLS, DETECT):
+        raise typer.BadParameter(f"{value!r} is not one of {', '.join(SHELLS)}")
+
+
+def show_completion(ctx: typer.Context, value: str | None) -> None:
+    if value is None or ctx.resilient_parsing:
+        return
+    from typer._completion_shared import get_completion_script
+
+    _check_shell(value)
+    prog = ctx.find_root().info_name or "compartment"
+    variable = "_{}_COMPLETE".format(prog.replace("-", "_").upper())
+    typer.echo(get_completion_script(prog_name=prog, complete_var=variable, shell=_shell(value)))
+    raise typer.Exit()
+
+
+def install_completion(ctx: typer.Context, value: str | None) -> None:
+    if value is None or ctx.resilient_parsing:
+        return
+    from typer._completion_shared import install
+
+    _check_shell(value)
+    shell, path = install(shell=_shell(value), prog_name=ctx.find_root().info_name)
+    typer.secho(f"{shell} completion installed in {path}", fg="green")
+    typer.echo("Completion will take effect once you restart the terminal")
+    raise typer.Exit()
+
+
+ShowCompletion = Annotated[
+    Optional[str],
+    typer.Option(
+        "--show-completion",
+        metavar="[SHELL]",
+        callback=show_completion,
+        expose_value=False,
+        is_eager=True,
+        help=f"Print the completion script for SHELL ({', '.join(SHELLS[:3])}; default: "
+        "yours), to copy it or customize the installation.",
+    ),
+]
+InstallCompletion = Annotated[
+    Optional[str],
+    typer.Option(
+        "--install-completion",
+        metavar="[SHELL]",
+        callback=install_completion,
+        expose_value=False,
+        is_eager=True,
+        help="Install completion for SHELL (default: yours).",
+    ),
+]
