@@ -328,3 +328,25 @@ def test_refusals_are_blocked_not_dead(base: str) -> None:
     assert [(r.status, r.code, r.reason) for r in results] == [
         ("blocked", 403, "403 Forbidden"), ("blocked", 429, "429 Too Many Requests")]
     assert not linkcheck.failed(results)  # a bot filter is no dead link
+
+
+def test_no_network_ends_at_once_after_enough_hosts_fail() -> None:
+    # Twelve "hosts" (closed ports), none answering: after NO_NETWORK_AFTER of them the rest
+    # are reported at once, the way an offline machine would see every real host.
+    ports = [free_port() for _ in range(12)]
+    urls = [f"http://127.0.0.1:{port}/x" for port in ports]
+    results = linkcheck.check(urls, concurrency=1, timeout=2)
+    reasons = [r.reason for r in results]
+    tried = linkcheck.NO_NETWORK_AFTER
+    assert reasons[:tried] == ["connection refused"] * tried
+    assert reasons[tried:] == [f"no network: none of the first {tried} hosts could be "
+                               "reached"] * (12 - tried)
+    assert {r.status for r in results} == {"unreachable"}
+
+
+def test_one_answering_host_keeps_the_network_up(base: str) -> None:
+    ports = [free_port() for _ in range(12)]
+    urls = [f"{base}/ok"] + [f"http://127.0.0.1:{port}/x" for port in ports]
+    results = linkcheck.check(urls, concurrency=1, timeout=2)
+    assert results[0].status == "ok"
+    assert {r.reason for r in results[1:]} == {"connection refused"}  # each one tried

@@ -18,7 +18,8 @@
 - "dead": the server answered 4xx or 5xx (`code`; `reason` such as "404 Not Found"), or the
   redirects were too many, or the URL is malformed;
 - "unreachable": no answer at all: DNS failure, connection refused or reset, timeout, TLS
-  error. Once a host fails to connect, its other URLs are reported unreachable at once
+  error. When NO_NETWORK_AFTER hosts have failed to connect and none has answered, the
+  network is taken to be down and every remaining URL is reported unreachable at once. Once a host fails to connect, its other URLs are reported unreachable at once
   ("... (host already unreachable)") rather than costing one timeout each;
 - "not-checked": the total deadline passed first (in flight, or not tried);
 - "skipped": not an http(s) URL (a bare citation); nothing was fetched.
@@ -76,6 +77,11 @@ STATUSES: tuple[Status, ...] = (
 # filter (news sites answer robots 403), rate limiting. A person with a browser usually
 # gets the page, so these are reported but do not fail the check.
 BLOCKED = frozenset({401, 403, 429})
+# Offline (or behind a resolver that never answers), every host fails one by one, each after
+# its own DNS or connect timeout: 300 hosts took a minute and more. When this many distinct
+# hosts have failed to connect and not one has answered, the network is taken to be down and
+# the rest are reported unreachable at once.
+NO_NETWORK_AFTER = 8
 PERMANENT = frozenset({301, 308})
 USER_AGENT = f"compartment-linkcheck/{__version__}"
 GRACE = 1.0  # seconds allowed after the deadline to cancel requests and close connections
@@ -209,6 +215,8 @@ class _Checker:
             lambda: asyncio.Semaphore(per_host)
         )
         self.down: dict[str, str] = {}  # host key -> why it could not be reached
+        self.answered = False  # some server answered: the network works
+        self.no_network: str | None = None  # why the network is taken to be down
         self.started: set[str] = set()
 
     async def run(self, urls: list[str], deadline: float) -> dict[str, LinkResult]:
@@ -268,13 +276,19 @@ class _Checker:
             if key in self.down:
                 reason = f"{self.down[key]} (host already unreachable)"
                 return LinkResult(url, "unreachable", None, moved, False, reason)
+            if self.no_network is not None:
+                return LinkResult(url, "unreachable", None, moved, False, self.no_network)
             try:
                 code, target = await self.fetch(client, current)
             except (httpx.HTTPError, httpx.InvalidURL, TimeoutError) as exc:
                 status, reason, host_down = _describe(exc, self.timeout)
                 if host_down:
                     self.down.setdefault(key, reason)
+                    if not self.answered and len(self.down) >= NO_NETWORK_AFTER:
+                        self.no_network = (f"no network: none of the first {len(self.down)} "
+                                           "hosts could be reached")
                 return LinkResult(url, status, None, moved, False, reason)
+            self.answered = True
             if target is None:
                 break
             codes.append(code)
