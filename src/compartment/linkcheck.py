@@ -18,9 +18,10 @@
 - "dead": the server answered 4xx or 5xx (`code`; `reason` such as "404 Not Found"), or the
   redirects were too many, or the URL is malformed;
 - "unreachable": no answer at all: DNS failure, connection refused or reset, timeout, TLS
-  error. When NO_NETWORK_AFTER hosts have failed to connect and none has answered, the
-  network is taken to be down and every remaining URL is reported unreachable at once. Once a host fails to connect, its other URLs are reported unreachable at once
-  ("... (host already unreachable)") rather than costing one timeout each;
+  error. Once a host fails to connect, its other URLs are reported unreachable at once
+  ("... (host already unreachable)") rather than costing one timeout each; and when
+  NO_NETWORK_AFTER hosts have failed to connect and none has answered, the network is taken
+  to be down and every remaining URL is reported unreachable at once ("no network: ...");
 - "not-checked": the total deadline passed first (in flight, or not tried);
 - "skipped": not an http(s) URL (a bare citation); nothing was fetched.
 
