@@ -205,7 +205,7 @@ def _claims_changed(old: Event, new: Event) -> str:
     return "claims: " + (", ".join(marks) if marks else "reordered")
 
 
-def _md(text: str) -> str:
+def md_text(text: str) -> str:
     """Text safe inside a Markdown list item: no markup, no line breaks."""
     out = text.replace("\\", "\\\\")
     for char in "`*_[]<>|#":
@@ -215,24 +215,24 @@ def _md(text: str) -> str:
 
 def _md_event(event: Event) -> str:
     status = f" (status: **{event.status}**)" if event.status else ""
-    return f"{event.date} `{event.actor}`: {_md(event.action)}{status}"
+    return f"{event.date} `{event.actor}`: {md_text(event.action)}{status}"
 
 
 def markdown(diff: DatasetDiff) -> str:
     """A report to paste into a pull request."""
     where = f" in `{diff.file}`" if diff.file else ""
-    out = [f"### Data changes{where}: {_md(diff.old_name)} → {_md(diff.new_name)}", ""]
+    out = [f"### Data changes{where}: {md_text(diff.old_name)} → {md_text(diff.new_name)}", ""]
     if not diff:
         out += ["No differences.", ""]
         return "\n".join(out)
     if diff.added:
         out += ["**Dossiers added**", ""]
-        out += [f"- `{d.id}`: {_md(d.title)} ({d.status}, {_events(d)})"
+        out += [f"- `{d.id}`: {md_text(d.title)} ({d.status}, {_events(d)})"
                 for d in diff.added]
         out.append("")
     if diff.removed:
         out += ["**Dossiers removed**", ""]
-        out += [f"- `{d.id}`: {_md(d.title)} ({d.status}, {_events(d)})"
+        out += [f"- `{d.id}`: {md_text(d.title)} ({d.status}, {_events(d)})"
                 for d in diff.removed]
         out.append("")
     if diff.actors_added or diff.actors_removed:
@@ -247,7 +247,7 @@ def markdown(diff: DatasetDiff) -> str:
             out.append(f"- also changed: {', '.join(dd.other_fields)}")
         out += [f"- event added: {_md_event(e)}" for e in dd.events_added]
         out += [f"- event removed: {_md_event(e)}" for e in dd.events_removed]
-        out += [f"- event changed: {_md_event(ec.new)} ({_md(_what_changed(ec))})"
+        out += [f"- event changed: {_md_event(ec.new)} ({md_text(_what_changed(ec))})"
                 for ec in dd.events_changed]
         out.append("")
     return "\n".join(out)

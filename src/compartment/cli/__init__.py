@@ -17,7 +17,7 @@ import typer
 from typer.core import TyperGroup
 
 from compartment import __version__
-from compartment.cli import check, edit, history, options, publish, read, runtime
+from compartment.cli import check, edit, history, options, publish, read, runtime, vcs
 from compartment.errors import CompartmentError, ExitCode
 
 # Added to an unexpected exception when --debug was given, so that main() shows its traceback.
@@ -124,11 +124,13 @@ app.command()(read.info)
 app.command()(history.timeline)
 app.command()(history.stats)
 app.command()(history.diff)
+app.command()(vcs.log)
 app.command()(history.chart)
 app.command("site")(publish.site)
 app.command("fmt")(check.fmt_)
 app.command()(check.sources)
 app.command("schema")(read.schema_)
+app.command("merge-driver")(vcs.merge_driver)
 app.add_typer(edit.event_app, name="event")
 app.add_typer(edit.dossier_app, name="dossier")
 app.add_typer(edit.actor_app, name="actor")
