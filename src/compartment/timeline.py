@@ -65,6 +65,7 @@ class Filters:
     actors: Sequence[str] = ()
     blocs: Sequence[str] = ()
     statuses: Sequence[str] = ()  # events that set one of these statuses
+    tags: Sequence[str] = ()  # events of dossiers with any of these tags
 
 
 def entries(data: Dataset) -> list[Entry]:
@@ -84,12 +85,19 @@ def within(date: str, since: str | None, until: str | None) -> bool:
 
 
 def select(data: Dataset, filters: Filters) -> list[Entry]:
-    return list(_filter(entries(data), filters))
+    tagged = None
+    if filters.tags:
+        wanted = {t.casefold() for t in filters.tags}
+        tagged = {d.id for d in data.dossiers if not wanted.isdisjoint(map(str.casefold, d.tags))}
+    return list(_filter(entries(data), filters, tagged))
 
 
-def _filter(found: Iterable[Entry], f: Filters) -> Iterable[Entry]:
+def _filter(found: Iterable[Entry], f: Filters, tagged: set[str] | None) -> Iterable[Entry]:
+    """`tagged`: the ids of the dossiers that carry a wanted tag (None: no tag filter)."""
     for entry in found:
         e = entry.event
+        if tagged is not None and entry.dossier not in tagged:
+            continue
         if not within(e.date, f.since, f.until):
             continue
         if f.dossiers and entry.dossier not in f.dossiers:

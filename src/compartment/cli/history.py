@@ -1,6 +1,7 @@
 """History and analysis: timeline, stats, diff, chart."""
 
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Optional
 
@@ -22,9 +23,11 @@ from compartment.cli.options import (
     StatsField,
     StatusChoice,
     StatusFilter,
+    TagFilter,
     bound,
     complete_actor,
     complete_dossier,
+    complete_tag,
     full_date,
     values,
 )
@@ -80,6 +83,16 @@ def timeline(
         Optional[list[StatusChoice]],
         typer.Option("--status", "-s", help="Keep events that set this status (repeatable)."),
     ] = None,
+    tag: Annotated[
+        Optional[list[str]],
+        typer.Option(
+            "--tag",
+            "-t",
+            metavar="TAG",
+            help="Keep events of dossiers with this tag (repeatable: any of them).",
+            autocompletion=complete_tag,
+        ),
+    ] = None,
     output_format: Annotated[
         ListFormat, typer.Option("--format", "-f", help="Output format.")
     ] = ListFormat.table,
@@ -98,6 +111,8 @@ def timeline(
       compartment timeline --bloc russia --status terminated
 
       compartment timeline --dossier new-start --format csv
+
+      compartment timeline --tag nuclear --since 2019
     """
     from compartment import export, query, render
     from compartment import timeline as tl
@@ -106,16 +121,15 @@ def timeline(
     if since is not None and until is not None and since[: len(until)] > until:
         raise UsageError(f"--since {since} is after --until {until}")
     data = runtime.dataset(ctx)
-    for value in dossier or ():
-        query.find(data, value, "--dossier")
-    query.check_actors(data, "--actor", actor or [], blocs=False)
     filters = tl.Filters(
         since=since,
         until=until,
-        dossiers=dossier or (),
-        actors=actor or (),
+        # In any case, or by title or alias; by name for actors: resolved to the ids.
+        dossiers=[query.find(data, value, "--dossier").id for value in dossier or ()],
+        actors=query.check_actors(data, "--actor", actor or [], blocs=False),
         blocs=values(bloc),
         statuses=values(status),
+        tags=query.check_tags(data, tag or []),
     )
     found = tl.select(data, filters)
     if output_format is ListFormat.table:
@@ -155,6 +169,7 @@ def stats(
     domain: DomainFilter = None,
     party: PartyFilter = None,
     search: SearchFilter = None,
+    tag: TagFilter = None,
 ) -> None:
     """Count dossiers (or claims) by one field, or by two of them; or, with --series, the
     number of dossiers in each status at the end of every year or month.
@@ -198,6 +213,7 @@ def stats(
     filters = runtime.dossier_filters(
         data, values(status), broken_off_by, values(domain), party, search
     )
+    filters = replace(filters, tags=query.check_tags(data, tag or []))
     if series is not None:
         _series(data, filters, series.value, as_of, output_format)
         return
@@ -308,6 +324,7 @@ def chart(
     domain: DomainFilter = None,
     party: PartyFilter = None,
     search: SearchFilter = None,
+    tag: TagFilter = None,
     as_of: Annotated[
         Optional[str],
         typer.Option(
@@ -364,6 +381,7 @@ def chart(
     filters = runtime.dossier_filters(
         data, values(status), broken_off_by, values(domain), party, search
     )
+    filters = replace(filters, tags=query.check_tags(data, tag or []))
     rows = query.select(data, filters)
     if not rows:
         raise CompartmentError("no dossier matches these filters; nothing to draw")

@@ -2,6 +2,7 @@
 
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, BinaryIO, Optional, TextIO
 
@@ -21,6 +22,7 @@ from compartment.cli.options import (
     ShowFormat,
     SortField,
     StatusFilter,
+    TagFilter,
     complete_dossier,
     values,
 )
@@ -39,6 +41,7 @@ def list_(
     domain: DomainFilter = None,
     party: PartyFilter = None,
     search: SearchFilter = None,
+    tag: TagFilter = None,
     disputed: DisputedFilter = False,
     sort: Annotated[SortField, typer.Option(help="Sort by this field.")] = SortField.file,
     output_format: Annotated[
@@ -66,6 +69,8 @@ def list_(
 
       compartment list --first-broken-off-by russia --disputed
 
+      compartment list --tag nuclear --party "United States"
+
       compartment list --as-of 2022-02-23 --format csv
     """
     from compartment import query
@@ -77,6 +82,7 @@ def list_(
         data, values(status), broken_off_by, values(domain), party, search,
         first_broken_off_by, disputed,
     )
+    filters = replace(filters, tags=query.check_tags(data, tag or []))
     rows = query.sort(query.select(data, filters), sort.value)
     if output_format is ListFormat.table:
         from compartment import render
@@ -112,7 +118,12 @@ def list_(
 def show(
     ctx: typer.Context,
     dossier_id: Annotated[
-        str, typer.Argument(metavar="ID", help="The dossier's id.", autocompletion=complete_dossier)
+        str,
+        typer.Argument(
+            metavar="ID",
+            help="The dossier's id (any case), title or alias.",
+            autocompletion=complete_dossier,
+        ),
     ],
     as_of: AsOf = None,
     output_format: Annotated[
@@ -123,9 +134,14 @@ def show(
 
     --format markdown writes the dossier as a Markdown page, with its sources as links.
 
-    Example:
+    ID may be typed in any case, or be the dossier's title or one of its aliases. Sources
+    are printed whole, one to a line, and are links in a terminal that supports them.
+
+    Examples:
 
       compartment show new-start
+
+      compartment show "Anti-Ballistic Missile Treaty"
     """
     from compartment import export, query, render
 
@@ -134,7 +150,7 @@ def show(
     if as_of is not None:
         earlier = dossier.as_of(as_of)
         if earlier is None:
-            raise UsageError(f"{dossier_id} has no event on or before {as_of}")
+            raise UsageError(f"{dossier.id} has no event on or before {as_of}")
         dossier = earlier
     if output_format is ShowFormat.json:
         export.write_json(dossier.to_dict(), sys.stdout)
@@ -171,6 +187,7 @@ def export_(
         ),
     ] = False,
     as_of: AsOf = None,
+    tag: TagFilter = None,
 ) -> None:
     """Export the whole dataset: JSON (nested), JSONL, CSV, Markdown or an SQLite database.
 
@@ -186,6 +203,8 @@ def export_(
       compartment export --format csv --events -o events.csv
 
       compartment export --format sqlite -o compartment.db
+
+      compartment export --tag nuclear --format csv
     """
     from compartment import export, storage
 
@@ -199,6 +218,12 @@ def export_(
     data = runtime.dataset(ctx, result)
     if as_of is not None:
         data = data.as_of(as_of)
+    if tag:
+        from compartment import query
+        from compartment.dataset import Dataset
+
+        chosen = query.select(data, query.Filters(tags=query.check_tags(data, tag)))
+        data = Dataset(data.actors, tuple(chosen), data.publishers)
     if output_format is ExportFormat.sqlite:
         from compartment import sqlite
 

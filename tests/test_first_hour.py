@@ -1,0 +1,160 @@
+"""Issue 16, "The first hour": what a newcomer tripped over, each checked as they met it."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from compartment import query, timeline
+from compartment.loader import load
+
+SAMPLE = Path(__file__).parent / "sample.yaml"
+
+
+def tagged(write_dataset: Callable[[str], Path], new_start: str = "[nuclear, treaty]",
+           nato: str = "[council]", aliases: str = "") -> Path:
+    """The sample with tags (and, optionally, New START's aliases)."""
+    text = SAMPLE.read_text(encoding="utf-8")
+    text = text.replace("    approach: [expose]\n", f"    approach: [expose]\n    tags: {new_start}\n")
+    text = text.replace("    aliases: [NRC]\n", f"    aliases: [NRC]\n    tags: {nato}\n")
+    if aliases:
+        text = text.replace("    title: New START\n", f"    title: New START\n    aliases: {aliases}\n")
+    return write_dataset(text)
+
+
+def ids(csv_text: str, column: str = "id") -> list[str]:
+    return [row[column] for row in csv.DictReader(io.StringIO(csv_text))]
+
+
+# -- item 9: lookups resolve case, titles, aliases and names ------------------------------
+
+
+@pytest.mark.parametrize("typed", ["NEW-START", "New Start", "new start", "Strategic Arms"])
+def test_show_resolves_case_titles_and_aliases(run, write_dataset, typed: str) -> None:
+    path = tagged(write_dataset, aliases="[Strategic Arms]")
+    out = run("--data", str(path), "show", typed).stdout
+    assert out.splitlines()[0].split() == ["id", "new-start"]
+
+
+def test_show_by_alias_in_the_bundled_data(run) -> None:
+    out = run("show", "Anti-Ballistic Missile Treaty").stdout
+    assert out.splitlines()[0].split() == ["id", "abm-treaty"]
+
+
+def test_an_ambiguous_alias_lists_the_candidates(run, write_dataset) -> None:
+    path = tagged(write_dataset, aliases="[NRC]")
+    result = run("--data", str(path), "show", "nrc", ok=False)
+    assert result.exit_code == 2
+    assert result.stderr.strip() == (
+        "Error: 'nrc' names 2 dossiers (new-start, nato-russia-cooperation); give the id"
+    )
+
+
+def test_an_unknown_dossier_is_suggested_by_title_too(run) -> None:
+    result = run("show", "Anti-Balistic Missile Treaty", ok=False)
+    assert result.stderr.strip().endswith("did you mean abm-treaty?")
+
+
+def test_party_suggests_by_name_and_initials(run) -> None:
+    result = run("list", "--party", "usa", ok=False)
+    assert result.exit_code == 2
+    assert result.stderr.strip() == (
+        "Error: --party: unknown actor or bloc 'usa'; did you mean united-states?"
+    )
+
+
+@pytest.mark.parametrize("option", ["--party", "--broken-off-by"])
+@pytest.mark.parametrize("typed", ["United States", "united states", "UNITED-STATES"])
+def test_actor_options_take_a_name_in_any_case(run, sample, option: str, typed: str) -> None:
+    by_id = run("--data", str(sample), "list", option, "united-states", "-f", "csv").stdout
+    assert run("--data", str(sample), "list", option, typed, "-f", "csv").stdout == by_id
+
+
+def test_timeline_actor_and_dossier_resolve(run, sample) -> None:
+    out = run("--data", str(sample), "timeline", "--actor", "Russia", "--dossier", "NEW-START",
+              "-f", "csv").stdout
+    assert [(r["dossier"], r["actor"]) for r in csv.DictReader(io.StringIO(out))] == [
+        ("new-start", "russia")
+    ]
+    result = run("--data", str(sample), "timeline", "--dossier", "new-strat", ok=False)
+    assert result.stderr.strip() == (
+        "Error: --dossier: no dossier with id 'new-strat'; did you mean new-start?"
+    )
+
+
+def test_check_actors_returns_the_ids(sample) -> None:
+    data = load(sample).dataset
+    assert data is not None
+    assert query.check_actors(data, "--party", ["NATO", "Russia", "west", "United States"]) == [
+        "nato", "russia", "west", "united-states"
+    ]
+
+
+# -- item 10: --tag ---------------------------------------------------------------------------
+
+
+def test_tag_filters_list_or_within_and_with_the_rest(run, write_dataset) -> None:
+    path = str(tagged(write_dataset))
+    assert ids(run("--data", path, "list", "--tag", "nuclear", "-f", "csv").stdout) == [
+        "new-start"
+    ]
+    both = run("--data", path, "list", "-t", "TREATY", "-t", "council", "-f", "csv").stdout
+    assert ids(both) == ["new-start", "nato-russia-cooperation"]  # a tag in any case
+    anded = run("--data", path, "list", "-t", "treaty", "-t", "council", "--status", "suspended",
+                "-f", "csv").stdout
+    assert ids(anded) == ["nato-russia-cooperation"]
+
+
+def test_an_unknown_tag_is_a_usage_error_with_a_suggestion(run, write_dataset) -> None:
+    result = run("--data", str(tagged(write_dataset)), "list", "--tag", "nuclaer", ok=False)
+    assert result.exit_code == 2
+    assert result.stderr.strip() == "Error: --tag: no dossier has the tag 'nuclaer'; did you mean nuclear?"
+
+
+def test_search_matches_tags(run, write_dataset) -> None:
+    path = str(tagged(write_dataset, new_start="[arms-race]"))
+    assert ids(run("--data", path, "list", "--search", "arms-race", "-f", "csv").stdout) == [
+        "new-start"
+    ]
+
+
+def test_tag_filters_timeline_export_stats_and_chart(run, write_dataset, tmp_path) -> None:
+    path = str(tagged(write_dataset))
+    events = run("--data", path, "timeline", "--tag", "council", "-f", "csv").stdout
+    assert ids(events, "dossier") == ["nato-russia-cooperation"]
+    exported = run("--data", path, "export", "--tag", "treaty", "-f", "csv").stdout
+    assert ids(exported) == ["new-start"]
+    counted = run("--data", path, "stats", "--tag", "council", "-f", "csv").stdout
+    assert counted == "status,count\nsuspended,1\n"
+    pytest.importorskip("matplotlib")
+    result = run("--data", path, "chart", "--tag", "nuclear", "-o", str(tmp_path / "c.svg"))
+    assert "1 dossier drawn" in result.stderr
+
+
+def test_timeline_filters_by_the_dossiers_tags() -> None:
+    data = load(SAMPLE).dataset
+    assert data is not None
+    # The sample has no tags: a tag filter keeps nothing, no filter keeps everything.
+    assert timeline.select(data, timeline.Filters(tags=["nuclear"])) == []
+    assert len(timeline.select(data, timeline.Filters())) == 4
+
+
+def test_tags_complete_from_the_data(write_dataset) -> None:
+    from compartment.cli import options
+
+    class Root:
+        params = {"data": str(tagged(write_dataset))}
+
+    class Context:
+        def find_root(self) -> Root:
+            return Root()
+
+    ctx = Context()
+    assert options.complete_tag(ctx, "") == [  # type: ignore[arg-type]
+        ("nuclear", "1 dossier"), ("treaty", "1 dossier"), ("council", "1 dossier")
+    ]
+    assert options.complete_tag(ctx, "t") == [("treaty", "1 dossier")]  # type: ignore[arg-type]
