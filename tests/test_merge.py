@@ -1,0 +1,316 @@
+"""The merge driver: a three-way merge of the data file by record (merge.py, mergewrite.py)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from compartment import edit, loader, merge
+from compartment.dataset import Claim, Dataset, Event
+
+SAMPLE = (Path(__file__).parent / "sample.yaml").read_text(encoding="utf-8")
+NO_LINE_MERGE: Callable[[], tuple[str, bool]] = lambda: pytest.fail("line merge used")  # noqa: E731
+
+
+def event(date: str, actor: str, action: str, status: str | None = None) -> Event:
+    return Event(date, actor, action, f"{action}.", ("https://tass.com/x",), status)
+
+
+def add_event(text: str, dossier: str, new: Event) -> str:
+    return edit.add_event(text, "t", dossier, new).after
+
+
+def run_merge(base: str, ours: str, theirs: str) -> merge.Outcome:
+    return merge.merge_texts(base, ours, theirs, "data/issues.yaml", NO_LINE_MERGE)
+
+
+def data(text: str) -> Dataset:
+    result = loader.load_text(text, "t")
+    assert not result.errors, result.errors
+    return result.dataset
+
+
+# -- independent changes merge ----------------------------------------------------------------
+
+
+def test_events_added_to_the_same_dossier_on_both_sides() -> None:
+    ours = add_event(SAMPLE, "new-start", event("2026-03-01", "russia", "said one thing"))
+    theirs = add_event(SAMPLE, "new-start", event("2026-03-01", "united-states", "said another"))
+    outcome = run_merge(SAMPLE, ours, theirs)
+    assert outcome.conflicts == ()
+    # Exactly what adding theirs's event to ours with `event add` writes: after ours's.
+    assert outcome.text == add_event(ours, "new-start",
+                                     event("2026-03-01", "united-states", "said another"))
+    assert outcome.report() == ["data/issues.yaml: merged by record"]
+
+
+def test_actors_added_next_to_each_other() -> None:
+    ours = edit.add_actor(SAMPLE, "t", "nato-pa", "NATO Parliamentary Assembly", "west").after
+    theirs = edit.add_actor(SAMPLE, "t", "nato-sg", "NATO Secretary General", "west").after
+    outcome = run_merge(SAMPLE, ours, theirs)
+    assert outcome.conflicts == ()
+    assert outcome.text.index("nato-pa:") < outcome.text.index("nato-sg:") < outcome.text.index(
+        "russia:")
+    assert set(data(outcome.text).actors) == set(data(SAMPLE).actors) | {"nato-pa", "nato-sg"}
+
+
+def test_a_field_on_one_side_and_an_event_on_the_other() -> None:
+    ours = "# ours's own comment\n" + SAMPLE.replace("    title: New START\n",
+                                                     "    title: New START  # kept\n")
+    theirs = edit.set_field(SAMPLE, "t", "new-start", "summary", ["The last cap."]).after
+    theirs = add_event(theirs, "nato-russia-cooperation",
+                       event("2022-03-01", "russia", "left", "terminated"))
+    outcome = run_merge(SAMPLE, ours, theirs)
+    assert outcome.conflicts == ()
+    assert outcome.text.startswith("# ours's own comment\n")
+    assert "    title: New START  # kept\n" in outcome.text
+    merged = data(outcome.text)
+    dossier = merged.get("nato-russia-cooperation")
+    assert (dossier.status, dossier.broken_off_by) == ("terminated", "russia")  # derived again
+    assert merged.get("new-start").summary == "The last cap."
+
+
+def test_the_same_change_on_both_sides_is_taken_once() -> None:
+    both = add_event(SAMPLE, "new-start", event("2026-03-01", "russia", "said"))
+    outcome = run_merge(SAMPLE, both, both)
+    assert (outcome.conflicts, outcome.text) == ((), both)
+
+
+def test_claims_and_event_fields_merge_by_record() -> None:
+    claim = Claim("united-states", "Called it invalid.", ("https://tass.com/c",))
+    ours = edit.add_claim(SAMPLE, "t", "new-start", "2023-02-21", claim).after
+    theirs = SAMPLE.replace("summary: Russia announced it was suspending the treaty.",
+                            "summary: Russia said it was suspending the treaty.")
+    outcome = run_merge(SAMPLE, ours, theirs)
+    assert outcome.conflicts == ()
+    suspended = data(outcome.text).get("new-start").events[1]
+    assert suspended.claims == (claim,)
+    assert suspended.summary == "Russia said it was suspending the treaty."
+
+
+# -- conflicts --------------------------------------------------------------------------------
+
+
+def test_both_sides_change_one_field() -> None:
+    ours = edit.set_field(SAMPLE, "t", "new-start", "title", ["New START treaty"]).after
+    theirs = edit.set_field(SAMPLE, "t", "new-start", "title", ["NEW START"]).after
+    theirs = add_event(theirs, "new-start", event("2026-03-01", "russia", "said"))
+    outcome = run_merge(SAMPLE, ours, theirs)
+    assert [str(c) for c in outcome.conflicts] == [
+        "dossier new-start: title changed on both sides"]
+    # The markers hold the one line; theirs's independent event is merged all the same.
+    assert ("<<<<<<< ours\n    title: New START treaty\n=======\n    title: NEW START\n"
+            ">>>>>>> theirs\n") in outcome.text
+    assert outcome.text.count("<<<<<<<") == 1
+    assert "action: said\n" in outcome.text
+    assert outcome.report()[0] == "conflict: dossier new-start: title changed on both sides"
+
+
+def test_one_side_deletes_a_dossier_the_other_edits() -> None:
+    start = SAMPLE.index("  - id: nato-russia-cooperation")
+    ours = SAMPLE[:start]  # the last dossier removed
+    theirs = add_event(SAMPLE, "nato-russia-cooperation", event("2022-03-01", "russia", "left"))
+    outcome = run_merge(SAMPLE, ours, theirs)
+    assert [str(c) for c in outcome.conflicts] == [
+        "dossier nato-russia-cooperation: removed by ours, changed by theirs"]
+    # Nothing of theirs is lost: the whole dossier, with the new event, is between markers.
+    region = outcome.text.split("=======\n", 1)[1].split(">>>>>>> theirs\n")[0]
+    assert "  - id: nato-russia-cooperation\n" in region and "action: left\n" in region
+    assert outcome.text.split("=======\n")[0].endswith("<<<<<<< ours\n")
+
+
+def test_one_side_edits_an_event_the_other_removes() -> None:
+    expiry = SAMPLE.index("      - date: 2026-02-05")
+    ours = SAMPLE[:expiry] + SAMPLE[SAMPLE.index("  - id: nato-russia"):]
+    ours = ours.replace("status: expired\n", "status: suspended\n", 1)
+    theirs = SAMPLE.replace("The treaty expired without a successor.", "It lapsed.")
+    outcome = run_merge(SAMPLE, ours, theirs)
+    assert [str(c) for c in outcome.conflicts] == [
+        "dossier new-start, event 2026-02-05 us-russia: expired: removed by ours, changed by "
+        "theirs"]
+
+
+def test_a_merge_that_would_not_validate_is_a_conflict() -> None:
+    # Ours retires NATO with its dossier; theirs records a NATO event elsewhere. Each is
+    # valid; together they cite an actor that no longer exists.
+    start = SAMPLE.index("  - id: nato-russia-cooperation")
+    ours = SAMPLE[:start].replace("  nato:\n    name: NATO\n    bloc: west\n", "")
+    theirs = add_event(SAMPLE, "new-start", event("2026-03-01", "nato", "commented"))
+    outcome = run_merge(SAMPLE, ours, theirs)
+    assert len(outcome.conflicts) == 1
+    assert "the merged file does not validate" in str(outcome.conflicts[0])
+    assert "<<<<<<< ours\n" in outcome.text and ">>>>>>> theirs (merged)\n" in outcome.text
+
+
+def test_a_side_with_invalid_data_falls_back_to_the_line_merge() -> None:
+    theirs = SAMPLE.replace("bloc: west\n", "bloc: westish\n", 1)
+    outcome = merge.merge_texts(SAMPLE, SAMPLE, theirs, "data/issues.yaml",
+                                lambda: (theirs, True))
+    assert outcome.text == theirs  # git's line merge, as it is
+    assert outcome.note == "merged line by line (git merge-file)"
+    assert [c.record for c in outcome.conflicts] == ["theirs"]
+    assert "does not validate" in outcome.conflicts[0].reason
+
+
+def test_markers_keep_crlf() -> None:
+    assert merge.markers("a\r\nb\r\n", "a\r\nc\r\n") == (
+        "a\r\n<<<<<<< ours\r\nb\r\n=======\r\nc\r\n>>>>>>> theirs\r\n")
+
+
+# -- merging independent edits is applying them one after the other --------------------------
+
+DOSSIERS = ("new-start", "nato-russia-cooperation")
+DATES = ("2011-02-05", "2015-06-01", "2023-02-21", "2024-01-01", "2026-02-05")
+
+
+def edits(side: str) -> st.SearchStrategy[list[tuple[str, ...]]]:
+    """Edits that cannot collide with the other side's: their actor ids, event actions and
+    fields are the side's own."""
+    field = "title" if side == "ours" else "summary"
+    return st.lists(st.one_of(
+        st.tuples(st.just("event"), st.sampled_from(DOSSIERS), st.sampled_from(DATES),
+                  st.sampled_from(("russia", "nato")), st.integers(0, 3),
+                  st.sampled_from(("", "strained", "active"))),
+        st.tuples(st.just("actor"), st.sampled_from(("a", "m", "z")), st.integers(0, 3)),
+        st.tuples(st.just("set"), st.sampled_from(DOSSIERS), st.just(field),
+                  st.sampled_from(("One", "Two words", "x" * 120))),
+    ), max_size=4)
+
+
+def apply(text: str, side: str, steps: list[tuple[str, ...]]) -> str:
+    for step in steps:
+        if step[0] == "event":
+            _, dossier, date, actor, n, status = step
+            new = event(date, actor, f"{side} step {n}", status or None)
+            text = add_event(text, dossier, new) if new not in data(text).get(
+                dossier).events and f"{side} step {n}" not in _actions(text, dossier, date,
+                                                                         actor) else text
+        elif step[0] == "actor":
+            actor_id = f"{step[1]}-{side}-{step[2]}"
+            if actor_id not in data(text).actors:
+                text = edit.add_actor(text, "t", actor_id, f"Actor {actor_id}", "west").after
+        else:
+            text = edit.set_field(text, "t", step[1], step[2], [f"{side}: {step[3]}"]).after
+    return text
+
+
+def _actions(text: str, dossier: str, date: str, actor: str) -> list[str]:
+    return [e.action for e in data(text).get(dossier).events
+            if (e.date, e.actor) == (date, actor)]
+
+
+@settings(max_examples=20, deadline=None)
+@given(edits("ours"), edits("theirs"))
+def test_independent_edits_merge_as_if_applied_in_turn(ours_steps, theirs_steps) -> None:
+    ours = apply(SAMPLE, "ours", ours_steps)
+    theirs = apply(SAMPLE, "theirs", theirs_steps)
+    outcome = run_merge(SAMPLE, ours, theirs)
+    assert outcome.conflicts == ()
+    assert outcome.text == apply(ours, "theirs", theirs_steps)
+
+
+# -- as git's merge driver ----------------------------------------------------------------------
+
+needs_git = pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
+
+
+@pytest.fixture
+def clone(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A fresh repository holding the sample, with the driver installed."""
+    for key, value in {
+        "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.org",
+        "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.org",
+        "GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": str(tmp_path / "gitconfig"),
+    }.items():
+        monkeypatch.setenv(key, value)
+    root = tmp_path / "clone"
+    (root / "data").mkdir(parents=True)
+    (root / "data" / "issues.yaml").write_text(SAMPLE, encoding="utf-8")
+    git(root, "init", "-q", "-b", "main")
+    git(root, "add", ".")
+    git(root, "commit", "-qm", "sample")
+    return root
+
+
+def git(root: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True,
+                          check=check)
+
+
+def compartment(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "COLUMNS": "200"}
+    return subprocess.run([sys.executable, "-m", "compartment", *args], cwd=root,
+                          capture_output=True, text=True, env=env, check=False)
+
+
+def branches(root: Path, ours: str, theirs: str) -> None:
+    data = root / "data" / "issues.yaml"
+    git(root, "checkout", "-qb", "theirs")
+    data.write_text(theirs, encoding="utf-8")
+    git(root, "commit", "-qam", "theirs")
+    git(root, "checkout", "-q", "main")
+    data.write_text(ours, encoding="utf-8")
+    git(root, "commit", "-qam", "ours")
+
+
+@needs_git
+def test_install_is_idempotent_and_says_what_it_wrote(clone: Path) -> None:
+    first = compartment(clone, "merge-driver", "--install")
+    assert first.returncode == 0, first.stderr
+    assert "git config merge.compartment.driver 'compartment merge-driver %O %A %B %P'" in (
+        first.stderr)
+    assert (clone / ".gitattributes").read_text() == "data/issues.yaml merge=compartment\n"
+    again = compartment(clone, "merge-driver", "--install")
+    assert "already" in again.stderr and "added" not in again.stderr
+    assert (clone / ".gitattributes").read_text() == "data/issues.yaml merge=compartment\n"
+    assert git(clone, "config", "merge.compartment.driver").stdout.strip() == (
+        "compartment merge-driver %O %A %B %P")
+
+
+@needs_git
+def test_git_merge_with_the_driver(clone: Path) -> None:
+    ours = add_event(SAMPLE, "new-start", event("2026-03-01", "russia", "said one thing"))
+    theirs = add_event(SAMPLE, "new-start", event("2026-03-02", "united-states", "replied"))
+    branches(clone, ours, theirs)
+    # Without the driver, git's line merge conflicts: both events go at the same place.
+    plain = git(clone, "merge", "-q", "--no-edit", "theirs", check=False)
+    assert plain.returncode != 0
+    git(clone, "merge", "--abort")
+
+    assert compartment(clone, "merge-driver", "--install").returncode == 0
+    # The console script may not be on git's PATH in a test: run this interpreter's.
+    git(clone, "config", "merge.compartment.driver",
+        f"'{sys.executable}' -m compartment merge-driver %O %A %B %P")
+    git(clone, "add", ".gitattributes")
+    git(clone, "commit", "-qm", "merge driver")
+    merged = git(clone, "merge", "--no-edit", "theirs", check=False)
+    assert merged.returncode == 0, merged.stdout + merged.stderr
+    text = (clone / "data" / "issues.yaml").read_text(encoding="utf-8")
+    assert "<<<<<<<" not in text
+    actions = [e.action for e in data(text).get("new-start").events]
+    assert actions[-2:] == ["said one thing", "replied"]
+    assert compartment(clone, "validate").returncode == 0
+
+
+@needs_git
+def test_git_merge_reports_a_true_conflict(clone: Path) -> None:
+    ours = edit.set_field(SAMPLE, "t", "new-start", "title", ["New START treaty"]).after
+    theirs = edit.set_field(SAMPLE, "t", "new-start", "title", ["NEW START"]).after
+    assert compartment(clone, "merge-driver", "--install").returncode == 0
+    git(clone, "config", "merge.compartment.driver",
+        f"'{sys.executable}' -m compartment merge-driver %O %A %B %P")
+    branches(clone, ours, theirs)
+    merged = git(clone, "merge", "--no-edit", "theirs", check=False)
+    assert merged.returncode == 1
+    assert "conflict: dossier new-start: title changed on both sides" in merged.stderr
+    assert "CONFLICT" in merged.stdout
+    text = (clone / "data" / "issues.yaml").read_text(encoding="utf-8")
+    assert "<<<<<<< ours\n    title: New START treaty\n=======\n" in text
