@@ -64,10 +64,10 @@ def log(
         )
     repo = revisions.repository(source.path)
     entries = ledgerlog.walk(repo, start, dossier)
-    if not entries and dossier is not None:
+    if dossier is not None and not any(e.diff for e in entries):
         from compartment import query
 
-        query.find(runtime.dataset(ctx), dossier)  # an unknown id: a usage error with hints
+        query.find(runtime.dataset(ctx), dossier, "DOSSIER")  # unknown: a usage error, hints
     if max_count is not None:
         entries = entries[-max_count:]
     if not reverse:
