@@ -20,10 +20,11 @@ def lines(text: str) -> list[str]:
 def test_list_table_exact(run, sample: Path) -> None:
     result = run("--data", str(sample), "list")
     assert lines(result.stdout) == [
-        "id                        title                               status      broken off by   since        domain",
+        "id                        title                             status      status since   broken off by   domain",
         "─" * 120,
-        "new-start                 New START                           expired     russia          2026-02-05   arms-control",
-        "nato-russia-cooperation   NATO-Russia practical cooperation   suspended   nato            2014-04      security-dialogue",
+        "new-start                 New START                         expired     2026-02-05     russia          arms-control",
+        "nato-russia-cooperation   NATO-Russia practical             suspended   2014-04        nato            security-dialogue",
+        "                          cooperation",
     ]
 
 
@@ -105,8 +106,8 @@ def test_show_exact(run, sample: Path) -> None:
         "─" * 120,
         "2014-04   NATO    suspended   suspended practical cooperation",
         "                              NATO foreign ministers suspended all practical cooperation.",
-        "                              https://honvedelem.hu/hirek/measures-following-nato-ministers-decision-to-suspend-all-prac",
-        "                              tical-cooperation-with-russia.html",
+        # The source whole, on its own line under the actor, even past the edge (issue 16).
+        "          https://honvedelem.hu/hirek/measures-following-nato-ministers-decision-to-suspend-all-practical-cooperation-with-russia.html",
     ]
 
 

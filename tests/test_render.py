@@ -43,7 +43,7 @@ def dossiers(draw: st.DrawFn) -> Dossier:
     )  # fmt: skip
 
 
-def rich_reference(rows: list[Dossier], width: int, with_domain: bool | None = None) -> Table:
+def rich_reference(rows: list[Dossier], width: int, with_domain: bool | None = None) -> render.Trimmed:
     """The table as rich lays it out: what `list` printed before LinesTable."""
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
     if with_domain is None:
@@ -51,19 +51,20 @@ def rich_reference(rows: list[Dossier], width: int, with_domain: bool | None = N
     table.add_column("id", style="bold", no_wrap=True)
     table.add_column("title", overflow="fold", ratio=1)
     table.add_column("status", no_wrap=True)
+    table.add_column("status since", no_wrap=True)
     table.add_column("broken off by", no_wrap=True)
-    table.add_column("since", no_wrap=True)
     if with_domain:
         table.add_column("domain", no_wrap=True)
     table.expand = width <= 160
     for d in rows:
         # Tabs expanded first: rich measures a tab as zero columns but draws it as up to 8.
         cells = [Text(d.id), Text(d.title.expandtabs(8)), Text(d.status, render.STATUS_STYLES.get(d.status, "")),
-                 Text(d.broken_off_by or ""), Text(d.since or "")]  # fmt: skip
+                 Text(d.since or ""), Text(d.broken_off_by or "")]  # fmt: skip
         if with_domain:
             cells.append(Text(d.domain))
         table.add_row(*cells)
-    return table
+    # rich pads each line to the table's width; ours ends where its text ends (issue 16).
+    return render.Trimmed(table)
 
 
 def draw(renderable: object, width: int, colour: bool = False) -> str:
@@ -114,11 +115,12 @@ def test_long_title_wraps_under_its_column() -> None:
     title = "Cooperation on counter-narcotics and counter-terrorism in the NATO-Russia Council"
     d = Dossier("nrc", title, "security", ("west",), "suspended", "west", "s", (event,))
     assert draw(render.dossier_table([d], 80), 80).splitlines() == [
-        "id    title                                  status      broken off by   since  ",
+        "id    title                             status      status since   broken off by",
         "─" * 80,
-        "nrc   Cooperation on counter-narcotics and   suspended   west            2014-03",
-        "      counter-terrorism in the NATO-Russia                                      ",
-        "      Council                                                                   ",
+        "nrc   Cooperation on                    suspended   2014-03        west",
+        "      counter-narcotics and",
+        "      counter-terrorism in the",
+        "      NATO-Russia Council",
     ]
 
 
@@ -128,9 +130,9 @@ def test_narrow_terminal_puts_titles_under_their_rows() -> None:
     d = Dossier("a-rather-long-dossier-id", "A title that is long enough to wrap at forty",
                 "security", ("west",), "suspended", "some-long-actor-identifier", "s", (event,))  # fmt: skip
     assert draw(render.dossier_table([d], 40), 40).splitlines() == [
-        "id                         status      broken off by                since  ",
-        "─" * 75,
-        "a-rather-long-dossier-id   suspended   some-long-actor-identifier   2014-03",
+        "id                         status      status since   broken off by",
+        "─" * 80,
+        "a-rather-long-dossier-id   suspended   2014-03        some-long-actor-identifier",
         "  A title that is long enough to wrap at",
         "  forty",
     ]
@@ -139,7 +141,7 @@ def test_narrow_terminal_puts_titles_under_their_rows() -> None:
 def test_an_80_column_terminal_keeps_the_titles(run, sample: Path, monkeypatch) -> None:
     monkeypatch.setenv("COLUMNS", "80")
     out = run("--data", str(sample), "list").stdout.splitlines()
-    assert out[0].split() == ["id", "status", "broken", "off", "by", "since"]
+    assert out[0].split() == ["id", "status", "status", "since", "broken", "off", "by"]
     assert out[3].strip() == "New START" and out[2].startswith("new-start ")
     assert max(cell_len(line) for line in out) <= 80
 

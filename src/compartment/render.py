@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from rich import box
 from rich.cells import cell_len
-from rich.console import Console, ConsoleOptions, Group, RenderResult
+from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
 from rich.segment import Segment
 from rich.style import Style
 from rich.table import Table
@@ -50,11 +50,56 @@ def actor_label(data: Dataset, actor_id: str | None) -> str:
     return actor.name if actor else actor_id
 
 
+def rstrip_line(line: list[Segment]) -> list[Segment]:
+    """One line's segments without its trailing blanks (rich pads every cell to its
+    column's width; in a pipe that is a line's worth of spaces for grep and diff to carry)."""
+    out = list(line)
+    while out and not out[-1].control:
+        last = out[-1]
+        stripped = last.text.rstrip(" ")
+        if stripped:
+            out[-1] = Segment(stripped, last.style)
+            break
+        out.pop()
+    return out
+
+
+def rstrip_lines(segments: Iterable[Segment]) -> RenderResult:
+    """`segments`, line by line, with each line's trailing blanks removed."""
+    lines = list(Segment.split_lines(segments))
+    while lines and not lines[-1]:
+        lines.pop()
+    for line in lines:
+        yield from rstrip_line(line)
+        yield Segment.line()
+
+
+class Trimmed:
+    """A renderable as rich lays it out, less the blanks that end its lines.
+
+    Its lines are cut to the width, as print() would cut them anyway: only for renderables
+    that fit (tables, grids), not for lines meant to run past the edge (source URLs)."""
+
+    def __init__(self, renderable: RenderableType) -> None:
+        self.renderable = renderable
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        for line in console.render_lines(self.renderable, options, pad=False):
+            yield from rstrip_line(line)
+            yield Segment.line()
+
+
 TITLE_MIN_WIDTH = 20  # below this a wrapped title is more line breaks than words
 
 
 def dossier_table(dossiers: Sequence[Dossier], console_width: int) -> LinesTable:
-    """The `list` table: id, title, status, broken off by, since, and domain if there is room.
+    """The `list` table: id, title, status, status since, broken off by, and domain if there
+    is room.
+
+    `status since` (the field `since`: the date of the last status-setting event) stands
+    beside the status it dates and is named for it. Placed after "broken off by" and headed
+    "since", it read as the date of the break: New START, `russia  2026-02-05`, is its expiry,
+    not Russia's suspension of 2023 (`show` tells the breaks, `stats --by year` dates them).
 
     Only the title wraps. Ids, statuses, actors and dates stay whole, so they can be copied.
     The domain column shows from 120 columns, if the title keeps TITLE_MIN_WIDTH; up to 160
@@ -65,14 +110,15 @@ def dossier_table(dossiers: Sequence[Dossier], console_width: int) -> LinesTable
 
     It is laid out by LinesTable rather than rich's Table, which measures and renders every
     cell through its general machinery: 0.4-0.6 ms a row, 1 s for 2,000 rows. Wherever rich
-    does not have to squeeze it, the output is rich's, byte for byte (a property test
-    compares the two), in a twentieth of the time (benchmarks/README.md).
+    does not have to squeeze it, the output is rich's, byte for byte but for the blanks that
+    end rich's lines (a property test compares the two), in a twentieth of the time
+    (benchmarks/README.md).
     """
-    header = ["id", "title", "status", "broken off by", "since", "domain"]
+    header = ["id", "title", "status", "status since", "broken off by", "domain"]
     rows = [
         # A tab in a title becomes spaces to the next multiple of 8, as rich would draw it.
-        [visible(d.id), visible(d.title).expandtabs(8), visible(d.status or ""),
-         visible(d.broken_off_by or ""), d.since or "", visible(d.domain)]
+        [visible(d.id), visible(d.title).expandtabs(8), visible(d.status or ""), d.since or "",
+         visible(d.broken_off_by or ""), visible(d.domain)]
         for d in dossiers
     ]  # fmt: skip
     table = LinesTable(header, rows, wrap=1, expand=console_width <= 160)
@@ -124,6 +170,10 @@ class LinesTable:
         return self._layout(width)[1]
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        # Drawn as rich would draw it, then each line's trailing blanks dropped.
+        yield from rstrip_lines(self._segments(console, options))
+
+    def _segments(self, console: Console, options: ConsoleOptions) -> Iterable[Segment]:
         width = options.max_width
         widths, squeezed = self._layout(width)
         columns = list(range(len(self.header)))
@@ -224,35 +274,120 @@ def dossier_detail(data: Dataset, d: Dossier) -> Group:
         fields.add_row("tags", text(", ".join(d.tags)))
     fields.add_row("summary", text(d.summary))
 
-    events = Table(
-        box=box.SIMPLE_HEAD, title="events", title_justify="left", pad_edge=False,
-        show_edge=False,
-    )
-    events.add_column("date", no_wrap=True)
-    events.add_column("actor", overflow="fold", max_width=18)
-    events.add_column("status", no_wrap=True)
-    events.add_column("what happened, and the sources", ratio=1, overflow="fold")
-    for e in d.events:
-        what = text(e.action, "bold")
-        if e.unverified:
-            what.append(Text("  UNVERIFIED", style="bold magenta"))
-        what.append("\n")
-        what.append(text(e.summary))
-        for source in e.sources:
+    return Group(Trimmed(fields), Text(""), EventList(data, d))
+
+
+def web_link(source: str) -> str | None:
+    """The URL to make a hyperlink of: an http(s) URL that is one clean word; else None (a
+    citation, or anything with a blank or a control character, is only ever text)."""
+    if not source.startswith(("http://", "https://")):
+        return None
+    if visible(source) != source or any(c.isspace() for c in source):
+        return None
+    return source
+
+
+def source_text(source: str, style: str = "dim") -> Text:
+    """A source as text; an http(s) URL also as an OSC 8 hyperlink, which rich writes only
+    to a terminal (a pipe gets the bare URL). The URL is the data of the link, never markup."""
+    url = web_link(source)
+    if url is None:
+        return text(source, style)
+    return Text(url, style=Style.parse(style) + Style(link=url))
+
+
+class EventList:
+    """`show`'s events: date, actor, status and what happened in columns, and under each
+    event its sources, one to a line, starting below the actor.
+
+    A URL is never wrapped, folded or cut, at any width: it is one line of its own that runs
+    past the right edge when it must (print with crop=False), so that it can be copied or
+    clicked whole. (In the table's last column, rich folded it into pieces of the column's
+    width, at 80 columns and, for long URLs, at 200 in a pipe.) A citation that is not a URL
+    wraps at blanks; a party's claim follows its event's sources, its own sources under it.
+    """
+
+    GAP = 3  # between columns, as rich's SIMPLE_HEAD tables leave
+    ACTOR_WIDTH = 18  # a longer name folds within the column
+
+    def __init__(self, data: Dataset, dossier: Dossier) -> None:
+        self.data, self.dossier = data, dossier
+
+    def _grid(self, widths: Sequence[int]) -> Table:
+        grid = Table.grid(padding=(0, self.GAP, 0, 0), pad_edge=False, expand=True)
+        grid.add_column(width=widths[0], no_wrap=True)
+        grid.add_column(width=widths[1], overflow="fold")
+        grid.add_column(width=widths[2], no_wrap=True)
+        grid.add_column(ratio=1, overflow="fold")
+        return grid
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        yield from rstrip_lines(self._segments(console, options))
+
+    def _segments(self, console: Console, options: ConsoleOptions) -> Iterable[Segment]:
+        data, events = self.data, self.dossier.events
+        width = options.max_width
+        actors = [actor_label(data, e.actor) for e in events]
+        widths = [
+            max(cell_len(v) for v in ("date", *(e.date for e in events))),
+            min(self.ACTOR_WIDTH, max(cell_len(v) for v in ("actor", *actors))),
+            max(cell_len(v) for v in ("status", *(e.status or "" for e in events))),
+        ]
+        indent = widths[0] + self.GAP
+        new_line = Segment.line()
+
+        def rows(grid: Table) -> Iterable[Segment]:
+            for line in console.render_lines(grid, options.update_width(width), pad=False):
+                yield from line
+                yield new_line
+
+        def line_of(item: Text) -> Iterable[Segment]:
+            # Text.render leaves out the Text's own style (its caller applies it).
+            base = console.get_style(item.style, default=Style.null())
+            return Segment.apply_style(item.render(console), base)
+
+        def whole(item: Text, at: int) -> Iterable[Segment]:
+            yield Segment(" " * at)
+            yield from line_of(item)
+            yield new_line
+
+        def wrapped(item: Text, at: int) -> Iterable[Segment]:
+            for line in item.wrap(console, max(width - at, TITLE_MIN_WIDTH)):
+                yield Segment(" " * at)
+                yield from line_of(line)
+                yield new_line
+
+        def source(item: str, at: int) -> Iterable[Segment]:
+            line = source_text(item)
+            return whole(line, at) if web_link(item) else wrapped(line, at)
+
+        yield from whole(Text("events", style="table.title"), 0)
+        head = self._grid(widths)
+        head.add_row(*(Text(h, style="table.header") for h in
+                       ("date", "actor", "status", "what happened, and the sources")))
+        yield from rows(head)
+        yield Segment("\u2500" * width)
+        yield new_line
+        for e, actor in zip(events, actors, strict=True):
+            what = Text.assemble(text(e.action, "bold"))  # bold: the action, not the summary
+            if e.unverified:
+                what.append(Text("  UNVERIFIED", style="bold magenta"))
             what.append("\n")
-            what.append(text(source, "dim"))
-        for who, claims in claims_by_party(e.claims):
-            for claim in claims:
-                what.append("\n")
-                what.append(text(f"{actor_label(data, who)} says: ", "bold"))
-                what.append(text(claim.says))
-                if claim.blames:
-                    what.append(text(f" (blames {actor_label(data, claim.blames)})", "italic"))
-                for source in claim.sources:
-                    what.append("\n  ")
-                    what.append(text(source, "dim"))
-        events.add_row(text(e.date), text(actor_label(data, e.actor)), status_text(e.status), what)
-    return Group(fields, Text(""), events)
+            what.append(text(e.summary))
+            grid = self._grid(widths)
+            grid.add_row(text(e.date), text(actor), status_text(e.status), what)
+            yield from rows(grid)
+            for item in e.sources:
+                yield from source(item, indent)
+            for who, claims in claims_by_party(e.claims):
+                for claim in claims:
+                    said = Text.assemble(text(f"{actor_label(data, who)} says: ", "bold"))
+                    said.append(text(claim.says))
+                    if claim.blames:
+                        said.append(text(f" (blames {actor_label(data, claim.blames)})", "italic"))
+                    yield from wrapped(said, indent)
+                    for item in claim.sources:
+                        yield from source(item, indent + 2)
 
 
 def story(data: Dataset, d: Dossier) -> str:
@@ -298,13 +433,38 @@ def summary_line(console: Console, found: Sequence[Problem], name: str) -> None:
     console.print(Text(f"{one_line(name)}: {', '.join(parts)}", style="bold"), soft_wrap=True)
 
 
-def info_table(rows: Sequence[tuple[str, str]]) -> Table:
-    table = Table.grid(padding=(0, 2))
-    table.add_column(style="bold", no_wrap=True)
-    table.add_column()
-    for key, value in rows:
-        table.add_row(key, text(value))
-    return table
+class KeyValues:
+    """Labels in bold, each value beside its label. A value with no blank in it (a file
+    path, a number, a date) or labelled in `whole` is one line that runs past the right edge
+    rather than being cut (print with crop=False: a grid cut the path with "..." at 80
+    columns); other values wrap under themselves."""
+
+    def __init__(self, rows: Sequence[tuple[str, str]], whole: Sequence[str] = ("file",)) -> None:
+        self.rows, self.whole = rows, whole
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        yield from rstrip_lines(self._segments(console, options))
+
+    def _segments(self, console: Console, options: ConsoleOptions) -> Iterable[Segment]:
+        indent = max((cell_len(key) for key, _ in self.rows), default=0) + 2
+        bold = Style(bold=True)
+        for key, value in self.rows:
+            label = [Segment(visible(key), bold), Segment(" " * (indent - cell_len(visible(key))))]
+            shown = visible(value)
+            if key in self.whole or not any(c.isspace() for c in shown):
+                yield from label
+                yield Segment(shown)
+                yield Segment.line()
+                continue
+            pieces = Text(shown).wrap(console, max(options.max_width - indent, TITLE_MIN_WIDTH))
+            for n, piece in enumerate(pieces):
+                yield from label if n == 0 else [Segment(" " * indent)]
+                yield Segment(piece.plain)
+                yield Segment.line()
+
+
+def info_table(rows: Sequence[tuple[str, str]]) -> KeyValues:
+    return KeyValues(rows)
 
 
 def records_table(
@@ -342,28 +502,76 @@ def weak_events(records: Sequence[dict[str, Any]]) -> Text:
 # -- history and analysis: timeline, stats, diff ------------------------------------------
 
 
-def timeline_table(groups: Sequence[tuple[int, Sequence[Entry]]]) -> Table:
+def timeline_table(groups: Sequence[tuple[int, Sequence[Entry]]]) -> Timeline:
+    return Timeline(groups)
+
+
+class Timeline:
     """Events in date order under a heading row for each year, so waves read at a glance.
-    The actor's id (what --actor takes) leads the description of what it did."""
-    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
-    table.add_column("date", no_wrap=True)
-    table.add_column("dossier", no_wrap=True)
-    table.add_column("status", no_wrap=True)
-    table.add_column("who did what", overflow="fold")
-    for i, (year, entries) in enumerate(groups):
-        if i:
-            table.add_row()
-        count = f"{len(entries)} event{'s' * (len(entries) != 1)}"
-        table.add_row(text(year, "bold underline"), text(count, "dim"), "", "")
-        for entry in entries:
-            e = entry.event
-            what = text(e.actor, "bold")
-            what.append(": ")
-            what.append(text(e.action))
-            if e.unverified:
-                what.append(Text("  UNVERIFIED", style="bold magenta"))
-            table.add_row(text(e.date), text(entry.dossier), status_text(e.status), what)
-    return table
+    The actor's id (what --actor takes) leads the description of what it did.
+
+    Ids are never split. Where the page has room for the longest actor id in the last column
+    beside date, dossier and status, that is the table; where it has not (80 columns), the
+    dossier and what happened share one column, the description on the lines under the
+    dossier. (In one table at 80 columns, rich folded `black-sea-initiative-parties` into
+    `black-sea-initiative-parti` / `es`.)
+    """
+
+    GAP = 3  # between columns, as rich's SIMPLE_HEAD tables leave
+    WHAT_MIN_WIDTH = 20
+
+    def __init__(self, groups: Sequence[tuple[int, Sequence[Entry]]]) -> None:
+        self.groups = groups
+
+    def _what(self, entry: Entry) -> Text:
+        e = entry.event
+        what = text(e.actor, "bold")
+        what.append(": ")
+        what.append(text(e.action))
+        if e.unverified:
+            what.append(Text("  UNVERIFIED", style="bold magenta"))
+        return what
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        entries = [entry for _, found in self.groups for entry in found]
+        cells = {
+            "date": [entry.date for entry in entries],
+            "dossier": [entry.dossier for entry in entries],
+            "status": [entry.event.status or "" for entry in entries],
+            "actor": [entry.event.actor + ":" for entry in entries],
+        }
+        longest = {name: max(map(cell_len, map(visible, values)), default=0)
+                   for name, values in cells.items()}
+        fixed = sum(max(longest[n], len(n)) for n in ("date", "dossier", "status"))
+        what_least = max(longest["actor"], self.WHAT_MIN_WIDTH)
+        beside = fixed + 3 * self.GAP + what_least <= options.max_width
+        table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
+        table.add_column("date", no_wrap=True)
+        if beside:
+            table.add_column("dossier", no_wrap=True)
+            table.add_column("status", no_wrap=True)
+            table.add_column("who did what", overflow="fold", min_width=longest["actor"])
+        else:
+            table.add_column("status", no_wrap=True)
+            table.add_column("dossier, and who did what", overflow="fold", ratio=1)
+        for i, (year, found) in enumerate(self.groups):
+            if i:
+                table.add_row()
+            count = f"{len(found)} event{'s' * (len(found) != 1)}"
+            heading = text(year, "bold underline")
+            if beside:
+                table.add_row(heading, text(count, "dim"), "", "")
+            else:
+                table.add_row(heading, "", text(count, "dim"))
+            for entry in found:
+                e = entry.event
+                if beside:
+                    table.add_row(text(e.date), text(entry.dossier), status_text(e.status),
+                                  self._what(entry))
+                else:
+                    cell = Text.assemble(text(entry.dossier), "\n", self._what(entry))
+                    table.add_row(text(e.date), status_text(e.status), cell)
+        yield Trimmed(table)
 
 
 def _stat_label(field: str, value: object) -> Text:

@@ -158,7 +158,8 @@ def show(
         names = {a.id: a.name for a in data.actors.values()}
         sys.stdout.write(export.dossier_markdown(dossier, names))
     else:
-        runtime.stdout().print(render.dossier_detail(data, dossier))
+        # crop=False: a source URL runs past the edge rather than being cut (EventList).
+        runtime.stdout().print(render.dossier_detail(data, dossier), crop=False)
 
 
 def export_(
@@ -275,7 +276,7 @@ def info(ctx: typer.Context) -> None:
     source = runtime.data_source(ctx)
     data = runtime.dataset(ctx)
     runtime.stdout().print(
-        render.info_table(reports.info(source, data, runtime.known_at(ctx))))
+        render.info_table(reports.info(source, data, runtime.known_at(ctx))), crop=False)
 
 
 def schema_() -> None:
