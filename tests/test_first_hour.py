@@ -274,3 +274,11 @@ def test_timeline_keeps_one_line_per_event_where_there_is_room(run, sample) -> N
     out = run("--data", str(sample), "timeline").stdout.splitlines()
     assert out[0].split() == ["date", "dossier", "status", "who", "did", "what"]
     assert "2023-02-21   new-start                 suspended   russia: suspended implementation" in out
+
+
+@pytest.mark.parametrize("group", ["", "event", "dossier", "actor", "claim", "publisher"])
+def test_help_shows_every_command_summary_whole_at_80_columns(run, monkeypatch, group: str) -> None:
+    monkeypatch.setenv("COLUMNS", "80")
+    out = run(*([group] if group else []), "--help").stdout
+    listed = out.split("Commands:")[1].splitlines()
+    assert [line for line in listed if line.rstrip().endswith("...")] == []

@@ -29,7 +29,9 @@ def validate(
         ),
     ] = None,
 ) -> None:
-    """Check the data file and report every problem as file:line:col: path: message.
+    """Check the data file and report every problem.
+
+    Each problem is one line, file:line:col: path: message.
 
     Exit code 0 when clean, 1 when problems are found (warnings count only with --strict).
     With several FILEs, --format json prints a list with one report per file.
@@ -75,7 +77,9 @@ def fmt_(
     ] = None,
     force: Force = False,
 ) -> None:
-    """Rewrite the data file in the one canonical layout, keeping every comment.
+    """Rewrite the data file in its canonical layout.
+
+    Every comment is kept.
 
     Actors alphabetical; dossiers by domain (in the vocabulary's order), then id; events by
     date; keys in the data contract's order; 2-space indentation; dates unquoted. Data with
@@ -149,8 +153,10 @@ def sources(
         ListFormat, typer.Option("--format", "-f", help="Output format.")
     ] = ListFormat.table,
 ) -> None:
-    """Report the evidence behind the ledger: publishers cited, sourcing per dossier, weak
-    events, and (with --check) whether the links still answer.
+    """Report the evidence behind the ledger.
+
+    The publishers cited, sourcing per dossier, weak events, and (with --check) whether
+    the links still answer.
 
     An event counts as well sourced when it cites a primary source (a government, an
     intergovernmental body, an official archive) or a reference source (an institute, a

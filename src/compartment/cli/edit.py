@@ -107,7 +107,9 @@ def event_add(
     dry_run: DryRun = False,
     force: Force = False,
 ) -> None:
-    """Add an event to a dossier, in date order (after events of the same date).
+    """Add an event to a dossier, in date order.
+
+    It goes after the events of the same date.
 
     With --status the dossier's status and broken_off_by are updated to what the events now
     say. The whole file is validated before anything is written; the rest of the file is
@@ -178,7 +180,9 @@ def dossier_add(
     dry_run: DryRun = False,
     force: Force = False,
 ) -> None:
-    """Add a dossier with its first event, where the canonical order puts it.
+    """Add a dossier with its first event.
+
+    It goes where the canonical order puts it.
 
     A dossier needs an event that sets its status: the --date, --actor, --action,
     --event-summary, --source and --status options describe that first event. The dossier's
@@ -294,7 +298,9 @@ def claim_add(
     dry_run: DryRun = False,
     force: Force = False,
 ) -> None:
-    """Add a claim (what a party said about an event) to the event of DATE in a dossier.
+    """Add a party's claim to an event of a dossier.
+
+    A claim is what a party said about the event of DATE.
 
     A claim needs a source, like an event. --blames names the actor the claim holds
     responsible; `compartment list --disputed` finds dossiers where the claims blame
@@ -357,7 +363,9 @@ def publisher_add(
     dry_run: DryRun = False,
     force: Force = False,
 ) -> None:
-    """Register a publisher under `publishers:`, in alphabetical order of host.
+    """Register a publisher of sources.
+
+    It goes under `publishers:`, in alphabetical order of host.
 
     Once a data file keeps a registry, every source URL's host must be in it (validate
     reports the others, with the closest registered host). primary: governments and their

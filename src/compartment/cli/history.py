@@ -97,7 +97,7 @@ def timeline(
         ListFormat, typer.Option("--format", "-f", help="Output format.")
     ] = ListFormat.table,
 ) -> None:
-    """List the events of all dossiers in date order, grouped by year.
+    """List every dossier's events in date order, by year.
 
     Events on the same date keep the file's order: first by dossier, then within the
     dossier. A partial date (2014-03) sorts and filters as the start of its period, so it
@@ -171,8 +171,10 @@ def stats(
     search: SearchFilter = None,
     tag: TagFilter = None,
 ) -> None:
-    """Count dossiers (or claims) by one field, or by two of them; or, with --series, the
-    number of dossiers in each status at the end of every year or month.
+    """Count dossiers by one or two fields, or over time.
+
+    Dossiers (or claims) by one field, or by two of them; or, with --series, the number
+    of dossiers in each status at the end of every year or month.
 
     broken-off-by is the actor who broke a dossier off last, bloc that actor's bloc, and
     year the year of that break; first-broken-off-by, first-bloc and first-year are the
@@ -270,7 +272,9 @@ def diff(
         DiffFormat, typer.Option("--format", "-f", help="text, markdown (for a PR) or json.")
     ] = DiffFormat.text,
 ) -> None:
-    """Compare the data file between two git revisions: HEAD and the working tree by default.
+    """Compare the data file between two git revisions.
+
+    By default HEAD and the working tree.
 
     Reports dossiers added and removed, status and broken_off_by changes, and per dossier
     the events added, removed or changed. Events are matched by (date, actor, action), so

@@ -33,8 +33,10 @@ def site(
         ),
     ] = False,
 ) -> None:
-    """Write the ledger as a static website: an index with the curve and a table that
-    filters, a page per dossier, a timeline and the sources.
+    """Write the ledger as a static website.
+
+    An index with the curve and a table that filters, a page per dossier, a timeline and
+    the sources.
 
     Plain files with relative links: open index.html from disk, or publish the folder on
     any static host. No page asks any other origin for anything. The charts run to the

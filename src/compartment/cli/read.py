@@ -130,7 +130,7 @@ def show(
         ShowFormat, typer.Option("--format", "-f", help="Output format.")
     ] = ShowFormat.table,
 ) -> None:
-    """Show one dossier: every field, and its events with their sources.
+    """Show one dossier: its fields, events and sources.
 
     --format markdown writes the dossier as a Markdown page, with its sources as links.
 
@@ -190,7 +190,9 @@ def export_(
     as_of: AsOf = None,
     tag: TagFilter = None,
 ) -> None:
-    """Export the whole dataset: JSON (nested), JSONL, CSV, Markdown or an SQLite database.
+    """Export the dataset: JSON, JSONL, CSV, Markdown, SQLite.
+
+    JSON is nested; SQLite is a database file.
 
     CSV has a header row, one row per dossier (or per event with --events, per claim with
     --claims), list fields joined with "; ". The same data always gives byte-identical
@@ -280,7 +282,9 @@ def info(ctx: typer.Context) -> None:
 
 
 def schema_() -> None:
-    """Print the JSON Schema of the data file, generated from compartment's models.
+    """Print the JSON Schema of the data file.
+
+    It is generated from compartment's models.
 
     The repository keeps a copy in schema/issues.schema.json for editors; a YAML language
     server uses it when the data file starts with

@@ -35,7 +35,9 @@ def log(
         DiffFormat, typer.Option("--format", "-f", help="text, markdown or json.")
     ] = DiffFormat.text,
 ) -> None:
-    """Show the history of the data file as changes to the ledger, commit by commit.
+    """Show the data file's history, commit by commit.
+
+    Each commit's changes are told as changes to the ledger.
 
     Follows the file across renames. For each commit that changed the data (or DOSSIER):
     its hash, date, author and subject, then what changed in the terms of `diff`. A
@@ -96,7 +98,9 @@ def merge_driver(
                            "with this driver: git config and .gitattributes.")
     ] = False,
 ) -> None:
-    """Merge three versions of the data file by record, as a git merge driver.
+    """Merge three versions of the data file, by record.
+
+    It is meant as a git merge driver.
 
     Actors and publishers are matched by id and host, dossiers by id, events by date,
     actor and action, claims by event, party and text. Changes to different records, or
