@@ -110,11 +110,11 @@ def merge_driver(
     smallest region, each conflict is named on stderr, and the exit code is 1. A result
     that would not validate is a conflict too.
 
-    Examples:
+    git runs it as `compartment merge-driver %O %A %B %P` once --install has set it up.
+
+    Example:
 
       compartment merge-driver --install
-
-      compartment merge-driver base.yaml ours.yaml theirs.yaml data/issues.yaml
     """
     from compartment import merge, revisions
 
