@@ -51,6 +51,8 @@ def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
                    encoding="utf-8")
     commit("2025-03-01", "rename; Russia left")
     good = new.read_text(encoding="utf-8")
+    new.write_text("# only a comment\n" + good, encoding="utf-8")
+    commit("2025-03-15", "a comment: no change to the data, not listed")
     new.write_text(good + "oops: [\n", encoding="utf-8")
     commit("2025-04-01", "break it")
     new.write_text(good.replace("title: New START", "title: New START Treaty"),
@@ -120,7 +122,8 @@ def test_since_and_json(run, repo: Path) -> None:
     assert [e["subject"] for e in entries] == ["fix it", "break it", "rename; Russia left"]
     fixed, broken, renamed = entries
     assert broken["valid"] is False and "invalid YAML" in broken["problem"]
-    assert fixed["compared_with"] == renamed["commit"][:12]
+    # The last good version: the comment's commit, which is not listed itself.
+    assert fixed["compared_with"] == git(repo, "rev-parse", "HEAD~2")[:12]
     assert fixed["changes"]["dossiers_changed"][0]["other_fields"] == ["title"]
     assert renamed["file"] == "data/ledger.yaml" and renamed["date"].startswith("2025-03-01")
 
@@ -158,7 +161,7 @@ def test_each_blob_is_parsed_once(repo: Path, monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setattr(revisions, "load_blob", counting)
     entries = ledgerlog.walk(revisions.repository(repo / "data" / "ledger.yaml"))
     assert len(entries) == 5
-    assert len(parsed) == len(set(parsed)) == 5  # five versions, each read once
+    assert len(parsed) == len(set(parsed)) == 6  # six versions, each read once
 
 
 def test_a_blob_over_the_size_limit_is_reported_not_read(

@@ -314,3 +314,27 @@ def test_git_merge_reports_a_true_conflict(clone: Path) -> None:
     assert "CONFLICT" in merged.stdout
     text = (clone / "data" / "issues.yaml").read_text(encoding="utf-8")
     assert "<<<<<<< ours\n    title: New START treaty\n=======\n" in text
+
+
+@needs_git
+def test_the_driver_on_files_with_an_invalid_side(tmp_path: Path, run) -> None:
+    """git's line merge takes over, the result is written to OURS, and the exit code says
+    conflict even where the lines merged."""
+    paths = {side: tmp_path / f"{side}.yaml" for side in ("base", "ours", "theirs")}
+    paths["base"].write_text(SAMPLE, encoding="utf-8")
+    paths["ours"].write_text(SAMPLE.replace("title: New START", "title: New START (ours)"),
+                             encoding="utf-8")
+    paths["theirs"].write_text(SAMPLE.replace("bloc: west\n", "bloc: westish\n", 1),
+                               encoding="utf-8")
+    result = run("merge-driver", *map(str, paths.values()), "data/issues.yaml", ok=False)
+    assert result.exit_code == 1
+    assert "data/issues.yaml: merged line by line (git merge-file)" in result.stderr
+    assert "conflict: theirs: does not validate (theirs:data/issues.yaml:" in result.stderr
+    merged = paths["ours"].read_text(encoding="utf-8")
+    assert "title: New START (ours)" in merged and "bloc: westish" in merged
+
+
+def test_the_driver_needs_three_files(run) -> None:
+    result = run("merge-driver", "base.yaml", ok=False)
+    assert result.exit_code == 2
+    assert "give BASE, OURS and THEIRS" in result.stderr
