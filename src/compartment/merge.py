@@ -224,50 +224,52 @@ def merge_texts(base: str, ours: str, theirs: str, name: str,
               for side, text in (("base", base), ("ours", ours), ("theirs", theirs))}
     bad = {side: r for side, r in loaded.items() if r.dataset is None or r.errors}
     if bad:
-        return _by_line(bad, name, line_merge, loader.load_text)
+        return _by_line(bad, name, line_merge)
     b, o, t = (loaded[side].dataset for side in ("base", "ours", "theirs"))
     assert b is not None and o is not None and t is not None
     first = _Merger("ours")
     target = first.dataset(b, o, t)
     written = mergewrite.write(ours, o, target)
+    if written is None:
+        return _by_line({}, name, line_merge, "the merge cannot be written onto ours without "
+                        "reformatting it", first.conflicts)
     if not first.conflicts:
-        result = loader.load_text(written, name) if written is not None else None
-        if written is not None and result is not None and not result.errors \
-                and result.dataset is not None and same(result.dataset, target):
+        result = loader.load_text(written, name)
+        if not result.errors and result.dataset is not None and same(result.dataset, target):
             return Outcome(written, (), name)
-        if result is not None and result.errors:
-            why = f"the merged file does not validate: {result.errors[0].message}"
-        else:
-            why = "the merge cannot be written onto ours without reformatting it"
-        if written is None or result is None:
-            return _by_line({}, name, line_merge, loader.load_text, why)
+        why = (f"the merged file does not validate: {result.errors[0].message}"
+               if result.errors else "the merged file does not read back as the merged data")
+        # Theirs's changes, as brought in, are the regions to look at.
         return Outcome(markers(ours, written, "ours", "theirs (merged)"),
                        (Conflict(name, why),), name)
     theirs_side = mergewrite.write(ours, o, _Merger("theirs").dataset(b, o, t))
-    if written is None or theirs_side is None:
-        return _by_line({}, name, line_merge, loader.load_text,
-                        "the conflicts cannot be marked by record", first.conflicts)
+    if theirs_side is None:
+        return _by_line({}, name, line_merge, "the conflicts cannot be marked by record",
+                        first.conflicts)
     return Outcome(markers(written, theirs_side), tuple(first.conflicts), name)
 
 
 def _by_line(
     bad: dict[str, Any], name: str, line_merge: Callable[[], tuple[str, bool]],
-    load_text: Callable[..., Any], why: str = "", conflicts: Iterable[Conflict] = (),
+    why: str = "", conflicts: Iterable[Conflict] = (),
 ) -> Outcome:
-    """git's line merge, when the records cannot be matched: always a conflict if a side has
-    errors, so that nobody commits it unread."""
+    """git's line merge, when the records cannot be matched or written. A side with errors
+    makes it a conflict even where the lines merge, so that nobody commits it unread; with
+    only BASE bad, a clean line merge that validates is a merge."""
+    from compartment import loader
+
     text, clean = line_merge()
     found = list(conflicts)
     for side, result in bad.items():
         first = result.errors[0] if result.errors else None
-        found.append(Conflict(f"{side}", f"does not validate ({first})" if first else
+        found.append(Conflict(side, f"does not validate ({first})" if first else
                               "does not load"))
     if why:
         found.append(Conflict(name, why))
     if not clean:
         found.append(Conflict(name, "lines conflict in git's line merge"))
     elif set(bad) <= {"base"} and not why:
-        result = load_text(text, name)
+        result = loader.load_text(text, name)
         if result.errors:
             found.append(Conflict(name, f"the merged file does not validate: "
                                         f"{result.errors[0].message}"))
