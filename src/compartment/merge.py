@@ -26,13 +26,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
+from compartment import mergewrite
 from compartment.dataset import Actor, Claim, Dataset, Dossier, Event, Publisher, derive_state
 from compartment.errors import CompartmentError
+from compartment.mergewrite import DOSSIER_OWN, keyed_claims, keyed_events
 
-# The fields of a dossier that are merged one by one (events apart; the derived fields are
-# recomputed). An event's and a claim's fields outside their identity likewise.
-DOSSIER_OWN = ("title", "aliases", "domain", "parties", "forum", "approach", "third_parties",
-               "summary", "tags")
+# The fields of an event and a claim outside their identity, merged one by one like a
+# dossier's own fields (mergewrite.DOSSIER_OWN); the derived fields are recomputed.
 EVENT_OWN = ("status", "unverified", "summary", "sources")
 CLAIM_OWN = ("blames", "sources")
 
@@ -145,27 +145,6 @@ class _Merger:
         return o._replace(**own, claims=tuple(claims.values()))
 
 
-def keyed_events(events: Iterable[Event]) -> dict[tuple[str, str, str, int], Event]:
-    """Events by identity: (date, actor, action) and which of its kind (0 for the first)."""
-    seen: dict[tuple[str, str, str], int] = {}
-    out = {}
-    for event in events:
-        key = (event.date, event.actor, event.action)
-        seen[key] = seen.get(key, -1) + 1
-        out[(*key, seen[key])] = event
-    return out
-
-
-def keyed_claims(claims: Iterable[Claim]) -> dict[tuple[str, str, int], Claim]:
-    seen: dict[tuple[str, str], int] = {}
-    out = {}
-    for claim in claims:
-        key = (claim.by, claim.says)
-        seen[key] = seen.get(key, -1) + 1
-        out[(*key, seen[key])] = claim
-    return out
-
-
 def _event_name(key: tuple[str, str, str, int]) -> str:
     return f"event {key[0]} {key[1]}: {key[2]}"
 
@@ -218,7 +197,7 @@ def merge_texts(base: str, ours: str, theirs: str, name: str,
                 line_merge: Callable[[], tuple[str, bool]]) -> Outcome:
     """Merge three versions of a data file; `line_merge` is git's line merge of them, used
     when a side does not load."""
-    from compartment import loader, mergewrite
+    from compartment import loader
 
     loaded = {side: loader.load_text(text, f"{side}:{name}")
               for side, text in (("base", base), ("ours", ours), ("theirs", theirs))}

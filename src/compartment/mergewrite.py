@@ -11,14 +11,46 @@ bring dozens.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from compartment import edit, fmt, linemerge
 from compartment.dataset import Claim, Dataset, Dossier, Event
-from compartment.merge import DOSSIER_OWN, keyed_claims, keyed_events
 from compartment.vocab import LIST_FIELDS, OPTIONAL_FIELDS, dossier_order
 
 Indent = tuple[int, int, int]
+
+# The fields of a dossier that are merged and written one by one: all but the id, the
+# events (which have their own identity) and the fields derived from the events.
+DOSSIER_OWN = ("title", "aliases", "domain", "parties", "forum", "approach", "third_parties",
+               "summary", "tags")
+
+
+# -- identity: what makes two versions of an event or a claim the same record ----------------
+
+
+def keyed_events(events: Iterable[Event]) -> dict[tuple[str, str, str, int], Event]:
+    """Events by identity: (date, actor, action) and which of its kind (0 for the first)."""
+    seen: dict[tuple[str, str, str], int] = {}
+    out = {}
+    for event in events:
+        key = (event.date, event.actor, event.action)
+        seen[key] = seen.get(key, -1) + 1
+        out[(*key, seen[key])] = event
+    return out
+
+
+def keyed_claims(claims: Iterable[Claim]) -> dict[tuple[str, str, int], Claim]:
+    seen: dict[tuple[str, str], int] = {}
+    out = {}
+    for claim in claims:
+        key = (claim.by, claim.says)
+        seen[key] = seen.get(key, -1) + 1
+        out[(*key, seen[key])] = claim
+    return out
+
+
+# -- writing -----------------------------------------------------------------------------------
 
 
 def write(text: str, ours: Dataset, target: Dataset) -> str | None:
