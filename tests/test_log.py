@@ -173,3 +173,12 @@ def test_a_blob_over_the_size_limit_is_reported_not_read(
     repository = revisions.repository(repo / "data" / "ledger.yaml")
     with pytest.raises(revisions.RevisionError, match="over the limit"):
         revisions.read(repository, "HEAD")
+
+
+def test_known_at_and_diff_follow_the_rename(run, repo: Path) -> None:
+    data = str(repo / "data" / "ledger.yaml")
+    before = run("--data", data, "--known-at", "2025-02-15", "export", "--format", "json")
+    summaries = {d["id"]: d["summary"] for d in json.loads(before.stdout)["dossiers"]}
+    assert summaries["new-start"].startswith("The final treaty")
+    diff = run("--data", data, "diff", "HEAD~5", "HEAD")
+    assert "+ event 2022-03-01 russia: left [status: terminated]" in diff.stdout

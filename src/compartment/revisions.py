@@ -136,11 +136,17 @@ def resolve(repo: Repository, rev: str) -> Commit:
 
 
 def blob_of(repo: Repository, sha: str, rev: str | None = None) -> str:
-    """The id of the data file's blob in commit `sha` (named `rev` in messages)."""
+    """The id of the data file's blob in commit `sha` (named `rev` in messages), under its
+    present name or, for a commit from before a rename, a name it had (git log --follow)."""
     found = _git(["rev-parse", "--verify", "--quiet", f"{sha}:{repo.path}"], repo.top)
-    if found.returncode != 0:
-        raise RevisionError(f"{repo.path} does not exist at revision {rev or sha[:12]}")
-    return found.stdout.decode().strip()
+    if found.returncode == 0:
+        return found.stdout.decode().strip()
+    former = dict.fromkeys(c.path for c in file_history(repo) if c.path != repo.path)
+    for path in former:
+        found = _git(["rev-parse", "--verify", "--quiet", f"{sha}:{path}"], repo.top)
+        if found.returncode == 0:
+            return found.stdout.decode().strip()
+    raise RevisionError(f"{repo.path} does not exist at revision {rev or sha[:12]}")
 
 
 def read(repo: Repository, rev: str) -> bytes:
