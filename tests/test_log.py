@@ -182,3 +182,12 @@ def test_known_at_and_diff_follow_the_rename(run, repo: Path) -> None:
     assert summaries["new-start"].startswith("The final treaty")
     diff = run("--data", data, "diff", "HEAD~5", "HEAD")
     assert "+ event 2022-03-01 russia: left [status: terminated]" in diff.stdout
+
+
+def test_blobs_read_in_small_batches_give_the_same_log(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repository = revisions.repository(repo / "data" / "ledger.yaml")
+    whole = ledgerlog.walk(repository)
+    monkeypatch.setattr(ledgerlog, "_BATCH_BYTES", 1)  # one blob per git process
+    assert ledgerlog.walk(repository) == whole

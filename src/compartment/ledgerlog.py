@@ -1,11 +1,12 @@
 """The ledger's own history: each commit that changed the data file, and what it changed in
 the terms of `diff` (datadiff). Pure but for git, which revisions.py runs.
 
-Each distinct blob is read (in a few batched git processes) and parsed once, however many
-commits name it, and dropped once no later commit needs it, so a few hundred revisions of a
-large ledger never sit in memory together. A commit is compared with its parent's version of
-the file (from `git log --raw`); when that version does not validate, with the last version
-before it that did, so that fixing a broken commit does not show the whole ledger as added.
+Each distinct blob is read (in batches of up to 32 MB, one git process each) and parsed
+once, however many commits name it, and dropped once no later commit needs it, so a few
+hundred revisions of a large ledger never sit in memory together. A commit is compared with
+its parent's version of the file (from `git log --raw`); when that version does not
+validate, with the last version before it that did, so that fixing a broken commit does not
+show the whole ledger as added.
 A version that does not parse or validate is an entry of its own, with its first problem.
 """
 
@@ -20,6 +21,7 @@ from compartment import datadiff, revisions
 from compartment.dataset import Dataset
 
 EMPTY = Dataset({}, ())
+_BATCH_BYTES = 32 << 20
 
 
 @dataclass(frozen=True)
@@ -39,12 +41,33 @@ def walk(
     commits whose valid versions leave that dossier as it was.
     """
     history = list(reversed(revisions.file_history(repo, since)))
+    # How many times each blob is still needed, in the order they are first needed.
     needed = Counter(b for c in history for b in (c.old_blob, c.new_blob) if b)
-    raw = revisions.read_blobs(repo, list(needed))
+    order = list(needed)
+    position = {blob: i for i, blob in enumerate(order)}
+    size = revisions.sizes(repo, order)
+    raw: dict[str, bytes] = {}  # read, not yet parsed
     parsed: dict[str, Dataset | str] = {}  # blob -> its dataset, or its first problem
+
+    def fetch(blob: str) -> None:
+        """Read the blobs due from `blob` on, up to _BATCH_BYTES: a few git processes for
+        the whole history, and never the whole history's bytes at once."""
+        batch: list[str] = []
+        total = 0
+        for later in order[position[blob]:]:
+            if later in parsed or later in raw:
+                continue
+            if batch and total + size.get(later, 0) > _BATCH_BYTES:
+                break
+            batch.append(later)
+            total += size.get(later, 0)
+        raw.update(revisions.read_blobs(repo, batch))
 
     def version(blob: str, name: str) -> Dataset | str:
         if blob not in parsed:
+            if blob not in raw:
+                fetch(blob)
+            # A blob over the size limit was not read: load_blob reports it.
             result = revisions.load_blob(repo, blob, name, raw.pop(blob, None))
             if result.dataset is None or result.errors:
                 parsed[blob] = str(result.errors[0]) if result.errors else "does not load"
