@@ -17,7 +17,7 @@ import yaml
 from hypothesis import HealthCheck, Phase, event, given, settings
 from hypothesis import strategies as st
 
-from compartment import edit, fmt, loader
+from compartment import edit, fmt, fmtcheck, loader
 from compartment.dataset import Claim, Dossier, Event
 from compartment.errors import CompartmentError
 from compartment.vocab import BLOCS, DOMAINS, STATUSES
@@ -92,10 +92,11 @@ def texts(draw: st.DrawFn) -> str:
         text = fmt.canonical(text)
     lines = text.split("\n")
     out = []
+    extras = draw(st.sampled_from([0, 1, 4]))  # none, blank lines, blank lines and comments
     for line in lines:
-        if line.lstrip().startswith("- id:") or (line.startswith("  ") and line.endswith(":")
-                                                  and not line.startswith("   ")):
-            choice = draw(st.integers(0, 4))
+        if extras and (line.lstrip().startswith("- id:") or (
+                line.startswith("  ") and line.endswith(":") and not line.startswith("   "))):
+            choice = draw(st.integers(0, extras))
             if choice == 1:
                 out.append("")
             elif choice == 2:
@@ -237,3 +238,47 @@ def test_unusual_layouts_fall_back_to_the_round_trip(layout: str) -> None:
         assert outcome(make, text) == spliced
     # (the round trip refuses the flow layout; it makes the other two edits)
     assert (spliced[0] == "refused") == (layout == "flow")
+
+
+# -- fmt --check without the round trip ------------------------------------------------------
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow],
+          phases=[Phase.explicit, Phase.reuse, Phase.generate])
+@given(texts(), st.booleans())
+def test_the_quick_verdict_agrees_with_the_round_trip(text: str, formatted: bool) -> None:
+    """is_canonical says True only of a text the canonical dump gives back unchanged."""
+    if formatted:
+        text = fmt.canonical(text)
+    quick = fmtcheck.is_canonical(text)
+    event(f"quick verdict {quick} on a {'formatted' if formatted else 'written'} text")
+    if quick:
+        assert fmt.canonical(text) == text
+
+
+def test_the_quick_verdict_knows_the_shipped_file() -> None:
+    text = DATA.read_text(encoding="utf-8")
+    assert fmtcheck.is_canonical(text)
+    with mock.patch.object(fmt, "canonical", side_effect=AssertionError("round trip made")):
+        change = fmt.format_text(text, "data/issues.yaml")
+    assert change.after == change.before == text
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ("      - date: 1972-05-26\n", "      - date: '1972-05-26'\n"),  # a quoted date
+        ("    domain: arms-control\n", "    domain:  arms-control\n"),  # two spaces
+        ("    status: terminated\n    broken_off_by: united-states\n",
+         "    broken_off_by: united-states\n    status: terminated\n"),  # key order
+        ("  - id: abm-treaty\n", "\n\n  - id: abm-treaty\n"),  # two blank lines
+        ("    bloc: west\n", "    bloc: west  \n"),  # a trailing space
+        ("    broken_off_by: null\n", "    broken_off_by: ~\n"),
+    ],
+)
+def test_the_quick_verdict_leaves_other_layouts_to_the_round_trip(old: str, new: str) -> None:
+    text = DATA.read_text(encoding="utf-8")
+    assert old in text
+    changed = text.replace(old, new, 1)
+    assert not fmtcheck.is_canonical(changed)
+    assert fmt.format_text(changed, "x.yaml").after == fmt.canonical(changed)

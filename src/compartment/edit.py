@@ -44,7 +44,7 @@ if TYPE_CHECKING:
 # that follow from them.
 SETTABLE_FIELDS = tuple(f for f in DOSSIER_FIELDS if f not in (*DERIVED_FIELDS, "events"))
 SCALAR_FIELDS = tuple(f for f in SETTABLE_FIELDS if f not in LIST_FIELDS)
-BLOCK_LISTS = ("aliases", "sources")  # written one item a line, as the shipped file does
+BLOCK_LISTS = fmt.BLOCK_LISTS
 
 
 class EditError(CompartmentError):
@@ -333,52 +333,8 @@ def _fields(dossier: Dossier) -> dict[str, Any]:
     return dossier._asdict()
 
 
-def _fits_flow(key: str, values: list[str], column: int) -> bool:
-    width = column + len(key) + 4 + sum(len(v) + 2 for v in values)
-    return key not in BLOCK_LISTS and width <= fmt.LINE_WIDTH
-
-
-def _event_map(event: Event, column: int, step: int) -> Any:
-    record = fmt.new_mapping()
-    record["date"] = fmt.yaml_date(event.date)
-    record["actor"] = event.actor
-    record["action"] = fmt.yaml_text(event.action, "action", column, step)
-    if event.status is not None:
-        record["status"] = event.status
-    if event.unverified:
-        record["unverified"] = True
-    record["summary"] = fmt.yaml_text(event.summary, "summary", column, step)
-    record["sources"] = fmt.yaml_list(list(event.sources), flow=not event.sources)
-    return record
-
-
-def _dossier_map(dossier: Dossier, indent: tuple[int, int, int]) -> Any:
-    column, step = indent[1], indent[0]
-    record = fmt.new_mapping()
-    record["id"] = dossier.id
-    record["title"] = fmt.yaml_text(dossier.title, "title", column, step)
-    if dossier.aliases:
-        record["aliases"] = fmt.yaml_list(list(dossier.aliases), flow=False)
-    record["domain"] = dossier.domain
-    record["parties"] = _list("parties", dossier.parties, column)
-    if dossier.forum is not None:
-        record["forum"] = fmt.yaml_text(dossier.forum, "forum", column, step)
-    record["status"] = dossier.status
-    record["broken_off_by"] = dossier.broken_off_by
-    for key in ("approach", "third_parties"):
-        if getattr(dossier, key):
-            record[key] = _list(key, getattr(dossier, key), column)
-    record["summary"] = fmt.yaml_text(dossier.summary, "summary", column, step)
-    if dossier.tags:
-        record["tags"] = _list("tags", dossier.tags, column)
-    record["events"] = fmt.yaml_list(
-        [_event_map(e, column + indent[1], step) for e in dossier.events], flow=False
-    )
-    return record
-
-
-def _list(key: str, values: Sequence[str], column: int) -> Any:
-    return fmt.yaml_list(list(values), flow=_fits_flow(key, list(values), column))
+# The record builders live in fmt (the writer); these names stay for the callers of edit's.
+_fits_flow, _event_map, _dossier_map = fmt.fits_flow, fmt.event_map, fmt.dossier_map
 
 
 def _put(node: Any, key: str, value: Any, order: Sequence[str]) -> None:
@@ -476,30 +432,25 @@ def _round_trip(text: str, name: str, data: Dataset, mutate: Mutation) -> tuple[
     base = fmt.dump(yaml, document)
     message = mutate(document, data, indent)
     edited = fmt.dump(yaml, document)
-
-    original_value = yamlsource.parse(text)[0]
-    if yamlsource.parse(base)[0] != original_value:
+    if yamlsource.parse(base)[0] != yamlsource.parse(text)[0]:
         raise EditError(f"{name}: cannot edit this file without changing its data; edit it by hand")
-    wanted = yamlsource.parse(edited)[0]
-    for slide in (True, False):
-        result = linemerge.merge(text, base, edited, slide=slide)
-        if result is not None and yamlsource.parse(result)[0] == wanted:
-            return result, message
-    raise EditError(
-        f"{name}: cannot make this edit without reformatting lines around it; run "
-        "`compartment fmt` first, then edit again"
-    )
+    result = linemerge.merge_checked(text, base, edited)
+    if result is None:
+        raise EditError(
+            f"{name}: cannot make this edit without reformatting lines around it; run "
+            "`compartment fmt` first, then edit again"
+        )
+    return result, message
 
 
 def _splice(text: str, data: Dataset, mutate: Mutation, scope: Scope) -> tuple[str, str] | None:
     """The edit made on one record's lines, or None when that cannot be shown to give what
     the round trip gives (the caller then makes the round trip).
 
-    The record's lines (from its first line to the next record's, the blank lines and
-    comments between them included, as the round trip's merge sees them) are read by ruamel
-    as a document of their own, `section:` and that one item, edited, and merged back into
-    those lines with the same line merge. The proof is the round trip's, on the excerpt: the
-    excerpt must read back as itself once written, and the merged lines as the edited record.
+    The record's lines (linemerge.excerpt) are read by ruamel as a document of their own,
+    `section:` and that one item, edited, and merged back into those lines with the round
+    trip's line merge, under the round trip's proof, on the excerpt: it must read back as
+    itself once written, and the merged lines as the edited record.
     """
     from compartment import yamlsource
 
@@ -507,22 +458,10 @@ def _splice(text: str, data: Dataset, mutate: Mutation, scope: Scope) -> tuple[s
     if target is None:
         return None
     section, index, part = target
-    found = yamlsource.block_items(text, section, index)
-    if found is None or index >= len(found[0]):
+    cut = linemerge.excerpt(text, section, index)
+    if cut is None:
         return None
-    starts, end = found
-    lines = text.split("\n")
-    start = starts[index]
-    stop = starts[index + 1] if index + 1 < len(starts) else end
-    if stop == -1:
-        stop = len(lines) - 1 if text.endswith("\n") else len(lines)
-    if stop <= start or (index == 0 and lines[start - 1].rstrip("\r") != f"{section}:"):
-        return None  # lines before the first item (comments) are for the round trip to place
-    newline = fmt.newline_of(text)
-    excerpt = "\n".join(lines[start:stop]) + "\n"
-    if stop == len(lines):  # the file's last line has no line end
-        return None
-    original = f"{section}:{newline}" + excerpt
+    before, original, after = cut
     indent = fmt.detect_indent(text)
     yaml = fmt.make_yaml(indent)
     try:
@@ -536,15 +475,8 @@ def _splice(text: str, data: Dataset, mutate: Mutation, scope: Scope) -> tuple[s
         return None
     if yamlsource.parse(base)[0] != yamlsource.parse(original)[0]:
         return None
-    wanted = yamlsource.parse(edited)[0]
-    for slide in (True, False):
-        merged = linemerge.merge(original, base, edited, slide=slide)
-        if merged is not None and yamlsource.parse(merged)[0] == wanted:
-            break
-    else:
+    merged = linemerge.merge_checked(original, base, edited)
+    head = original[: original.index("\n") + 1]
+    if merged is None or not merged.startswith(head):
         return None
-    head = f"{section}:{newline}"
-    if not merged.startswith(head):
-        return None
-    body = merged[len(head):]
-    return "\n".join(lines[:start]) + "\n" + body + "\n".join(lines[stop:]), message
+    return before + merged[len(head):] + after, message

@@ -38,7 +38,7 @@ from compartment.vocab import (
 if TYPE_CHECKING:
     from ruamel.yaml import YAML
 
-    from compartment.dataset import Dataset
+    from compartment.dataset import Dataset, Dossier, Event
     from compartment.edit import Edit
 
 # Keys are written in the data contract's order (vocab.py holds the one list of them).
@@ -242,6 +242,63 @@ def yaml_list(values: list[str], *, flow: bool) -> Any:
     return seq
 
 
+# -- new records ------------------------------------------------------------------------------
+
+BLOCK_LISTS = ("aliases", "sources")  # written one item a line, as the shipped file does
+
+
+def fits_flow(key: str, values: list[str], column: int) -> bool:
+    """Whether `key: [values]` fits on one line at `column` (and the key is not one written
+    one item a line)."""
+    width = column + len(key) + 4 + sum(len(v) + 2 for v in values)
+    return key not in BLOCK_LISTS and width <= LINE_WIDTH
+
+
+def event_map(event: Event, column: int, step: int) -> Any:
+    """A new event as the shipped file writes one, its mapping at `column`."""
+    record = new_mapping()
+    record["date"] = yaml_date(event.date)
+    record["actor"] = event.actor
+    record["action"] = yaml_text(event.action, "action", column, step)
+    if event.status is not None:
+        record["status"] = event.status
+    if event.unverified:
+        record["unverified"] = True
+    record["summary"] = yaml_text(event.summary, "summary", column, step)
+    record["sources"] = yaml_list(list(event.sources), flow=not event.sources)
+    return record
+
+
+def dossier_map(dossier: Dossier, indent: tuple[int, int, int]) -> Any:
+    """A new dossier as the shipped file writes one."""
+    column, step = indent[1], indent[0]
+    record = new_mapping()
+    record["id"] = dossier.id
+    record["title"] = yaml_text(dossier.title, "title", column, step)
+    if dossier.aliases:
+        record["aliases"] = yaml_list(list(dossier.aliases), flow=False)
+    record["domain"] = dossier.domain
+    record["parties"] = _flow_list("parties", dossier.parties, column)
+    if dossier.forum is not None:
+        record["forum"] = yaml_text(dossier.forum, "forum", column, step)
+    record["status"] = dossier.status
+    record["broken_off_by"] = dossier.broken_off_by
+    for key in ("approach", "third_parties"):
+        if getattr(dossier, key):
+            record[key] = _flow_list(key, getattr(dossier, key), column)
+    record["summary"] = yaml_text(dossier.summary, "summary", column, step)
+    if dossier.tags:
+        record["tags"] = _flow_list("tags", dossier.tags, column)
+    record["events"] = yaml_list(
+        [event_map(e, column + indent[1], step) for e in dossier.events], flow=False
+    )
+    return record
+
+
+def _flow_list(key: str, values: tuple[str, ...], column: int) -> Any:
+    return yaml_list(list(values), flow=fits_flow(key, list(values), column))
+
+
 # -- the canonical layout ---------------------------------------------------------------------
 
 
@@ -352,6 +409,10 @@ def format_text(text: str, name: str) -> Edit:
     before = loader.load_text(text, name)
     if before.errors or before.dataset is None:
         return Edit(text, text, "not formatted", before.problems)
+    from compartment.fmtcheck import is_canonical
+
+    if is_canonical(text):  # the round trip below would give the text back, unchanged
+        return Edit(text, text, "reformatted", before.problems)
     result = canonical(text)
     after = loader.load_text(result, name)
     if after.errors or after.dataset is None or not same_data(before.dataset, after.dataset):

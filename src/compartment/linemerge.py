@@ -37,6 +37,46 @@ def _content(line: str) -> str:
     return line.rstrip("\n").removesuffix("\r")
 
 
+def merge_checked(original: str, base: str, edited: str) -> str | None:
+    """`merge`, sliding new records above the comments that open what follows, else not; the
+    result must read back (yamlsource.parse) as exactly `edited`. None if neither way does."""
+    from compartment import yamlsource
+
+    wanted = yamlsource.parse(edited)[0]
+    for slide in (True, False):
+        result = merge(original, base, edited, slide=slide)
+        if result is not None and yamlsource.parse(result)[0] == wanted:
+            return result
+    return None
+
+
+def excerpt(text: str, section: str, index: int) -> tuple[str, str, str] | None:
+    """The text cut around item `index` of the top-level block collection `section`: what
+    stands before the item, the item's lines (to the next item's first line: blank lines and
+    comments between them go with the item above, as the round trip's merge sees them) as a
+    document of their own under `section:`, and what follows. None where that cut would not
+    be the one item: a section not found by libyaml's marks, lines before the first item
+    (comments), a last line without a line end."""
+    from compartment import yamlsource
+
+    found = yamlsource.block_items(text, section, index)
+    if found is None or index >= len(found[0]):
+        return None
+    starts, end = found
+    lines = text.split("\n")
+    start = starts[index]
+    stop = starts[index + 1] if index + 1 < len(starts) else end
+    if stop == -1:
+        stop = len(lines) - 1
+    if not text.endswith("\n") or stop <= start:
+        return None
+    if index == 0 and lines[start - 1].rstrip("\r") != f"{section}:":
+        return None
+    head = f"{section}:{newline_of(text)}"
+    return ("\n".join(lines[:start]) + "\n", head + "\n".join(lines[start:stop]) + "\n",
+            "\n".join(lines[stop:]))
+
+
 def merge(original: str, base: str, edited: str, *, slide: bool = True) -> str | None:
     """Apply the difference base -> edited to `original`, or None where the two disagree.
 

@@ -17,6 +17,7 @@ problem; it composes the text again, so the common, clean load pays nothing for 
 
 from __future__ import annotations
 
+import gc
 import re
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
@@ -407,3 +408,50 @@ def block_items(source: str | bytes, key: str, upto: int) -> tuple[list[int], in
     except YamlProblem:
         return None
     return None
+
+
+
+# A node of `layout`: (kind, value, style, first line, last line), lines 0-based. kind is
+# "scalar" (value the text, style None for plain or the indicator ' " > |), "mapping" (value
+# a list of (key, value) nodes) or "sequence" (value a list of nodes); for the two, style is
+# whether the collection is written in flow style.
+LayoutNode = tuple[str, Any, Any, int, int]
+
+
+def layout(source: str | bytes) -> LayoutNode | None:
+    """The document's node tree with each node's style and lines, from libyaml's events
+    (PyYAML's composer builds the same in Python and takes 7.4 s at 10,000 dossiers; this,
+    about a fifth of that). None if the text has no single, alias-free document."""
+    stack: list[list[Any]] = []  # [kind, items, flow, line] of each open collection
+    root: list[LayoutNode] = []
+    top = root  # the items of the innermost open collection
+    loader = _Loader(source)
+    get, scalar, alias = loader.get_event, yaml.ScalarEvent, yaml.AliasEvent
+    opens = {yaml.MappingStartEvent: "mapping", yaml.SequenceStartEvent: "sequence"}
+    closes = (yaml.MappingEndEvent, yaml.SequenceEndEvent)
+    collecting = gc.isenabled()
+    gc.disable()  # the tuples hold no cycles; the collector's passes over them cost a third
+    try:  # one loop over get_event, without _events' generator and its handlers
+        while (event := get()) is not None:
+            kind = type(event)
+            if kind is scalar:
+                top.append(("scalar", event.value, event.style or None, event.start_mark.line,
+                            event.end_mark.line))
+            elif kind in opens:
+                top = []
+                stack.append([opens[kind], top, bool(event.flow_style), event.start_mark.line])
+            elif kind in closes:
+                name, items, flow, line = stack.pop()
+                if name == "mapping":
+                    items = list(zip(items[::2], items[1::2], strict=True))
+                top = stack[-1][1] if stack else root
+                top.append((name, items, flow, line, event.end_mark.line))
+            elif kind is alias:
+                return None
+    except (yaml.YAMLError, ValueError):
+        return None
+    finally:
+        loader.dispose()
+        if collecting:
+            gc.enable()
+    return root[0] if len(root) == 1 else None
