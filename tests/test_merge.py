@@ -96,6 +96,45 @@ def test_claims_and_event_fields_merge_by_record() -> None:
     assert suspended.summary == "Russia said it was suspending the treaty."
 
 
+PUBLISHED = SAMPLE + """publishers:
+  diplomacy.state.gov:
+    name: US Department of State
+    kind: primary
+  honvedelem.hu:
+    name: Hungarian Ministry of Defence
+    kind: primary
+  russianforces.org:
+    name: Russian strategic nuclear forces
+    kind: reference
+  tass.com:
+    name: TASS
+    kind: news
+"""
+
+
+def test_a_moved_dossier_a_renamed_actor_and_publishers() -> None:
+    """The writer's other paths: a domain change moves a dossier where `dossier set` would;
+    a changed actor or publisher is changed in place; new publishers go in host order."""
+    ours = edit.set_field(PUBLISHED, "t", "new-start", "domain", ["security-dialogue"]).after
+    ours = edit.add_publisher(ours, "t", "www.nato.int", "NATO", "primary").after
+    theirs = PUBLISHED.replace("    name: NATO\n", "    name: North Atlantic Treaty Org\n")
+    theirs = theirs.replace("    name: TASS\n    kind: news\n",
+                            "    name: TASS\n    kind: news\n    state_media: russia\n")
+    theirs = edit.add_publisher(theirs, "t", "www.kremlin.ru", "Kremlin", "primary").after
+    outcome = run_merge(PUBLISHED, ours, theirs)
+    assert outcome.conflicts == ()
+    expected = ours.replace("    name: NATO\n", "    name: North Atlantic Treaty Org\n", 1)
+    expected = expected.replace("    name: TASS\n    kind: news\n",
+                                "    name: TASS\n    kind: news\n    state_media: russia\n")
+    expected = edit.add_publisher(expected, "t", "www.kremlin.ru", "Kremlin", "primary").after
+    assert outcome.text == expected
+    reversed_roles = run_merge(PUBLISHED, theirs, ours)
+    assert reversed_roles.conflicts == ()
+    assert merge.same(data(reversed_roles.text), data(expected))
+    assert [d.id for d in data(reversed_roles.text).dossiers] == [
+        "nato-russia-cooperation", "new-start"]  # moved as the domain now orders it
+
+
 # -- conflicts --------------------------------------------------------------------------------
 
 
