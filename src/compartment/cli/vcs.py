@@ -86,11 +86,15 @@ def log(
 
 def merge_driver(
     ctx: typer.Context,
-    base: Annotated[Optional[Path], typer.Argument(metavar="BASE", show_default=False)] = None,
-    ours: Annotated[Optional[Path], typer.Argument(metavar="OURS", show_default=False)] = None,
-    theirs: Annotated[Optional[Path], typer.Argument(metavar="THEIRS", show_default=False)] = None,
+    base: Annotated[Optional[Path], typer.Argument(
+        metavar="BASE", help="The common ancestor (git's %O).", show_default=False)] = None,
+    ours: Annotated[Optional[Path], typer.Argument(
+        metavar="OURS", help="Our version (%A); the merge is written here.",
+        show_default=False)] = None,
+    theirs: Annotated[Optional[Path], typer.Argument(
+        metavar="THEIRS", help="Their version (%B).", show_default=False)] = None,
     path: Annotated[
-        Optional[str], typer.Argument(metavar="[PATH]", help="The file's name in messages.",
+        Optional[str], typer.Argument(metavar="[PATH]", help="The file's name in messages (%P).",
                                       show_default=False),
     ] = None,
     install: Annotated[
