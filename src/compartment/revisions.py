@@ -58,17 +58,19 @@ class Repository:
     path: str  # the data file, relative to `top`, with forward slashes
 
 
-def _git(args: list[str], cwd: Path) -> subprocess.CompletedProcess[bytes]:
+def _git(
+    args: list[str], cwd: Path, stdin: str | None = None, timeout: int = 60
+) -> subprocess.CompletedProcess[bytes]:
     env = {**os.environ, "LC_ALL": "C"}  # git's messages in English, to recognise them
     try:
         return subprocess.run(
-            ["git", "-C", str(cwd), *args], capture_output=True, check=False, timeout=60,
-            env=env,
+            ["git", "-C", str(cwd), *args], capture_output=True, check=False, timeout=timeout,
+            env=env, input=stdin.encode() if stdin is not None else None,
         )
     except FileNotFoundError:
         raise RevisionError("git is not installed (or not on PATH)") from None
     except subprocess.TimeoutExpired:
-        raise RevisionError(f"git {args[0]} did not answer within 60 seconds") from None
+        raise RevisionError(f"git {args[0]} did not answer within {timeout} seconds") from None
 
 
 def _first_line(raw: bytes) -> str:
@@ -160,7 +162,7 @@ def read(repo: Repository, rev: str) -> bytes:
 
 def sizes(repo: Repository, blobs: list[str]) -> dict[str, int]:
     """Each blob's size in bytes, from one `git cat-file --batch-check`."""
-    done = _git_input(["cat-file", "--batch-check"], repo.top, "".join(b + "\n" for b in blobs))
+    done = _git(["cat-file", "--batch-check"], repo.top, "".join(b + "\n" for b in blobs))
     out = {}
     for line in done.stdout.decode().splitlines():
         parts = line.split()
@@ -193,7 +195,8 @@ def read_blobs(repo: Repository, blobs: list[str]) -> dict[str, bytes]:
         while wanted and (not batch or total + known[wanted[0]] <= _BATCH_BYTES):
             total += known[wanted[0]]
             batch.append(wanted.pop(0))
-        done = _git_input(["cat-file", "--batch"], repo.top, "".join(b + "\n" for b in batch))
+        # A batch of up to 64 MB may take longer than one small git command.
+        done = _git(["cat-file", "--batch"], repo.top, "".join(b + "\n" for b in batch), 600)
         raw, at = done.stdout, 0
         for blob in batch:  # each: "<id> blob <size>\n<bytes>\n"
             header_end = raw.index(b"\n", at)
@@ -204,19 +207,6 @@ def read_blobs(repo: Repository, blobs: list[str]) -> dict[str, bytes]:
 
 
 _BATCH_BYTES = 64 << 20
-
-
-def _git_input(args: list[str], cwd: Path, text: str) -> subprocess.CompletedProcess[bytes]:
-    env = {**os.environ, "LC_ALL": "C"}
-    try:
-        return subprocess.run(
-            ["git", "-C", str(cwd), *args], input=text.encode(), capture_output=True,
-            check=False, timeout=600, env=env,
-        )
-    except FileNotFoundError:
-        raise RevisionError("git is not installed (or not on PATH)") from None
-    except subprocess.TimeoutExpired:
-        raise RevisionError(f"git {args[0]} did not answer within 600 seconds") from None
 
 
 def load_revision(repo: Repository, rev: str | None, working_file: Path) -> LoadResult:
@@ -270,7 +260,7 @@ def file_history(repo: Repository, since: str | None = None) -> list[FileCommit]
             "--format=%x1e%H%x1f%cI%x1f%an%x1f%s"]
     if since is not None:
         args.append(f"--since={since} 00:00:00")
-    done = _git([*args, "--", repo.path], repo.top)
+    done = _git([*args, "--", repo.path], repo.top, timeout=600)  # a long history
     if done.returncode != 0:
         raise RevisionError(f"git log failed: {_first_line(done.stderr)}")
     out = []
