@@ -204,11 +204,11 @@ def test_show_links_web_sources_in_a_terminal() -> None:
     "https://example.org/a b",
 ])
 def test_only_clean_web_urls_become_links(source: str) -> None:
-    from compartment import render
+    from compartment import layout
 
-    assert render.web_link(source) is None
-    assert render.source_text(source).style == "dim"
-    assert render.web_link("https://example.org/x?a=1") == "https://example.org/x?a=1"
+    assert layout.web_link(source) is None
+    assert layout.source_text(source).style == "dim"
+    assert layout.web_link("https://example.org/x?a=1") == "https://example.org/x?a=1"
 
 
 def test_a_piped_show_has_no_link_codes(run, sample) -> None:

@@ -14,7 +14,7 @@ PACKAGE = Path(__file__).parent.parent / "src" / "compartment"
 HOMES = {
     "typer": ("cli/",),
     "click": (),  # Typer vendors what it needs; use typer.Exit and friends
-    "rich": ("render.py", "cli/"),
+    "rich": ("render.py", "layout.py", "cli/"),
     "yaml": ("yamlsource.py",),
     "ruamel": ("fmt.py",),
     "subprocess": ("revisions.py",),

@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from compartment import render
+from compartment import layout, render
 from compartment.dataset import Dossier, Event
 from compartment.vocab import DOMAINS, STATUSES
 
@@ -43,7 +43,7 @@ def dossiers(draw: st.DrawFn) -> Dossier:
     )  # fmt: skip
 
 
-def rich_reference(rows: list[Dossier], width: int, with_domain: bool | None = None) -> render.Trimmed:
+def rich_reference(rows: list[Dossier], width: int, with_domain: bool | None = None) -> layout.Trimmed:
     """The table as rich lays it out: what `list` printed before LinesTable."""
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
     if with_domain is None:
@@ -64,7 +64,7 @@ def rich_reference(rows: list[Dossier], width: int, with_domain: bool | None = N
             cells.append(Text(d.domain))
         table.add_row(*cells)
     # rich pads each line to the table's width; ours ends where its text ends (issue 16).
-    return render.Trimmed(table)
+    return layout.Trimmed(table)
 
 
 def draw(renderable: object, width: int, colour: bool = False) -> str:
