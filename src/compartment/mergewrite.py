@@ -3,10 +3,10 @@
 The way edit.py makes an edit, in one pass for all of them: ruamel reads OURS in round trip
 (fmt), the document is changed record by record into the merged data, and the difference
 between ruamel's writing before and after is applied to OURS's own lines (linemerge), so
-that every line the merge does not change stays byte for byte. New records are built by the
-edit commands' own builders, so a merged event is written exactly as `event add` writes it.
-One pass matters: a single edit of the shipped ledger costs 2 s in ruamel, and a merge may
-bring dozens.
+that every line the merge does not change stays byte for byte. New records are built by
+fmt's record builders and placed by edit's helpers, those of the edit commands, so that a
+merged event is written exactly as `event add` writes it. One pass matters: a single edit
+of the shipped ledger costs 2 s in ruamel, and a merge may bring dozens.
 """
 
 from __future__ import annotations
@@ -141,7 +141,7 @@ def _dossiers(seq: Any, ours: Dataset, target: Dataset, indent: Indent) -> None:
     for dossier in target.dossiers:
         if dossier.id in present:
             continue
-        node = edit._dossier_map(dossier, indent)
+        node = fmt.dossier_map(dossier, indent)
         for event, event_node in zip(dossier.events, node["events"], strict=True):
             _set_claims(event_node, (), event.claims, indent)
         order = [dossier_order(str(n["domain"]), str(n["id"])) for n in seq]
@@ -174,7 +174,7 @@ def _dossier(node: Any, old: Dossier, new: Dossier, indent: Indent) -> None:
         if field in LIST_FIELDS:
             previous = node.get(field)
             flow = (bool(previous.fa.flow_style()) if hasattr(previous, "fa") and previous
-                    else edit._fits_flow(field, list(value), column))
+                    else fmt.fits_flow(field, list(value), column))
             written: Any = fmt.yaml_list(list(value), flow=flow)
         elif field in ("id", "domain"):
             written = value
@@ -202,14 +202,14 @@ def _events(seq: Any, old: tuple[Event, ...], new: tuple[Event, ...], indent: In
     column = indent[1] * 2  # as edit.add_event: events are a list inside a list item
     for i, (key, event) in enumerate(wanted.items()):
         if key not in have:
-            node = edit._event_map(event, column, indent[0])
+            node = fmt.event_map(event, column, indent[0])
             _set_claims(node, (), event.claims, indent)
             seq.insert(i, node)
 
 
 def _event(node: Any, old: Event, new: Event, indent: Indent) -> None:
     column, step = indent[1] * 2, indent[0]
-    fresh = edit._event_map(new, column, step)
+    fresh = fmt.event_map(new, column, step)
     for field in ("status", "unverified", "summary", "sources"):
         if getattr(new, field) == getattr(old, field):
             continue
