@@ -282,3 +282,29 @@ def test_the_quick_verdict_leaves_other_layouts_to_the_round_trip(old: str, new:
     changed = text.replace(old, new, 1)
     assert not fmtcheck.is_canonical(changed)
     assert fmt.format_text(changed, "x.yaml").after == fmt.canonical(changed)
+
+
+# -- the first validation from the cache ------------------------------------------------------
+
+
+def test_an_edit_takes_its_first_validation_from_a_matching_cache_entry(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COMPARTMENT_CACHE_DIR", str(tmp_path / "cache"))
+    path = tmp_path / "issues.yaml"
+    text = DATA.read_text(encoding="utf-8")
+    path.write_text(text, encoding="utf-8")
+    new = Event(date="2026-11-20", actor="russia", action="said so", summary="It was said.",
+                sources=("https://tass.com/x",))
+    cold = outcome(lambda t: edit.add_event(t, str(path), "new-start", new), text)
+    assert loader.load(path).errors == []  # primes the cache
+    with mock.patch.object(loader, "load_text", wraps=loader.load_text) as load_text:
+        warm = outcome(lambda t: edit.add_event(t, str(path), "new-start", new), text)
+    assert warm == cold
+    assert load_text.call_count == 1  # only the result was validated
+    # A text that is not the file's (as a merge driver may pass) is validated, not looked up.
+    other = text.replace("title: New START", "title: New START Treaty", 1)
+    assert other != text
+    with mock.patch.object(loader, "load_text", wraps=loader.load_text) as load_text:
+        edit.add_event(other, str(path), "new-start", new)
+    assert load_text.call_count == 2

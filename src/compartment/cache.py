@@ -201,12 +201,15 @@ def _read_entry(entry: Path, limit: int) -> bytes | None:
 
 
 def read(
-    data_path: Path, info: os.stat_result, key: Callable[[], str], display: str
+    data_path: Path, info: os.stat_result, key: Callable[[], str], display: str,
+    *, check_key: bool = False,
 ) -> tuple[Dataset, list[Problem]] | None:
     """The cached dataset and warnings for the file `info` describes, or None on any miss.
 
     `key` gives the content digest; it is called (so the data file is read) only when the
-    entry's stamp does not vouch for the file.
+    entry's stamp does not vouch for the file, or always with `check_key`: for an edit, whose
+    text is the file's as rewrite read it, or any text a library caller passes. Such a hit
+    never restamps the entry: the text need not be what the file holds.
     """
     entry = entry_path(data_path)
     try:
@@ -220,10 +223,10 @@ def read(
         if header.format != FORMAT or header.version != __version__:
             return None
         restamp = None
-        if header.stamp != stamp_of(info):  # no stamp, or a stale one: the digest decides
+        if check_key or header.stamp != stamp_of(info):  # the digest decides
             if header.key != key():
                 return None
-            restamp = _trusted_stamp(info)
+            restamp = None if check_key else _trusted_stamp(info)
         body = memoryview(blob)[_LENGTH + size :]
         if len(body) != header.length or zlib.crc32(body) != header.check:
             return None
