@@ -347,3 +347,11 @@ def test_the_readme_makes_a_venv_with_python3() -> None:
     text = (ROOT / "README.md").read_text(encoding="utf-8")
     assert "`python3 -m venv .venv && . .venv/bin/activate`" in text
     assert "python -m venv" not in text
+
+
+def test_sources_weak_keeps_printing_urls_whole_at_80_columns(run, monkeypatch) -> None:
+    monkeypatch.setenv("COLUMNS", "80")
+    out = run("sources", "--weak").stdout.splitlines()
+    url = ("https://www.rbth.com/news/2014/04/05/moscow_will_not_take_initiative_in_restarting_"
+           "bilateral_presidential_com_35694.html")
+    assert f"    {url}" in out
