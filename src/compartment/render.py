@@ -192,10 +192,9 @@ def info_table(rows: Sequence[tuple[str, str]]) -> KeyValues:
 
 def records_table(
     columns: Sequence[str], rows: Iterable[Sequence[object]], numeric: Sequence[str] = ()
-) -> Table:
-    """A plain table of text cells (user text escaped); `numeric` columns align right. Ids,
-    hosts and URLs are never cut or folded: a URL cut in two can be neither clicked nor
-    copied."""
+) -> Trimmed:
+    """A plain table of text cells (user text escaped); `numeric` columns align right, and
+    lines end without blanks. Hosts and ids are not folded; long titles and names are."""
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
     for column in columns:
         table.add_column(column, justify="right" if column in numeric else "left",
@@ -203,7 +202,22 @@ def records_table(
                          no_wrap=column not in ("title", "name", "action"))
     for row in rows:
         table.add_row(*(text("" if cell is None else cell) for cell in row))
-    return table
+    return Trimmed(table)
+
+
+def link_results(records: Sequence[dict[str, Any]]) -> Text:
+    """`sources --check`: a line per link that is not simply ok (its status, code and the
+    URL whole, never cut), then why, and where it leads if it moved."""
+    out = Text()
+    for r in records:
+        out.append(text(f"{r['status']:<12}", "bold"))
+        out.append(f"{r['code'] or '':>3}  ")
+        out.append(text(r["url"]))
+        out.append(text(f"\n    {r['reason']}", "dim"))
+        if r.get("final_url"):
+            out.append(text(f"\n    -> {r['final_url']}", "dim"))
+        out.append("\n")
+    return out
 
 
 def weak_events(records: Sequence[dict[str, Any]]) -> Text:

@@ -194,8 +194,8 @@ def sources(
             export.write_json({"summary": counts, "links": [r.to_dict() for r in results]},
                               sys.stdout)
         elif output_format is ListFormat.table:
-            runtime.stdout().print(render.records_table(
-                columns, ([r.status, r.code, r.url, r.reason, r.final_url] for r in shown)))
+            runtime.stdout().print(render.link_results([r.to_dict() for r in shown]),
+                                   soft_wrap=True, end="")
         else:
             rows = ({c: r.to_dict()[c] for c in columns} for r in shown)
             _write_rows(output_format, rows, columns)
