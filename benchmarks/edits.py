@@ -14,6 +14,8 @@ machine is shared, and a ratio to a baseline taken minutes apart moves less than
 * **event add --dry-run**: an unverified event added to the middle dossier, diff printed.
 * **event add**: the same, written; the file is copied back from a pristine copy (untimed)
   before each run, so every run makes the same edit.
+* **(warm cache)**: the same after an untimed `validate` has stored the cache entry, as after
+  a `list` or `validate` in daily use: the edit's first validation comes from it.
 * **fmt --check**: on a canonical copy of the file (the generated files are made canonical
   once, untimed, by `compartment fmt`), the case CI meets on every commit.
 
@@ -33,6 +35,7 @@ import subprocess
 import sys
 import tarfile
 import tempfile
+from functools import partial
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -44,6 +47,7 @@ SHIPPED = ROOT / "data" / "issues.yaml"
 # The issue's targets (issue 19), in seconds: (file, line) -> limit.
 TARGETS = {
     ("shipped", "event add"): 0.4, ("10000", "event add"): 1.5,
+    ("shipped", "event add (warm cache)"): 0.4, ("10000", "event add (warm cache)"): 1.5,
     ("shipped", "fmt --check"): 0.4, ("10000", "fmt --check"): 4.0,
 }
 
@@ -114,12 +118,23 @@ def main() -> None:
             def restore(edited: Path = edited, pristine: Path = pristine) -> None:
                 shutil.copyfile(pristine, edited)
 
+            def primed(path: Path, env: dict[str, str] = fenv, copy: Path | None = None) -> None:
+                if copy is not None:
+                    shutil.copyfile(copy, path)
+                subprocess.run([*command, "--data", str(path), "validate"], env=env,
+                               check=False, capture_output=True)
+
             lines = {
                 "validate (cold)": ([*command, "--no-cache", "--data", str(pristine), "validate"],
                                     None, fenv),
                 "event add --dry-run": ([*command, "--data", str(pristine), *edit_args,
                                          "--dry-run"], None, fenv),
                 "event add": ([*command, "--data", str(edited), *edit_args], restore, fenv),
+                "event add --dry-run (warm cache)": (
+                    [*command, "--data", str(pristine), *edit_args, "--dry-run"],
+                    partial(primed, pristine), fenv),
+                "event add (warm cache)": ([*command, "--data", str(edited), *edit_args],
+                                           partial(primed, edited, copy=pristine), fenv),
                 "fmt --check": ([*command, "--data", str(pristine), "fmt", "--check"], None, fenv),
             }
             if old is not None and (n == 0 or n <= args.baseline_max):

@@ -404,9 +404,9 @@ def format_text(text: str, name: str) -> Edit:
     changed a value would be a bug, reported as FormatError rather than written.
     """
     from compartment import loader
-    from compartment.edit import Edit
+    from compartment.edit import Edit, cached_load
 
-    before = loader.load_text(text, name)
+    before = cached_load(text, name) or loader.load_text(text, name)
     if before.errors or before.dataset is None:
         return Edit(text, text, "not formatted", before.problems)
     from compartment.fmtcheck import is_canonical
