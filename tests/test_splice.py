@@ -17,7 +17,7 @@ import yaml
 from hypothesis import HealthCheck, Phase, event, given, settings
 from hypothesis import strategies as st
 
-from compartment import edit, fmt, fmtcheck, loader
+from compartment import edit, fmt, fmtcheck, linemerge, loader
 from compartment.dataset import Claim, Dossier, Event
 from compartment.errors import CompartmentError
 from compartment.vocab import BLOCS, DOMAINS, STATUSES
@@ -308,3 +308,45 @@ def test_an_edit_takes_its_first_validation_from_a_matching_cache_entry(
     with mock.patch.object(loader, "load_text", wraps=loader.load_text) as load_text:
         edit.add_event(other, str(path), "new-start", new)
     assert load_text.call_count == 2
+
+
+# -- the diff of a large file ------------------------------------------------------------------
+
+
+def patched(before: str, diff: str) -> str:
+    """`before` with a unified diff applied, hunk by hunk, checking every context line."""
+    old = before.split("\n")[:-1]
+    out: list[str] = []
+    at = 0
+    for line in diff.split("\n")[2:-1]:
+        if line.startswith("@@"):
+            start = int(line.split()[1][1:].split(",")[0])
+            length = line.split()[1].split(",")[1:] or ["1"]
+            start = start - 1 if length != ["0"] else start
+            out += old[at:start]
+            at = start
+        elif line.startswith("+"):
+            out.append(line[1:])
+        else:
+            assert old[at] == line[1:], (at, line)
+            at += 1
+            if line.startswith(" "):
+                out.append(line[1:])
+    return "".join(f"{x}\n" for x in out + old[at:])
+
+
+@given(st.lists(st.sampled_from("abcdef"), max_size=60), st.data())
+def test_the_diff_applies_to_give_the_new_text(lines: list[str], data: st.DataObject) -> None:
+    changed = list(lines)
+    for _ in range(data.draw(st.integers(0, 4))):
+        at = data.draw(st.integers(0, len(changed)))
+        if data.draw(st.booleans()) or not changed:
+            changed.insert(at, data.draw(st.sampled_from("axyz")))
+        else:
+            del changed[min(at, len(changed) - 1)]
+    before = "".join(f"{x}\n" for x in lines)
+    after = "".join(f"{x}\n" for x in changed)
+    diff = linemerge.unified_diff(before, after, "f.yaml")
+    assert (diff == "") == (before == after)
+    if diff:
+        assert patched(before, diff) == after

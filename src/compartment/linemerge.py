@@ -6,6 +6,7 @@ the original text (so untouched lines stay byte for byte), and the unified diff 
 from __future__ import annotations
 
 import difflib
+import re
 
 from compartment.fmt import newline_of
 
@@ -14,13 +15,36 @@ def unified_diff(before: str, after: str, name: str) -> str:
     """The change as `git diff` shows it (line ends shown as LF); `a/`, `b/` prefixes only
     for a relative file name."""
     relative = not name.startswith(("/", "\\")) and ":" not in name[:3]
+    a = [_content(line) + "\n" for line in _lines(before)]
+    b = [_content(line) + "\n" for line in _lines(after)]
+    # difflib compares only what lies between the common head and tail, and 3 lines of
+    # context each side: an edit's diff of a 1k-dossier file took 0.7 s through difflib.
+    prefix = 0
+    limit = min(len(a), len(b))
+    while prefix < limit and a[prefix] == b[prefix]:
+        prefix += 1
+    suffix = 0
+    while suffix < limit - prefix and a[-1 - suffix] == b[-1 - suffix]:
+        suffix += 1
+    lo, keep = max(prefix - 3, 0), max(suffix - 3, 0)
     lines = difflib.unified_diff(
-        [_content(line) + "\n" for line in _lines(before)],
-        [_content(line) + "\n" for line in _lines(after)],
+        a[lo : len(a) - keep], b[lo : len(b) - keep],
         fromfile=f"a/{name}" if relative else name,
         tofile=f"b/{name}" if relative else name,
     )
-    return "".join(lines)
+    return "".join(_shifted(line, lo) for line in lines)
+
+
+_HUNK = re.compile(r"@@ -(\d+)(,\d+)? \+(\d+)(,\d+)? @@\n")
+
+
+def _shifted(line: str, by: int) -> str:
+    """A hunk header of the cut texts, numbered as in the whole ones."""
+    match = _HUNK.fullmatch(line) if by and line.startswith("@@") else None
+    if match is None:
+        return line
+    old, old_len, new, new_len = match.groups()
+    return f"@@ -{int(old) + by}{old_len or ''} +{int(new) + by}{new_len or ''} @@\n"
 
 
 
