@@ -362,3 +362,34 @@ def test_list_table_limit(run, sample) -> None:
 def test_show_tells_the_breaks_then_where_it_stands(run, sample: Path) -> None:
     shown = lines(run("--data", str(sample), "show", "new-start").stdout)
     assert "breaks         suspended by Russia on 2023-02-21, then expired on 2026-02-05" in shown
+
+
+def test_show_markdown_is_a_page_whose_data_stays_text(run, write_dataset) -> None:
+    path = write_dataset(
+        """
+        actors:
+          nato: {name: NATO <b>, bloc: west}
+        dossiers:
+          - id: x
+            title: A <script>alert(1)</script> | pipe
+            domain: diplomacy
+            parties: [nato]
+            status: active
+            broken_off_by: null
+            summary: Summary with [a link](javascript:alert(1)).
+            events:
+              - date: 2020
+                actor: nato
+                action: began
+                status: active
+                summary: Began.
+                sources: ['https://example.org/a', 'javascript:alert(1)', A citation]
+        """
+    )
+    page = run("--data", str(path), "show", "x", "--format", "markdown").stdout
+    assert page.splitlines()[0] == "# A &lt;script&gt;alert(1)&lt;/script&gt; \\| pipe"
+    assert "### 2020: NATO &lt;b&gt; began → **active**" in page
+    assert "- <https://example.org/a>" in page  # an http(s) source is a link
+    assert "- javascript:alert(1)" in page  # anything else stays text
+    assert "- A citation" in page
+    assert "<script>" not in page and "<b>" not in page

@@ -13,7 +13,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-from compartment.dataset import Dataset, Dossier, Event
+from compartment.dataset import Dataset, Dossier, Event, url_host
 from compartment.vocab import STRONG_KINDS
 
 # Best first. "state-media" is news from an outlet its state owns or controls: evidence of
@@ -164,8 +164,6 @@ def summary(data: Dataset) -> Summary:
 
 def cited_urls(data: Dataset, dossier: Dossier | None = None) -> list[str]:
     """Every http(s) source of events and claims, in file order, each once."""
-    from compartment.dataset import url_host
-
     chosen = (dossier,) if dossier is not None else data.dossiers
     seen: dict[str, None] = {}
     for d in chosen:
