@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from compartment.cli import app
+from compartment.cli import COMMANDS, app
 
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
@@ -67,8 +67,6 @@ def test_readme_blocks_are_current(readme_env: None) -> None:
 
 def test_every_command_is_in_the_readme() -> None:
     text = README.read_text(encoding="utf-8")
-    commands = [c.name or c.callback.__name__ for c in app.registered_commands] + [
-        g.name for g in app.registered_groups if g.name
-    ]
-    for name in commands:
+    assert len(COMMANDS) > 10  # the table the root group builds its commands from
+    for name in COMMANDS:
         assert f"compartment {name}" in text, f"README does not show `compartment {name}`"

@@ -11,14 +11,103 @@ import errno
 import gc
 import os
 import sys
+from collections.abc import Iterator, MutableMapping
+from importlib import import_module
 from typing import Annotated, Any, NoReturn, Optional
 
 import typer
 from typer.core import TyperGroup
 
 from compartment import __version__
-from compartment.cli import check, edit, history, options, publish, read, runtime, vcs
+from compartment.cli import options, runtime
 from compartment.errors import CompartmentError, ExitCode
+
+# The commands, in the order `compartment --help` lists them: name -> (module of cli, the
+# function or Typer sub-app in it). A command's module is imported, and its Click object
+# built, only when the command runs or a help page lists it: Typer builds the parameters of
+# every registered command at start-up, 1-2 ms each, 18 ms for all of them, which every
+# warm command paid to run one (benchmarks/README.md, "Start-up after the CLI became a package").
+COMMANDS: dict[str, tuple[str, str]] = {
+    "list": ("read", "list_"),
+    "show": ("read", "show"),
+    "validate": ("check", "validate"),
+    "export": ("read", "export_"),
+    "info": ("read", "info"),
+    "timeline": ("history", "timeline"),
+    "stats": ("history", "stats"),
+    "diff": ("history", "diff"),
+    "log": ("vcs", "log"),
+    "chart": ("history", "chart"),
+    "site": ("publish", "site"),
+    "fmt": ("check", "fmt_"),
+    "sources": ("check", "sources"),
+    "schema": ("read", "schema_"),
+    "merge-driver": ("vcs", "merge_driver"),
+    "event": ("edit", "event_app"),
+    "dossier": ("edit", "dossier_app"),
+    "actor": ("edit", "actor_app"),
+    "claim": ("edit", "claim_app"),
+    "publisher": ("edit", "publisher_app"),
+}
+
+
+def build_command(name: str) -> Any:
+    """The Click object of one command of COMMANDS, as `app.command(name)` or
+    `app.add_typer(sub_app, name=name)` would have had Typer build it."""
+    module, attribute = COMMANDS[name]
+    target = getattr(import_module(f"compartment.cli.{module}"), attribute)
+    if isinstance(target, typer.Typer):
+        return typer.main.get_group_from_info(
+            typer.models.TyperInfo(target, name=name),
+            pretty_exceptions_short=app.pretty_exceptions_short,
+            suggest_commands=app.suggest_commands,
+            rich_markup_mode=app.rich_markup_mode,
+        )
+    return typer.main.get_command_from_info(
+        typer.models.CommandInfo(name=name, callback=target),
+        pretty_exceptions_short=app.pretty_exceptions_short,
+        rich_markup_mode=app.rich_markup_mode,
+    )
+
+
+def summary(name: str) -> str:
+    """The help text the command of COMMANDS would have, without building it."""
+    import inspect
+
+    module, attribute = COMMANDS[name]
+    target = getattr(import_module(f"compartment.cli.{module}"), attribute)
+    text = target.info.help if isinstance(target, typer.Typer) else inspect.getdoc(target)
+    return text if isinstance(text, str) else ""
+
+
+class _Commands(MutableMapping[str, Any]):
+    """The root group's `commands`: every name of COMMANDS from the start (for usage errors'
+    did-you-mean and completion), each Click object built on first access."""
+
+    def __init__(self) -> None:
+        self._built: dict[str, Any] = {}
+
+    def __getitem__(self, name: str) -> Any:
+        if name not in self._built:
+            if name not in COMMANDS:
+                raise KeyError(name)
+            self._built[name] = build_command(name)
+        return self._built[name]
+
+    def __setitem__(self, name: str, command: Any) -> None:
+        self._built[name] = command
+
+    def __delitem__(self, name: str) -> None:
+        del self._built[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter({**dict.fromkeys(COMMANDS), **self._built})
+
+    def __len__(self) -> int:
+        return len(COMMANDS.keys() | self._built.keys())
+
+    def __contains__(self, name: object) -> bool:
+        return name in COMMANDS or name in self._built
 
 # Added to an unexpected exception when --debug was given, so that main() shows its traceback.
 _DEBUG_NOTE = "compartment: --debug"
@@ -29,7 +118,22 @@ class _Group(TyperGroup):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.commands = _Commands()
         options.init_completion()  # add_completion=False: the options are ours (options.py)
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        return list(self.commands)  # the names only: TyperGroup's reads every item
+
+    def format_commands(self, ctx: Any, formatter: Any) -> None:
+        # The listing of `compartment --help` needs each command's first line of help, not
+        # its parameters: take it from the docstring rather than build all 20 commands.
+        from typer._click.utils import make_default_short_help
+
+        rows = [(name, summary(name)) for name in self.list_commands(ctx)]
+        limit = formatter.width - 6 - max(len(name) for name, _ in rows)
+        with formatter.section("Commands"):
+            formatter.write_dl([(name, make_default_short_help(text, limit).strip())
+                                for name, text in rows])
 
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
         # `--show-completion` may name a shell or not; see options.completion_args.
@@ -113,29 +217,6 @@ def main_options(
     show_completion: options.ShowCompletion = None,
 ) -> None:
     ctx.obj = runtime.Settings(data, use_cache=not no_cache, debug=debug, known_at=known_at)
-
-
-# The commands, in the order `compartment --help` lists them.
-app.command("list")(read.list_)
-app.command()(read.show)
-app.command()(check.validate)
-app.command("export")(read.export_)
-app.command()(read.info)
-app.command()(history.timeline)
-app.command()(history.stats)
-app.command()(history.diff)
-app.command()(vcs.log)
-app.command()(history.chart)
-app.command("site")(publish.site)
-app.command("fmt")(check.fmt_)
-app.command()(check.sources)
-app.command("schema")(read.schema_)
-app.command("merge-driver")(vcs.merge_driver)
-app.add_typer(edit.event_app, name="event")
-app.add_typer(edit.dossier_app, name="dossier")
-app.add_typer(edit.actor_app, name="actor")
-app.add_typer(edit.claim_app, name="claim")
-app.add_typer(edit.publisher_app, name="publisher")
 
 
 def main() -> None:
