@@ -9,8 +9,8 @@ from __future__ import annotations
 import codecs
 import os
 import stat
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from compartment.errors import UsageError
 
@@ -24,8 +24,7 @@ class DataFileNotFound(UsageError):
     """The data file named by the user does not exist or is not a readable file."""
 
 
-@dataclass(frozen=True)
-class DataSource:
+class DataSource(NamedTuple):
     path: Path
     how: str  # which rule chose it: --data, $COMPARTMENT_DATA, nearest, bundled
     bundled: bool = False  # the copy inside the installed package: never to be written

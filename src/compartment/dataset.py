@@ -12,7 +12,6 @@ identical.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from compartment.vocab import BREAK_RANK, BREAKING_STATUSES
@@ -136,8 +135,7 @@ def derive_breaks(events: tuple[Event, ...]) -> tuple[Break, ...]:
     return tuple(breaks)
 
 
-@dataclass(frozen=True, slots=True)
-class State:
+class State(NamedTuple):
     """A dossier's status as derived from its events, at the end or as of a date."""
 
     status: str | None
@@ -270,11 +268,10 @@ class Dossier(NamedTuple):
         )
 
 
-@dataclass(frozen=True, slots=True)
-class Dataset:
+class Dataset(NamedTuple):
     actors: dict[str, Actor]
     dossiers: tuple[Dossier, ...]
-    publishers: dict[str, Publisher] = field(default_factory=dict)
+    publishers: dict[str, Publisher] = {}
 
     def get(self, dossier_id: str) -> Dossier | None:
         for dossier in self.dossiers:

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 from enum import Enum, IntEnum
+from typing import NamedTuple
 
 # Characters that would let data steer a terminal or hide text: C0 controls except tab and
 # newline, DEL, the C1 range (U+009B is a one-byte CSI), bidi overrides and isolates, and lone
@@ -75,8 +75,10 @@ class Severity(str, Enum):
     WARNING = "warning"
 
 
-@dataclass(frozen=True, slots=True)
-class Location:
+# Named tuples rather than frozen dataclasses, here and for the other small records every
+# command meets (State, Dataset, Filters, DataSource, Settings): defining a frozen dataclass
+# runs generated code, 0.85 ms each against 0.1 ms for a NamedTuple, paid at every start.
+class Location(NamedTuple):
     """Where a problem is: a file, a 1-based line and column (0 when unknown), a data path.
 
     The path holds keys and list indices as the file has them, such as
@@ -96,8 +98,7 @@ class Location:
         return f"{head}: {self.where}" if self.where else head
 
 
-@dataclass(frozen=True, slots=True)
-class Problem:
+class Problem(NamedTuple):
     location: Location
     code: str
     message: str

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from compartment.dataset import Dataset, Dossier
 from compartment.errors import CompartmentError, UsageError
 from compartment.vocab import BLOCS, STATUSES
 
 
-@dataclass(frozen=True)
-class Filters:
+class Filters(NamedTuple):
     statuses: Sequence[str] = ()
     broken_off_by: Sequence[str] = ()  # actor ids or blocs
     domains: Sequence[str] = ()

@@ -1,7 +1,6 @@
 """History and analysis: timeline, stats, diff, chart."""
 
 import sys
-from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Optional
 
@@ -215,7 +214,7 @@ def stats(
     filters = runtime.dossier_filters(
         data, values(status), broken_off_by, values(domain), party, search
     )
-    filters = replace(filters, tags=query.check_tags(data, tag or []))
+    filters = filters._replace(tags=query.check_tags(data, tag or []))
     if series is not None:
         _series(data, filters, series.value, as_of, output_format)
         return
@@ -385,7 +384,7 @@ def chart(
     filters = runtime.dossier_filters(
         data, values(status), broken_off_by, values(domain), party, search
     )
-    filters = replace(filters, tags=query.check_tags(data, tag or []))
+    filters = filters._replace(tags=query.check_tags(data, tag or []))
     rows = query.select(data, filters)
     if not rows:
         raise CompartmentError("no dossier matches these filters; nothing to draw")

@@ -2,7 +2,6 @@
 
 import sys
 from collections.abc import Sequence
-from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, BinaryIO, Optional, TextIO
 
@@ -82,7 +81,7 @@ def list_(
         data, values(status), broken_off_by, values(domain), party, search,
         first_broken_off_by, disputed,
     )
-    filters = replace(filters, tags=query.check_tags(data, tag or []))
+    filters = filters._replace(tags=query.check_tags(data, tag or []))
     rows = query.sort(query.select(data, filters), sort.value)
     if output_format is ListFormat.table:
         from compartment import render

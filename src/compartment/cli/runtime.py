@@ -12,9 +12,8 @@ import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, NamedTuple, TextIO
 
 import typer
 
@@ -35,8 +34,7 @@ PIPE_WIDTH = 200
 PROBLEMS_SHOWN = 20
 
 
-@dataclass(frozen=True)
-class Settings:
+class Settings(NamedTuple):
     """What the global options chose, kept on the Typer context."""
 
     data: str | None = None
