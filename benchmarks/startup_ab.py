@@ -20,12 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
-COMMANDS = {
-    "--help": ["--help"],
-    "list --status suspended (warm)": ["list", "--status", "suspended"],
-    "show new-start (warm)": ["show", "new-start"],
-    "validate (warm)": ["validate"],
-}
+from startup import COMMANDS  # the same commands as startup.py, beside this file
 
 
 def main() -> None:
@@ -34,6 +29,7 @@ def main() -> None:
     parser.add_argument("new", type=Path, help="the venv of the new version")
     parser.add_argument("--runs", type=int, default=25)
     parser.add_argument("--data", help="a data file both versions can read")
+    parser.add_argument("--only", default="", help="only the commands whose label has this text")
     args = parser.parse_args()
     # pip byte-compiles a real install; without that every run would recompile.
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
@@ -48,7 +44,9 @@ def main() -> None:
                        env={**env, "COMPARTMENT_CACHE_DIR": caches[name]})
         return time.perf_counter() - start
 
-    for label, argv in COMMANDS.items():
+    for label, argv in COMMANDS:
+        if args.only not in label:
+            continue
         for name in versions:
             once(name, argv)  # prime the cache
         times: dict[str, list[float]] = {name: [] for name in versions}
