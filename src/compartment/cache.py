@@ -55,6 +55,7 @@ import msgspec
 from compartment import __version__
 from compartment.dataset import Actor, Claim, Dataset, Dossier, Publisher
 from compartment.errors import UNSAFE_CHARS, Location, Problem, Severity
+from compartment.segments import DIGEST_SIZE, Segments
 from compartment.vocab import (
     APPROACHES,
     BLOCS,
@@ -73,7 +74,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
 CACHE_ENV = "COMPARTMENT_CACHE_DIR"
-FORMAT = 7  # bump when the layout of an entry changes
+FORMAT = 8  # bump when the layout of an entry changes
 SUFFIX = ".cache"
 RACY_SECONDS = 3.0  # above the coarsest common timestamp resolution (FAT: 2 s)
 # On Windows st_ctime is the file's creation time, which an edit in place does not change,
@@ -112,6 +113,9 @@ class Payload(NamedTuple):
     dossiers: tuple[Dossier, ...]
     warnings: tuple[WarningRow, ...]
     publishers: tuple[Publisher, ...] = ()
+    # Where each dossier's text lay, for an incremental load after an edit (incremental.py);
+    # None when the file's layout was not verified (segments.py).
+    segments: Segments | None = None
 
 
 _LENGTH = 4  # bytes of the big-endian header length that opens an entry
@@ -212,42 +216,72 @@ def read(
     never restamps the entry: the text need not be what the file holds.
     """
     entry = entry_path(data_path)
-    try:
-        blob = _read_entry(entry, size_limit(info.st_size))
-        if blob is None:
+    opened = _open(entry, info.st_size)
+    if opened is None:
+        return None
+    header, body = opened
+    restamp = None
+    if check_key or header.stamp != stamp_of(info):  # the digest decides
+        if header.key != key():
             return None
-        size = int.from_bytes(blob[:_LENGTH], "big")
-        if not 0 < size <= _MAX_HEADER:
-            return None
-        header = _header_decoder.decode(blob[_LENGTH : _LENGTH + size])
-        if header.format != FORMAT or header.version != __version__:
-            return None
-        restamp = None
-        if check_key or header.stamp != stamp_of(info):  # the digest decides
-            if header.key != key():
-                return None
-            restamp = None if check_key else _trusted_stamp(info)
-        body = memoryview(blob)[_LENGTH + size :]
-        if len(body) != header.length or zlib.crc32(body) != header.check:
-            return None
-        payload = msgspec.msgpack.decode(body, type=Payload)
-        if not _consistent(payload):
-            return None
-    except (OSError, ValueError, msgspec.DecodeError):
+        restamp = None if check_key else _trusted_stamp(info)
+    payload = _decode(body)
+    if payload is None:
         return None
     if restamp is not None:  # verified by hash, and now old enough: spare the next load it
         _store(entry, header._replace(stamp=restamp), body)
-    del body, blob
-    dataset = Dataset(
-        {a.id: a for a in payload.actors}, payload.dossiers,
-        {p.host: p for p in payload.publishers},
-    )
-    warnings = [
+    del body, opened
+    return _dataset(payload), [
         Problem(Location(display, w.line, w.column, w.path, w.where), w.code, w.message,
                 Severity.WARNING)
         for w in payload.warnings
     ]  # fmt: skip
-    return dataset, warnings
+
+
+def previous(data_path: Path, size: int) -> tuple[Dataset, Segments] | None:
+    """The dataset and index of the entry for `data_path`, whatever content it describes,
+    for an incremental load (`size`: the data file's, which bounds the entry's). None if
+    there is no sound entry, or it has no index. The entry is checked as `read` checks one."""
+    opened = _open(entry_path(data_path), size)
+    payload = None if opened is None else _decode(opened[1])
+    if payload is None or payload.segments is None:
+        return None
+    return _dataset(payload), payload.segments
+
+
+def _open(entry: Path, size: int) -> tuple[Header, memoryview] | None:
+    """The entry's header and body, if it is of this version and its body is whole."""
+    try:
+        blob = _read_entry(entry, size_limit(size))
+        if blob is None:
+            return None
+        length = int.from_bytes(blob[:_LENGTH], "big")
+        if not 0 < length <= _MAX_HEADER:
+            return None
+        header = _header_decoder.decode(blob[_LENGTH : _LENGTH + length])
+        if header.format != FORMAT or header.version != __version__:
+            return None
+        body = memoryview(blob)[_LENGTH + length :]
+        if len(body) != header.length or zlib.crc32(body) != header.check:
+            return None
+    except (OSError, ValueError, msgspec.DecodeError):
+        return None
+    return header, body
+
+
+def _decode(body: memoryview) -> Payload | None:
+    try:
+        payload = msgspec.msgpack.decode(body, type=Payload)
+        return payload if _consistent(payload) else None
+    except (ValueError, msgspec.DecodeError):
+        return None
+
+
+def _dataset(payload: Payload) -> Dataset:
+    return Dataset(
+        {a.id: a for a in payload.actors}, payload.dossiers,
+        {p.host: p for p in payload.publishers},
+    )  # fmt: skip
 
 
 _STATUSES = frozenset(STATUSES)
@@ -297,6 +331,9 @@ def _consistent(payload: Payload) -> bool:
     decoding and checking in chunks while the records were still in the CPU's cache).
     """
     actors, dossiers, publishers = payload.actors, payload.dossiers, payload.publishers
+    index = payload.segments
+    if index is not None and len(index.items) != DIGEST_SIZE * len(dossiers):
+        return False
     known = {a.id for a in actors}
     if len(known) != len(actors) or not {a.bloc for a in actors} <= BLOCS.keys():
         return False
@@ -358,12 +395,14 @@ def _consistent(payload: Payload) -> bool:
 
 
 def write(
-    data_path: Path, info: os.stat_result, key: str, dataset: Dataset, warnings: list[Problem]
+    data_path: Path, info: os.stat_result | None, key: str, dataset: Dataset,
+    warnings: list[Problem], segments: Segments | None = None,
 ) -> None:
     """Store a clean load; silently give up if the cache folder cannot be written.
 
     `info` is the status the data file had before it was read, so a change made while it
-    was being read shows as a stale stamp, never as a fresh one.
+    was being read shows as a stale stamp, never as a fresh one; None for a text that need
+    not be the file's (an edit's result): the entry is then found by its digest only.
     """
     payload = Payload(
         tuple(dataset.actors.values()),
@@ -374,11 +413,13 @@ def write(
             for w in warnings
         ),
         tuple(dataset.publishers.values()),
+        segments,
     )  # fmt: skip
     body = msgspec.msgpack.encode(payload)
     _store(
         entry_path(data_path),
-        Header(FORMAT, __version__, key, _trusted_stamp(info), len(body), zlib.crc32(body)),
+        Header(FORMAT, __version__, key, info and _trusted_stamp(info), len(body),
+               zlib.crc32(body)),
         body,
     )
 

@@ -399,7 +399,7 @@ def _edit(text: str, name: str, mutate: Mutation, scope: Scope | None = None) ->
 def _validated(text: str, name: str) -> LoadResult:
     from compartment import loader
 
-    before = cached_load(text, name) or loader.load_text(text, name)
+    before = cached_load(text, name) or loader.load_text(text, name, cache_as=Path(name))
     if before.errors or before.dataset is None:
         raise EditError(
             f"{name} has {len(before.errors)} error(s); fix them before editing "
@@ -427,9 +427,11 @@ def cached_load(text: str, name: str) -> LoadResult | None:
 
 
 def _finish(text: str, before: LoadResult, result: str, message: str, name: str) -> Edit:
+    """The edit and the problems of its result, validated incrementally against the file's
+    cache entry and stored there (loader.load_text): the command after the edit is warm."""
     from compartment import loader
 
-    after = loader.load_text(result, name)
+    after = loader.load_text(result, name, cache_as=Path(name))
     seen = {(p.code, p.message) for p in before.problems}
     new_warnings = [p for p in after.warnings if (p.code, p.message) not in seen]
     return Edit(text, result, message, after.problems, new_warnings)

@@ -9,16 +9,20 @@ from __future__ import annotations
 import gc
 import os
 import re
+import stat
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from compartment.checks import Finding
 from compartment.datafile import check_encoding, read_bytes, stat_file
 from compartment.dataset import Actor, Claim, Dataset, Dossier, Event, Publisher
 from compartment.errors import Location, Problem, Severity, render_path, visible
+
+if TYPE_CHECKING:
+    from compartment.segments import Segments
 
 TOP_LEVEL_KEYS = ("actors", "dossiers", "publishers")
 
@@ -70,12 +74,37 @@ def load(
     if problem is not None:
         bad = Problem(Location(name, *problem[0]), "encoding", problem[1])
         return LoadResult(path, None, [bad])
-    with _collector_paused():  # the bytes, not a decoded copy: libyaml reads UTF-8 itself
-        result = _load_source(raw, name, path, progress)
+    if not use_cache:
+        with _collector_paused():  # the bytes, not a decoded copy: libyaml reads UTF-8 itself
+            return _load_source(raw, name, path, progress)
+    from compartment import cache
+
+    with _collector_paused():
+        result, index = _load_indexed(raw, raw, name, path, path, progress)
     del raw
-    if use_cache and result.dataset is not None and not result.errors:
-        cache.write(path, info, content.key(), result.dataset, result.warnings)
+    if result.dataset is not None and not result.errors:
+        cache.write(path, info, content.key(), result.dataset, result.warnings, index)
     return result
+
+
+def _load_indexed(
+    source: str | bytes, raw: bytes, name: str, path: Path, entry: Path,
+    progress: Progress | None,
+) -> tuple[LoadResult, Segments | None]:
+    """Load `source` (whose UTF-8 bytes are `raw`), incrementally against the cache entry of
+    the data file `entry` when its index allows (incremental.py), else in full; with the
+    index of the result, when a clean load should record one (segments.py)."""
+    from compartment import cache, segments
+    from compartment.incremental import load as load_changes
+
+    before = cache.previous(entry, len(raw))
+    done = None if before is None else load_changes(raw, name, path, before)
+    if done is not None:
+        return done
+    item_lines: list[int] = []
+    result = _load_source(source, name, path, progress, item_lines)
+    clean = result.dataset is not None and not result.errors
+    return result, segments.verified(raw, item_lines) if clean else None
 
 
 class _Content:
@@ -107,10 +136,31 @@ class _Content:
 
 
 def load_text(
-    text: str, name: str, path: Path | None = None, *, progress: Progress | None = None
+    text: str, name: str, path: Path | None = None, *, progress: Progress | None = None,
+    cache_as: Path | None = None,
 ) -> LoadResult:
+    """Validate `text` as the data file `name`.
+
+    With `cache_as` (a data file's path; an edit's), the load is incremental against that
+    file's cache entry when it can be, and a clean result is stored there, without a stamp:
+    the text need not be what the file holds, so the entry is found by its digest only.
+    Only a regular file has an entry (not a library caller's made-up name, nor a FIFO).
+    """
+    path = path or Path(name)
     with _collector_paused():
-        return _load_text(text, name, path or Path(name), progress)
+        try:  # a lone surrogate fails to encode: _load_text reports it
+            regular = cache_as is not None and stat.S_ISREG(cache_as.stat().st_mode)
+            raw = text.encode("utf-8") if regular else None
+        except (OSError, ValueError):
+            raw = None
+        if raw is None or cache_as is None:
+            return _load_text(text, name, path, progress)
+        from compartment import cache
+
+        result, index = _load_indexed(text, raw, name, path, cache_as, progress)
+        if result.dataset is not None and not result.errors:
+            cache.write(cache_as, None, cache.digest(raw), result.dataset, result.warnings, index)
+        return result
 
 
 @contextmanager
@@ -145,13 +195,17 @@ def _load_text(text: str, name: str, path: Path, progress: Progress | None) -> L
 
 
 def _load_source(
-    source: str | bytes, name: str, path: Path, progress: Progress | None
+    source: str | bytes, name: str, path: Path, progress: Progress | None,
+    item_lines: list[int] | None = None,
 ) -> LoadResult:
-    """Parse and validate text, or bytes already known to be UTF-8."""
+    """Parse and validate text, or bytes already known to be UTF-8. `item_lines` receives
+    where the dossiers start and end (yamlsource.parse), to check the index against."""
     from compartment import yamlsource
 
     intake = _DossierIntake()
-    value, yaml_problems = yamlsource.parse(source, progress, stream="dossiers", intake=intake)
+    value, yaml_problems = yamlsource.parse(
+        source, progress, stream="dossiers", intake=intake, item_lines=item_lines
+    )
     problems = [
         Problem(Location(name, line, col), p.code, p.message)
         for p in yaml_problems
@@ -164,6 +218,25 @@ def _load_source(
     dataset, findings, names = _validate(value, intake)
     if problems:
         dataset = None
+    marks: list[tuple[int, int]] = []
+    if findings:
+        located = yamlsource.SourceMap(source)
+        marks = [
+            located.locate(path_, key=code in LOCATED_BY_KEY) for path_, code, *_ in findings
+        ]
+    return LoadResult(path, dataset, finish(problems, name, source, findings, marks, names))
+
+
+LOCATED_BY_KEY = ("unknown-field", "unused-actor")  # these point at the key, not its value
+
+
+def finish(
+    problems: list[Problem], name: str, source: str | bytes, findings: list[Finding],
+    marks: list[tuple[int, int]], names: dict[int, str],
+) -> list[Problem]:
+    """The problems of a load: those of the YAML, a missing final newline, then each finding
+    at its mark (`marks`, in the order of `findings`), sorted by line and column. A full and
+    an incremental load both end here, so their lists cannot differ in order or wording."""
     newline = "\n" if isinstance(source, str) else b"\n"
     if not source.endswith(newline):  # type: ignore[arg-type]
         problems.append(
@@ -175,16 +248,12 @@ def _load_source(
             )
         )
     if findings:
-        located = yamlsource.SourceMap(source)
-        for path_, code, message, severity in findings:
-            line, col = located.locate(path_, key=code in ("unknown-field", "unused-actor"))
+        for (path_, code, message, severity), (line, col) in zip(findings, marks, strict=True):
             where = render_path(path_, names)
             location = Location(name, line, col, path_, where)
             problems.append(Problem(location, code, message, severity))
         problems.sort(key=lambda p: (p.location.line, p.location.column))
-    return LoadResult(path, dataset, problems)
-
-
+    return problems
 
 
 class _DossierIntake:
@@ -196,7 +265,7 @@ class _DossierIntake:
     of the others.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, offset: int = 0) -> None:
         from pydantic import ValidationError
 
         from compartment.models import DossierModel
@@ -208,9 +277,11 @@ class _DossierIntake:
         self.index: list[int] = []  # the file position of each valid dossier
         self.names: dict[int, str] = {}
         self.findings: list[Finding] = []
+        self.offset = offset  # the file position of the first item handed over
 
     def __call__(self, items: list[Any], i: int, record: Any) -> None:
         self.items = items
+        i += self.offset
         record_id = record.get("id") if isinstance(record, dict) else None
         if isinstance(record_id, str) and self._ids(record_id):
             self.names[i] = record_id
@@ -236,7 +307,6 @@ def _validate(
     """
     from pydantic import ValidationError
 
-    from compartment import checks
     from compartment.models import ActorModel, PublisherModel
 
     findings: list[Finding] = []
@@ -310,15 +380,25 @@ def _validate(
     dataset = Dataset(
         {k: Actor(k, m.name, m.bloc) for k, m in actors.items()}, tuple(valid), publishers
     )
+    findings.extend(cross_check(dataset, index, len(dossiers_raw)))
+    complete = not any(sev is Severity.ERROR for *_, sev in findings)
+    return (dataset if complete else None), findings, intake.names
+
+
+def cross_check(dataset: Dataset, index: list[int], total: int) -> list[Finding]:
+    """The findings of checks.RULES over the valid dossiers, whose file positions are `index`
+    (`total` dossiers in the file, valid or not), with paths that count every dossier."""
+    from compartment import checks
+
     rules = checks.RULES
-    if len(valid) < len(dossiers_raw):  # an actor used only by a broken dossier is not unused
+    if len(index) < total:  # an actor used only by a broken dossier is not unused
         rules = tuple(r for r in rules if r is not checks.unused_actors)
+    findings = []
     for path, code, message, severity in checks.run(dataset, rules):
         if path[:1] == ("dossiers",) and len(path) > 1 and isinstance(path[1], int):
             path = ("dossiers", index[path[1]], *path[2:])
         findings.append(Finding(path, code, message, severity))
-    complete = not any(sev is Severity.ERROR for *_, sev in findings)
-    return (dataset if complete else None), findings, intake.names
+    return findings
 
 
 def _record(model: Any) -> Dossier:

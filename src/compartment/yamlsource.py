@@ -156,6 +156,7 @@ def parse(
     *,
     stream: str | None = None,
     intake: Intake | None = None,
+    item_lines: list[int] | None = None,
 ) -> tuple[Any, list[YamlProblem]]:
     """Parse one YAML document into dicts, lists, str, bool and None.
 
@@ -165,7 +166,10 @@ def parse(
     With `stream` and `intake`, each item of the list under the top-level key `stream` is
     handed to `intake` as soon as it is complete, and the list keeps what intake returns:
     a caller can validate record by record and let each raw record go, instead of holding
-    the whole tree at once.
+    the whole tree at once. `item_lines`, if given, receives the 0-based line where each of
+    those items starts, then the line of the mark that ends the list (libyaml puts it at the
+    next token: the following key, or the end of the text): segments.py checks its split of
+    the text against them.
 
     Returns the value (None when the text held no usable document) and every problem found;
     problems found after the first are still collected where parsing can go on.
@@ -205,6 +209,8 @@ def parse(
                 if type(container) is list:
                     container.append(value)
                     if frame is streamed:
+                        if item_lines is not None:
+                            item_lines.append(event.start_mark.line)
                         container[-1] = intake(container, len(container) - 1, value)  # type: ignore[misc]
                 elif frame[1] is _NO_KEY:
                     if not isinstance(value, str):
@@ -255,6 +261,8 @@ def parse(
                     frame = stack[-1]
                     if type(frame[0]) is list:
                         frame[0].append(new)
+                        if frame is streamed and item_lines is not None:
+                            item_lines.append(event.start_mark.line)
                     elif frame[1] is _NO_KEY:
                         problems.append(
                             YamlProblem("mapping keys must be text", _mark(event.start_mark), "key")
@@ -275,7 +283,8 @@ def parse(
                 ):  # fmt: skip
                     streamed = stack[-1]
             elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
-                stack.pop()
+                if stack.pop() is streamed and item_lines is not None:
+                    item_lines.append(event.start_mark.line)
                 if stack and stack[-1] is streamed:
                     items = streamed[0]
                     items[-1] = intake(items, len(items) - 1, items[-1])  # type: ignore[misc]
