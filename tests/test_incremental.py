@@ -16,7 +16,7 @@ import pytest
 from hypothesis import HealthCheck, Phase, event, given, settings
 from hypothesis import strategies as st
 
-from compartment import cache, edit, incremental, loader, segments, yamlsource
+from compartment import cache, checks, edit, incremental, loader, segments, yamlsource
 from compartment.dataset import Event
 from test_splice import texts  # valid ledgers in the layouts people write
 
@@ -200,6 +200,59 @@ def test_an_unused_actor_and_a_warning_are_located_in_the_head_and_the_dossier(
     assert {"unused-actor", "unsourced-unverified"} <= codes
 
 
+def test_a_finding_in_the_tail_is_located_after_the_changed_list(tmp_path: Path) -> None:
+    """Actors after the dossiers: an unused actor's line moves with the list's length."""
+    text = DATA.read_text(encoding="utf-8")
+    head, rest = text.split("\nactors:\n")
+    actors, rest = rest.split("\ndossiers:\n")
+    dossiers, publishers = rest.split("\npublishers:\n")
+    moved = (f"{head}\ndossiers:\n{dossiers}\nactors:\n  zz-unused:\n    name: Z\n"
+             f"    bloc: west\n{actors}\npublishers:\n{publishers}")
+    path = tmp_path / "issues.yaml"
+    path.write_text(moved, encoding="utf-8")
+    assert [p.code for p in loader.load(path).problems] == ["unused-actor"]
+    path.write_text(moved.replace("    summary: ", "    summary: Longer.\n      More.\n      x ", 1),
+                    encoding="utf-8")
+    assert same_as_full(path)
+
+
+def test_an_unchanged_dossiers_warning_moves_with_it(tmp_path: Path) -> None:
+    """A warning of a dossier that did not change comes from the index, not from its rule,
+    at the line its dossier now starts on."""
+    text = GENERATED
+    last = text.rindex("\n  - id: ")
+    first_event = text.index("\n      - date:", last)
+    second = text.find("\n      - date:", first_event + 1)
+    event_text = text[first_event : second if second != -1 else len(text)]
+    bare = re.sub(r"\n        unverified: true", "", event_text)
+    bare = re.sub(r"\n        sources:\n(?:          - .+\n?)+", "\n        unverified: true"
+                  "\n        sources: []\n", bare)
+    warned = text[last:first_event] + bare + (text[second:] if second != -1 else "")
+    assert warned != text[last:]
+    path = tmp_path / "issues.yaml"
+    path.write_text(text[:last] + warned, encoding="utf-8")
+    assert [p.code for p in loader.load(path).problems] == ["unsourced-unverified"]
+    grown = text[:last].replace("    summary: ", "    summary: Longer.\n      More.\n      x ", 1)
+    path.write_text(grown + warned, encoding="utf-8")
+    seen: list[int] = []
+    real = checks.events_have_sources
+
+    def spy(data: Any) -> Any:
+        seen.append(len(data.dossiers))
+        return real(data)
+
+    spy.__name__ = real.__name__  # the index knows a rule's findings by its name
+
+    rules = tuple(spy if r is real else r for r in checks.RULES)
+    with mock.patch.object(checks, "RULES", rules), \
+            mock.patch.object(incremental, "LOCAL_RULES", incremental.LOCAL_RULES | {spy}):
+        assert same_as_full(path)
+    assert seen[0] == 1  # the incremental load judged the one changed dossier only
+    problems = loader.load(path, use_cache=False).problems
+    assert [p.code for p in problems] == ["unsourced-unverified"]
+    assert problems[0].location.line == loader.load(path).problems[0].location.line
+
+
 # -- the split ---------------------------------------------------------------------------------
 
 PLAIN = "actors:\n  a:\n    name: A\n    bloc: west\ndossiers:\n  - id: x\n    t: 1\n  - id: y\npublishers: {}\n"
@@ -281,11 +334,47 @@ def test_a_changed_head_or_tail_loads_in_full(tmp_path: Path) -> None:
         assert not same_as_full(path)
 
 
-def test_a_changed_indentation_loads_in_full(tmp_path: Path) -> None:
+def test_a_changed_indentation_is_a_change_of_every_dossier(tmp_path: Path) -> None:
     path = primed(tmp_path, PLAIN_VALID)
-    new = PLAIN_VALID.replace("\n  - ", "\n- ").replace("\n    ", "\n  ")
-    path.write_text(new, encoding="utf-8")
+    head, rest = PLAIN_VALID.split("\ndossiers:\n")
+    items, tail = rest.split("\npublishers:\n")
+    items = "\n".join(line[2:] for line in items.split("\n"))  # two spaces less
+    path.write_text(f"{head}\ndossiers:\n{items}\npublishers:\n{tail}", encoding="utf-8")
+    assert same_as_full(path)
+
+
+def test_a_tag_directive_in_the_head_loads_in_full(tmp_path: Path) -> None:
+    """`%TAG !! ...` makes `!!str` another tag (refused) in the file, not in a piece alone."""
+    text = "%TAG !! tag:example.com,2000:\n---\n" + DATA.read_text(encoding="utf-8")
+    path = primed(tmp_path, text)
+    path.write_text(text.replace("    title: ", "    title: !!str ", 1), encoding="utf-8")
     assert not same_as_full(path)
+    assert [p.code for p in loader.load(path).problems] == ["tag"]
+
+
+def test_a_clock_set_back_loads_in_full(tmp_path: Path) -> None:
+    """Every dossier's dates are judged against today: earlier than the entry's, all again."""
+    text = DATA.read_text(encoding="utf-8")
+    path = primed(tmp_path, text)
+    path.write_text(text.replace("    summary: ", "    summary: Changed. ", 1), encoding="utf-8")
+    with mock.patch("compartment.dates.today", return_value="2000-01-01"):
+        assert not same_as_full(path)
+        assert {p.code for p in loader.load(path).problems} == {"future-date"}
+
+
+def test_a_local_rule_that_points_outside_its_dossier_loads_in_full(tmp_path: Path) -> None:
+    """LOCAL_RULES is a promise about each rule; a rule that breaks it is caught."""
+    text = DATA.read_text(encoding="utf-8")
+    path = primed(tmp_path, text)
+
+    def stray(data: Any) -> Any:
+        for d in data.dossiers:
+            yield checks.Finding(("actors", d.parties[0]), "stray", "a stray", loader.Severity.WARNING)
+
+    path.write_text(text.replace("    summary: ", "    summary: Changed. ", 1), encoding="utf-8")
+    with mock.patch.object(checks, "RULES", (*checks.RULES, stray)), \
+            mock.patch.object(incremental, "LOCAL_RULES", incremental.LOCAL_RULES | {stray}):
+        assert not same_as_full(path)
 
 
 PLAIN_VALID = (DATA.read_text(encoding="utf-8").split("\ndossiers:\n")[0] + "\ndossiers:\n"
@@ -301,7 +390,7 @@ def test_a_line_break_yaml_counts_alone_in_a_changed_dossier_loads_in_full(
     path = primed(tmp_path, text)
     for brk in ("\r", "\u2028", "\x85"):
         # In a comment, so the file stays valid: only the line numbers after it move.
-        new = text.replace("    summary: ", f"    # a{brk}b\n    summary: ", 1)
+        new = text.replace("    summary: ", f"    # a{brk}    # b\n    summary: ", 1)
         path.write_bytes(new.encode("utf-8"))
         taken_now = same_as_full(path)
         assert not taken_now, repr(brk)
@@ -336,6 +425,14 @@ def test_an_entry_with_a_bad_index_is_not_used(tmp_path: Path) -> None:
     short = index._replace(items=index.items[: -segments.DIGEST_SIZE])
     cache.write(path, None, "blake2b:other", dataset, [], short)
     assert cache.previous(path, path.stat().st_size) is None
+    note = segments.Noted(len(dataset.dossiers), "strong_sources", (), "c", "m", 0, 1)
+    cache.write(path, None, "blake2b:other", dataset, [], index._replace(local=(note,)))
+    assert cache.previous(path, path.stat().st_size) is None
+    unsafe = note._replace(position=0, message="\x1b[2J")
+    cache.write(path, None, "blake2b:other", dataset, [], index._replace(local=(unsafe,)))
+    assert cache.previous(path, path.stat().st_size) is None
+    cache.write(path, None, "blake2b:other", dataset, [], index._replace(local=(unsafe._replace(message="m"),)))
+    assert cache.previous(path, path.stat().st_size) is not None
 
 
 # -- edits ---------------------------------------------------------------------------------------

@@ -332,7 +332,10 @@ def _consistent(payload: Payload) -> bool:
     """
     actors, dossiers, publishers = payload.actors, payload.dossiers, payload.publishers
     index = payload.segments
-    if index is not None and len(index.items) != DIGEST_SIZE * len(dossiers):
+    if index is not None and (
+        len(index.items) != DIGEST_SIZE * len(dossiers)
+        or not all(0 <= n.position < len(dossiers) for n in index.local)
+    ):
         return False
     known = {a.id for a in actors}
     if len(known) != len(actors) or not {a.bloc for a in actors} <= BLOCS.keys():
@@ -391,6 +394,8 @@ def _consistent(payload: Payload) -> bool:
         return False
     # Warnings are printed: their text must be as safe as validation would have made it.
     texts = "".join(chain.from_iterable((w.where, w.code, w.message) for w in payload.warnings))
+    if index is not None:  # an unchanged dossier's warnings come back from here
+        texts += "".join(chain.from_iterable((n.code, n.message) for n in index.local))
     return UNSAFE_CHARS.search(texts) is None
 
 

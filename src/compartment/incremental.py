@@ -11,15 +11,20 @@ with the parser's marks. When the file changes, `load` splits the new bytes the 
 3. parses each run of new or changed dossiers on its own, as `dossiers:` followed by their
    text, with the loader's own intake, and requires the parser to put every item exactly
    where the split did, with no problem in the YAML at all;
-4. runs the rules across records (checks.RULES) on the assembled dataset, as a full load
-   does, and locates each finding by composing only the piece of text it is in: the one
+4. runs the rules (checks.RULES) as a full load does, but those that judge each dossier
+   alone (LOCAL_RULES) only on the changed dossiers: an unchanged one's findings are the
+   index's (`Noted`, warnings only), with their lines relative to its text, so the rules
+   across records (unique ids, unused actors) are all that reads every record again;
+5. locates each new finding by composing only the piece of text it is in: the one
    dossier's, or the head and tail joined, plus the line where that piece starts.
 
 The problems come out through loader.finish, as a full load's do, and the property test
 (tests/test_incremental.py) holds the two equal on random edits. Anything unusual gives None
 and the caller loads in full: a changed head or tail, a YAML problem in a changed dossier
 (a full load reports it, with the problems around it), a line break other than LF or CR LF
-in a changed piece, a finding that points at neither a dossier nor the head or tail.
+in a changed piece (the parser's lines then drift from the split's), a finding that points
+at neither a dossier nor the head or tail, a clock set back since the entry was written (a
+date no longer in the past must be reported in every dossier).
 
 Why the pieces parse alone as they do in the file: each piece the parser saw before (the
 head, the tail, an unchanged dossier) starts in the same parser state as then, between two
@@ -33,20 +38,64 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from compartment import segments
+from compartment import checks, dates, segments
+from compartment.checks import Finding
 from compartment.dataset import Dataset, Dossier
 from compartment.errors import Severity
+from compartment.segments import Noted, Segments
 
 if TYPE_CHECKING:
-    from compartment.checks import Finding
-    from compartment.loader import LoadResult
-    from compartment.segments import Segments, Split
+    from compartment.checks import Rule
+    from compartment.loader import LoadResult, Notes
+    from compartment.segments import Split
 
 _PREFIX = b"dossiers:\n"  # a changed run is parsed as the one key of its own document
+
+# The rules whose findings about a dossier follow from that dossier, the actors, the
+# publishers and today's date alone, each at a path inside it. A rule not listed here runs
+# over every record, as in a full load: a new rule is safe until it is listed.
+LOCAL_RULES: frozenset[Rule] = frozenset({
+    checks.unique_tags, checks.actor_references, checks.chronological_events,
+    checks.no_future_events, checks.status_matches_events,
+    checks.broken_off_by_matches_events, checks.events_have_sources,
+    checks.registered_publishers, checks.strong_sources,
+})  # fmt: skip
+
+
+# A rule's finding with the position of its dossier, and its mark when the index knows it.
+_Judged = tuple[int, Finding, "tuple[int, int] | None"]
 
 
 class _Unsure(Exception):
     """Something the incremental load cannot show to equal a full one: load in full."""
+
+
+def record(raw: bytes, notes: Notes) -> Segments | None:
+    """The index of a clean full load of `raw`, or None if its split is not the parser's."""
+    checked = segments.verified(raw, notes.item_lines)
+    if checked is None:
+        return None
+    found, lines = checked
+    local = _noted(notes.findings, notes.rules, notes.marks, lines)
+    if local is None:
+        return None
+    return segments.index(raw, found)._replace(today=dates.today(), local=local)
+
+
+def _noted(
+    findings: list[Finding], made_by: list[str], marks: list[tuple[int, int]], lines: list[int]
+) -> tuple[Noted, ...] | None:
+    """The findings of LOCAL_RULES, as the index keeps them; None if one is not a warning
+    in a dossier (not a clean load's: no index)."""
+    local, names = [], {rule.__name__ for rule in LOCAL_RULES}
+    for finding, rule, (line, column) in zip(findings, made_by, marks, strict=True):
+        if rule in names:
+            at = finding.path[1] if len(finding.path) > 1 else None
+            if finding.severity is not Severity.WARNING or not isinstance(at, int):
+                return None
+            local.append(Noted(at, rule, finding.path[2:], finding.code, finding.message,
+                               line - lines[at], column))  # fmt: skip
+    return tuple(local)
 
 
 def load(
@@ -56,8 +105,9 @@ def load(
     and index of a clean load of an earlier version of the file) and the changed dossiers,
     with the index of `raw`; None when it cannot be shown to equal a full load."""
     old, index = previous
+    today = dates.today()
     found = segments.split(raw)
-    if found is None or found.indent != index.indent:
+    if found is None or today < index.today:
         return None
     view = memoryview(raw)
     bounds = (*found.starts, found.end)
@@ -68,75 +118,133 @@ def load(
     known = {index.items[k : k + size]: k // size for k in range(0, len(index.items), size)}
     digests = [digest(view[bounds[i] : bounds[i + 1]]) for i in range(len(found.starts))]
     try:
-        return _assemble(raw, name, path, old, found, [known.get(d) for d in digests]), (
-            segments.Segments(index.indent, index.head, index.tail, b"".join(digests))
+        result, local = _Assembly(raw, found, old, index, [known.get(d) for d in digests]).run(
+            name, path
         )
     except _Unsure:
         return None
+    return result, Segments(index.head, index.tail, b"".join(digests), today, local)
 
 
-def _assemble(
-    raw: bytes, name: str, path: Path, old: Dataset, found: Split, reused: list[int | None]
-) -> LoadResult:
-    from compartment import loader
+class _Assembly:
+    """The load of the new text from the reused records, the changed runs and the rules."""
 
-    lines = segments.lines(raw, found)
-    ids = loader._id_pattern()
-    valid: list[Dossier] = []
-    index: list[int] = []  # the file position of each valid dossier
-    names: dict[int, str] = {}
-    findings: list[Finding] = []
-    i, total = 0, len(reused)
-    while i < total:
-        j = reused[i]
-        if j is not None:
-            record = old.dossiers[j]
-            valid.append(record)
-            index.append(i)
-            if ids(record.id):
-                names[i] = record.id
-            i += 1
-            continue
-        end = i
-        while end < total and reused[end] is None:
-            end += 1
-        intake = _parse_run(raw, found, lines, i, end)
-        valid.extend(intake.valid)
-        index.extend(intake.index)
-        names.update(intake.names)
-        findings.extend(intake.findings)
-        i = end
-    dataset = Dataset(old.actors, tuple(valid), old.publishers)
-    findings.extend(loader.cross_check(dataset, index, total))
-    marks = _Marks(raw, found, lines)
-    located = [marks.locate(path_, code in loader.LOCATED_BY_KEY) for path_, code, *_ in findings]
-    complete = not any(sev is Severity.ERROR for *_, sev in findings)
-    problems = loader.finish([], name, raw, findings, located, names)
-    return loader.LoadResult(path, dataset if complete else None, problems)
+    def __init__(
+        self, raw: bytes, found: Split, old: Dataset, index: Segments, reused: list[int | None]
+    ) -> None:
+        self.raw, self.found, self.old, self.reused = raw, found, old, reused
+        self.lines = segments.lines(raw, found)
+        self.noted: dict[int, list[Noted]] = {}  # old position -> its findings
+        for note in index.local:
+            self.noted.setdefault(note.position, []).append(note)
+        self._fresh: tuple[list[int], Dataset] | None = None
+        self._carried: dict[str, list[_Judged]] = {}  # rule name -> noted findings, in order
+
+    def run(self, name: str, path: Path) -> tuple[LoadResult, tuple[Noted, ...]]:
+        from compartment import loader
+
+        ids = loader._id_pattern()
+        valid: list[Dossier] = []
+        index: list[int] = []  # the file position of each valid dossier
+        names: dict[int, str] = {}
+        findings: list[Finding] = []
+        reused, total, i = self.reused, len(self.reused), 0
+        while i < total:
+            j = reused[i]
+            if j is not None:
+                record = self.old.dossiers[j]
+                valid.append(record)
+                index.append(i)
+                if ids(record.id):
+                    names[i] = record.id
+                i += 1
+                continue
+            end = i
+            while end < total and reused[end] is None:
+                end += 1
+            intake = self._parse_run(i, end)
+            valid.extend(intake.valid)
+            index.extend(intake.index)
+            names.update(intake.names)
+            findings.extend(intake.findings)
+            i = end
+        dataset = Dataset(self.old.actors, tuple(valid), self.old.publishers)
+        marks: list[tuple[int, int] | None] = [None] * len(findings)
+        made_by = [""] * len(findings)
+        for rule in loader.rules_for(len(index), total):
+            for finding, mark in self._judge(rule, dataset, index):
+                findings.append(finding)
+                marks.append(mark)
+                made_by.append(rule.__name__)
+        locate = _Marks(self.raw, self.found, self.lines).locate
+        located = [
+            mark or locate(f.path, f.code in loader.LOCATED_BY_KEY)
+            for f, mark in zip(findings, marks, strict=True)
+        ]
+        complete = not any(f.severity is Severity.ERROR for f in findings)
+        problems = loader.finish([], name, self.raw, findings, located, names)
+        local = _noted(findings, made_by, located, self.lines) if complete else None
+        return loader.LoadResult(path, dataset if complete else None, problems), local or ()
+
+    def _judge(
+        self, rule: Rule, dataset: Dataset, index: list[int]
+    ) -> list[tuple[Finding, tuple[int, int] | None]]:
+        """The rule's findings in the order a full load has them (by dossier), each with
+        its mark if the index already knows it."""
+        if rule not in LOCAL_RULES:
+            return [(_moved(f, index), None) for f in rule(dataset)]
+        if self._fresh is None:  # the changed valid dossiers, and the others' noted findings
+            reused = self.reused
+            fresh = [k for k, position in enumerate(index) if reused[position] is None]
+            self._fresh = [index[k] for k in fresh], Dataset(
+                dataset.actors, tuple(dataset.dossiers[k] for k in fresh), dataset.publishers
+            )
+            for position in index:
+                j = reused[position]
+                for note in self.noted.get(j, ()) if j is not None else ():
+                    finding = Finding(("dossiers", position, *note.path), note.code,
+                                      note.message, Severity.WARNING)  # fmt: skip
+                    mark = (note.line + self.lines[position], note.column)
+                    self._carried.setdefault(note.rule, []).append((position, finding, mark))
+        positions, part = self._fresh
+        found: list[_Judged] = []
+        for f in rule(part):
+            moved = _moved(f, positions)
+            if moved is f:  # not a path into a dossier: not the local rule it was said to be
+                raise _Unsure
+            found.append((positions[f.path[1]], moved, None))  # type: ignore[index]
+        # After the changed dossiers', the others': not the full load's order, but the same
+        # once sorted by line, since no two dossiers' findings share a line.
+        found += self._carried.get(rule.__name__, [])
+        return [(finding, mark) for _, finding, mark in found]
+
+    def _parse_run(self, first: int, end: int) -> Any:
+        """Parse and validate the dossiers first..end-1 on their own; their intake."""
+        from compartment import loader, yamlsource
+
+        lines = self.lines
+        start, stop = self.found.span(first)[0], self.found.span(end - 1)[1]
+        intake = loader._DossierIntake(offset=first)
+        marks: list[int] = []
+        _, problems = yamlsource.parse(
+            _PREFIX + self.raw[start:stop], stream="dossiers", intake=intake, item_lines=marks
+        )
+        # Where the parser put each item and the end of the list, counted from the prefix:
+        # the marks show one list of exactly these items, ended by the end of the text. A
+        # line break YAML counts and the split does not (a lone CR, NEL, LS, PS) moves the end.
+        expected = [1 + lines[k] - lines[first] for k in range(first, end + 1)]
+        if problems or marks != expected:
+            raise _Unsure
+        return intake
 
 
-def _parse_run(raw: bytes, found: Split, lines: list[int], first: int, end: int) -> Any:
-    """Parse and validate the dossiers first..end-1 on their own; their intake."""
-    from compartment import loader, yamlsource
-
-    start, stop = found.span(first)[0], found.span(end - 1)[1]
-    piece = raw[start:stop]
-    if not segments.plain_breaks(piece):
-        raise _Unsure
-    intake = loader._DossierIntake(offset=first)
-    marks: list[int] = []
-    value, problems = yamlsource.parse(
-        _PREFIX + piece, stream="dossiers", intake=intake, item_lines=marks
-    )
-    # Where the parser put each item and the end of the list, counted from the prefix.
-    expected = [1 + lines[k] - lines[first] for k in range(first, end + 1)]
-    if (
-        problems or type(value) is not dict or list(value) != ["dossiers"]
-        or intake.items is not value["dossiers"] or len(intake.items) != end - first
-        or marks != expected
-    ):  # fmt: skip
-        raise _Unsure
-    return intake
+def _moved(finding: Finding, index: list[int]) -> Finding:
+    """`finding` with its dossier counted among all dossiers: index[k] is the file position
+    of the k-th dossier the rule was given."""
+    path = finding.path
+    if path[:1] == ("dossiers",) and len(path) > 1 and isinstance(path[1], int):
+        return finding._replace(path=("dossiers", index[path[1]], *path[2:]))
+    return finding
 
 
 class _Marks:
@@ -158,17 +266,15 @@ class _Marks:
                 start, stop = found.span(at)
                 self._maps[at] = yamlsource.SourceMap(_PREFIX + raw[start:stop])
             line, column = self._maps[at].locate(("dossiers", 0, *path[2:]), key=key)
-            if line < 2:  # not inside the dossier: composing failed
+            if line < 2:  # not inside the dossier: composing failed (it parsed: cannot happen)
                 raise _Unsure
             return line + lines[at] - 1, column
-        if not path:
-            raise _Unsure
         # The head and the tail joined: `dossiers:` is then null, and the tail's lines come
         # right after the head's.
         if None not in self._maps:
             self._maps[None] = yamlsource.SourceMap(raw[: found.starts[0]] + raw[found.end :])
         line, column = self._maps[None].locate(path, key=key)
-        if line < 1:
+        if line < 1:  # composing failed (the file parsed: cannot happen)
             raise _Unsure
         head = lines[0]  # the head's lines: the first item's 0-based line
         return (line if line <= head else line + lines[-1] - head), column

@@ -16,9 +16,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from compartment.checks import Finding
+from compartment.checks import Finding, Rule
 from compartment.datafile import check_encoding, read_bytes, stat_file
 from compartment.dataset import Actor, Claim, Dataset, Dossier, Event, Publisher
+from compartment.describe import describe, unknown
 from compartment.errors import Location, Problem, Severity, render_path, visible
 
 if TYPE_CHECKING:
@@ -94,17 +95,28 @@ def _load_indexed(
     """Load `source` (whose UTF-8 bytes are `raw`), incrementally against the cache entry of
     the data file `entry` when its index allows (incremental.py), else in full; with the
     index of the result, when a clean load should record one (segments.py)."""
-    from compartment import cache, segments
+    from compartment import cache
     from compartment.incremental import load as load_changes
+    from compartment.incremental import record
 
     before = cache.previous(entry, len(raw))
     done = None if before is None else load_changes(raw, name, path, before)
     if done is not None:
         return done
-    item_lines: list[int] = []
-    result = _load_source(source, name, path, progress, item_lines)
+    notes = Notes()
+    result = _load_source(source, name, path, progress, notes)
     clean = result.dataset is not None and not result.errors
-    return result, segments.verified(raw, item_lines) if clean else None
+    return result, record(raw, notes) if clean else None
+
+
+@dataclass
+class Notes:
+    """What a full load notes for the index of its cache entry (incremental.record)."""
+
+    item_lines: list[int] = field(default_factory=list)  # yamlsource.parse's
+    findings: list[Finding] = field(default_factory=list)
+    rules: list[str] = field(default_factory=list)  # each finding's rule, "" if none made it
+    marks: list[tuple[int, int]] = field(default_factory=list)  # each finding's line, column
 
 
 class _Content:
@@ -196,15 +208,16 @@ def _load_text(text: str, name: str, path: Path, progress: Progress | None) -> L
 
 def _load_source(
     source: str | bytes, name: str, path: Path, progress: Progress | None,
-    item_lines: list[int] | None = None,
+    notes: Notes | None = None,
 ) -> LoadResult:
-    """Parse and validate text, or bytes already known to be UTF-8. `item_lines` receives
-    where the dossiers start and end (yamlsource.parse), to check the index against."""
+    """Parse and validate text, or bytes already known to be UTF-8; `notes`, if given,
+    receives what an index of the result is made from."""
     from compartment import yamlsource
 
     intake = _DossierIntake()
     value, yaml_problems = yamlsource.parse(
-        source, progress, stream="dossiers", intake=intake, item_lines=item_lines
+        source, progress, stream="dossiers", intake=intake,
+        item_lines=None if notes is None else notes.item_lines,
     )
     problems = [
         Problem(Location(name, line, col), p.code, p.message)
@@ -215,7 +228,8 @@ def _load_source(
         return LoadResult(path, None, problems)
     # Go on after problems in the YAML that left a value (a duplicate key, an alias read as
     # null, a control character) so that one run reports everything.
-    dataset, findings, names = _validate(value, intake)
+    rules: list[str] | None = None if notes is None else notes.rules
+    dataset, findings, names = _validate(value, intake, rules)
     if problems:
         dataset = None
     marks: list[tuple[int, int]] = []
@@ -224,6 +238,8 @@ def _load_source(
         marks = [
             located.locate(path_, key=code in LOCATED_BY_KEY) for path_, code, *_ in findings
         ]
+    if notes is not None:
+        notes.findings, notes.marks = findings, marks
     return LoadResult(path, dataset, finish(problems, name, source, findings, marks, names))
 
 
@@ -289,7 +305,7 @@ class _DossierIntake:
             model = self._model.model_validate(record)
         except self._invalid as exc:
             for err in exc.errors(include_input=False, include_url=False):
-                self.findings.append(_describe(err, ("dossiers", i), record))
+                self.findings.append(describe(err, ("dossiers", i), record))
             return None
         self.valid.append(_record(model))
         self.index.append(i)
@@ -297,13 +313,13 @@ class _DossierIntake:
 
 
 def _validate(
-    value: Any, intake: _DossierIntake | None = None
+    value: Any, intake: _DossierIntake | None = None, rules: list[str] | None = None
 ) -> tuple[Dataset | None, list[Finding], dict[int, str]]:
     """Validate the parsed file record by record, then across records.
 
     `intake` holds the dossiers already validated while parsing, if the parser could hand
     them over; any others are validated here. The cross-record checks still run over every
-    dossier that is well formed.
+    dossier that is well formed. `rules`, if given, receives each finding's rule (or "").
     """
     from pydantic import ValidationError
 
@@ -319,7 +335,7 @@ def _validate(
         return None, findings, {}
     for key in value:
         if key not in TOP_LEVEL_KEYS:
-            findings.append(Finding((key,), "unknown-field", _unknown(key, TOP_LEVEL_KEYS)))
+            findings.append(Finding((key,), "unknown-field", unknown(key, TOP_LEVEL_KEYS)))
     actors_raw = value.get("actors")
     dossiers_raw = value.get("dossiers")
     if not isinstance(actors_raw, dict):
@@ -341,7 +357,7 @@ def _validate(
             model = PublisherModel.model_validate(record)
         except ValidationError as exc:
             for err in exc.errors(include_input=False, include_url=False):
-                findings.append(_describe(err, ("publishers", host), record))
+                findings.append(describe(err, ("publishers", host), record))
             continue
         if not _host_pattern(host):
             findings.append(Finding(
@@ -366,7 +382,7 @@ def _validate(
             actors[actor_id] = ActorModel.model_validate(record)
         except ValidationError as exc:
             for err in exc.errors(include_input=False, include_url=False):
-                findings.append(_describe(err, ("actors", actor_id), record))
+                findings.append(describe(err, ("actors", actor_id), record))
 
     # The parser hands over the items of the first `dossiers:` list only; if the file holds
     # another (a duplicate key, already reported), that is the one YAML keeps.
@@ -380,25 +396,38 @@ def _validate(
     dataset = Dataset(
         {k: Actor(k, m.name, m.bloc) for k, m in actors.items()}, tuple(valid), publishers
     )
-    findings.extend(cross_check(dataset, index, len(dossiers_raw)))
+    if rules is not None:
+        rules.extend([""] * len(findings))
+    findings.extend(cross_check(dataset, index, len(dossiers_raw), rules))
     complete = not any(sev is Severity.ERROR for *_, sev in findings)
     return (dataset if complete else None), findings, intake.names
 
 
-def cross_check(dataset: Dataset, index: list[int], total: int) -> list[Finding]:
+def cross_check(
+    dataset: Dataset, index: list[int], total: int, made_by: list[str] | None = None
+) -> list[Finding]:
     """The findings of checks.RULES over the valid dossiers, whose file positions are `index`
-    (`total` dossiers in the file, valid or not), with paths that count every dossier."""
+    (`total` dossiers in the file, valid or not), with paths that count every dossier;
+    `made_by`, if given, receives the name of each finding's rule."""
+    findings = []
+    for rule in rules_for(len(index), total):
+        for path, code, message, severity in rule(dataset):
+            if path[:1] == ("dossiers",) and len(path) > 1 and isinstance(path[1], int):
+                path = ("dossiers", index[path[1]], *path[2:])
+            findings.append(Finding(path, code, message, severity))
+            if made_by is not None:
+                made_by.append(rule.__name__)
+    return findings
+
+
+def rules_for(valid: int, total: int) -> tuple[Rule, ...]:
+    """checks.RULES, but for unused_actors when some of the `total` dossiers are not valid:
+    an actor used only by a broken dossier is not unused."""
     from compartment import checks
 
-    rules = checks.RULES
-    if len(index) < total:  # an actor used only by a broken dossier is not unused
-        rules = tuple(r for r in rules if r is not checks.unused_actors)
-    findings = []
-    for path, code, message, severity in checks.run(dataset, rules):
-        if path[:1] == ("dossiers",) and len(path) > 1 and isinstance(path[1], int):
-            path = ("dossiers", index[path[1]], *path[2:])
-        findings.append(Finding(path, code, message, severity))
-    return findings
+    if valid < total:
+        return tuple(r for r in checks.RULES if r is not checks.unused_actors)
+    return checks.RULES
 
 
 def _record(model: Any) -> Dossier:
@@ -426,74 +455,3 @@ def _host_pattern(host: object) -> bool:
 def _id_pattern() -> Callable[[str], bool]:
     pattern = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
     return lambda s: isinstance(s, str) and pattern.fullmatch(s) is not None
-
-
-def _unknown(key: object, allowed: tuple[str, ...] | list[str]) -> str:
-    from compartment.query import suggest
-
-    text = visible(str(key))
-    close = suggest(str(key), allowed)
-    hint = f"; did you mean {close[0]!r}?" if close else f"; allowed: {', '.join(allowed)}"
-    return f"unknown field {text!r}{hint}"
-
-
-def _value_at(raw: Any, loc: tuple[str | int, ...]) -> Any:
-    for part in loc:
-        try:
-            raw = raw[part]
-        except (KeyError, IndexError, TypeError):
-            return None
-    return raw
-
-
-def _quote_input(value: Any) -> str:
-    if isinstance(value, bool) or value is None:
-        return "true" if value is True else "false" if value is False else "null"
-    if isinstance(value, str):
-        text = visible(value)
-        return repr(text if len(text) <= 60 else text[:57] + "...")
-    kinds: dict[type, str] = {dict: "a mapping", list: "a list"}
-    return kinds.get(type(value), type(value).__name__)
-
-
-def _describe(err: Any, prefix: tuple[str | int, ...], raw: Any) -> Finding:
-    """A pydantic error as a Finding with a message a dataset editor can act on.
-
-    Built from `errors(include_input=False)`, never from str(ValidationError), whose
-    rendering of the input can be enormous; the user's own text is quoted short and escaped.
-    """
-    loc = tuple(err["loc"])
-    kind = err["type"]
-    path = prefix + loc
-    if kind == "extra_forbidden":
-        from compartment.models import (
-            ActorModel,
-            ClaimModel,
-            DossierModel,
-            EventModel,
-            PublisherModel,
-        )
-
-        model: Any = DossierModel
-        if prefix[0] == "actors":
-            model = ActorModel
-        elif prefix[0] == "publishers":
-            model = PublisherModel
-        elif "claims" in loc[:-1]:
-            model = ClaimModel
-        elif "events" in loc[:-1]:
-            model = EventModel
-        return Finding(path, "unknown-field", _unknown(loc[-1], list(model.model_fields)))
-    if kind == "missing":
-        return Finding(path, "missing-field", f"missing required field {loc[-1]!r}")
-    message = err["msg"].removeprefix("Value error, ")
-    given = _value_at(raw, loc)
-    if kind == "string_pattern_mismatch":
-        pattern = err.get("ctx", {}).get("pattern", "")
-        if "date" in loc:
-            message = "must be a date written YYYY-MM-DD, YYYY-MM or YYYY"
-        elif "\\n" in pattern:
-            message = "must be a single line"
-        else:
-            message = "must be a kebab-case id (a-z, 0-9, single hyphens)"
-    return Finding(path, kind, f"{message} (found {_quote_input(given)})")

@@ -33,18 +33,31 @@ DIGEST_SIZE = 16  # bytes of BLAKE2b per piece of text: 128 bits, no accidental 
 _SECTION = re.compile(rb"dossiers:\r?\n")
 _BLANK = re.compile(rb"(?:[ ]*(?:#[^\n]*)?\r?\n)*")  # blank and comment lines (CR before LF too)
 _FIRST_ITEM = re.compile(rb"( *)-(?: |\r?\n)")
-# Line breaks YAML counts that `\n` does not: line numbers computed from `\n` would drift.
-_OTHER_BREAKS = (b"\xc2\x85", b"\xe2\x80\xa8", b"\xe2\x80\xa9")
+
+
+class Noted(NamedTuple):
+    """A finding of a rule that judges each dossier alone (incremental.LOCAL_RULES), kept
+    so that an unchanged dossier's findings need neither the rule nor a line lookup again.
+    Only warnings: the entry is a clean load's."""
+
+    position: int  # of the dossier in the file
+    rule: str  # the rule's function name
+    path: tuple[str | int, ...]  # inside the dossier
+    code: str
+    message: str
+    line: int  # counted from the dossier's first line (0-based), so it moves with the text
+    column: int
 
 
 class Segments(NamedTuple):
     """The index recorded with a clean cache entry: digests of the head, the tail and each
     dossier item's text, in file order (`items` holds DIGEST_SIZE bytes per dossier)."""
 
-    indent: int  # spaces before each item's `-`
     head: bytes
     tail: bytes
     items: bytes
+    today: str = ""  # the date the rules judged by: a later load needs today >= this
+    local: tuple[Noted, ...] = ()
 
 
 class Split(NamedTuple):
@@ -67,8 +80,8 @@ def split(raw: bytes) -> Split | None:
     """The textual split of the file, or None when it is not the plain layout above.
 
     Line breaks that YAML counts and `\\n` does not (a lone CR, NEL, LS, PS) are not looked
-    for here: in a verified split they would have moved the parser's lines off the split's,
-    and a piece that was never verified goes through `plain_breaks` (incremental.py).
+    for here: they move the parser's lines off the split's, which `verified` (and for a
+    changed piece, incremental.py) then sees.
     """
     # Found with bytes.find: a `^` regex in MULTILINE mode tries every position (0.3 s at 10k).
     at = 0 if raw.startswith(b"dossiers:") else raw.find(b"\ndossiers:") + 1
@@ -99,13 +112,6 @@ def split(raw: bytes) -> Split | None:
     return Split(indent, starts, end)
 
 
-def plain_breaks(piece: bytes) -> bool:
-    """Whether every line break YAML would see in `piece` is a `\\n` (or CR LF)."""
-    if b"\r" in piece and piece.count(b"\r") != piece.count(b"\r\n"):
-        return False
-    return not any(b in piece for b in _OTHER_BREAKS)
-
-
 def lines(raw: bytes, found: Split) -> list[int]:
     """The 0-based line of each item's start, then of the list's end."""
     out: list[int] = []
@@ -124,14 +130,15 @@ def index(raw: bytes, found: Split) -> Segments:
     items = b"".join(
         [digest(view[bounds[i] : bounds[i + 1]]) for i in range(len(found.starts))]
     )
-    return Segments(found.indent, digest(view[: found.starts[0]]), digest(view[found.end :]),
-                    items)  # fmt: skip
+    return Segments(digest(view[: found.starts[0]]), digest(view[found.end :]), items)
 
 
-def verified(raw: bytes, item_lines: list[int]) -> Segments | None:
-    """The index of `raw`, if its textual split agrees with the parser's `item_lines` (the
-    start line of each dossier, then the end of the list: yamlsource.parse's item_lines)."""
+def verified(raw: bytes, item_lines: list[int]) -> tuple[Split, list[int]] | None:
+    """The split of `raw` and its lines (`lines`), if they agree with the parser's
+    `item_lines` (the start line of each dossier, then the end of the list: what
+    yamlsource.parse gives as item_lines); None if the split is not sure or is wrong."""
     found = split(raw)
-    if found is None or lines(raw, found) != item_lines:
+    if found is None:
         return None
-    return index(raw, found)
+    at = lines(raw, found)
+    return (found, at) if at == item_lines else None
