@@ -20,6 +20,26 @@ data file before each run, so that the cache is found by the file's digest, not 
 For comparison, where installed: GNU recutils' `recsel` making the same selection over the
 same records as a .rec file, and `hledger print` over the same events as a journal (one
 transaction per event).
+
+The reads of issue 19 (item 4), each also as a ratio to the cold validate of the same file
+in the same run ("x validate"):
+
+* "show ID (warm)": one dossier, the middle one of the file, from the warm cache.
+* "list ..., first after one event added": a copy of the file, settled past the cache's racy
+  window and primed by one untimed `validate` (so its entry carries the stamp a long-standing
+  warm cache has), then one event appended to the middle dossier's events by a plain text
+  edit written in place (as an editor or a merge would: not `event add`, which would
+  refresh the cache itself), and the first `list` timed at once, the way a user runs it
+  straight after the edit: the edited file is younger than the racy window.
+* "list ..., first after git checkout": a throwaway repository under the temporary folder
+  with two commits of the file, the second with the same one-event change; each run checks
+  out the first, settles, primes with one `validate`, checks out the second and times the
+  first `list` at once.
+
+Each of those runs starts again from the primed previous version, so every timed run is the
+first command after the change. With --rev REV, the package's sources at REV (`git archive`,
+the checkout untouched) are run instead of the working tree, so a run is of one commit even
+while the shared tree is being edited.
 """
 
 from __future__ import annotations
@@ -27,10 +47,12 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import re
 import shutil
 import statistics
 import subprocess
 import sys
+import tarfile
 import tempfile
 import time
 from collections.abc import Callable
@@ -44,6 +66,11 @@ FLOOR_CODE = ("import gc, sys, yaml; gc.disable(); "
 FLOOR = "floor: CSafeLoader yaml.load, gc off"
 LIST = ["list", "--status", "suspended"]
 HASHED = "list --status suspended (warm, hashed)"
+COLD = "validate (cold)"
+WARM_LIST = "list --status suspended (warm)"
+SHOW = "show ID (warm)"
+AFTER_EDIT = "list ..., first after one event added"
+AFTER_CHECKOUT = "list ..., first after git checkout"
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "compartment"
 
@@ -51,6 +78,18 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "compartment"
 RATIO_TARGET = (10_000, 1.2)  # cold validate over the floor, at 10k
 WARM_LIST_TARGETS = {10_000: 0.3, 100_000: 2.0}  # seconds
 MEMORY_TARGET = (100_000, 1024)  # MiB, for every compartment command
+# Issue 19's read targets: (line, size, seconds, peak MiB or None).
+READ_TARGETS = (
+    (WARM_LIST, 100_000, 0.3, 150),
+    (WARM_LIST, 10_000, 0.15, None),
+    (SHOW, 100_000, 0.2, None),
+    (AFTER_EDIT, 100_000, 3.0, None),
+    (AFTER_EDIT, 10_000, 0.5, None),
+    (AFTER_CHECKOUT, 100_000, 3.0, None),
+    (AFTER_CHECKOUT, 10_000, 0.5, None),
+)
+DOSSIER_ID = re.compile(rb"^  - id: (\S+)$", re.M)
+EVENT_LINE = re.compile(rb"^      - date: ", re.M)
 
 
 def compartment_command() -> list[str]:
@@ -71,13 +110,14 @@ def run_once(argv: list[str], env: dict[str, str]) -> tuple[float, int, int, byt
 
 
 def measure(argv: list[str], runs: int, env: dict[str, str],
-            before: Callable[[], None] | None = None) -> tuple[list[float], int]:
+            before: Callable[[], None] | None = None,
+            codes: tuple[int, ...] = (0, 1)) -> tuple[list[float], int]:
     times, peak = [], 0
     for _ in range(runs):
         if before is not None:
             before()
         elapsed, rss, code, err = run_once(argv, env)
-        if code not in (0, 1):
+        if code not in codes:
             raise SystemExit(f"{' '.join(argv)} failed ({code}):\n{err.decode(errors='replace')}")
         times.append(elapsed)
         peak = max(peak, rss)
@@ -98,7 +138,7 @@ def machine() -> str:
             f"{mem:.0f} GiB RAM, {platform.system()} {platform.release()}")
 
 
-def revision() -> str:
+def revision(rev: str | None = None) -> str:
     """The commit measured (read-only git calls), and whether src/ had uncommitted changes."""
     def git(*args: str) -> str:
         try:
@@ -106,6 +146,9 @@ def revision() -> str:
                                   cwd=SRC.parent.parent).stdout.strip()
         except OSError:
             return ""
+    if rev is not None:
+        short = git("rev-parse", "--short", rev)
+        return f"compartment at {short} (its sources from git archive, not the working tree)"
     head = git("rev-parse", "--short", "HEAD")
     if not head:
         return "compartment (not a git checkout)"
@@ -118,12 +161,74 @@ def src_snapshot() -> dict[str, int]:
     return {p.name: p.stat().st_mtime_ns for p in SRC.glob("*.py")} if SRC.is_dir() else {}
 
 
+def loadavg() -> str:
+    """The 1, 5 and 15-minute load averages: on a shared machine, how busy it was."""
+    try:
+        return ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    except OSError:
+        return "unknown"
+
+
 def tool_version(argv: list[str]) -> str:
     try:
         out = subprocess.run(argv, capture_output=True, text=True, check=False).stdout
     except OSError:
         return ""
     return out.splitlines()[0].strip() if out else ""
+
+
+def sources_at(rev: str, into: Path) -> Path:
+    """The package's sources at `rev`, unpacked from `git archive` (the checkout untouched)."""
+    archive = into / "src.tar"
+    with archive.open("wb") as out:
+        subprocess.run(["git", "archive", rev, "src"], cwd=SRC.parent.parent, stdout=out,
+                       check=True)
+    with tarfile.open(archive) as tar:
+        tar.extractall(into, filter="data")
+    archive.unlink()
+    # Compiled now, so that no timed run pays for writing the bytecode.
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(into / "src")], check=True)
+    return into / "src"
+
+
+def middle_dossier(raw: bytes) -> tuple[str, int, int]:
+    """The id of the file's middle dossier, and where its text starts and ends."""
+    starts = [m.start() for m in DOSSIER_ID.finditer(raw)]
+    i = len(starts) // 2
+    match = DOSSIER_ID.match(raw, starts[i])
+    assert match is not None
+    end = starts[i + 1] if i + 1 < len(starts) else len(raw)
+    return match.group(1).decode(), starts[i], end
+
+
+def one_event_added(raw: bytes) -> bytes:
+    """`raw` with one event appended to the middle dossier's events, by a text edit.
+
+    The event has no status (the dossier's derived state stays), is dated after every
+    generated date, and names an actor and a source the dossier already has, so the file
+    stays clean: no new problem, no new warning.
+    """
+    _, start, end = middle_dossier(raw)
+    block = raw[start:end]
+    actor = re.search(rb"^        actor: (\S+)$", block, re.M)
+    source = re.search(rb"^          - (https?://\S+)$", block, re.M)
+    assert actor is not None and source is not None and block.endswith(b"\n")
+    event = (b"      - date: 2025-12-31\n"
+             b"        actor: " + actor.group(1) + b"\n"
+             b"        action: said so\n"
+             b"        summary: A benchmark event, appended by a text edit.\n"
+             b"        sources:\n"
+             b"          - " + source.group(1) + b"\n")
+    return raw[:end] + event + raw[end:]
+
+
+def git_in(repo: Path, *args: str) -> str:
+    """Run git in the throwaway repository (never in the project's checkout)."""
+    return subprocess.run(
+        ["git", "-c", "user.name=scale.py", "-c", "user.email=scale@example.invalid",
+         "-c", "gc.auto=0", "-c", "commit.gpgsign=false", *args],
+        cwd=repo, check=True, capture_output=True, text=True,
+    ).stdout.strip()
 
 
 def data_file(n: int, fmt: str = "yaml") -> Path:
@@ -134,39 +239,85 @@ def data_file(n: int, fmt: str = "yaml") -> Path:
 
 
 def bench_size(n: int, runs: int, base: list[str], env: dict[str, str],
-               results: dict[tuple[int, str], tuple[float, int]]) -> None:
+               results: dict[tuple[int, str], tuple[float, int]], work: Path,
+               tools: bool = True) -> None:
     data = data_file(n)
     size = data.stat().st_size
+    raw = data.read_bytes()
+    show_id, _, _ = middle_dossier(raw)
     # read_bytes() reads up to the limit in one call, which allocates a buffer of the whole
     # limit: keep it just above the file rather than "unlimited".
     env = {**env, "COMPARTMENT_MAX_BYTES": str(size + (1 << 20))}
-    rows: list[tuple[str, list[str]]] = [
-        (FLOOR, [sys.executable, "-c", FLOOR_CODE, str(data)]),
-        ("validate (cold)", [*base, "--no-cache", "--data", str(data), "validate"]),
-        ("list --status suspended (cold)", [*base, "--no-cache", "--data", str(data), *LIST]),
-        ("validate (warm)", [*base, "--data", str(data), "validate"]),
-        ("list --status suspended (warm)", [*base, "--data", str(data), *LIST]),
-        ("list --status suspended -f csv (warm)", [*base, "--data", str(data), *LIST, "-f", "csv"]),
+    Row = tuple[str, list[str], Callable[[], None] | None]
+    rows: list[Row] = [
+        (FLOOR, [sys.executable, "-c", FLOOR_CODE, str(data)], None),
+        (COLD, [*base, "--no-cache", "--data", str(data), "validate"], None),
+        ("list --status suspended (cold)", [*base, "--no-cache", "--data", str(data), *LIST],
+         None),
+        ("validate (warm)", [*base, "--data", str(data), "validate"], None),
+        (WARM_LIST, [*base, "--data", str(data), *LIST], None),
+        ("list --status suspended -f csv (warm)", [*base, "--data", str(data), *LIST, "-f", "csv"],
+         None),
         # The data file touched before each run: its stamp no longer matches, so the cache
         # entry is found by hashing the file's content (cache.py), as after a checkout.
-        (HASHED, [*base, "--data", str(data), *LIST]),
+        (HASHED, [*base, "--data", str(data), *LIST], lambda: os.utime(data)),
+        (SHOW, [*base, "--data", str(data), "show", show_id], None),
     ]
-    if shutil.which("recsel"):
+
+    def prime(path: Path) -> None:
+        """One untimed validate of `path`, once it is older than the racy window."""
+        settle(path)
+        _, _, code, err = run_once([*base, "--data", str(path), "validate"], env)
+        if code != 0:
+            raise SystemExit(f"priming {path} failed ({code}):\n{err.decode(errors='replace')}")
+
+    # The first command after one event was added to one dossier by a text edit.
+    edited = one_event_added(raw)
+    copy = work / f"edited-{n}.yaml"
+
+    def edit_after_prime() -> None:
+        copy.write_bytes(raw)  # the previous version, primed
+        prime(copy)
+        copy.write_bytes(edited)  # in place, as an editor saves; timed at once
+
+    rows.append((AFTER_EDIT, [*base, "--data", str(copy), *LIST], edit_after_prime))
+
+    # The first command after `git checkout` of a commit that changed one dossier.
+    repo = work / f"repo-{n}"
+    repo.mkdir()
+    ledger = repo / "ledger.yaml"
+    git_in(repo, "init", "-q")
+    ledger.write_bytes(raw)
+    git_in(repo, "add", "ledger.yaml")
+    git_in(repo, "commit", "-q", "-m", "the generated ledger")
+    before_commit = git_in(repo, "rev-parse", "HEAD")
+    ledger.write_bytes(edited)
+    git_in(repo, "commit", "-q", "-a", "-m", "one event added to one dossier")
+    after_commit = git_in(repo, "rev-parse", "HEAD")
+
+    def checkout_after_prime() -> None:
+        git_in(repo, "checkout", "-q", "--detach", before_commit)
+        prime(ledger)
+        git_in(repo, "checkout", "-q", "--detach", after_commit)
+
+    rows.append((AFTER_CHECKOUT, [*base, "--data", str(ledger), *LIST], checkout_after_prime))
+
+    if tools and shutil.which("recsel"):
         rec = data_file(n, "rec")
         rows.append(("recsel -e \"status = 'suspended'\"",
                      ["recsel", "-t", "Dossier", "-e", "status = 'suspended'",
-                      "-p", "id,title,status", str(rec)]))
-    if shutil.which("hledger"):
+                      "-p", "id,title,status", str(rec)], None))
+    if tools and shutil.which("hledger"):
         journal = data_file(n, "journal")
-        rows.append(("hledger print", ["hledger", "-f", str(journal), "print"]))
+        rows.append(("hledger print", ["hledger", "-f", str(journal), "print"], None))
 
-    events = sum(1 for line in data.open(encoding="utf-8") if line.startswith("      - date: "))
+    events = len(EVENT_LINE.findall(raw))
     print(f"\n{n:,} dossiers, {events:,} events: {data.name} {size / 1e6:.1f} MB; "
-          f"{runs} runs each, medians (min-max)")
-    print(f"{'':40} {'wall time, ms':>26} {'x floor':>8} {'peak MiB':>9}")
-    floor_median = None
+          f"{runs} runs each, medians (min-max); show {show_id}")
+    print(f"{'':40} {'wall time, ms':>26} {'x floor':>8} {'x validate':>10} {'peak MiB':>9}")
+    floor_median = cold_median = None
     primed = False
-    for label, argv in rows:
+    for label, argv, before in rows:
         if "(warm" in label and not primed:
             # Untimed runs write the cache entry that the warm runs read, with the stamp that
             # spares them hashing the file: recorded only once the file is a few seconds old.
@@ -177,14 +328,19 @@ def bench_size(n: int, runs: int, base: list[str], env: dict[str, str],
                     raise SystemExit(
                         f"priming the cache failed ({code}):\n{err.decode(errors='replace')}")
             primed = True
-        touch = (lambda: os.utime(data)) if label == HASHED else None
-        times, peak = measure(argv, runs, env, touch)
+        strict = (0,) if label in (AFTER_EDIT, AFTER_CHECKOUT, SHOW) else (0, 1)
+        times, peak = measure(argv, runs, env, before, strict)
         median = statistics.median(times)
         floor_median = floor_median or median
+        if label == COLD:
+            cold_median = median
         results[(n, label)] = (median, peak)
         spread = f"({min(times) * 1000:.0f}-{max(times) * 1000:.0f})"
+        cold = f"{median / cold_median:10.2f}" if cold_median else f"{'':10}"
         print(f"{label:40} {median * 1000:9.0f} {spread:>16} {median / floor_median:8.2f} "
-              f"{peak / 1024:9.0f}", flush=True)
+              f"{cold} {peak / 1024:9.0f}", flush=True)
+    shutil.rmtree(repo, ignore_errors=True)
+    copy.unlink(missing_ok=True)
 
 
 def settle(path: Path, seconds: float = 3.5) -> None:
@@ -222,6 +378,20 @@ def report_targets(results: dict[tuple[int, str], tuple[float, int]]) -> None:
         print("\ntargets")
         for line in lines:
             print(f"  {line}")
+    reads = []
+    for label, n, seconds, mib in READ_TARGETS:
+        if (n, label) not in results:
+            continue
+        median, peak = results[(n, label)]
+        cold = results[(n, COLD)][0]
+        ok = median <= seconds and (mib is None or peak / 1024 <= mib)
+        memory = f", peak {peak / 1024:.0f} MiB (<= {mib})" if mib is not None else ""
+        reads.append(f"{label} at {n:,}: {median:.2f} s (<= {seconds} s){memory}, "
+                     f"{median / cold:.3f} x cold validate ({cold:.2f} s): {verdict(ok)}")
+    if reads:
+        print("\nissue 19, reads")
+        for line in reads:
+            print(f"  {line}")
 
 
 def main() -> None:
@@ -230,6 +400,10 @@ def main() -> None:
                         help="comma-separated numbers of dossiers (default: 1000,10000,100000)")
     parser.add_argument("--runs", type=int,
                         help="runs of each measurement (default: 5, or 3 at 100,000 and above)")
+    parser.add_argument("--rev", help="run the package's sources at this commit (git archive) "
+                        "instead of the working tree")
+    parser.add_argument("--no-tools", action="store_true",
+                        help="skip recsel and hledger (and writing their files)")
     args = parser.parse_args()
     try:
         sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]
@@ -238,28 +412,36 @@ def main() -> None:
     if not sizes or min(sizes) < 1 or (args.runs is not None and args.runs < 1):
         parser.error("sizes and runs must be at least 1")
 
-    cache = tempfile.mkdtemp(prefix="compartment-scale-")
-    env = {**os.environ, "COMPARTMENT_CACHE_DIR": cache, "NO_COLOR": "1", "COLUMNS": "120"}
+    work = Path(tempfile.mkdtemp(prefix="compartment-scale-"))
+    cache = work / "cache"
+    env = {**os.environ, "COMPARTMENT_CACHE_DIR": str(cache), "NO_COLOR": "1",
+           "COLUMNS": "120"}
     env.pop("COMPARTMENT_DATA", None)
+    if args.rev:
+        env["PYTHONPATH"] = str(sources_at(args.rev, work))
     base = compartment_command()
     print(machine())
-    print(revision())
+    print(revision(args.rev))
+    print(f"load average at the start: {loadavg()}")
     before = src_snapshot()
     versions = (tool_version(["recsel", "--version"]), tool_version(["hledger", "--version"]))
     tools = [v for v in versions if v]
+    if args.no_tools:
+        tools = []
     print(f"compared with: {', '.join(tools) if tools else 'nothing (install recutils, hledger)'}")
     results: dict[tuple[int, str], tuple[float, int]] = {}
     try:
         for n in sizes:
             runs = args.runs or (3 if n >= 100_000 else 5)
-            bench_size(n, runs, base, env, results)
+            bench_size(n, runs, base, env, results, work, tools=not args.no_tools)
         report_targets(results)
+        print(f"\nload average at the end: {loadavg()}")
         changed = sorted(k for k, v in src_snapshot().items() if before.get(k) != v)
-        if changed:
+        if changed and not args.rev:
             print(f"\nwarning: src/compartment/{', '.join(changed)} changed during the run: "
                   "these figures mix versions; run again")
     finally:
-        shutil.rmtree(cache, ignore_errors=True)
+        shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":
