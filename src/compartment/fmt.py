@@ -23,6 +23,7 @@ import datetime as _dt
 import io
 import re
 from collections import Counter
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from compartment.errors import CompartmentError
@@ -406,12 +407,16 @@ def format_text(text: str, name: str) -> Edit:
     from compartment import loader
     from compartment.edit import Edit, cached_load
 
-    before = cached_load(text, name) or loader.load_text(text, name)
+    # From the cache entry of the file when it holds this text, else incrementally against
+    # it (loader.load_text's cache_as): a pre-commit check after a small edit stays cheap.
+    before = cached_load(text, name) or loader.load_text(text, name, cache_as=Path(name))
     if before.errors or before.dataset is None:
         return Edit(text, text, "not formatted", before.problems)
-    from compartment.fmtcheck import is_canonical
+    from compartment import fmtmemo
 
-    if is_canonical(text):  # the round trip below would give the text back, unchanged
+    # The round trip below would give the text back unchanged: judged from the parse, and
+    # from the pieces an earlier check found canonical (fmtmemo).
+    if fmtmemo.is_canonical(text, before.path, before.dataset):
         return Edit(text, text, "reformatted", before.problems)
     result = canonical(text)
     after = loader.load_text(result, name)
