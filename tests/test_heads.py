@@ -211,3 +211,41 @@ def test_a_blob_with_an_impossible_date_is_a_miss() -> None:
     d = Dossier("a", "A", "space", ("russia",), "active", None, "s", evs)
     (head,), (blob,) = heads.split((d,))
     assert heads.events_of(head, blob, known) is None
+
+
+# -- columns --------------------------------------------------------------------------------
+
+
+@given(dossier_lists(), filters)
+def test_the_columns_only_narrow(dossiers: tuple[Dossier, ...], chosen: query.Filters) -> None:
+    """select over the candidates the columns pick answers as select over every head."""
+    hs, _ = heads.split(dossiers)
+    cols = heads.columns(hs)
+    picked = heads.candidates(cols, chosen)
+    assert picked == sorted(set(picked))
+    every = query.select(Dataset(ACTORS, hs), chosen)  # type: ignore[arg-type]
+    narrowed = query.select(Dataset(ACTORS, tuple(hs[i] for i in picked)), chosen)  # type: ignore[arg-type]
+    assert narrowed == every
+    if not chosen.statuses and not chosen.domains:
+        assert picked == list(range(len(hs)))
+    else:  # exactly the heads whose status and domain are among the filters'
+        assert picked == [i for i, h in enumerate(hs)
+                          if (not chosen.statuses or h.status in chosen.statuses)
+                          and (not chosen.domains or h.domain in chosen.domains)]
+    assert all(heads.columns_agree(cols, i, h) for i, h in enumerate(hs))
+
+
+def test_a_status_no_dossier_can_have_picks_nothing() -> None:
+    hs, _, _ = one()
+    cols = heads.columns(hs)
+    assert heads.candidates(cols, query.Filters(statuses=["paused"])) == []
+    assert heads.candidates(cols, query.Filters(statuses=["suspended"])) == [0]
+    assert heads.candidates(cols, query.Filters(domains=["space"], statuses=["active"])) == []
+
+
+def test_a_column_that_lies_about_a_row_is_caught() -> None:
+    hs, _, _ = one()
+    cols = heads.columns(hs)
+    lying = cols._replace(status=bytes([heads.STATUS_CODES["active"]]))
+    assert heads.columns_agree(cols, 0, hs[0])
+    assert not heads.columns_agree(lying, 0, hs[0])
