@@ -315,6 +315,20 @@ def test_a_quoted_scalar_over_an_item_line_gets_no_index() -> None:
     assert segments.verified(raw, item_lines) is None  # ...and the parser's marks say so
 
 
+@given(st.lists(st.sampled_from(["  - id: x", "    t: 1", "", "# c"]), max_size=30),
+       st.lists(st.integers(0, 40), max_size=20))
+def test_lines_counted_where_asked_equal_lines_counted_everywhere(
+    body: list[str], asked: list[int]
+) -> None:
+    raw = ("a: 1\ndossiers:\n  - id: w\n" + "\n".join(body) + "\nz: 2\n").encode()
+    found = segments.split(raw)
+    assert found is not None
+    every, lazy = segments.lines(raw, found), segments.LineOf(raw, found)
+    for i in [*asked, -1]:
+        i = i if i < 0 else i % len(every)
+        assert lazy[i] == every[i]
+
+
 # -- the fallbacks, each shown to matter -------------------------------------------------------
 
 

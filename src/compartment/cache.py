@@ -206,14 +206,16 @@ def _read_entry(entry: Path, limit: int) -> bytes | None:
 
 def read(
     data_path: Path, info: os.stat_result, key: Callable[[], str], display: str,
-    *, check_key: bool = False,
+    *, check_key: bool = False, matched: Callable[[], None] | None = None,
 ) -> tuple[Dataset, list[Problem]] | None:
     """The cached dataset and warnings for the file `info` describes, or None on any miss.
 
     `key` gives the content digest; it is called (so the data file is read) only when the
     entry's stamp does not vouch for the file, or always with `check_key`: for an edit, whose
     text is the file's as rewrite read it, or any text a library caller passes. Such a hit
-    never restamps the entry: the text need not be what the file holds.
+    never restamps the entry: the text need not be what the file holds. `matched`, if given,
+    is called when the digest matched, before the body is decoded: the caller may then let
+    go of the bytes it read for `key` (kept in case of a miss, which needs them again).
     """
     entry = entry_path(data_path)
     opened = _open(entry, info.st_size)
@@ -225,6 +227,8 @@ def read(
         if header.key != key():
             return None
         restamp = None if check_key else _trusted_stamp(info)
+        if matched is not None:
+            matched()
     payload = _decode(body)
     if payload is None:
         return None

@@ -47,7 +47,7 @@ from compartment.segments import Noted, Segments
 if TYPE_CHECKING:
     from compartment.checks import Rule
     from compartment.loader import LoadResult, Notes
-    from compartment.segments import Split
+    from compartment.segments import Lines, Split
 
 _PREFIX = b"dossiers:\n"  # a changed run is parsed as the one key of its own document
 
@@ -83,7 +83,7 @@ def record(raw: bytes, notes: Notes) -> Segments | None:
 
 
 def _noted(
-    findings: list[Finding], made_by: list[str], marks: list[tuple[int, int]], lines: list[int]
+    findings: list[Finding], made_by: list[str], marks: list[tuple[int, int]], lines: Lines
 ) -> tuple[Noted, ...] | None:
     """The findings of LOCAL_RULES, as the index keeps them; None if one is not a warning
     in a dossier (not a clean load's: no index)."""
@@ -133,7 +133,7 @@ class _Assembly:
         self, raw: bytes, found: Split, old: Dataset, index: Segments, reused: list[int | None]
     ) -> None:
         self.raw, self.found, self.old, self.reused = raw, found, old, reused
-        self.lines = segments.lines(raw, found)
+        self.lines = segments.LineOf(raw, found)
         self.noted: dict[int, list[Noted]] = {}  # old position -> its findings
         for note in index.local:
             self.noted.setdefault(note.position, []).append(note)
@@ -250,7 +250,7 @@ def _moved(finding: Finding, index: list[int]) -> Finding:
 class _Marks:
     """Lines and columns of findings, from composing only the piece of text each is in."""
 
-    def __init__(self, raw: bytes, found: Split, lines: list[int]) -> None:
+    def __init__(self, raw: bytes, found: Split, lines: Lines) -> None:
         self._raw, self._found, self._lines = raw, found, lines
         self._maps: dict[int | None, Any] = {}  # dossier position (None: head and tail) -> map
 

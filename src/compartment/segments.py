@@ -20,6 +20,7 @@ Nothing here parses YAML or validates: stdlib only, so cache.py can hold a `Segm
 
 from __future__ import annotations
 
+import bisect
 import re
 from typing import NamedTuple
 
@@ -122,6 +123,31 @@ def lines(raw: bytes, found: Split) -> list[int]:
         out.append(line)
         at = offset
     return out
+
+
+class LineOf:
+    """`lines(raw, found)` computed only where asked: `[i]` is the 0-based line of item
+    `i`'s start (`[len(starts)]` and `[-1]`: of the list's end). An incremental load needs
+    the lines of a few dossiers, and counting every newline of 228 MB is 0.3 s."""
+
+    def __init__(self, raw: bytes, found: Split) -> None:
+        self._raw, self._bounds = raw, (*found.starts, found.end)
+        self._known = {0: 0}  # offset -> line, at least the start of the text
+        self._offsets = [0]  # the keys of _known, sorted
+
+    def __getitem__(self, i: int) -> int:
+        offset = self._bounds[i]
+        line = self._known.get(offset)
+        if line is None:  # count from the nearest offset before it that is known
+            k = bisect.bisect(self._offsets, offset)
+            before = self._offsets[k - 1]
+            line = self._known[before] + self._raw.count(b"\n", before, offset)
+            self._known[offset] = line
+            self._offsets.insert(k, offset)
+        return line
+
+
+Lines = list[int] | LineOf
 
 
 def index(raw: bytes, found: Split) -> Segments:
