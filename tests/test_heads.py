@@ -3,6 +3,7 @@ queries answer alike over both, and any doubt about a head or a blob is a miss."
 
 from __future__ import annotations
 
+import zlib
 from pathlib import Path
 
 import pytest
@@ -249,3 +250,114 @@ def test_a_column_that_lies_about_a_row_is_caught() -> None:
     lying = cols._replace(status=bytes([heads.STATUS_CODES["active"]]))
     assert heads.columns_agree(cols, 0, hs[0])
     assert not heads.columns_agree(lying, 0, hs[0])
+
+
+# -- the body of an entry -------------------------------------------------------------------
+
+
+def packed(dossiers: tuple[Dossier, ...]) -> tuple[heads.Layout, bytearray]:
+    hs, blobs = heads.split(dossiers)
+    layout, parts = heads.pack(hs, blobs)
+    return layout, bytearray(b"".join(parts))
+
+
+def body(layout: heads.Layout, buffer: bytes | bytearray, known: set[str] | None = None,
+         ) -> heads.Body:
+    return heads.Body(layout, memoryview(bytes(buffer)), set(ACTORS) if known is None else known)
+
+
+@given(dossier_lists(), filters)
+def test_a_body_gives_back_what_was_packed(dossiers: tuple[Dossier, ...],
+                                           chosen: query.Filters) -> None:
+    layout, buffer = packed(dossiers)
+    b = body(layout, buffer)
+    every = b.all_heads()
+    assert every == heads.split(dossiers)[0]
+    assert b.ids() == [d.id for d in dossiers]
+    assert [heads.dossier(h, b.events(h)) for h in every] == list(dossiers)
+    picked = heads.candidates(b.columns(), chosen)
+    assert b.heads(picked) == [every[i] for i in picked]
+
+
+def test_a_body_read_through_mmap_touches_what_it_reads(tmp_path: Path) -> None:
+    import mmap
+
+    layout, buffer = packed(tuple(
+        Dossier(f"d{i}", "T", "space", ("russia",), "active", None, "s",
+                (Event("2020", "russia", "began", "s", ("u",), "active"),))
+        for i in range(50)))
+    path = tmp_path / "entry"
+    path.write_bytes(buffer)
+    with path.open("rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mm:
+        view = memoryview(mm)
+        b = heads.Body(layout, view, set(ACTORS))
+        (head,) = b.heads([25])
+        assert head.id == "d25" and b.events(head)[0].action == "began"
+        del head, b
+        view.release()
+
+
+def sample_body() -> tuple[heads.Layout, bytearray]:
+    hs, blobs, _ = one()
+    other = Dossier("b", "B", "space", ("russia",), "active", None, "s",
+                    (Event("2020", "russia", "began", "s", ("u",), "active"),))
+    d = heads.dossier(hs[0], heads.events_of(hs[0], blobs[0], set(ACTORS)) or ())
+    return packed((d, other))
+
+
+def where(layout: heads.Layout, name: str) -> tuple[int, int]:
+    i = heads.SECTIONS.index(name)
+    start = sum(layout.lengths[:i])
+    return start, start + layout.lengths[i]
+
+
+@pytest.mark.parametrize("name", heads.SECTIONS)
+def test_a_damaged_section_is_a_miss_when_read(name: str) -> None:
+    layout, buffer = sample_body()
+    start, end = where(layout, name)
+    buffer[(start + end) // 2] ^= 0x01
+    b = body(layout, buffer)
+    with pytest.raises(heads.Miss):
+        for h in b.all_heads():
+            b.events(h)
+
+
+def test_a_layout_that_does_not_fit_the_body_is_a_miss() -> None:
+    layout, buffer = sample_body()
+    with pytest.raises(heads.Miss):
+        body(layout, buffer + b"x")
+    with pytest.raises(heads.Miss):
+        body(layout._replace(lengths=layout.lengths[:-1]), buffer)
+
+
+def forged(layout: heads.Layout, buffer: bytearray, name: str,
+           content: bytes) -> tuple[heads.Layout, bytes]:
+    """The body with one section replaced and its CRC put right: a forgery, not damage."""
+    start, end = where(layout, name)
+    i = heads.SECTIONS.index(name)
+    lengths = list(layout.lengths)
+    lengths[i] = len(content)
+    checks = list(layout.checks)
+    if name not in ("rows", "blobs"):
+        checks[i] = zlib.crc32(content)
+    new = bytes(buffer[:start]) + content + bytes(buffer[end:])
+    return heads.Layout(layout.dossiers, tuple(lengths), tuple(checks)), new
+
+
+def test_forged_columns_ids_and_tables_are_misses() -> None:
+    import msgspec
+
+    layout, buffer = sample_body()
+    active = heads.STATUS_CODES["active"]
+    for name, content in [
+        ("status", bytes([active, active])),  # the first dossier is suspended
+        ("domain", bytes([heads.DOMAIN_CODES["arms-control"]] * 2)),
+        ("ids", msgspec.msgpack.encode(["a", "a"])),
+        ("ids", msgspec.msgpack.encode(["b", "a"])),
+        ("ids", msgspec.msgpack.encode(["a"])),
+        ("offsets", bytes(12)),
+        ("checks", bytes(8)),
+    ]:
+        new_layout, new = forged(layout, buffer, name, content)
+        with pytest.raises(heads.Miss):
+            body(new_layout, new).all_heads()

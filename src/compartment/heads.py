@@ -25,7 +25,9 @@ entry.
 
 from __future__ import annotations
 
+import sys
 import zlib
+from array import array
 from collections.abc import Iterable
 from itertools import chain, compress
 from typing import TYPE_CHECKING, NamedTuple
@@ -131,9 +133,10 @@ def dossier(head: Head, events: tuple[Event, ...]) -> Dossier:
 _STATUSES = frozenset(STATUSES)
 
 
-def heads_consistent(heads: tuple[Head, ...], known: set[str], blobs_length: int) -> bool:
-    """Whether `heads` could be the heads of a clean load whose actors are `known`, and their
-    blobs fill exactly `blobs_length` bytes, one after the other.
+def heads_valid(heads: Iterable[Head], known: set[str], blobs_length: int) -> bool:
+    """Whether each of `heads` could be the head of a clean load whose actors are `known`,
+    with its blob inside blobs of `blobs_length` bytes: what a command that reads some heads
+    checks of them.
 
     The checks of cache._consistent that need no event, and the shape every head takes when
     `derived` makes it from valid events: a status that some event set (so `since` is a
@@ -142,25 +145,21 @@ def heads_consistent(heads: tuple[Head, ...], known: set[str], blobs_length: int
     """
     from compartment.cache import dates_valid  # cache will import heads: not at the top
 
-    if len({h.id for h in heads}) != len(heads):
-        return False
-    if not {h.domain for h in heads} <= DOMAINS.keys():
-        return False
-    if not {h.status for h in heads} <= _STATUSES:
-        return False
-    if not set(chain.from_iterable(h.approach for h in heads)) <= APPROACHES.keys():
-        return False
     referenced: set[str | None] = set()
     days: set[str | None] = set()
-    offset = 0
+    approaches: set[str] = set()
     for h in heads:
-        if not h.parties or h.events < 1 or h.length < 1 or h.offset != offset:
+        if h.status not in _STATUSES or h.domain not in DOMAINS:
             return False
-        offset += h.length
+        if not h.parties or h.events < 1 or h.length < 1 or h.offset < 0:
+            return False
+        if h.offset + h.length > blobs_length:
+            return False
         referenced.update(h.parties)
         referenced.update(h.third_parties)
         referenced.add(h.broken_off_by)
         referenced.add(h.first_broken_off_by)
+        approaches.update(h.approach)
         days.add(h.since)
         days.add(h.break_date)
         days.add(h.first_broken_off_on)
@@ -174,11 +173,23 @@ def heads_consistent(heads: tuple[Head, ...], known: set[str], blobs_length: int
             return False
         if h.broken_off_by is not None and h.first_broken_off_by is None:
             return False
-    if offset != blobs_length:
-        return False
     referenced.discard(None)
     days.discard(None)
-    return referenced <= known and dates_valid(days)  # type: ignore[arg-type]
+    return (referenced <= known and approaches <= APPROACHES.keys()
+            and dates_valid(days))  # type: ignore[arg-type]
+
+
+def heads_consistent(heads: tuple[Head, ...], known: set[str], blobs_length: int) -> bool:
+    """Whether `heads` could be every head of a clean load (see heads_valid): besides, unique
+    ids, and blobs that fill exactly `blobs_length` bytes, one after the other."""
+    if len({h.id for h in heads}) != len(heads):
+        return False
+    offset = 0
+    for h in heads:
+        if h.offset != offset:
+            return False
+        offset += h.length
+    return offset == blobs_length and heads_valid(heads, known, blobs_length)
 
 
 def events_of(head: Head, blob: bytes | memoryview, known: set[str]) -> tuple[Event, ...] | None:
@@ -259,3 +270,157 @@ def candidates(cols: Columns, filters: Filters) -> list[int]:
     flags = (chosen & ((1 << (8 * count)) - 1)).to_bytes(count, "little") if count else b""
     # In C: 3-7 ms for 100,000 dossiers (4,000-33,000 picked; measured under load).
     return list(compress(range(count), flags))
+
+
+# -- the body of a cache entry: columns, heads and blobs, each read when needed ---------------
+# In order: the two columns, the ids (msgpack), the row offset and CRC tables (little-endian
+# uint32, one more offset than rows), the rows (one msgpack Head each), the event blobs.
+# The small sections each have a CRC in the Layout; each row and each blob has its own, in
+# the CRC table and in its head, so a command checks exactly the bytes it reads
+# (benchmarks/README.md, "Read only what is needed").
+SECTIONS = ("status", "domain", "ids", "offsets", "checks", "rows", "blobs")
+_OWN_CHECKS = frozenset({"rows", "blobs"})
+
+
+class Miss(ValueError):
+    """Something read from the entry is in doubt: the load must start again, cold."""
+
+
+class Layout(NamedTuple):
+    dossiers: int  # how many
+    lengths: tuple[int, ...]  # of each of SECTIONS, in bytes
+    checks: tuple[int, ...]  # zlib.crc32 of each of SECTIONS; 0 for rows and blobs
+
+
+def _uint32(values: Iterable[int]) -> bytes:
+    table = array("I", values)
+    if sys.byteorder == "big":
+        table.byteswap()
+    return table.tobytes()
+
+
+def pack(heads: tuple[Head, ...], blobs: list[bytes]) -> tuple[Layout, list[bytes]]:
+    """The layout and the sections of a body holding `heads` and their `blobs` (from
+    `split`), to be written one after the other."""
+    rows = [_encode(h) for h in heads]
+    offsets = [0]
+    for row in rows:
+        offsets.append(offsets[-1] + len(row))
+    cols = columns(heads)
+    parts = {
+        "status": cols.status, "domain": cols.domain, "ids": _encode([h.id for h in heads]),
+        "offsets": _uint32(offsets), "checks": _uint32(zlib.crc32(r) for r in rows),
+        "rows": b"".join(rows), "blobs": b"".join(blobs),
+    }  # fmt: skip
+    ordered = [parts[name] for name in SECTIONS]
+    checks = tuple(0 if name in _OWN_CHECKS else zlib.crc32(parts[name]) for name in SECTIONS)
+    return Layout(len(heads), tuple(map(len, ordered)), checks), ordered
+
+
+_head_decoder = msgspec.msgpack.Decoder(Head)
+_ids_decoder = msgspec.msgpack.Decoder(list[str])
+
+
+class Body:
+    """A packed body over a buffer (an mmap of the entry, so that only the pages read are
+    loaded, or bytes), whose parts are checked as they are first read. Anything in doubt
+    raises Miss."""
+
+    def __init__(self, layout: Layout, buffer: memoryview, known: set[str]) -> None:
+        lengths = layout.lengths
+        if (len(lengths) != len(SECTIONS) or len(layout.checks) != len(SECTIONS)
+                or min(lengths, default=-1) < 0 or sum(lengths) != len(buffer)
+                or layout.dossiers < 0):
+            raise Miss("the layout does not describe the body")
+        self.count = layout.dossiers
+        self._known = known
+        self._parts: dict[str, memoryview] = {}
+        self._checked: dict[str, memoryview] = {}
+        self._checks = dict(zip(SECTIONS, layout.checks, strict=True))
+        at = 0
+        for name, length in zip(SECTIONS, lengths, strict=True):
+            self._parts[name] = buffer[at : at + length]
+            at += length
+        self._columns: Columns | None = None
+        self._ids: list[str] | None = None
+
+    def _section(self, name: str) -> memoryview:
+        part = self._checked.get(name)
+        if part is None:
+            part = self._parts[name]
+            if name not in _OWN_CHECKS and zlib.crc32(part) != self._checks[name]:
+                raise Miss(f"the {name} section is damaged")
+            self._checked[name] = part
+        return part
+
+    def _table(self, name: str, size: int) -> memoryview | array[int]:
+        part = self._section(name)
+        if len(part) != 4 * size:
+            raise Miss(f"the {name} table has the wrong size")
+        if sys.byteorder == "big":
+            table = array("I", part.tobytes())
+            table.byteswap()
+            return table
+        return part.cast("I")
+
+    def columns(self) -> Columns:
+        if self._columns is None:
+            status, domain = self._section("status"), self._section("domain")
+            if len(status) != self.count or len(domain) != self.count:
+                raise Miss("a column has the wrong length")
+            self._columns = Columns(status.tobytes(), domain.tobytes())
+        return self._columns
+
+    def ids(self) -> list[str]:
+        """Every dossier's id, in order, checked unique (decoding them: 10-35 ms at 100,000
+        dossiers)."""
+        if self._ids is None:
+            try:
+                ids = _ids_decoder.decode(self._section("ids"))
+            except msgspec.DecodeError:
+                raise Miss("the ids do not decode") from None
+            if len(ids) != self.count or len(set(ids)) != len(ids):
+                raise Miss("the ids are not one unique id a dossier")
+            self._ids = ids
+        return self._ids
+
+    def heads(self, indices: Iterable[int]) -> list[Head]:
+        """The heads of `indices` (from `candidates`, or all), each row's CRC checked, the
+        columns and the ids agreeing with it, and every head one valid events could give."""
+        offsets = self._table("offsets", self.count + 1)
+        checks = self._table("checks", self.count)
+        rows = self._section("rows")
+        if offsets[0] != 0 or offsets[self.count] != len(rows):
+            raise Miss("the row table does not fill the rows")
+        cols, ids = self.columns(), self.ids()
+        decode, crc = _head_decoder.decode, zlib.crc32
+        out = []
+        try:
+            for i in indices:
+                start, end = offsets[i], offsets[i + 1]
+                row = rows[start:end]
+                if start > end or crc(row) != checks[i]:
+                    raise Miss(f"row {i} is damaged")
+                head = decode(row)
+                if head.id != ids[i] or not columns_agree(cols, i, head):
+                    raise Miss(f"row {i} disagrees with the columns")
+                out.append(head)
+        except (IndexError, msgspec.DecodeError):
+            raise Miss("a row is out of place") from None
+        if not heads_valid(out, self._known, len(self._parts["blobs"])):
+            raise Miss("a head no valid events could give")
+        return out
+
+    def all_heads(self) -> tuple[Head, ...]:
+        every = tuple(self.heads(range(self.count)))
+        if not heads_consistent(every, self._known, len(self._parts["blobs"])):
+            raise Miss("the blobs are not one after the other")
+        return every
+
+    def events(self, head: Head) -> tuple[Event, ...]:
+        """The events of `head` (one returned by `heads`), checked against it."""
+        blob = self._parts["blobs"][head.offset : head.offset + head.length]
+        events = events_of(head, blob, self._known)
+        if events is None:
+            raise Miss(f"the events of {head.id} are in doubt")
+        return events
