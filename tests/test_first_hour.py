@@ -287,6 +287,7 @@ def test_help_shows_every_command_summary_whole_at_80_columns(run, monkeypatch, 
 # -- item 12: the fuzz profile runs the loader's fuzz test long, the others not -----------
 
 
+@pytest.mark.slow  # a pytest of its own in a subprocess: 10 s
 def test_the_fuzz_profile_gives_its_5000_examples_to_the_loader_fuzz_test_only(tmp_path) -> None:
     import os
     import subprocess

@@ -92,6 +92,7 @@ def mutate(text: str, data: st.DataObject) -> str:
     return head + "".join(pieces) + tail
 
 
+@pytest.mark.slow
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(ledgers(), st.data())
 def test_the_memo_verdict_equals_the_whole_file_verdict(raw: dict, data: st.DataObject) -> None:

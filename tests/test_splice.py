@@ -184,6 +184,7 @@ def splice_results() -> Any:
 
 
 # Shrinking a failure of whole ledgers takes minutes; the drawn example is printed as is.
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow],
           phases=[Phase.explicit, Phase.reuse, Phase.generate])
 @given(st.data())
@@ -243,6 +244,7 @@ def test_unusual_layouts_fall_back_to_the_round_trip(layout: str) -> None:
 # -- fmt --check without the round trip ------------------------------------------------------
 
 
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow],
           phases=[Phase.explicit, Phase.reuse, Phase.generate])
 @given(texts(), st.booleans())
@@ -264,6 +266,7 @@ def test_the_quick_verdict_knows_the_shipped_file() -> None:
     assert change.after == change.before == text
 
 
+@pytest.mark.slow  # a round trip of the shipped file each: 5-7 s
 @pytest.mark.parametrize(
     ("old", "new"),
     [
