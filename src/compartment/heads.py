@@ -274,12 +274,19 @@ def candidates(cols: Columns, filters: Filters) -> list[int]:
 
 # -- the body of a cache entry: columns, heads and blobs, each read when needed ---------------
 # In order: the two columns, the ids (msgpack), the row offset and CRC tables (little-endian
-# uint32, one more offset than rows), the rows (one msgpack Head each), the event blobs.
-# The small sections each have a CRC in the Layout; each row and each blob has its own, in
-# the CRC table and in its head, so a command checks exactly the bytes it reads
-# (benchmarks/README.md, "Read only what is needed").
+# uint32, one more offset than rows), the rows, the event blobs. The rows are one msgpack
+# Head each, after a msgpack array header for all of them: a command that reads some decodes
+# each alone (from the offsets), one that reads all decodes the section in one call. The
+# small sections each have a CRC in the Layout, and so do the rows as a whole (for reading
+# all); each row and each blob has its own, in the CRC table and in its head, so a command
+# checks exactly the bytes it reads (benchmarks/README.md, "Read only what is needed").
 SECTIONS = ("status", "domain", "ids", "offsets", "checks", "rows", "blobs")
-_OWN_CHECKS = frozenset({"rows", "blobs"})
+_OWN_CHECKS = frozenset({"rows", "blobs"})  # checked a row or a blob at a time
+_ROWS_AT = 5  # msgpack array32: 0xdd, then the count in 4 bytes
+
+
+def _rows_prefix(count: int) -> bytes:
+    return b"\xdd" + count.to_bytes(4, "big")
 
 
 class Miss(ValueError):
@@ -303,21 +310,22 @@ def pack(heads: tuple[Head, ...], blobs: list[bytes]) -> tuple[Layout, list[byte
     """The layout and the sections of a body holding `heads` and their `blobs` (from
     `split`), to be written one after the other."""
     rows = [_encode(h) for h in heads]
-    offsets = [0]
+    offsets = [_ROWS_AT]
     for row in rows:
         offsets.append(offsets[-1] + len(row))
     cols = columns(heads)
     parts = {
         "status": cols.status, "domain": cols.domain, "ids": _encode([h.id for h in heads]),
         "offsets": _uint32(offsets), "checks": _uint32(zlib.crc32(r) for r in rows),
-        "rows": b"".join(rows), "blobs": b"".join(blobs),
+        "rows": _rows_prefix(len(rows)) + b"".join(rows), "blobs": b"".join(blobs),
     }  # fmt: skip
     ordered = [parts[name] for name in SECTIONS]
-    checks = tuple(0 if name in _OWN_CHECKS else zlib.crc32(parts[name]) for name in SECTIONS)
+    checks = tuple(0 if name == "blobs" else zlib.crc32(parts[name]) for name in SECTIONS)
     return Layout(len(heads), tuple(map(len, ordered)), checks), ordered
 
 
 _head_decoder = msgspec.msgpack.Decoder(Head)
+_heads_decoder = msgspec.msgpack.Decoder(tuple[Head, ...])
 _ids_decoder = msgspec.msgpack.Decoder(list[str])
 
 
@@ -384,15 +392,20 @@ class Body:
             self._ids = ids
         return self._ids
 
-    def heads(self, indices: Iterable[int]) -> list[Head]:
-        """The heads of `indices` (from `candidates`, or all), each row's CRC checked, the
-        columns and the ids agreeing with it, and every head one valid events could give."""
+    def heads(self, indices: Iterable[int], *, ids: bool = True) -> list[Head]:
+        """The heads of `indices` (from `candidates`), each row's CRC checked, the columns
+        and the ids agreeing with it, and every head one valid events could give.
+
+        `ids=False` skips decoding the ids (unique, and each row's its own): against damage
+        the CRCs suffice; what it lets through is a forged table that lists one row twice.
+        At 100,000 dossiers the ids cost a list 30-90 ms and 30 MiB (benchmarks/README.md)."""
         offsets = self._table("offsets", self.count + 1)
         checks = self._table("checks", self.count)
         rows = self._section("rows")
-        if offsets[0] != 0 or offsets[self.count] != len(rows):
+        if (offsets[0] != _ROWS_AT or offsets[self.count] != len(rows)
+                or rows[:_ROWS_AT] != _rows_prefix(self.count)):
             raise Miss("the row table does not fill the rows")
-        cols, ids = self.columns(), self.ids()
+        cols, names = self.columns(), (self.ids() if ids else None)
         decode, crc = _head_decoder.decode, zlib.crc32
         out = []
         try:
@@ -402,7 +415,8 @@ class Body:
                 if start > end or crc(row) != checks[i]:
                     raise Miss(f"row {i} is damaged")
                 head = decode(row)
-                if head.id != ids[i] or not columns_agree(cols, i, head):
+                if (names is not None and head.id != names[i]) or not columns_agree(
+                        cols, i, head):
                     raise Miss(f"row {i} disagrees with the columns")
                 out.append(head)
         except (IndexError, msgspec.DecodeError):
@@ -412,9 +426,20 @@ class Body:
         return out
 
     def all_heads(self) -> tuple[Head, ...]:
-        every = tuple(self.heads(range(self.count)))
+        """Every head, the rows decoded in one call under the CRC of the whole section (no
+        table read: a lookup through them checks them, `heads`), and all of `heads_consistent`
+        and the columns checked against them."""
+        rows = self._parts["rows"]
+        if zlib.crc32(rows) != self._checks["rows"]:
+            raise Miss("the rows are damaged")
+        try:
+            every = _heads_decoder.decode(rows)
+        except msgspec.DecodeError:
+            raise Miss("the rows do not decode") from None
+        if len(every) != self.count or columns(every) != self.columns():
+            raise Miss("the rows disagree with the columns")
         if not heads_consistent(every, self._known, len(self._parts["blobs"])):
-            raise Miss("the blobs are not one after the other")
+            raise Miss("the heads are not those of a clean load")
         return every
 
     def events(self, head: Head) -> tuple[Event, ...]:
