@@ -12,15 +12,19 @@ computed here, once, by the functions that derive them for a full `Dossier`, so 
 that reads heads and one that reads dossiers answer alike (tests/test_heads.py runs
 `query.select` and `query.sort` over both).
 
-**Distrust** (cache.py's rule: any doubt is a miss). The heads section is checked as a whole
-(`heads_consistent`): the vocabularies, unique ids, actors known, real dates, the blob table
-contiguous, and every head one that some valid list of events could have given (an active
-dossier has no breaker, a breaker implies a first break, ...). So a command that reads only
-heads answers for a dataset validation would accept, as a warm command does today. A blob is
-checked when it is read (`events_of`): its CRC from the (checked) head, msgspec's typed
-decode, then the event-level invariants, and everything its head says about it derived again
-from the events and compared. A blob that disagrees with its head is a miss of the whole
-entry.
+**Distrust** (cache.py's rule: any doubt is a miss). The heads a command reads are checked
+(`heads_valid`): the vocabularies, actors known, real dates, and each head one that some
+valid list of events could have given (an active dossier has no breaker, a breaker implies a
+first break, ...); reading them all adds unique ids and contiguous blobs
+(`heads_consistent`). So a command that reads only heads answers for heads validation would
+accept, as a warm command does today. A blob is checked when it is read (`events_of`): its
+CRC from the (checked) head, msgspec's typed decode, the event-level invariants, and
+everything its head says about it derived again from the events and compared. In the body
+of an entry (`pack`, `Body`) every byte a command reads is under a CRC: each small
+section's, each row's, each blob's. Anything that fails is `Miss`, for the whole entry.
+
+Not wired in yet: the cache (cache.py) still writes and reads one `Payload`; the plan is in
+benchmarks/README.md.
 """
 
 from __future__ import annotations
