@@ -16,6 +16,10 @@ machine is shared, and a ratio to a baseline taken minutes apart moves less than
   before each run, so every run makes the same edit.
 * **(warm cache)**: the same after an untimed `validate` has stored the cache entry, as after
   a `list` or `validate` in daily use: the edit's first validation comes from it.
+* **validate, one dossier changed**: the first command after an edit by hand or a `git pull`
+  that changed one dossier's text (the middle one's summary), when the cache holds the entry
+  of the version before (an untimed `validate` of it, then the change, before each run):
+  the incremental load of issue 19 item 3, which parses and validates that dossier alone.
 * **fmt --check**: on a canonical copy of the file (the generated files are made canonical
   once, untimed, by `compartment fmt`), the case CI meets on every commit: on a copy no
   cache entry describes (as in CI), and warm.
@@ -51,6 +55,7 @@ TARGETS = {
     ("shipped", "event add (warm cache)"): 0.4, ("10000", "event add (warm cache)"): 1.5,
     ("shipped", "fmt --check"): 0.4, ("10000", "fmt --check"): 4.0,
     ("shipped", "fmt --check (warm cache)"): 0.4, ("10000", "fmt --check (warm cache)"): 4.0,
+    ("10000", "validate, one dossier changed"): 0.5, ("100000", "validate, one dossier changed"): 3.0,
 }
 
 
@@ -67,6 +72,13 @@ def target_edit(text: str) -> list[str]:
     return ["event", "add", middle.group(1), "--date", "2025-06-01", "--actor", actor.group(1),
             "--action", "said so", "--summary", "A benchmark event, written and dropped.",
             "--source", source.group(1)]
+
+
+def one_dossier_changed(text: str) -> str:
+    """`text` with the middle dossier's summary edited: a change of one dossier's text."""
+    starts = [m.start() for m in re.finditer(r"^  - id: ", text, re.M)]
+    at = text.index("\n    summary: ", starts[len(starts) // 2]) + len("\n    summary: ")
+    return text[:at] + "Edited. " + text[at:]
 
 
 def old_sources(rev: str, into: Path) -> Path:
@@ -132,9 +144,21 @@ def main() -> None:
                 subprocess.run([*command, "--data", str(path), "validate"], env=env,
                                check=False, capture_output=True)
 
+            changed = work / f"{label}-changed.yaml"
+            changed_text = one_dossier_changed(pristine.read_text(encoding="utf-8"))
+
+            def change(path: Path = changed, text: str = changed_text,
+                       pristine: Path = pristine) -> None:
+                primed(path, copy=pristine)  # the entry of the version before the change
+                path.write_text(text, encoding="utf-8")
+
             lines = {
                 "validate (cold)": ([*command, "--no-cache", "--data", str(pristine), "validate"],
                                     None, fenv),
+                "validate (warm)": ([*command, "--data", str(pristine), "validate"],
+                                    partial(primed, pristine), fenv),
+                "validate, one dossier changed": ([*command, "--data", str(changed), "validate"],
+                                                  change, fenv),
                 "event add --dry-run": ([*command, "--data", str(pristine), *edit_args,
                                          "--dry-run"], None, fenv),
                 "event add": ([*command, "--data", str(edited), *edit_args], restore, fenv),
