@@ -133,6 +133,7 @@ def changed(draw: st.DrawFn, text: str) -> str:
     return out
 
 
+@pytest.mark.slow  # about 8 s: run by CI with -m slow
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow,
           HealthCheck.function_scoped_fixture], phases=[Phase.explicit, Phase.reuse,
           Phase.generate])  # fmt: skip
