@@ -12,27 +12,26 @@ import re
 import stat
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-from compartment.checks import Finding, Rule
 from compartment.datafile import check_encoding, read_bytes, stat_file
 from compartment.dataset import Actor, Claim, Dataset, Dossier, Event, Publisher
-from compartment.describe import describe, unknown
 from compartment.errors import Location, Problem, Severity, render_path, visible
 
 if TYPE_CHECKING:
+    from compartment.checks import Finding, Rule
     from compartment.segments import Segments
 
 TOP_LEVEL_KEYS = ("actors", "dossiers", "publishers")
 
 
-@dataclass
-class LoadResult:
+# A NamedTuple, and checks and describe imported where a cold load needs them: a warm
+# command imports this module, and a dataclass costs 0.85 ms to define (errors.py).
+class LoadResult(NamedTuple):
     path: Path
     dataset: Dataset | None
-    problems: list[Problem] = field(default_factory=list)
+    problems: list[Problem]
 
     @property
     def errors(self) -> list[Problem]:
@@ -109,14 +108,14 @@ def _load_indexed(
     return result, record(raw, notes) if clean else None
 
 
-@dataclass
 class Notes:
     """What a full load notes for the index of its cache entry (incremental.record)."""
 
-    item_lines: list[int] = field(default_factory=list)  # yamlsource.parse's
-    findings: list[Finding] = field(default_factory=list)
-    rules: list[str] = field(default_factory=list)  # each finding's rule, "" if none made it
-    marks: list[tuple[int, int]] = field(default_factory=list)  # each finding's line, column
+    def __init__(self) -> None:
+        self.item_lines: list[int] = []  # yamlsource.parse's
+        self.findings: list[Finding] = []
+        self.rules: list[str] = []  # each finding's rule, "" if none made it
+        self.marks: list[tuple[int, int]] = []  # each finding's line, column
 
 
 class _Content:
@@ -293,9 +292,10 @@ class _DossierIntake:
     def __init__(self, offset: int = 0) -> None:
         from pydantic import ValidationError
 
+        from compartment.describe import describe
         from compartment.models import DossierModel
 
-        self._model, self._invalid = DossierModel, ValidationError
+        self._model, self._invalid, self._describe = DossierModel, ValidationError, describe
         self._ids = _id_pattern()
         self.items: list[Any] | None = None  # the list whose items were taken in
         self.valid: list[Dossier] = []
@@ -314,7 +314,7 @@ class _DossierIntake:
             model = self._model.model_validate(record)
         except self._invalid as exc:
             for err in exc.errors(include_input=False, include_url=False):
-                self.findings.append(describe(err, ("dossiers", i), record))
+                self.findings.append(self._describe(err, ("dossiers", i), record))
             return None
         self.valid.append(_record(model))
         self.index.append(i)
@@ -332,6 +332,8 @@ def _validate(
     """
     from pydantic import ValidationError
 
+    from compartment.checks import Finding
+    from compartment.describe import describe, unknown
     from compartment.models import ActorModel, PublisherModel
 
     findings: list[Finding] = []
@@ -418,6 +420,8 @@ def cross_check(
     """The findings of checks.RULES over the valid dossiers, whose file positions are `index`
     (`total` dossiers in the file, valid or not), with paths that count every dossier;
     `made_by`, if given, receives the name of each finding's rule."""
+    from compartment.checks import Finding
+
     findings = []
     for rule in rules_for(len(index), total):
         for path, code, message, severity in rule(dataset):

@@ -31,9 +31,11 @@ except ImportError:  # another Python implementation
 
 DIGEST_SIZE = 16  # bytes of BLAKE2b per piece of text: 128 bits, no accidental collision
 
-_SECTION = re.compile(rb"dossiers:\r?\n")
-_BLANK = re.compile(rb"(?:[ ]*(?:#[^\n]*)?\r?\n)*")  # blank and comment lines (CR before LF too)
-_FIRST_ITEM = re.compile(rb"( *)-(?: |\r?\n)")
+# Compiled on first use (re's own cache keeps them): a warm command imports this module for
+# the Segments record and never splits.
+_SECTION = rb"dossiers:\r?\n"
+_BLANK = rb"(?:[ ]*(?:#[^\n]*)?\r?\n)*"  # blank and comment lines (CR before LF too)
+_FIRST_ITEM = rb"( *)-(?: |\r?\n)"
 
 
 class Noted(NamedTuple):
@@ -86,12 +88,13 @@ def split(raw: bytes) -> Split | None:
     """
     # Found with bytes.find: a `^` regex in MULTILINE mode tries every position (0.3 s at 10k).
     at = 0 if raw.startswith(b"dossiers:") else raw.find(b"\ndossiers:") + 1
-    section = _SECTION.match(raw, at) if at or raw.startswith(b"dossiers:") else None
+    section = re.compile(_SECTION).match(raw, at) if at or raw.startswith(b"dossiers:") else None
     if section is None or raw.find(b"\ndossiers:", at) != -1:  # a second one: not ours
         return None
     if raw.startswith(b"%") or b"\n%" in raw[: section.start()]:  # %TAG changes what tags mean
         return None
-    first = _FIRST_ITEM.match(raw, _BLANK.match(raw, section.end()).end())  # type: ignore[union-attr]
+    blank = re.compile(_BLANK).match(raw, section.end())
+    first = re.compile(_FIRST_ITEM).match(raw, blank.end())  # type: ignore[union-attr]
     if first is None:
         return None
     indent = len(first.group(1))
