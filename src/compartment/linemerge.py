@@ -15,8 +15,29 @@ def unified_diff(before: str, after: str, name: str) -> str:
     """The change as `git diff` shows it (line ends shown as LF); `a/`, `b/` prefixes only
     for a relative file name."""
     relative = not name.startswith(("/", "\\")) and ":" not in name[:3]
-    a = [_content(line) + "\n" for line in _lines(before)]
-    b = [_content(line) + "\n" for line in _lines(after)]
+    # Only the lines around the change are split and compared: the lines the two texts share
+    # at their start and end are found by comparing the strings in C (an edit's diff of a
+    # 10k-dossier file spent 1.1 s splitting and comparing 530,000 lines in Python). The
+    # cut keeps three shared lines each side, so the loops below see what they would have
+    # seen on the whole texts. A CR anywhere makes two lines equal that differ as text
+    # (line ends are compared as LF): then the whole texts are compared, as before.
+    lo_char, offset, hi_before, hi_after = 0, 0, len(before), len(after)
+    if "\r" not in before and "\r" not in after:
+        head = before.rfind("\n", 0, _common_prefix(before, after)) + 1
+        tail = _common_suffix(before, after, min(len(before), len(after)) - head)
+        start = len(before) - tail  # the shared tail, from the start of a line in both
+        shift = len(after) - len(before)
+        if (start > 0 and before[start - 1] != "\n") or (
+            start + shift > 0 and after[start + shift - 1] != "\n"
+        ):  # the next line start is one in both: its "\n" lies in the shared tail
+            found = before.find("\n", start)
+            start = len(before) if found == -1 else found + 1
+        lo_char = _lines_back(before, head, 3)
+        offset = before.count("\n", 0, lo_char)
+        hi_before = _lines_forward(before, start, 3)
+        hi_after = hi_before + shift
+    a = [_content(line) + "\n" for line in _lines(before[lo_char:hi_before])]
+    b = [_content(line) + "\n" for line in _lines(after[lo_char:hi_after])]
     # difflib compares only what lies between the common head and tail, and 3 lines of
     # context each side: an edit's diff of a 1k-dossier file took 0.7 s through difflib.
     prefix = 0
@@ -32,7 +53,65 @@ def unified_diff(before: str, after: str, name: str) -> str:
         fromfile=f"a/{name}" if relative else name,
         tofile=f"b/{name}" if relative else name,
     )
-    return "".join(_shifted(line, lo) for line in lines)
+    return "".join(_shifted(line, lo + offset) for line in lines)
+
+
+_CHUNK = 1 << 16  # characters compared at a time before narrowing down
+
+
+def _common_prefix(a: str, b: str) -> int:
+    """The length of the longest common prefix of `a` and `b`."""
+    n = min(len(a), len(b))
+    lo = 0
+    while lo < n:
+        hi = min(lo + _CHUNK, n)
+        if a[lo:hi] != b[lo:hi]:
+            while hi - lo > 1:  # a[:lo] == b[:lo]; they differ in [lo, hi)
+                mid = (lo + hi) // 2
+                if a[lo:mid] == b[lo:mid]:
+                    lo = mid
+                else:
+                    hi = mid
+            return lo
+        lo = hi
+    return n
+
+
+def _common_suffix(a: str, b: str, limit: int) -> int:
+    """The length of the longest common suffix of `a` and `b`, at most `limit`."""
+    la, lb = len(a), len(b)
+    lo = 0
+    while lo < limit:
+        hi = min(lo + _CHUNK, limit)
+        if a[la - hi : la - lo] != b[lb - hi : lb - lo]:
+            while hi - lo > 1:
+                mid = (lo + hi) // 2
+                if a[la - mid : la - lo] == b[lb - mid : lb - lo]:
+                    lo = mid
+                else:
+                    hi = mid
+            return lo
+        lo = hi
+    return max(limit, 0)
+
+
+def _lines_back(text: str, at: int, count: int) -> int:
+    """The start of the line `count` lines above the line that starts at `at` (or 0)."""
+    for _ in range(count):
+        if at == 0:
+            return 0
+        at = text.rfind("\n", 0, at - 1) + 1
+    return at
+
+
+def _lines_forward(text: str, at: int, count: int) -> int:
+    """Where the line `count` lines below the one that starts at `at` starts (or the end)."""
+    for _ in range(count):
+        found = text.find("\n", at)
+        if found == -1:
+            return len(text)
+        at = found + 1
+    return at
 
 
 _HUNK = re.compile(r"@@ -(\d+)(,\d+)? \+(\d+)(,\d+)? @@\n")
