@@ -627,3 +627,31 @@ def test_git_sees_only_added_lines(run, copy: Path) -> None:
     run("--data", str(copy), "event", "add", "nato-russia-cooperation", *EVENT_ARGS,
         "--status", "terminated")
     assert call("diff", "--numstat") == "15\t2\tdata/issues.yaml\n"
+
+
+def test_a_dry_run_leaves_the_cache_entry_to_the_file(tmp_path: Path) -> None:
+    """--dry-run validates a text that is not written: the file's entry must stay, so the
+    next command is warm (it imports neither yaml nor pydantic)."""
+    import sys
+
+    data = tmp_path / "issues.yaml"
+    shutil.copyfile(Path(__file__).resolve().parent.parent / "data" / "issues.yaml", data)
+    env = {**os.environ, "COMPARTMENT_CACHE_DIR": str(tmp_path / "c"), "NO_COLOR": "1"}
+    base = [sys.executable, "-m", "compartment", "--data", str(data)]
+    subprocess.run([*base, "validate"], env=env, check=True, capture_output=True)
+    dry = subprocess.run(
+        [*base, "event", "add", "new-start", "--date", "2026-11-30", "--actor", "russia",
+         "--action", "said something", "--summary", "x", "--source", "https://tass.com/x",
+         "--dry-run"],
+        env=env, capture_output=True, text=True, check=True,
+    )
+    assert dry.stdout.startswith("--- ")
+    code = (
+        "import sys\nfrom compartment.cli import main\n"
+        f"sys.argv = ['compartment', '--data', {str(data)!r}, 'list']\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "print('LOADED', 'yaml' in sys.modules, 'pydantic' in sys.modules, file=sys.stderr)"
+    )
+    after = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                           text=True, check=True)
+    assert "LOADED False False" in after.stderr, after.stderr

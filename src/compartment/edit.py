@@ -24,6 +24,7 @@ from __future__ import annotations
 import bisect
 import stat
 from collections.abc import Callable, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -47,6 +48,12 @@ if TYPE_CHECKING:
 SETTABLE_FIELDS = tuple(f for f in DOSSIER_FIELDS if f not in (*DERIVED_FIELDS, "events"))
 SCALAR_FIELDS = tuple(f for f in SETTABLE_FIELDS if f not in LIST_FIELDS)
 BLOCK_LISTS = fmt.BLOCK_LISTS
+
+
+# Whether the edit being worked out is to be written. rewrite.rewrite clears it for a
+# --dry-run, whose result must not take the place of the file's cache entry: the next
+# command would find the entry holding a text the file never held, and load again.
+WRITING: ContextVar[bool] = ContextVar("WRITING", default=True)
 
 
 class EditError(CompartmentError):
@@ -431,7 +438,7 @@ def _finish(text: str, before: LoadResult, result: str, message: str, name: str)
     cache entry and stored there (loader.load_text): the command after the edit is warm."""
     from compartment import loader
 
-    after = loader.load_text(result, name, cache_as=Path(name))
+    after = loader.load_text(result, name, cache_as=Path(name), store=WRITING.get())
     seen = {(p.code, p.message) for p in before.problems}
     new_warnings = [p for p in after.warnings if (p.code, p.message) not in seen]
     return Edit(text, result, message, after.problems, new_warnings)

@@ -157,12 +157,13 @@ class _Content:
 
 def load_text(
     text: str, name: str, path: Path | None = None, *, progress: Progress | None = None,
-    cache_as: Path | None = None,
+    cache_as: Path | None = None, store: bool = True,
 ) -> LoadResult:
     """Validate `text` as the data file `name`.
 
     With `cache_as` (a data file's path; an edit's), the load is incremental against that
-    file's cache entry when it can be, and a clean result is stored there, without a stamp:
+    file's cache entry when it can be, and a clean result is stored there (unless not
+    `store`: a text that will not be written, such as a --dry-run's), without a stamp:
     the text need not be what the file holds, so the entry is found by its digest only.
     Only a regular file has an entry (not a library caller's made-up name, nor a FIFO).
     """
@@ -178,7 +179,7 @@ def load_text(
         from compartment import cache
 
         result, index = _load_indexed(text, raw, name, path, cache_as, progress)
-        if result.dataset is not None and not result.errors:
+        if store and result.dataset is not None and not result.errors:
             cache.write(cache_as, None, cache.digest(raw), result.dataset, result.warnings, index)
         return result
 

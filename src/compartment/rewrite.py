@@ -40,7 +40,13 @@ def rewrite(
         text, (line, column), reason = datafile.decode(raw)
         if text is None:
             raise CompartmentError(f"{shown}:{line}:{column}: {reason}")
-        change = transform(text, shown)
+        from compartment.edit import WRITING
+
+        token = WRITING.set(write)
+        try:
+            change = transform(text, shown)
+        finally:
+            WRITING.reset(token)
         if write and not change.errors and change.after != change.before:
             try:
                 storage.write_atomic(path, encode(raw, change.after), expect=raw, force=force)
