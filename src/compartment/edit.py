@@ -395,12 +395,42 @@ def _edit(text: str, name: str, mutate: Mutation, scope: Scope | None = None) ->
     (tests/test_splice.py makes `_splice` give up to get it).
     """
     before = _validated(text, name)
-    assert before.dataset is not None
-    spliced = _splice(text, before.dataset, mutate, scope) if scope is not None else None
+    data = before.dataset
+    assert data is not None
+    spliced = None
+    if scope is not None:
+        # A dossier is found first by its `- id:` line (linemerge.dossier_lines), and the
+        # result kept only if it changed no other dossier; else by libyaml's marks.
+        target = scope(data)
+        if target is not None and target[0] == "dossiers":
+            found = linemerge.dossier_lines(text, [d.id for d in data.dossiers], target[1])
+            quick = _splice(text, data, mutate, scope, found) if found is not None else None
+            if quick is not None:
+                edit, after = _finish(text, before, *quick, name)
+                if _confined(text, edit.after, data, after.dataset, target[1]):
+                    return edit
+        spliced = _splice(text, data, mutate, scope)
     if spliced is None:
-        spliced = _round_trip(text, name, before.dataset, mutate)
-    result, message = spliced
-    return _finish(text, before, result, message, name)
+        spliced = _round_trip(text, name, data, mutate)
+    return _finish(text, before, *spliced, name)[0]
+
+
+def _confined(
+    text: str, result: str, before: Dataset, after: Dataset | None, index: int
+) -> bool:
+    """Whether the edit's result leaves every dossier but the one at `index` unchanged (those
+    before it in place, those after it counted from the end) and changes something there:
+    what a splice on that dossier's lines gives."""
+    if result == text:
+        return True
+    if after is None:  # the result has errors: not shown confined; the marks will tell
+        return False
+    old, new = before.dossiers, after.dossiers
+    tail = len(old) - index - 1
+    return (
+        new[:index] == old[:index] and new[len(new) - tail :] == old[index + 1 :]
+        and new[index : len(new) - tail] != old[index : index + 1]
+    )  # fmt: skip
 
 
 def _validated(text: str, name: str) -> LoadResult:
@@ -433,15 +463,17 @@ def cached_load(text: str, name: str) -> LoadResult | None:
     return None if hit is None else loader.LoadResult(path, hit[0], hit[1])
 
 
-def _finish(text: str, before: LoadResult, result: str, message: str, name: str) -> Edit:
-    """The edit and the problems of its result, validated incrementally against the file's
+def _finish(
+    text: str, before: LoadResult, result: str, message: str, name: str
+) -> tuple[Edit, LoadResult]:
+    """The edit and the load of its result, validated incrementally against the file's
     cache entry and stored there (loader.load_text): the command after the edit is warm."""
     from compartment import loader
 
     after = loader.load_text(result, name, cache_as=Path(name), store=WRITING.get())
     seen = {(p.code, p.message) for p in before.problems}
     new_warnings = [p for p in after.warnings if (p.code, p.message) not in seen]
-    return Edit(text, result, message, after.problems, new_warnings)
+    return Edit(text, result, message, after.problems, new_warnings), after
 
 
 def _round_trip(text: str, name: str, data: Dataset, mutate: Mutation) -> tuple[str, str]:
@@ -464,7 +496,10 @@ def _round_trip(text: str, name: str, data: Dataset, mutate: Mutation) -> tuple[
     return result, message
 
 
-def _splice(text: str, data: Dataset, mutate: Mutation, scope: Scope) -> tuple[str, str] | None:
+def _splice(
+    text: str, data: Dataset, mutate: Mutation, scope: Scope,
+    found: tuple[list[int], int] | None = None,
+) -> tuple[str, str] | None:
     """The edit made on one record's lines, or None when that cannot be shown to give what
     the round trip gives (the caller then makes the round trip).
 
@@ -479,7 +514,7 @@ def _splice(text: str, data: Dataset, mutate: Mutation, scope: Scope) -> tuple[s
     if target is None:
         return None
     section, index, part = target
-    cut = linemerge.excerpt(text, section, index)
+    cut = linemerge.excerpt(text, section, index, found)
     if cut is None:
         return None
     before, original, after = cut

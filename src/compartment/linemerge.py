@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Sequence
 
 from compartment.fmt import newline_of
 
@@ -153,16 +154,23 @@ def merge_checked(original: str, base: str, edited: str) -> str | None:
     return None
 
 
-def excerpt(text: str, section: str, index: int) -> tuple[str, str, str] | None:
+def excerpt(
+    text: str, section: str, index: int, found: tuple[list[int], int] | None = None
+) -> tuple[str, str, str] | None:
     """The text cut around item `index` of the top-level block collection `section`: what
     stands before the item, the item's lines (to the next item's first line: blank lines and
     comments between them go with the item above, as the round trip's merge sees them) as a
     document of their own under `section:`, and what follows. None where that cut would not
     be the one item: a section not found by libyaml's marks, lines before the first item
-    (comments), a last line without a line end."""
+    (comments), a last line without a line end.
+
+    `found` gives the items' lines (as yamlsource.block_items would: `dossier_lines`) instead
+    of libyaml's marks; the caller must then check the result (see there).
+    """
     from compartment import yamlsource
 
-    found = yamlsource.block_items(text, section, index)
+    if found is None:
+        found = yamlsource.block_items(text, section, index)
     if found is None or index >= len(found[0]):
         return None
     starts, end = found
@@ -178,6 +186,35 @@ def excerpt(text: str, section: str, index: int) -> tuple[str, str, str] | None:
     head = f"{section}:{newline_of(text)}"
     return ("\n".join(lines[:start]) + "\n", head + "\n".join(lines[start:stop]) + "\n",
             "\n".join(lines[stop:]))
+
+
+def dossier_lines(text: str, ids: Sequence[str], index: int) -> tuple[list[int], int] | None:
+    """Where each dossier item starts and where the list ends (0-based lines, as
+    yamlsource.block_items gives them), from segments.split's textual cut: 0.1 s at 10,000
+    dossiers where libyaml's events up to the middle one take about 1 s. Used only when
+    every item line reads `- id: ` and the id of the dossier in that place, one line per
+    dossier of the load, and never for the last dossier (a quoted text running over a
+    column-0 line could end the cut early there). That leaves a crafted file whose quoted
+    texts imitate whole items: the edit checks that its result changed no other dossier
+    (edit._splice_checked), and otherwise finds the record by libyaml's marks.
+    """
+    from compartment import segments
+
+    if index >= len(ids) - 1:
+        return None
+    raw = text.encode("utf-8")
+    found = segments.split(raw)
+    if found is None or len(found.starts) != len(ids):
+        return None
+    lead = b" " * found.indent + b"- id: "
+    for start, dossier_id in zip(found.starts, ids, strict=True):
+        if not raw.startswith(lead + dossier_id.encode("utf-8"), start):
+            return None
+        stop = start + len(lead) + len(dossier_id.encode("utf-8"))
+        if raw[stop : stop + 1] not in (b"\n", b"\r"):
+            return None
+    lines = segments.lines(raw, found)
+    return lines[:-1], lines[-1]
 
 
 def merge(original: str, base: str, edited: str, *, slide: bool = True) -> str | None:
