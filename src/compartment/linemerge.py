@@ -208,10 +208,9 @@ def dossier_lines(text: str, ids: Sequence[str], index: int) -> tuple[list[int],
         return None
     lead = b" " * found.indent + b"- id: "
     for start, dossier_id in zip(found.starts, ids, strict=True):
-        if not raw.startswith(lead + dossier_id.encode("utf-8"), start):
-            return None
-        stop = start + len(lead) + len(dossier_id.encode("utf-8"))
-        if raw[stop : stop + 1] not in (b"\n", b"\r"):
+        line = lead + dossier_id.encode("utf-8")
+        stop = start + len(line)
+        if not raw.startswith(line, start) or raw[stop : stop + 1] not in (b"\n", b"\r"):
             return None
     lines = segments.lines(raw, found)
     return lines[:-1], lines[-1]
