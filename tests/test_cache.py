@@ -228,8 +228,11 @@ def run_main(cache_dir: Path, args: list[str], report: str) -> subprocess.Comple
     return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
 
 
-def test_warm_run_imports_neither_yaml_nor_pydantic(data: Path, tmp_path: Path) -> None:
-    args = ["--data", str(data), "list", "--status", "suspended"]
+@pytest.mark.parametrize("command", [["list", "--status", "suspended"], ["show", "NRC"]])
+def test_warm_run_imports_neither_yaml_nor_pydantic(
+    data: Path, tmp_path: Path, command: list[str]
+) -> None:
+    args = ["--data", str(data), *command]
     report = "print('LOADED', 'yaml' in sys.modules, 'pydantic' in sys.modules, file=sys.stderr)"
     first = run_main(tmp_path / "c", args, report)
     assert "LOADED True True" in first.stderr  # cold: parsed and validated
@@ -502,7 +505,6 @@ def test_forged_and_damaged_entries_are_exact_or_a_miss(data: st.DataObject, tmp
     entry.unlink(missing_ok=True)
     assert load(path).dataset == cold.dataset
     good = entry.read_bytes()
-    size = int.from_bytes(good[:4], "big")
     opened = cache._open(entry, path.stat().st_size)
     assert opened is not None
     fresh = cache._decode(opened)

@@ -284,7 +284,8 @@ def candidates(cols: Columns, filters: Filters) -> list[int]:
 # reads some decodes each alone (from the offsets), one that reads all decodes the section
 # in one call. The small sections each have a CRC in the Layout, and so do the rows and the
 # blobs as a whole (for reading all); each row and each blob has its own, in the CRC table
-# and in its head, so a command checks exactly the bytes it reads (benchmarks/README.md, "Read only what is needed").
+# and in its head, so a command checks exactly the bytes it reads (benchmarks/README.md,
+# "Read only what is needed").
 SECTIONS = ("status", "domain", "ids", "offsets", "checks", "rows", "events", "blobs")
 _OWN_CHECKS = frozenset({"rows", "blobs"})  # checked a row or a blob at a time
 _ROWS_AT = 5  # msgpack array32: 0xdd, then the count in 4 bytes
