@@ -32,9 +32,11 @@ never an error.
 damage what was written. So an entry is opened without following a symlink and without
 blocking (a FIFO would hang the command), must be a regular file no larger than the data file
 could produce (`size_limit`: a symlink to /dev/zero would fill memory), must hold exactly the
-body its header describes (length and CRC-32: truncation, bit flips), and what it decodes
-must pass the invariants of a clean load (`_consistent`: the vocabularies, real dates,
-unique ids, events present, derived fields, known actors), so that no command meets data
+body its header describes (its length; a CRC-32 over each part a command reads: truncation,
+bit flips), and what it decodes must pass the invariants of a clean load (`_consistent`,
+cachecheck.py: the vocabularies, real dates, unique ids, events present, derived fields,
+known actors; for what `list` and `show` read alone, heads.py's checks of the same rules),
+so that no command meets data
 that validation would have refused. Any doubt is a miss: the cold load that follows rewrites
 the entry. A forged entry that passes all of this is a dataset validation would accept; the
 cache cannot tell it from the truth, any more than it can tell a forged data file.
