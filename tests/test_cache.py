@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import compartment
-from compartment import cache, dates, loader
+from compartment import cache, cachecheck, dates, loader
 from compartment.loader import load
 from compartment.vocab import BLOCS, DOMAINS, STATUSES
 
@@ -43,9 +43,15 @@ def rewrite(entry: Path, new_header: cache.Header, payload: object | None = None
     """Replace an entry's header (and, if given, its payload) as another run could have."""
     blob = entry.read_bytes()
     size = int.from_bytes(blob[:4], "big")
-    body = blob[4 + size :] if payload is None else msgspec.msgpack.encode(payload)
-    # A forger can compute the length and checksum too: the entry is consistent as a file.
-    head = msgspec.msgpack.encode(new_header._replace(length=len(body), check=zlib.crc32(body)))
+    if payload is None:
+        body, meta = blob[4 + size :], new_header.meta
+    else:
+        assert isinstance(payload, cache.Payload)
+        meta, parts = cache.encode(payload)
+        body = b"".join(parts)
+    # A forger can compute the lengths and checksums too: the entry is consistent as a file.
+    head = msgspec.msgpack.encode(
+        new_header._replace(length=len(body), check=zlib.crc32(body[:meta]), meta=meta))
     entry.write_bytes(len(head).to_bytes(4, "big") + head + body)
 
 
@@ -222,8 +228,11 @@ def run_main(cache_dir: Path, args: list[str], report: str) -> subprocess.Comple
     return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
 
 
-def test_warm_run_imports_neither_yaml_nor_pydantic(data: Path, tmp_path: Path) -> None:
-    args = ["--data", str(data), "list", "--status", "suspended"]
+@pytest.mark.parametrize("command", [["list", "--status", "suspended"], ["show", "NRC"]])
+def test_warm_run_imports_neither_yaml_nor_pydantic(
+    data: Path, tmp_path: Path, command: list[str]
+) -> None:
+    args = ["--data", str(data), *command]
     report = "print('LOADED', 'yaml' in sys.modules, 'pydantic' in sys.modules, file=sys.stderr)"
     first = run_main(tmp_path / "c", args, report)
     assert "LOADED True True" in first.stderr  # cold: parsed and validated
@@ -427,7 +436,7 @@ def test_the_size_limit_holds_for_the_worst_growth(tmp_path: Path) -> None:
 def test_the_event_loop_unpacks_every_field() -> None:
     from compartment.dataset import Event
 
-    assert Event._fields == cache.UNPACKED_EVENT_FIELDS
+    assert Event._fields == cachecheck.UNPACKED_EVENT_FIELDS
 
 
 date_texts = st.one_of(
@@ -440,7 +449,7 @@ date_texts = st.one_of(
 
 @given(st.sets(date_texts, max_size=5))
 def test_the_fast_date_check_is_dates_check(texts: set[str]) -> None:
-    assert cache.dates_valid(texts) == all(dates.check(t) is None for t in texts)
+    assert cachecheck.dates_valid(texts) == all(dates.check(t) is None for t in texts)
 
 
 # Forged or damaged entries: the read is either exactly the fresh load's or a miss.
@@ -496,8 +505,11 @@ def test_forged_and_damaged_entries_are_exact_or_a_miss(data: st.DataObject, tmp
     entry.unlink(missing_ok=True)
     assert load(path).dataset == cold.dataset
     good = entry.read_bytes()
-    size = int.from_bytes(good[:4], "big")
-    fresh = msgspec.msgpack.decode(good[4 + size :], type=cache.Payload)
+    opened = cache._open(entry, path.stat().st_size)
+    assert opened is not None
+    fresh = cache._decode(opened)
+    assert fresh is not None
+    del opened
     forgeries = _forgeries(fresh)
     kind = data.draw(st.sampled_from(["truncated", "bit flip", "bytes", *forgeries]))
     if kind == "truncated":

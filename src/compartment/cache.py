@@ -14,11 +14,14 @@ trusting such a stamp could serve the old content. Until then every load hashes,
 first hashed hit after the window records the stamp.
 
 **Format.** One file per data file: a 4-byte length, a small header (`Header`), then the
-dataset, all in MessagePack through msgspec. msgspec decodes the records straight into the
-named tuples of dataset.py, in C, with their types checked: for 10,000 dossiers that took
-31 ms against 173 ms for the JSON rows and tuple rebuilding it replaces, and at 100,000 it
-needs no second copy of the data in lists (benchmarks/README.md). It is safe to decode
-untrusted bytes, unlike pickle or marshal.
+body: the actors, publishers, warnings and index (`Meta`, under the header's CRC), then the
+dossiers as heads.py packs them (columns, heads, one blob of events a dossier, each part
+under a CRC of its own), all in MessagePack through msgspec. msgspec decodes the records
+straight into the named tuples of dataset.py, in C, with their types checked, and is safe to
+decode untrusted bytes, unlike pickle or marshal. A full read (`read`, `previous`) rebuilds
+every dossier; `list` and `show` read only the heads or the one dossier they need
+(cacheview.py). The entry is mapped (`mmap`) rather than read, so that only the pages a
+command touches are loaded, when it is ours and nobody else may write it (`_map`).
 
 Only clean loads are cached (warnings are kept, errors are not), so a cached answer is
 always the answer a cold load would give. A cache that is stale, corrupt, unreadable or
@@ -29,9 +32,11 @@ never an error.
 damage what was written. So an entry is opened without following a symlink and without
 blocking (a FIFO would hang the command), must be a regular file no larger than the data file
 could produce (`size_limit`: a symlink to /dev/zero would fill memory), must hold exactly the
-body its header describes (length and CRC-32: truncation, bit flips), and what it decodes
-must pass the invariants of a clean load (`_consistent`: the vocabularies, real dates,
-unique ids, events present, derived fields, known actors), so that no command meets data
+body its header describes (its length; a CRC-32 over each part a command reads: truncation,
+bit flips), and what it decodes must pass the invariants of a clean load (`_consistent`,
+cachecheck.py: the vocabularies, real dates, unique ids, events present, derived fields,
+known actors; for what `list` and `show` read alone, heads.py's checks of the same rules),
+so that no command meets data
 that validation would have refused. Any doubt is a miss: the cold load that follows rewrites
 the entry. A forged entry that passes all of this is a dataset validation would accept; the
 cache cannot tell it from the truth, any more than it can tell a forged data file.
@@ -40,30 +45,19 @@ cache cannot tell it from the truth, any more than it can tell a forged data fil
 from __future__ import annotations
 
 import os
-import re
 import stat
 import time
 import zlib
-from datetime import date as _date
-from itertools import chain
-from operator import attrgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
 import msgspec
 
-from compartment import __version__
-from compartment.dataset import Actor, Claim, Dataset, Dossier, Publisher
-from compartment.errors import UNSAFE_CHARS, Location, Problem, Severity
-from compartment.segments import DIGEST_SIZE, Segments
-from compartment.vocab import (
-    APPROACHES,
-    BLOCS,
-    BREAKING_STATUSES,
-    DOMAINS,
-    PUBLISHER_KINDS,
-    STATUSES,
-)
+from compartment import __version__, heads
+from compartment.cachecheck import consistent as _consistent
+from compartment.dataset import Actor, Dataset, Dossier, Publisher
+from compartment.errors import Location, Problem, Severity
+from compartment.segments import Segments
 
 try:  # hashlib's own BLAKE2, without hashlib loading OpenSSL first (3 ms of every start)
     from _blake2 import blake2b
@@ -74,7 +68,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
 CACHE_ENV = "COMPARTMENT_CACHE_DIR"
-FORMAT = 8  # bump when the layout of an entry changes
+FORMAT = 9  # bump when the layout of an entry changes
 SUFFIX = ".cache"
 RACY_SECONDS = 3.0  # above the coarsest common timestamp resolution (FAT: 2 s)
 # On Windows st_ctime is the file's creation time, which an edit in place does not change,
@@ -96,7 +90,8 @@ class Header(NamedTuple):
     key: str
     stamp: Stamp | None
     length: int  # of the body: a cut or extended entry is a miss before decoding
-    check: int  # zlib.crc32 of the body: 9 ms for 16 MB at 10,000 dossiers
+    check: int  # zlib.crc32 of the body's first `meta` bytes (the rest has CRCs of its own)
+    meta: int = 0  # bytes of `Meta` at the start of the body; 0: the whole body (fmtmemo)
 
 
 class WarningRow(NamedTuple):
@@ -116,6 +111,17 @@ class Payload(NamedTuple):
     # Where each dossier's text lay, for an incremental load after an edit (incremental.py);
     # None when the file's layout was not verified (segments.py).
     segments: Segments | None = None
+
+
+class Meta(NamedTuple):
+    """What opens the body of an entry: everything but the dossiers, and how they are laid
+    out after it (heads.pack)."""
+
+    actors: tuple[Actor, ...]
+    warnings: tuple[WarningRow, ...]
+    publishers: tuple[Publisher, ...]
+    segments: Segments | None
+    layout: heads.Layout
 
 
 _LENGTH = 4  # bytes of the big-endian header length that opens an entry
@@ -204,6 +210,86 @@ def _read_entry(entry: Path, limit: int) -> bytes | None:
     return blob if len(blob) == info.st_size else None
 
 
+def _private(info: os.stat_result) -> bool:
+    """Whether nobody but this user (or root) can write the file: then nobody can truncate it
+    while it is mapped, which would kill the process (SIGBUS) instead of making a miss. Our
+    own writes never change an entry in place (`_store` renames a new one over it). Windows
+    has no owner check here, and forbids truncating a mapped file."""
+    getuid = getattr(os, "getuid", None)
+    return getuid is None or (
+        info.st_uid == getuid() and not info.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
+    )
+
+
+def _map(entry: Path, limit: int) -> memoryview | None:
+    """The entry's bytes, as `_read_entry` checks them: mapped when the file is `_private`
+    (a command then loads only the pages it reads), else read whole."""
+    try:
+        if not hasattr(os, "O_NOFOLLOW") and entry.is_symlink():
+            return None
+        fd = os.open(entry, _OPEN_FLAGS)
+    except OSError:  # absent, a symlink (ELOOP), unreadable
+        return None
+    with os.fdopen(fd, "rb") as fh:  # closes fd, whatever happens; a mapping outlives it
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode) or not 0 < info.st_size <= limit:
+            return None
+        if _private(info):
+            import mmap
+
+            return memoryview(mmap.mmap(fd, info.st_size, access=mmap.ACCESS_READ))
+        blob = fh.read(info.st_size + 1)
+    return memoryview(blob) if len(blob) == info.st_size else None
+
+
+class Opened(NamedTuple):
+    """An entry of this version whose header and `Meta` are whole (the rest is checked as it
+    is read)."""
+
+    path: Path
+    header: Header
+    body: memoryview  # all of it, `Meta` first
+    meta: Meta
+
+    def dossiers(self) -> heads.Body:
+        """The packed dossiers after the `Meta` (raises heads.Miss if in doubt)."""
+        known = {a.id for a in self.meta.actors}
+        return heads.Body(self.meta.layout, self.body[self.header.meta :], known)
+
+
+def fresh(
+    data_path: Path, info: os.stat_result, key: Callable[[], str], *, check_key: bool = False,
+    matched: Callable[[], None] | None = None,
+) -> tuple[Opened, Stamp | None] | None:
+    """The entry for the file `info` describes if it is of this version and describes this
+    content (see `read`), with the stamp to record once it has been read (`restamp`)."""
+    opened = _open(entry_path(data_path), info.st_size)
+    if opened is None:
+        return None
+    header, restamp = opened.header, None
+    if check_key or header.stamp != stamp_of(info):  # the digest decides
+        if header.key != key():
+            return None
+        restamp = None if check_key else _trusted_stamp(info)
+        if matched is not None:
+            matched()
+    return opened, restamp
+
+
+def restamp(opened: Opened, stamp: Stamp | None) -> None:
+    """Record `stamp` once a hit verified by hash is old enough: spare the next load it."""
+    if stamp is not None:
+        _store(opened.path, opened.header._replace(stamp=stamp), opened.body)
+
+
+def warnings_of(meta: Meta, display: str) -> list[Problem]:
+    return [
+        Problem(Location(display, w.line, w.column, w.path, w.where), w.code, w.message,
+                Severity.WARNING)
+        for w in meta.warnings
+    ]  # fmt: skip
+
+
 def read(
     data_path: Path, info: os.stat_result, key: Callable[[], str], display: str,
     *, check_key: bool = False, matched: Callable[[], None] | None = None,
@@ -217,29 +303,15 @@ def read(
     is called when the digest matched, before the body is decoded: the caller may then let
     go of the bytes it read for `key` (kept in case of a miss, which needs them again).
     """
-    entry = entry_path(data_path)
-    opened = _open(entry, info.st_size)
-    if opened is None:
+    found = fresh(data_path, info, key, check_key=check_key, matched=matched)
+    if found is None:
         return None
-    header, body = opened
-    restamp = None
-    if check_key or header.stamp != stamp_of(info):  # the digest decides
-        if header.key != key():
-            return None
-        restamp = None if check_key else _trusted_stamp(info)
-        if matched is not None:
-            matched()
-    payload = _decode(body)
+    opened, stamp = found
+    payload = _decode(opened)
     if payload is None:
         return None
-    if restamp is not None:  # verified by hash, and now old enough: spare the next load it
-        _store(entry, header._replace(stamp=restamp), body)
-    del body, opened
-    return _dataset(payload), [
-        Problem(Location(display, w.line, w.column, w.path, w.where), w.code, w.message,
-                Severity.WARNING)
-        for w in payload.warnings
-    ]  # fmt: skip
+    restamp(opened, stamp)
+    return _dataset(payload), warnings_of(opened.meta, display)
 
 
 def previous(data_path: Path, size: int) -> tuple[Dataset, Segments] | None:
@@ -247,37 +319,47 @@ def previous(data_path: Path, size: int) -> tuple[Dataset, Segments] | None:
     for an incremental load (`size`: the data file's, which bounds the entry's). None if
     there is no sound entry, or it has no index. The entry is checked as `read` checks one."""
     opened = _open(entry_path(data_path), size)
-    payload = None if opened is None else _decode(opened[1])
+    payload = None if opened is None else _decode(opened)
     if payload is None or payload.segments is None:
         return None
     return _dataset(payload), payload.segments
 
 
-def _open(entry: Path, size: int) -> tuple[Header, memoryview] | None:
-    """The entry's header and body, if it is of this version and its body is whole."""
+_meta_decoder = msgspec.msgpack.Decoder(Meta)
+
+
+def _open(entry: Path, size: int) -> Opened | None:
+    """The entry, if it is of this version, of the length its header says, and its `Meta`
+    whole."""
     try:
-        blob = _read_entry(entry, size_limit(size))
-        if blob is None:
+        view = _map(entry, size_limit(size))
+        if view is None:
             return None
-        length = int.from_bytes(blob[:_LENGTH], "big")
+        length = int.from_bytes(view[:_LENGTH], "big")
         if not 0 < length <= _MAX_HEADER:
             return None
-        header = _header_decoder.decode(blob[_LENGTH : _LENGTH + length])
+        header = _header_decoder.decode(view[_LENGTH : _LENGTH + length])
         if header.format != FORMAT or header.version != __version__:
             return None
-        body = memoryview(blob)[_LENGTH + length :]
-        if len(body) != header.length or zlib.crc32(body) != header.check:
+        body = view[_LENGTH + length :]
+        if len(body) != header.length or not 0 < header.meta <= len(body):
             return None
+        if zlib.crc32(body[: header.meta]) != header.check:
+            return None
+        return Opened(entry, header, body, _meta_decoder.decode(body[: header.meta]))
     except (OSError, ValueError, msgspec.DecodeError):
         return None
-    return header, body
 
 
-def _decode(body: memoryview) -> Payload | None:
+def _decode(opened: Opened) -> Payload | None:
+    """Every dossier of the entry, each part under its CRC, and all of `_consistent`."""
+    meta = opened.meta
     try:
-        payload = msgspec.msgpack.decode(body, type=Payload)
+        body = opened.dossiers()
+        dossiers = tuple(map(heads.dossier, body.all_heads(), body.all_events()))
+        payload = Payload(meta.actors, dossiers, meta.warnings, meta.publishers, meta.segments)
         return payload if _consistent(payload) else None
-    except (ValueError, msgspec.DecodeError):
+    except (ValueError, msgspec.DecodeError):  # heads.Miss is a ValueError
         return None
 
 
@@ -286,121 +368,6 @@ def _dataset(payload: Payload) -> Dataset:
         {a.id: a for a in payload.actors}, payload.dossiers,
         {p.host: p for p in payload.publishers},
     )  # fmt: skip
-
-
-_STATUSES = frozenset(STATUSES)
-_ID, _DOMAIN, _STATUS, _BROKEN, _EVENTS, _PARTIES, _THIRD, _APPROACH = (
-    attrgetter(f)
-    for f in ("id", "domain", "status", "broken_off_by", "events", "parties", "third_parties",
-              "approach")
-)  # fmt: skip
-# The loop over every event unpacks each one, the fastest way to read several fields of a
-# tuple; it must list Event's fields in order (tests/test_cache.py checks that it does).
-UNPACKED_EVENT_FIELDS = (
-    "date", "actor", "action", "summary", "sources", "status", "unverified", "claims",
-)  # fmt: skip
-# dates.check's rule as regexes over all distinct dates joined by newlines (C, no Python per
-# date): the shape with month and day ranges, then date.fromisoformat for the few days
-# (29-31) whose month decides. tests/test_cache.py holds this equal to dates.check.
-_DATES = re.compile(r"(?:[0-9]{4}(?:-(?:0[1-9]|1[0-2])(?:-(?:0[1-9]|[12][0-9]|3[01]))?)?\n)*")
-_LATE_DAYS = ("-29", "-30", "-31")
-
-
-def dates_valid(texts: set[str]) -> bool:
-    """Whether dates.check passes every one of `texts` (3 ms for 17,000 distinct dates, where
-    calling dates.check on each takes 37 ms)."""
-    joined = "\n".join(texts) + "\n" if texts else ""
-    if not _DATES.fullmatch(joined):
-        return False
-    try:
-        for text in texts:
-            if text.endswith(_LATE_DAYS):
-                _date.fromisoformat(text)
-    except ValueError:  # such as 2023-02-30
-        return False
-    return True
-
-
-def _consistent(payload: Payload) -> bool:
-    """Whether the decoded payload keeps the invariants every clean load has.
-
-    msgspec has already checked every type. These are the rules whose breach could crash a
-    command or give an answer validation would refuse: vocabularies, real dates, unique ids,
-    events present, `status` and `broken_off_by` as `derive_state` derives them, every actor
-    named known. The cost is reading every event's strings once more after the decode:
-    joining the 50,000 dates of a 10,000-dossier ledger, in C, already takes 15 ms on the
-    benchmark machine. So the events are walked once, everything gathered on the way, and
-    each distinct date checked once: 55-70 ms at 10,000 dossiers against 88 ms to decode
-    them (measured under load; a formulation in map/set/join was no faster, and neither was
-    decoding and checking in chunks while the records were still in the CPU's cache).
-    """
-    actors, dossiers, publishers = payload.actors, payload.dossiers, payload.publishers
-    index = payload.segments
-    if index is not None and (
-        len(index.items) != DIGEST_SIZE * len(dossiers)
-        or not all(0 <= n.position < len(dossiers) for n in index.local)
-    ):
-        return False
-    known = {a.id for a in actors}
-    if len(known) != len(actors) or not {a.bloc for a in actors} <= BLOCS.keys():
-        return False
-    if len({p.host for p in publishers}) != len(publishers):
-        return False
-    if not {p.kind for p in publishers} <= PUBLISHER_KINDS.keys():
-        return False
-    if len(set(map(_ID, dossiers))) != len(dossiers):
-        return False
-    if not set(map(_DOMAIN, dossiers)) <= DOMAINS.keys():
-        return False
-    if not set(map(_STATUS, dossiers)) <= _STATUSES:
-        return False
-    if not all(map(_PARTIES, dossiers)):
-        return False
-    if not set(chain.from_iterable(map(_APPROACH, dossiers))) <= APPROACHES.keys():
-        return False
-    referenced = set(chain.from_iterable(map(_PARTIES, dossiers)))
-    referenced.update(chain.from_iterable(map(_THIRD, dossiers)))
-    referenced.update(map(_BROKEN, dossiers))
-    seen_dates: set[str] = set()
-    seen_statuses: set[str] = set()
-    claims: list[tuple[Claim, ...]] = []
-    add_date, add_actor, add_status = seen_dates.add, referenced.add, seen_statuses.add
-    breaking = BREAKING_STATUSES
-    for status, breaker, events in zip(
-        map(_STATUS, dossiers), map(_BROKEN, dossiers), map(_EVENTS, dossiers), strict=True
-    ):
-        if not events:
-            return False
-        # derive_state, inline: the last status set, and the actor of the last break unless
-        # a later event made the dossier active again.
-        derived = derived_breaker = None
-        for date, actor, _, _, _, new, _, event_claims in events:
-            add_date(date)
-            add_actor(actor)
-            if new is not None:
-                add_status(new)
-                derived = new
-                if new in breaking:
-                    derived_breaker = actor
-                elif new == "active":
-                    derived_breaker = None
-            if event_claims:
-                claims.append(event_claims)
-        if derived != status or derived_breaker != breaker:
-            return False
-    if not seen_statuses <= _STATUSES or not dates_valid(seen_dates):
-        return False
-    for claim in chain.from_iterable(claims):
-        add_actor(claim.by)
-        add_actor(claim.blames)
-    referenced.discard(None)
-    if not referenced <= known:
-        return False
-    # Warnings are printed: their text must be as safe as validation would have made it.
-    texts = "".join(chain.from_iterable((w.where, w.code, w.message) for w in payload.warnings))
-    if index is not None:  # an unchanged dossier's warnings come back from here
-        texts += "".join(chain.from_iterable((n.code, n.message) for n in index.local))
-    return UNSAFE_CHARS.search(texts) is None
 
 
 def write(
@@ -424,16 +391,26 @@ def write(
         tuple(dataset.publishers.values()),
         segments,
     )  # fmt: skip
-    body = msgspec.msgpack.encode(payload)
+    meta, parts = encode(payload)
     _store(
         entry_path(data_path),
-        Header(FORMAT, __version__, key, info and _trusted_stamp(info), len(body),
-               zlib.crc32(body)),
-        body,
+        Header(FORMAT, __version__, key, info and _trusted_stamp(info),
+               sum(map(len, parts)), zlib.crc32(parts[0]), meta),
+        parts,
     )
 
 
-def _store(target: Path, header: Header, body: bytes | memoryview) -> None:
+def encode(payload: Payload) -> tuple[int, list[bytes]]:
+    """The body of an entry holding `payload`: the length of its `Meta`, and its parts in
+    the order they are written."""
+    layout, sections = heads.pack(*heads.split(payload.dossiers))
+    meta = msgspec.msgpack.encode(
+        Meta(payload.actors, payload.warnings, payload.publishers, payload.segments, layout)
+    )
+    return len(meta), [meta, *sections]
+
+
+def _store(target: Path, header: Header, body: bytes | memoryview | list[bytes]) -> None:
     """Write an entry atomically (a temporary file renamed over it), or not at all."""
     import tempfile  # only a cold load writes; a warm one should not pay for the import
 
@@ -445,7 +422,8 @@ def _store(target: Path, header: Header, body: bytes | memoryview) -> None:
             with os.fdopen(fd, "wb") as fh:
                 fh.write(len(head).to_bytes(_LENGTH, "big"))
                 fh.write(head)
-                fh.write(body)
+                for part in body if isinstance(body, list) else (body,):
+                    fh.write(part)
             os.replace(tmp, target)
             # The entry this one replaces, if compartment before FORMAT 5 wrote it as JSON.
             target.with_suffix(".json").unlink(missing_ok=True)

@@ -204,6 +204,13 @@ class Dossier(NamedTuple):
         first = self.first_break
         return first.date if first else None
 
+    @property
+    def disputed(self) -> bool:
+        """Whether the parties' claims about this dossier blame at least two different
+        actors (a cached head stores the same flag: heads.Head.disputed)."""
+        blamed = {c.blames for e in self.events for c in e.claims if c.blames is not None}
+        return len(blamed) > 1
+
     def as_of(self, date: str) -> Dossier | None:
         """This dossier as it stood on `date`, or None if it had no event by then."""
         events = tuple(e for e in self.events if e.date <= date)

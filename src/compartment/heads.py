@@ -23,8 +23,9 @@ everything its head says about it derived again from the events and compared. In
 of an entry (`pack`, `Body`) every byte a command reads is under a CRC: each small
 section's, each row's, each blob's. Anything that fails is `Miss`, for the whole entry.
 
-Not wired in yet: the cache (cache.py) still writes and reads one `Payload`; the plan is in
-benchmarks/README.md.
+cache.py writes every entry's dossiers as a body (FORMAT 9); a full read rebuilds them all
+(`Body.all_heads`, `Body.all_events`), `list` and `show` read only what they need
+(cacheview.py).
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 import msgspec
 
+from compartment.cachecheck import dates_valid
 from compartment.dataset import Dossier, Event, derive_breaks, derive_state
 from compartment.vocab import APPROACHES, BREAKING_STATUSES, DOMAINS, STATUSES
 
@@ -147,8 +149,6 @@ def heads_valid(heads: Iterable[Head], known: set[str], blobs_length: int) -> bo
     date), no breaker while active, a breaker while strained, suspended or terminated, a
     break date exactly when there is a breaker, a first break whenever there was a break.
     """
-    from compartment.cache import dates_valid  # cache will import heads: not at the top
-
     referenced: set[str | None] = set()
     days: set[str | None] = set()
     approaches: set[str] = set()
@@ -203,8 +203,6 @@ def events_of(head: Head, blob: bytes | memoryview, known: set[str]) -> tuple[Ev
     cache._consistent for these events (real dates, known statuses and actors, the claims'
     actors known) and everything the head says of them, derived again and compared.
     """
-    from compartment.cache import dates_valid
-
     if len(blob) != head.length or zlib.crc32(blob) != head.check:
         return None
     try:
@@ -239,7 +237,9 @@ class Columns(NamedTuple):
 
 
 def columns(heads: Iterable[Head]) -> Columns:
-    rows = [(STATUS_CODES[h.status], DOMAIN_CODES[h.domain]) for h in heads]
+    # 255 for a value outside the vocabulary: never in a clean load, but a forger (or a test
+    # playing one) may pack such a head, and every reader refuses it (heads_valid).
+    rows = [(STATUS_CODES.get(h.status, 255), DOMAIN_CODES.get(h.domain, 255)) for h in heads]
     return Columns(bytes(r[0] for r in rows), bytes(r[1] for r in rows))
 
 
@@ -278,13 +278,15 @@ def candidates(cols: Columns, filters: Filters) -> list[int]:
 
 # -- the body of a cache entry: columns, heads and blobs, each read when needed ---------------
 # In order: the two columns, the ids (msgpack), the row offset and CRC tables (little-endian
-# uint32, one more offset than rows), the rows, the event blobs. The rows are one msgpack
-# Head each, after a msgpack array header for all of them: a command that reads some decodes
-# each alone (from the offsets), one that reads all decodes the section in one call. The
-# small sections each have a CRC in the Layout, and so do the rows as a whole (for reading
-# all); each row and each blob has its own, in the CRC table and in its head, so a command
-# checks exactly the bytes it reads (benchmarks/README.md, "Read only what is needed").
-SECTIONS = ("status", "domain", "ids", "offsets", "checks", "rows", "blobs")
+# uint32, one more offset than rows), the rows, a msgpack array header for all the blobs
+# ("events", so that a full read decodes every blob in one call), the event blobs. The rows
+# are one msgpack Head each, after a msgpack array header for all of them: a command that
+# reads some decodes each alone (from the offsets), one that reads all decodes the section
+# in one call. The small sections each have a CRC in the Layout, and so do the rows and the
+# blobs as a whole (for reading all); each row and each blob has its own, in the CRC table
+# and in its head, so a command checks exactly the bytes it reads (benchmarks/README.md,
+# "Read only what is needed").
+SECTIONS = ("status", "domain", "ids", "offsets", "checks", "rows", "events", "blobs")
 _OWN_CHECKS = frozenset({"rows", "blobs"})  # checked a row or a blob at a time
 _ROWS_AT = 5  # msgpack array32: 0xdd, then the count in 4 bytes
 
@@ -300,7 +302,7 @@ class Miss(ValueError):
 class Layout(NamedTuple):
     dossiers: int  # how many
     lengths: tuple[int, ...]  # of each of SECTIONS, in bytes
-    checks: tuple[int, ...]  # zlib.crc32 of each of SECTIONS; 0 for rows and blobs
+    checks: tuple[int, ...]  # zlib.crc32 of each of SECTIONS (blobs: for a full read only)
 
 
 def _uint32(values: Iterable[int]) -> bytes:
@@ -321,16 +323,18 @@ def pack(heads: tuple[Head, ...], blobs: list[bytes]) -> tuple[Layout, list[byte
     parts = {
         "status": cols.status, "domain": cols.domain, "ids": _encode([h.id for h in heads]),
         "offsets": _uint32(offsets), "checks": _uint32(zlib.crc32(r) for r in rows),
-        "rows": _rows_prefix(len(rows)) + b"".join(rows), "blobs": b"".join(blobs),
+        "rows": _rows_prefix(len(rows)) + b"".join(rows), "events": _rows_prefix(len(rows)),
+        "blobs": b"".join(blobs),
     }  # fmt: skip
     ordered = [parts[name] for name in SECTIONS]
-    checks = tuple(0 if name == "blobs" else zlib.crc32(parts[name]) for name in SECTIONS)
+    checks = tuple(zlib.crc32(parts[name]) for name in SECTIONS)
     return Layout(len(heads), tuple(map(len, ordered)), checks), ordered
 
 
 _head_decoder = msgspec.msgpack.Decoder(Head)
 _heads_decoder = msgspec.msgpack.Decoder(tuple[Head, ...])
 _ids_decoder = msgspec.msgpack.Decoder(list[str])
+_all_events_decoder = msgspec.msgpack.Decoder(tuple[tuple[Event, ...], ...])
 
 
 class Body:
@@ -355,6 +359,7 @@ class Body:
             at += length
         self._columns: Columns | None = None
         self._ids: list[str] | None = None
+        self._events_span = buffer[at - lengths[-1] - lengths[-2] : at]  # events + blobs
 
     def _section(self, name: str) -> memoryview:
         part = self._checked.get(name)
@@ -453,3 +458,18 @@ class Body:
         if events is None:
             raise Miss(f"the events of {head.id} are in doubt")
         return events
+
+    def all_events(self) -> tuple[tuple[Event, ...], ...]:
+        """Every dossier's events, in order, decoded in one call (the array header of the
+        events section, then the blobs) under the CRC of both: for a full read, which checks
+        the dossiers they make (cache._consistent) rather than each against its head."""
+        if (self._section("events") != _rows_prefix(self.count)
+                or zlib.crc32(self._parts["blobs"]) != self._checks["blobs"]):
+            raise Miss("the events are damaged")
+        try:
+            every = _all_events_decoder.decode(self._events_span)
+        except msgspec.DecodeError:
+            raise Miss("the events do not decode") from None
+        if len(every) != self.count:
+            raise Miss("the events are not one list a dossier")
+        return every

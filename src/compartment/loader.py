@@ -21,6 +21,7 @@ from compartment.errors import Location, Problem, Severity, render_path, visible
 
 if TYPE_CHECKING:
     from compartment.checks import Finding, Rule
+    from compartment.query import Filters
     from compartment.segments import Segments
 
 TOP_LEVEL_KEYS = ("actors", "dossiers", "publishers")
@@ -85,6 +86,29 @@ def load(
     if result.dataset is not None and not result.errors:
         cache.write(path, info, content.key(), result.dataset, result.warnings, index)
     return result
+
+
+def load_heads(path: Path, display: str, filters: Filters) -> Dataset | None:
+    """From a warm cache, the dataset `list` needs for `filters`: heads in place of the
+    dossiers that may match (cacheview.read_heads); None when only a normal `load` can
+    answer (no entry, a stale or doubtful one). Raises DataFileNotFound as `load` does."""
+    from compartment import cacheview
+
+    info = stat_file(path)
+    with _collector_paused():
+        hit = cacheview.read_heads(path, info, _Content(path, info).key, display, filters)
+    return None if hit is None else hit[0]
+
+
+def load_dossier(path: Path, display: str, wanted: str) -> Dataset | None:
+    """From a warm cache, the dataset `show` needs: the one dossier `wanted` names, whole
+    (cacheview.read_dossier); None when only a normal `load` can answer."""
+    from compartment import cacheview
+
+    info = stat_file(path)
+    with _collector_paused():
+        hit = cacheview.read_dossier(path, info, _Content(path, info).key, display, wanted)
+    return None if hit is None else hit[0]
 
 
 def _load_indexed(

@@ -22,9 +22,10 @@ class Filters(NamedTuple):
 
 
 def disputed(dossier: Dossier) -> bool:
-    """Whether the parties' claims about this dossier blame at least two different actors."""
-    blamed = {c.blames for e in dossier.events for c in e.claims if c.blames is not None}
-    return len(blamed) > 1
+    """Whether the parties' claims about this dossier blame at least two different actors:
+    `Dossier.disputed`, or the flag a cached head stores (heads.Head), so that `list` answers
+    alike from either."""
+    return dossier.disputed
 
 
 def _matches_actor(data: Dataset, actor: str | None, wanted: Sequence[str]) -> bool:

@@ -74,9 +74,11 @@ def list_(
     """
     from compartment import query
 
-    data = runtime.dataset(ctx)
-    if as_of is not None:
-        data = data.as_of(as_of)
+    if as_of is None:  # heads suffice: status and domain narrow which (cacheview.py)
+        narrow = query.Filters(statuses=values(status), domains=values(domain), tags=tag or ())
+        data = runtime.dataset_heads(ctx, narrow)
+    else:
+        data = runtime.dataset(ctx).as_of(as_of)
     filters = runtime.dossier_filters(
         data, values(status), broken_off_by, values(domain), party, search,
         first_broken_off_by, disputed,
@@ -144,7 +146,7 @@ def show(
     """
     from compartment import export, query, render
 
-    data = runtime.dataset(ctx)
+    data = runtime.dataset_of_one(ctx, dossier_id)  # --as-of reads only this dossier too
     dossier = query.find(data, dossier_id)
     if as_of is not None:
         earlier = dossier.as_of(as_of)

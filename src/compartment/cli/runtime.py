@@ -10,7 +10,7 @@ from __future__ import annotations
 import gc
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple, TextIO
@@ -216,6 +216,40 @@ def dataset(ctx: typer.Context, result: LoadResult | None = None) -> Dataset:
             problems=result.errors,
         )
     return result.dataset
+
+
+def dataset_heads(ctx: typer.Context, narrow: Filters) -> Dataset:
+    """For `list`: from a warm cache, the actors with the heads of the dossiers whose status
+    and domain `narrow` allows (loader.load_heads); else `dataset(ctx)`."""
+    from compartment import loader
+
+    return _light(ctx, lambda path, name: loader.load_heads(path, name, narrow))
+
+
+def dataset_of_one(ctx: typer.Context, wanted: str) -> Dataset:
+    """For `show`: from a warm cache, the actors with the one dossier `wanted` names
+    (loader.load_dossier); else `dataset(ctx)`, where query.find gives the same answer."""
+    from compartment import loader
+
+    return _light(ctx, lambda path, name: loader.load_dossier(path, name, wanted))
+
+
+def _light(ctx: typer.Context, read: Callable[[Path, str], Dataset | None]) -> Dataset:
+    """What `read` makes of the data file's cache entry, or the normal load's dataset:
+    --no-cache, --known-at, no entry, or any doubt about it take the normal load."""
+    chosen = settings(ctx)
+    if chosen.use_cache and chosen.known_at is None:
+        from compartment import datafile
+
+        path = data_source(ctx).path
+        try:
+            with _collector_resumed_after():
+                hit = read(path, str(path))
+        except datafile.DataFileNotFound:
+            hit = None  # the normal load says so, naming how the file was chosen
+        if hit is not None:
+            return hit
+    return dataset(ctx)
 
 
 @contextmanager
