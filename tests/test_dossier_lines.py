@@ -1,5 +1,5 @@
 """Edits find a dossier by its `- id:` line (linemerge.dossier_lines) instead of libyaml's
-marks, and keep that result only if it changed no other dossier (edit._confined)."""
+marks, and keep that result only if it changed no other dossier (editflow._confined)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""A spliced edit (edit._splice: only the changed record is written by ruamel) gives exactly
+"""A spliced edit (editflow._splice: only the changed record is written by ruamel) gives exactly
 what the whole-document round trip gives, on any valid ledger and any edit, and `fmt --check`'s
 quick verdict agrees with the round trip's."""
 
@@ -17,7 +17,7 @@ import yaml
 from hypothesis import HealthCheck, Phase, event, given, settings
 from hypothesis import strategies as st
 
-from compartment import edit, fmt, fmtcheck, linemerge, loader
+from compartment import edit, editflow, fmt, fmtcheck, linemerge, loader
 from compartment.dataset import Claim, Dossier, Event
 from compartment.errors import CompartmentError
 from compartment.vocab import BLOCS, DOMAINS, STATUSES
@@ -156,7 +156,7 @@ def edits(data: Any) -> st.SearchStrategy[Callable[[str], edit.Edit]]:
 
 @contextmanager
 def round_trip_only() -> Any:
-    with mock.patch.object(edit, "_splice", lambda *_args: None):
+    with mock.patch.object(editflow, "_splice", lambda *_args: None):
         yield
 
 
@@ -171,15 +171,15 @@ def outcome(make: Callable[[str], edit.Edit], text: str) -> tuple[Any, ...]:
 
 @contextmanager
 def splice_results() -> Any:
-    """What each call of edit._splice returned: None when it left the edit to the round trip."""
+    """What each call of editflow._splice returned: None when it left the edit to the round trip."""
     results: list[Any] = []
-    real = edit._splice
+    real = editflow._splice
 
     def spy(*args: Any) -> Any:
         results.append(real(*args))
         return results[-1]
 
-    with mock.patch.object(edit, "_splice", spy):
+    with mock.patch.object(editflow, "_splice", spy):
         yield results
 
 

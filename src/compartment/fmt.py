@@ -40,7 +40,7 @@ if TYPE_CHECKING:
     from ruamel.yaml import YAML
 
     from compartment.dataset import Dataset, Dossier, Event
-    from compartment.edit import Edit
+    from compartment.editflow import Edit
 
 # Keys are written in the data contract's order (vocab.py holds the one list of them).
 DOSSIER_KEYS = DOSSIER_FIELDS
@@ -405,7 +405,7 @@ def format_text(text: str, name: str) -> Edit:
     changed a value would be a bug, reported as FormatError rather than written.
     """
     from compartment import loader
-    from compartment.edit import Edit, cached_load
+    from compartment.editflow import Edit, cached_load
 
     # From the cache entry of the file when it holds this text, else incrementally against
     # it (loader.load_text's cache_as): a pre-commit check after a small edit stays cheap.

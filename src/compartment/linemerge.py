@@ -196,7 +196,7 @@ def dossier_lines(text: str, ids: Sequence[str], index: int) -> tuple[list[int],
     dossier of the load, and never for the last dossier (a quoted text running over a
     column-0 line could end the cut early there). That leaves a crafted file whose quoted
     texts imitate whole items: the edit checks that its result changed no other dossier
-    (edit._splice_checked), and otherwise finds the record by libyaml's marks.
+    (editflow._confined), and otherwise finds the record by libyaml's marks.
     """
     from compartment import segments
 

@@ -1,7 +1,7 @@
 """Read -> lock -> rewrite: the one way `fmt` and every edit change a data file.
 
 The file is read and decoded under its lock, handed as text to a transform (an edit, or the
-canonical layout) that returns an `edit.Edit`, and written back atomically only if the result
+canonical layout) that returns an `editflow.Edit`, and written back atomically only if the result
 has no errors and differs, with the byte-order mark the file had, and only if nobody changed
 the file meanwhile. Without `write` (`--dry-run`, `fmt --check`) no lock is taken and nothing
 is written. Failures that stop the rewrite are CompartmentErrors; problems of the data are
@@ -19,7 +19,7 @@ from compartment import datafile, storage
 from compartment.errors import CompartmentError
 
 if TYPE_CHECKING:
-    from compartment.edit import Edit
+    from compartment.editflow import Edit
 
 BOM = b"\xef\xbb\xbf"
 
@@ -40,7 +40,7 @@ def rewrite(
         text, (line, column), reason = datafile.decode(raw)
         if text is None:
             raise CompartmentError(f"{shown}:{line}:{column}: {reason}")
-        from compartment.edit import WRITING
+        from compartment.editflow import WRITING
 
         token = WRITING.set(write)
         try:
