@@ -4,6 +4,7 @@ queries answer alike over both, and any doubt about a head or a blob is a miss."
 from __future__ import annotations
 
 import zlib
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -24,7 +25,9 @@ ACTORS = {
     "un": Actor("un", "United Nations", "international"),
 }
 actor = st.sampled_from(list(ACTORS))
-day = st.dates().map(lambda d: f"{1950 + d.year % 75:04d}-{d.month:02d}-{d.day:02d}")
+# Real days only (a clean load has no 1998-02-29): moving the year of a drawn date made
+# such days, which the blob check rightly refused; CI drew one.
+day = st.dates(min_value=date(1950, 1, 1), max_value=date(2024, 12, 31)).map(date.isoformat)
 partial = st.one_of(day, day.map(lambda d: d[:7]), day.map(lambda d: d[:4]))
 words = st.sampled_from(["treaty", "talks", "Space", "nuclear", "Arctic", "grain", "data"])
 
