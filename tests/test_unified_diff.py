@@ -78,7 +78,25 @@ def test_common_prefix_and_suffix_across_chunks() -> None:
     size = linemerge._CHUNK * 3 + 17
     a = "x" * size + "A" + "y" * size
     b = "x" * size + "B" + "y" * size
-    assert linemerge._common_prefix(a, b) == size
+    assert linemerge.common_prefix(a, b) == size
     assert linemerge._common_suffix(a, b, len(a)) == size
-    assert linemerge._common_prefix(a, a) == len(a)
+    assert linemerge.common_prefix(a, a) == len(a)
     assert linemerge._common_suffix("ab", "ab", 1) == 1
+
+
+def first_differing_line(before: str, after: str) -> int:
+    """Edit.line as it was: line by line."""
+    a, b = before.split("\n"), after.split("\n")
+    for i, (x, y) in enumerate(zip(a, b, strict=False)):
+        if x != y:
+            return i + 1
+    return min(len(a), len(b))
+
+
+@settings(max_examples=400, deadline=None)
+@given(pairs())
+def test_an_edits_first_changed_line_is_the_line_by_line_answer(pair: tuple[str, str]) -> None:
+    from compartment.editflow import Edit
+
+    before, after = pair
+    assert Edit(before, after, "").line == first_differing_line(before, after)

@@ -311,13 +311,25 @@ def read(
     if payload is None:
         return None
     restamp(opened, stamp)
-    return _dataset(payload), warnings_of(opened.meta, display)
+    dataset = _dataset(payload)
+    _last[:] = [(data_path, dataset, payload.segments)]
+    return dataset, warnings_of(opened.meta, display)
+
+
+# The last entry `read` decoded in this process: an edit reads the file's entry for its
+# first validation, then needs it again as the `previous` of the incremental validation of
+# its result (0.15-0.25 s at 10,000 dossiers to decode and check twice). What it holds was
+# decoded and checked, and is the clean load of the content the entry's key names, which is
+# all `previous` promises, whatever the entry file holds by then.
+_last: list[tuple[Path, Dataset, Segments | None]] = []
 
 
 def previous(data_path: Path, size: int) -> tuple[Dataset, Segments] | None:
     """The dataset and index of the entry for `data_path`, whatever content it describes,
     for an incremental load (`size`: the data file's, which bounds the entry's). None if
     there is no sound entry, or it has no index. The entry is checked as `read` checks one."""
+    if _last and _last[0][0] == data_path and _last[0][2] is not None:
+        return _last[0][1], _last[0][2]
     opened = _open(entry_path(data_path), size)
     payload = None if opened is None else _decode(opened)
     if payload is None or payload.segments is None:

@@ -66,12 +66,10 @@ class Edit:
 
     @property
     def line(self) -> int:
-        """The first line that differs (1-based), for `file:line` in messages."""
-        before, after = self.before.split("\n"), self.after.split("\n")
-        for i, (a, b) in enumerate(zip(before, after, strict=False)):
-            if a != b:
-                return i + 1
-        return min(len(before), len(after))
+        """The first line that differs (1-based), for `file:line` in messages: the line that
+        holds the first character that differs (compared in C: splitting and comparing every
+        line took 0.3 s of an edit at 10,000 dossiers)."""
+        return self.before.count("\n", 0, linemerge.common_prefix(self.before, self.after)) + 1
 
 
 # -- the edit machinery ------------------------------------------------------------------------

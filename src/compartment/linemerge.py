@@ -24,7 +24,7 @@ def unified_diff(before: str, after: str, name: str) -> str:
     # (line ends are compared as LF): then the whole texts are compared, as before.
     lo_char, offset, hi_before, hi_after = 0, 0, len(before), len(after)
     if "\r" not in before and "\r" not in after:
-        head = before.rfind("\n", 0, _common_prefix(before, after)) + 1
+        head = before.rfind("\n", 0, common_prefix(before, after)) + 1
         tail = _common_suffix(before, after, min(len(before), len(after)) - head)
         start = len(before) - tail  # the shared tail, from the start of a line in both
         shift = len(after) - len(before)
@@ -60,7 +60,7 @@ def unified_diff(before: str, after: str, name: str) -> str:
 _CHUNK = 1 << 16  # characters compared at a time before narrowing down
 
 
-def _common_prefix(a: str, b: str) -> int:
+def common_prefix(a: str, b: str) -> int:
     """The length of the longest common prefix of `a` and `b`."""
     n = min(len(a), len(b))
     lo = 0
