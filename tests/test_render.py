@@ -86,20 +86,27 @@ def test_list_table_draws_what_rich_draws_or_keeps_every_cell(rows: list[Dossier
         assert ours == draw(reference, width)
         return
     # Where rich would squeeze the title, it goes under its row; every other cell is whole.
+    # Where the row is still too wide, "broken off by" follows the title under it.
     lines = ours.splitlines()
-    assert len(table.header) == 5 and "title" not in lines[0]
+    assert len(table.header) in (4, 5) and "title" not in lines[0]
+    breaker_under = len(table.header) == 4
     starts = [n for n, line in enumerate(lines) if n > 1 and not line.startswith("  ")]
     assert len(starts) == len(rows)
     for d, start, end in zip(rows, starts, [*starts[1:], len(lines)], strict=False):
         row = lines[start]
         assert row.startswith(d.id + " ")
-        for cell in (d.status, d.broken_off_by or "", d.since):
+        for cell in (d.status, d.since, "" if breaker_under else d.broken_off_by or ""):
             assert f" {cell} " in row + " "
         under = lines[start + 1 : end]
         assert under and all(line.startswith("  ") for line in under)
-        assert "".join("".join(under).split()) == "".join(d.title.split())
+        title = d.title
+        if breaker_under and d.broken_off_by:
+            title += f" (broken off by {d.broken_off_by})"
+        assert "".join("".join(under).split()) == "".join(title.split())
     fixed = cell_len(lines[1])  # the rule spans the columns left in the table
     assert all(cell_len(line) <= max(width, fixed) for line in lines)
+    if len(table.header) == 5:  # the breaker stays in the row only where the row fits
+        assert fixed <= width
 
 
 @given(st.lists(dossiers(), min_size=1, max_size=5), st.sampled_from([80, 120, 200]))
@@ -130,12 +137,32 @@ def test_narrow_terminal_puts_titles_under_their_rows() -> None:
     d = Dossier("a-rather-long-dossier-id", "A title that is long enough to wrap at forty",
                 "security", ("west",), "suspended", "some-long-actor-identifier", "s", (event,))  # fmt: skip
     assert draw(render.dossier_table([d], 40), 40).splitlines() == [
-        "id                         status      status since   broken off by",
-        "─" * 80,
-        "a-rather-long-dossier-id   suspended   2014-03        some-long-actor-identifier",
+        "id                         status      status since",
+        "─" * 51,
+        "a-rather-long-dossier-id   suspended   2014-03",
         "  A title that is long enough to wrap at",
-        "  forty",
+        "  forty (broken off by",
+        "  some-long-actor-identifier)",
     ]
+
+
+def test_a_long_id_at_80_columns_sends_the_breaker_under_the_row() -> None:
+    """The shipped ledger's longest id (45 characters) made each row 86 wide at 80 columns."""
+    event = Event("2014-03", "united-states", "x", "y", ("https://example.org",), "suspended")
+    long_id = "us-russia-bilateral-presidential-commission"
+    d = Dossier(long_id, "US-Russia Bilateral Presidential Commission", "diplomacy",
+                ("united-states",), "suspended", "united-states", "s", (event,))  # fmt: skip
+    short = d._replace(id="g8", title="G8")
+    assert draw(render.dossier_table([d, short], 80), 80).splitlines() == [
+        "id                                            status      status since",
+        "─" * 70,
+        "us-russia-bilateral-presidential-commission   suspended   2014-03",
+        "  US-Russia Bilateral Presidential Commission (broken off by united-states)",
+        "g8                                            suspended   2014-03",
+        "  G8 (broken off by united-states)",
+    ]
+    # With short ids the breaker keeps its column.
+    assert len(render.dossier_table([short], 80).header) == 5
 
 
 def test_an_80_column_terminal_keeps_the_titles(run, sample: Path, monkeypatch) -> None:

@@ -76,9 +76,10 @@ class LinesTable:
 
     def __init__(
         self, header: list[str], rows: list[list[str]], *, wrap: int, expand: bool,
-        status_styles: Mapping[str, str] | None = None,
+        status_styles: Mapping[str, str] | None = None, under: bool = False,
     ) -> None:
         self.header, self.rows, self.wrap, self.expand = header, rows, wrap, expand
+        self.under = under  # the wrap column goes under each row whatever the width
         self.status_styles = dict(status_styles or {})
         self._natural = [
             max(map(cell_len, [title, *(row[i] for row in rows)])) for i, title in enumerate(header)
@@ -100,10 +101,18 @@ class LinesTable:
         least = min(widths[wrap], TITLE_MIN_WIDTH + pads[wrap])
         if self.expand or fixed + widths[wrap] > available:
             widths[wrap] = available - fixed
-        return widths, widths[wrap] < least
+        return widths, self.under or widths[wrap] < least
 
     def squeezed(self, width: int) -> bool:
         return self._layout(width)[1]
+
+    def row_width_without_wrap(self) -> int:
+        """How wide a row is once the wrap column has left it (its text under the row)."""
+        columns = [i for i in range(len(self.header)) if i != self.wrap]
+        pads = self._pads(len(columns))
+        return sum(self._natural[i] + pad for i, pad in zip(columns, pads, strict=True)) + (
+            len(columns) - 1
+        )
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         # Drawn as rich would draw it, then each line's trailing blanks dropped.

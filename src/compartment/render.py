@@ -63,7 +63,8 @@ def dossier_table(dossiers: Sequence[Dossier], console_width: int) -> LinesTable
     The domain column shows from 120 columns, if the title keeps TITLE_MIN_WIDTH; up to 160
     columns the table fills the width, beyond (a pipe) it takes what it needs. Where even
     without the domain the title would get less than TITLE_MIN_WIDTH (an 80-column
-    terminal), each title goes on the lines under its row instead. (rich's Table cut ids and
+    terminal), each title goes on the lines under its row instead; if the row is still wider
+    than the terminal, "broken off by" follows the title there. (rich's Table cut ids and
     statuses with an ellipsis there, and squeezed the title column out altogether.)
 
     It is laid out by LinesTable rather than rich's Table, which measures and renders every
@@ -84,6 +85,13 @@ def dossier_table(dossiers: Sequence[Dossier], console_width: int) -> LinesTable
     if console_width < 120 or table.squeezed(console_width):
         table = LinesTable(header[:5], [row[:5] for row in rows], wrap=1, expand=table.expand,
                            status_styles=STATUS_STYLES)
+    if table.squeezed(console_width) and table.row_width_without_wrap() > console_width:
+        # Even with the title under its row, the row would run past the edge (at 80
+        # columns, an id of 45 characters): the breaker joins the title under it.
+        rows = [[row[0], f"{row[1]} (broken off by {row[4]})" if row[4] else row[1], *row[2:4]]
+                for row in rows]  # fmt: skip
+        table = LinesTable(header[:4], rows, wrap=1, expand=table.expand,
+                           status_styles=STATUS_STYLES, under=True)
     return table
 
 
