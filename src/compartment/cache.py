@@ -193,23 +193,6 @@ def size_limit(data_size: int) -> int:
     return SIZE_FACTOR * data_size + SIZE_SLACK
 
 
-def _read_entry(entry: Path, limit: int) -> bytes | None:
-    """The entry's bytes if it is a regular file of at most `limit` bytes, else None."""
-    try:
-        if not hasattr(os, "O_NOFOLLOW") and entry.is_symlink():
-            return None
-        fd = os.open(entry, _OPEN_FLAGS)
-    except OSError:  # absent, a symlink (ELOOP), unreadable
-        return None
-    with os.fdopen(fd, "rb") as fh:  # closes fd, whatever happens
-        info = os.fstat(fd)
-        # A FIFO, a device (even through a hard link), a socket, a folder: never read.
-        if not stat.S_ISREG(info.st_mode) or not 0 < info.st_size <= limit:
-            return None
-        blob = fh.read(info.st_size + 1)  # one more, to see a file that grew meanwhile
-    return blob if len(blob) == info.st_size else None
-
-
 def _private(info: os.stat_result) -> bool:
     """Whether nobody but this user (or root) can write the file: then nobody can truncate it
     while it is mapped, which would kill the process (SIGBUS) instead of making a miss. Our
@@ -222,8 +205,9 @@ def _private(info: os.stat_result) -> bool:
 
 
 def _map(entry: Path, limit: int) -> memoryview | None:
-    """The entry's bytes, as `_read_entry` checks them: mapped when the file is `_private`
-    (a command then loads only the pages it reads), else read whole."""
+    """The entry's bytes if it is a regular file of at most `limit` bytes, else None: mapped
+    when the file is `_private` (a command then loads only the pages it reads), else read
+    whole."""
     try:
         if not hasattr(os, "O_NOFOLLOW") and entry.is_symlink():
             return None
@@ -232,13 +216,14 @@ def _map(entry: Path, limit: int) -> memoryview | None:
         return None
     with os.fdopen(fd, "rb") as fh:  # closes fd, whatever happens; a mapping outlives it
         info = os.fstat(fd)
+        # A FIFO, a device (even through a hard link), a socket, a folder: never read.
         if not stat.S_ISREG(info.st_mode) or not 0 < info.st_size <= limit:
             return None
         if _private(info):
             import mmap
 
             return memoryview(mmap.mmap(fd, info.st_size, access=mmap.ACCESS_READ))
-        blob = fh.read(info.st_size + 1)
+        blob = fh.read(info.st_size + 1)  # one more, to see a file that grew meanwhile
     return memoryview(blob) if len(blob) == info.st_size else None
 
 

@@ -104,7 +104,7 @@ def read(data_path: Path) -> Memo | None:
     from compartment import cache
 
     try:
-        blob = cache._read_entry(memo_path(data_path), _MAX_ITEMS * segments.DIGEST_SIZE)
+        blob = cache._map(memo_path(data_path), _MAX_ITEMS * segments.DIGEST_SIZE)
         if blob is None:
             return None
         size = int.from_bytes(blob[: cache._LENGTH], "big")
@@ -112,7 +112,7 @@ def read(data_path: Path) -> Memo | None:
             return None
         header = msgspec.msgpack.decode(blob[cache._LENGTH : cache._LENGTH + size],
                                         type=cache.Header)
-        body = memoryview(blob)[cache._LENGTH + size :]
+        body = blob[cache._LENGTH + size :]
         if (header.format, header.version, header.key) != _identity() or len(
             body
         ) != header.length or zlib.crc32(body) != header.check:
