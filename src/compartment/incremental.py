@@ -106,24 +106,26 @@ def load(
     with the index of `raw`; None when it cannot be shown to equal a full load."""
     old, index = previous
     today = dates.today()
-    found = segments.split(raw)
-    if found is None or today < index.today:
+    if today < index.today:
         return None
-    view = memoryview(raw)
-    bounds = (*found.starts, found.end)
-    digest = segments.digest
-    if digest(view[: bounds[0]]) != index.head or digest(view[found.end :]) != index.tail:
+    walked = segments.walk(raw, index)
+    if walked is None:
         return None
+    found, digests = walked.found, walked.digests
     size = segments.DIGEST_SIZE
-    known = {index.items[k : k + size]: k // size for k in range(0, len(index.items), size)}
-    digests = [digest(view[bounds[i] : bounds[i + 1]]) for i in range(len(found.starts))]
+    # Each item's earlier position: the unchanged runs keep theirs; a changed run's items
+    # are looked up by digest, since a dossier may have moved.
+    reused: list[int | None] = list(range(walked.fresh.start))
+    if walked.fresh:
+        known = {index.items[k : k + size]: k // size for k in range(0, len(index.items), size)}
+        reused += [known.get(digests[k]) for k in walked.fresh]
+    shift = len(index.items) // size - len(digests)
+    reused += range(walked.fresh.stop + shift, len(digests) + shift)
     try:
-        result, local = _Assembly(raw, found, old, index, [known.get(d) for d in digests]).run(
-            name, path
-        )
+        result, local = _Assembly(raw, found, old, index, reused).run(name, path)
     except _Unsure:
         return None
-    return result, Segments(index.head, index.tail, b"".join(digests), today, local)
+    return result, segments.indexed(raw, walked, index, today, local)
 
 
 class _Assembly:

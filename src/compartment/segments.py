@@ -22,6 +22,9 @@ from __future__ import annotations
 
 import bisect
 import re
+import sys
+from array import array
+from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
 try:  # hashlib's own BLAKE2 without loading OpenSSL (see cache.py)
@@ -54,13 +57,21 @@ class Noted(NamedTuple):
 
 class Segments(NamedTuple):
     """The index recorded with a clean cache entry: digests of the head, the tail and each
-    dossier item's text, in file order (`items` holds DIGEST_SIZE bytes per dossier)."""
+    dossier item's text, in file order (`items` holds DIGEST_SIZE bytes per dossier), and
+    what `walk` needs to find the changed dossiers without splitting the whole file."""
 
     head: bytes
     tail: bytes
     items: bytes
     today: str = ""  # the date the rules judged by: a later load needs today >= this
     local: tuple[Noted, ...] = ()
+    indent: int = -1  # of the item lines (Split.indent)
+    head_size: int = 0  # bytes before the first item
+    tail_size: int = 0  # bytes from the end of the list on
+    sizes: bytes = b""  # each item's length in bytes, as little-endian uint32
+    # Runs of consecutive items, each (how many, GROUP_DIGEST of their text joined), in
+    # order and covering every item: `walk` compares a run at a time.
+    groups: tuple[tuple[int, bytes], ...] = ()
 
 
 class Split(NamedTuple):
@@ -156,10 +167,176 @@ Lines = list[int] | LineOf
 def index(raw: bytes, found: Split) -> Segments:
     view = memoryview(raw)
     bounds = (*found.starts, found.end)
-    items = b"".join(
-        [digest(view[bounds[i] : bounds[i + 1]]) for i in range(len(found.starts))]
+    count = len(found.starts)
+    items = b"".join([digest(view[bounds[i] : bounds[i + 1]]) for i in range(count)])
+    return Segments(
+        digest(view[: found.starts[0]]), digest(view[found.end :]), items,
+        indent=found.indent, head_size=found.starts[0], tail_size=len(raw) - found.end,
+        sizes=_uint32(bounds[i + 1] - bounds[i] for i in range(count)),
+        groups=_groups(view, bounds, 0, count),
+    )  # fmt: skip
+
+
+# Items a group of the index holds. `walk` hashes the unchanged text a group at a time (one
+# call per 256 dossiers: the per-call cost of hashing each of 100,000 dossiers is 0.5 s), and
+# splits and hashes each dossier of a changed group: 256 dossiers are about 0.6 MB.
+GROUP = 256
+
+
+def group_digest(piece: bytes | memoryview) -> bytes:
+    """The digest of a run of items: SHA-256, which OpenSSL computes twice as fast as
+    BLAKE2b on long texts (0.21 s against 0.40 s for 228 MB), cut to DIGEST_SIZE."""
+    import hashlib
+
+    return hashlib.sha256(piece).digest()[:DIGEST_SIZE]
+
+
+def _groups(
+    view: memoryview, bounds: Sequence[int], first: int, end: int
+) -> tuple[tuple[int, bytes], ...]:
+    """Groups of at most GROUP items for items first..end-1 (`bounds`: each item's start,
+    then the end of the list)."""
+    return tuple(
+        (min(GROUP, end - k), group_digest(view[bounds[k] : bounds[min(k + GROUP, end)]]))
+        for k in range(first, end, GROUP)
     )
-    return Segments(digest(view[: found.starts[0]]), digest(view[found.end :]), items)
+
+
+def _uint32(values: Iterable[int]) -> bytes:
+    table = array("I", values)
+    if sys.byteorder == "big":
+        table.byteswap()
+    return table.tobytes()
+
+
+def _sizes(packed: bytes) -> array[int]:
+    table = array("I", packed)
+    if sys.byteorder == "big":
+        table.byteswap()
+    return table
+
+
+class Walked(NamedTuple):
+    """The split of a changed file that `walk` found, with each item's digest, and the new
+    index's groups."""
+
+    found: Split
+    digests: list[bytes]
+    fresh: range  # the items whose text was split and hashed anew (the changed run)
+    groups: tuple[tuple[int, bytes], ...]
+
+
+def walk(raw: bytes, index: Segments) -> Walked | None:
+    """`split(raw)` and each item's digest, found from `index` (a verified split of an
+    earlier version of the file) by hashing: the head and the tail must be unchanged; the
+    groups that are unchanged at the start and at the end of the list keep their items
+    (their text is the earlier text, whose split was the parser's); only the text between
+    is split (`_split_run`). A change that is not one run of whole items between unchanged
+    groups (a new indentation, a line at column 0) has the whole file split (`_split_all`).
+    None when the head or the tail changed, or the index is not one `index` made.
+    """
+    view, total = memoryview(raw), len(raw)
+    sizes = _sizes(index.sizes)
+    count = len(sizes)
+    if (index.indent < 0 or count == 0 or len(index.items) != DIGEST_SIZE * count
+            or sum(n for n, _ in index.groups) != count or min(n for n, _ in index.groups) < 1
+            or index.head_size + index.tail_size > total):
+        return None
+    end = total - index.tail_size
+    if digest(view[: index.head_size]) != index.head or digest(view[end:]) != index.tail:
+        return None
+    starts = [index.head_size]  # the earlier file's item starts, then the end of the list
+    for size in sizes:
+        starts.append(starts[-1] + size)
+    old_end = starts[-1]
+    # The unchanged groups from the front, then from the back (in the earlier file's
+    # offsets; the back ones move by the change in length).
+    front, item, at = 0, 0, index.head_size
+    for n, expected in index.groups:
+        length = starts[item + n] - starts[item]
+        if at + length > end or group_digest(view[at : at + length]) != expected:
+            break
+        front, item, at = front + 1, item + n, at + length
+    shift = end - old_end
+    back, back_item, back_at = len(index.groups), count, end
+    while back > front:
+        n, expected = index.groups[back - 1]
+        length = starts[back_item] - starts[back_item - n]
+        if back_at - length < at or group_digest(view[back_at - length : back_at]) != expected:
+            break
+        back, back_item, back_at = back - 1, back_item - n, back_at - length
+    run = _split_run(raw, at, back_at, index.indent)
+    if run is None and front:
+        # The last unchanged group's last item may have grown (an event appended to it):
+        # its old text is still there, and the new lines after it begin the run. Split that
+        # group's text again with the run.
+        front -= 1
+        item -= index.groups[front][0]
+        at = starts[item]
+        run = _split_run(raw, at, back_at, index.indent)
+    new_starts = None if run is None else [
+        *starts[:item], *run, *(s + shift for s in starts[back_item:count])
+    ]
+    if not new_starts:  # the change is not one run of whole items: split it all
+        return _split_all(raw, index)
+    assert run is not None
+    items = index.items
+    size = DIGEST_SIZE
+    bounds = (*run, back_at)
+    fresh = [digest(view[bounds[k] : bounds[k + 1]]) for k in range(len(run))]
+    digests = [items[k * size : (k + 1) * size] for k in range(item)]
+    digests += fresh
+    digests += [items[k * size : (k + 1) * size] for k in range(back_item, count)]
+    groups = (*index.groups[:front], *_groups(view, bounds, 0, len(run)),
+              *index.groups[back:])  # fmt: skip
+    return Walked(Split(index.indent, new_starts, end), digests,
+                  range(item, item + len(run)), groups)  # fmt: skip
+
+
+def _split_all(raw: bytes, index: Segments) -> Walked | None:
+    """What `walk` gives when the change is not one run between unchanged groups (a new
+    indentation, a changed line at column 0): `split(raw)`, every item hashed."""
+    found = split(raw)
+    if found is None:
+        return None
+    view, bounds = memoryview(raw), (*found.starts, found.end)
+    count = len(found.starts)
+    if (digest(view[: bounds[0]]) != index.head or digest(view[found.end :]) != index.tail):
+        return None
+    return Walked(found, [digest(view[bounds[i] : bounds[i + 1]]) for i in range(count)],
+                  range(count), _groups(view, bounds, 0, count))  # fmt: skip
+
+
+def indexed(
+    raw: bytes, walked: Walked, before: Segments, today: str, local: tuple[Noted, ...]
+) -> Segments:
+    """The index of `raw` from what `walk` found in it against `before`."""
+    bounds = (*walked.found.starts, walked.found.end)
+    return before._replace(
+        items=b"".join(walked.digests), today=today, local=local,
+        sizes=_uint32(bounds[i + 1] - bounds[i] for i in range(len(bounds) - 1)),
+        groups=walked.groups,
+    )  # fmt: skip
+
+
+def _split_run(raw: bytes, start: int, end: int, indent: int) -> list[int] | None:
+    """The item starts in raw[start:end], the text between two unchanged pieces, as `split`
+    finds them in the whole file: it must begin at a line's start with an item line of
+    `indent` (else its first lines would belong to the item before), and every other line
+    indented no more than that must be an item line, a comment or blank (a line at column
+    0 would end the list before the unchanged tail)."""
+    if start >= end:  # `start` follows unchanged text that ends a line: the head, an item
+        return [] if start == end else None
+    item = re.compile(rb" {%d}-(?: |\r?\n)" % indent)
+    if not item.match(raw, start, end):
+        return None
+    starts = [start]
+    for line in re.compile(rb"\n {0,%d}[^ #\r\n]" % indent).finditer(raw, start, end):
+        at = line.start() + 1
+        if not item.match(raw, at, end):
+            return None
+        starts.append(at)
+    return starts
 
 
 def verified(raw: bytes, item_lines: list[int]) -> tuple[Split, list[int]] | None:
