@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import compartment
-from compartment import cache, cachecheck, dates, loader
+from compartment import cache, cachecheck, datafile, dates
 from compartment.loader import load
 from compartment.vocab import BLOCS, DOMAINS, STATUSES
 
@@ -47,8 +47,9 @@ def rewrite(entry: Path, new_header: cache.Header, payload: object | None = None
         body, meta = blob[4 + size :], new_header.meta
     else:
         assert isinstance(payload, cache.Payload)
-        meta, parts = cache.encode(payload)
-        body = b"".join(parts)
+        opening, parts = cache.encode(payload)
+        head = msgspec.msgpack.encode(opening)
+        meta, body = len(head), head + b"".join(parts)
     # A forger can compute the lengths and checksums too: the entry is consistent as a file.
     head = msgspec.msgpack.encode(
         new_header._replace(length=len(body), check=zlib.crc32(body[:meta]), meta=meta))
@@ -102,7 +103,7 @@ def test_a_stamped_hit_does_not_read_the_data_file(
     def refuse(*args: object, **kwargs: object) -> bytes:
         raise AssertionError("the data file was read")
 
-    monkeypatch.setattr(loader, "read_bytes", refuse)
+    monkeypatch.setattr(datafile, "read_bytes", refuse)
     assert load(data).dataset == cold.dataset
 
 
@@ -113,8 +114,8 @@ def test_a_recent_file_is_hashed_until_it_settles(data: Path, monkeypatch: pytes
     (entry,) = entries()
     assert header(entry).stamp is None
     reads = []
-    real = loader.read_bytes
-    monkeypatch.setattr(loader, "read_bytes", lambda *a, **k: reads.append(1) or real(*a, **k))
+    real = datafile.read_bytes
+    monkeypatch.setattr(datafile, "read_bytes", lambda *a, **k: reads.append(1) or real(*a, **k))
     assert load(data).dataset == cold.dataset
     assert reads == [1] and header(entry).stamp is None  # still too recent to stamp
     monkeypatch.setattr(cache, "RACY_SECONDS", 0.0)
@@ -266,7 +267,7 @@ def test_a_file_changed_while_loading_is_cached_under_what_was_loaded(
     original = data.read_text()
     data.write_text(original.replace("New START", "Second text", 1))  # a miss: hashed, then read
     third = original.replace("New START", "Third text", 1)
-    real = loader.read_bytes
+    real = datafile.read_bytes
     calls = []
 
     def read_then_edit(*args: object, **kwargs: object) -> bytes:
@@ -276,14 +277,14 @@ def test_a_file_changed_while_loading_is_cached_under_what_was_loaded(
         calls.append(raw)
         return raw
 
-    monkeypatch.setattr(loader, "read_bytes", read_then_edit)
+    monkeypatch.setattr(datafile, "read_bytes", read_then_edit)
     result = load(data)
     # A miss loads the very bytes it hashed (read once): the entry describes them, not what
     # the file holds now, and the next load misses and loads the third text.
     assert len(calls) == 1 and calls[0] == original.replace("New START", "Second text", 1).encode()
     assert result.dataset.get("new-start").title == "Second text"
     assert header(entry).key == cache.digest(calls[0])
-    monkeypatch.setattr(loader, "read_bytes", real)
+    monkeypatch.setattr(datafile, "read_bytes", real)
     assert load(data).dataset.get("new-start").title == "Third text"
     assert header(entry).key == cache.digest(third.encode())
 

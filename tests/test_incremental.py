@@ -16,7 +16,7 @@ import pytest
 from hypothesis import HealthCheck, Phase, event, given, settings
 from hypothesis import strategies as st
 
-from compartment import cache, checks, edit, incremental, loader, segments, yamlsource
+from compartment import cache, cache_patch, checks, edit, incremental, loader, segments, yamlsource
 from compartment.dataset import Event
 from test_splice import texts  # valid ledgers in the layouts people write
 
@@ -40,16 +40,24 @@ GENERATED = _generated(8)
 
 @contextmanager
 def taken() -> Iterator[list[bool]]:
-    """Whether each incremental attempt gave a result (True) or left it to a full load."""
+    """Whether each incremental attempt gave a result (True) or left it to a full load: a
+    refresh of the cache entry (cache_patch.refresh, tried first) or an incremental load."""
     results: list[bool] = []
-    real = incremental.load
+    real, real_refresh = incremental.load, cache_patch.refresh
 
     def spy(*args: Any) -> Any:
         out = real(*args)
         results.append(out is not None)
         return out
 
-    with mock.patch.object(incremental, "load", spy):
+    def refresh_spy(*args: Any) -> bool:
+        done = real_refresh(*args)
+        results.append(done)
+        return done
+
+    with mock.patch.object(incremental, "load", spy), mock.patch.object(
+        cache_patch, "refresh", refresh_spy
+    ):
         yield results
 
 

@@ -145,8 +145,9 @@ def forge(path: Path, change: dict[str, Any]) -> None:
     del opened
     dossiers = list(payload.dossiers)
     dossiers[0] = dossiers[0]._replace(**change)
-    meta, parts = cache.encode(payload._replace(dossiers=tuple(dossiers)))
-    body = b"".join(parts)
+    opening, parts = cache.encode(payload._replace(dossiers=tuple(dossiers)))
+    encoded = msgspec.msgpack.encode(opening)
+    meta, body = len(encoded), encoded + b"".join(parts)
     head = msgspec.msgpack.encode(
         header._replace(length=len(body), check=zlib.crc32(body[:meta]), meta=meta))
     entry_of(path).write_bytes(len(head).to_bytes(4, "big") + head + body)

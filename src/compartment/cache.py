@@ -48,6 +48,8 @@ import os
 import stat
 import time
 import zlib
+from collections import Counter
+from itertools import chain
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -55,7 +57,7 @@ import msgspec
 
 from compartment import __version__, heads
 from compartment.cachecheck import consistent as _consistent
-from compartment.dataset import Actor, Dataset, Dossier, Publisher
+from compartment.dataset import Actor, Dataset, Dossier, Publisher, actors_named
 from compartment.errors import Location, Problem, Severity
 from compartment.segments import Segments
 
@@ -65,10 +67,10 @@ except ImportError:  # another Python implementation
     from hashlib import blake2b
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Sequence
 
 CACHE_ENV = "COMPARTMENT_CACHE_DIR"
-FORMAT = 9  # bump when the layout of an entry changes
+FORMAT = 10  # bump when the layout of an entry changes
 SUFFIX = ".cache"
 RACY_SECONDS = 3.0  # above the coarsest common timestamp resolution (FAT: 2 s)
 # On Windows st_ctime is the file's creation time, which an edit in place does not change,
@@ -122,6 +124,10 @@ class Meta(NamedTuple):
     publishers: tuple[Publisher, ...]
     segments: Segments | None
     layout: heads.Layout
+    # How many dossiers name each actor (dataset.actors_named), in the order of `actors`:
+    # what tells an incremental refresh (cache_patch.py) which actors are unused without
+    # reading the dossiers that did not change.
+    named: tuple[int, ...] = ()
 
 
 _LENGTH = 4  # bytes of the big-endian header length that opens an entry
@@ -378,36 +384,55 @@ def write(
     not be the file's (an edit's result): the entry is then found by its digest only.
     """
     payload = Payload(
-        tuple(dataset.actors.values()),
-        dataset.dossiers,
-        tuple(
-            WarningRow(w.location.line, w.location.column, w.location.path, w.location.where,
-                       w.code, w.message)
-            for w in warnings
-        ),
-        tuple(dataset.publishers.values()),
-        segments,
+        tuple(dataset.actors.values()), dataset.dossiers, warning_rows(warnings),
+        tuple(dataset.publishers.values()), segments,
     )  # fmt: skip
     meta, parts = encode(payload)
+    store(data_path, info, key, meta, parts)
+
+
+def warning_rows(warnings: list[Problem]) -> tuple[WarningRow, ...]:
+    return tuple(
+        WarningRow(w.location.line, w.location.column, w.location.path, w.location.where,
+                   w.code, w.message)
+        for w in warnings
+    )  # fmt: skip
+
+
+def store(
+    data_path: Path, info: os.stat_result | None, key: str, meta: Meta,
+    parts: Sequence[bytes | memoryview],
+) -> None:
+    """Write the entry of content `key` for `data_path`: `meta`, then the body's `parts`
+    (see `write` for `info`)."""
+    head = msgspec.msgpack.encode(meta)
     _store(
         entry_path(data_path),
         Header(FORMAT, __version__, key, info and _trusted_stamp(info),
-               sum(map(len, parts)), zlib.crc32(parts[0]), meta),
-        parts,
-    )
+               len(head) + sum(map(len, parts)), zlib.crc32(head), len(head)),
+        [head, *parts],
+    )  # fmt: skip
 
 
-def encode(payload: Payload) -> tuple[int, list[bytes]]:
-    """The body of an entry holding `payload`: the length of its `Meta`, and its parts in
-    the order they are written."""
+def encode(payload: Payload) -> tuple[Meta, list[bytes]]:
+    """The `Meta` of an entry holding `payload`, and the parts of the body after it."""
     layout, sections = heads.pack(*heads.split(payload.dossiers))
-    meta = msgspec.msgpack.encode(
-        Meta(payload.actors, payload.warnings, payload.publishers, payload.segments, layout)
-    )
-    return len(meta), [meta, *sections]
+    counts = Counter(chain.from_iterable(map(actors_named, payload.dossiers)))
+    named = tuple(counts[a.id] for a in payload.actors)
+    meta = Meta(payload.actors, payload.warnings, payload.publishers, payload.segments,
+                layout, named)  # fmt: skip
+    return meta, sections
 
 
-def _store(target: Path, header: Header, body: bytes | memoryview | list[bytes]) -> None:
+def open_entry(data_path: Path, size: int) -> Opened | None:
+    """The entry for `data_path` (a data file of `size` bytes), whatever content it
+    describes, if it is of this version and whole where it opens (`_open`)."""
+    return _open(entry_path(data_path), size)
+
+
+def _store(
+    target: Path, header: Header, body: bytes | memoryview | Sequence[bytes | memoryview]
+) -> None:
     """Write an entry atomically (a temporary file renamed over it), or not at all."""
     import tempfile  # only a cold load writes; a warm one should not pay for the import
 
@@ -419,7 +444,7 @@ def _store(target: Path, header: Header, body: bytes | memoryview | list[bytes])
             with os.fdopen(fd, "wb") as fh:
                 fh.write(len(head).to_bytes(_LENGTH, "big"))
                 fh.write(head)
-                for part in body if isinstance(body, list) else (body,):
+                for part in (body,) if isinstance(body, bytes | memoryview) else body:
                     fh.write(part)
             os.replace(tmp, target)
             # The entry this one replaces, if compartment before FORMAT 5 wrote it as JSON.

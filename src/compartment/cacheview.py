@@ -73,16 +73,18 @@ def read_dossier(
         body = _sound(opened)
         ids = body.ids()
         if wanted in ids:
-            head = body.heads([ids.index(wanted)])[0]
+            at = ids.index(wanted)
+            head = body.heads([at])[0]
         else:
             from compartment import query
 
-            every = _dataset(opened.meta, body.all_heads())
+            every = body.all_heads()
             try:
-                head = cast("heads.Head", query.find(every, wanted))
+                head = cast("heads.Head", query.find(_dataset(opened.meta, every), wanted))
             except CompartmentError:
                 return None
-        one = heads.dossier(head, body.events(head))
+            at = next(i for i, h in enumerate(every) if h is head)
+        one = heads.dossier(head, body.events(at, head))
     except heads.Miss:
         return None
     cache.restamp(opened, stamp)

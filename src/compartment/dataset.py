@@ -275,6 +275,17 @@ class Dossier(NamedTuple):
         )
 
 
+def actors_named(d: Dossier) -> set[str]:
+    """Every actor the dossier names: its parties and third parties, who broke it off, each
+    event's actor, and who makes and who is blamed by each claim."""
+    named = {*d.parties, *d.third_parties, *(e.actor for e in d.events)}
+    named.update(c.by for e in d.events for c in e.claims)
+    named.update(c.blames for e in d.events for c in e.claims if c.blames)
+    if d.broken_off_by:
+        named.add(d.broken_off_by)
+    return named
+
+
 class Dataset(NamedTuple):
     actors: dict[str, Actor]
     dossiers: tuple[Dossier, ...]

@@ -23,7 +23,7 @@ everything its head says about it derived again from the events and compared. In
 of an entry (`pack`, `Body`) every byte a command reads is under a CRC: each small
 section's, each row's, each blob's. Anything that fails is `Miss`, for the whole entry.
 
-cache.py writes every entry's dossiers as a body (FORMAT 9); a full read rebuilds them all
+cache.py writes every entry's dossiers as a body (FORMAT 10); a full read rebuilds them all
 (`Body.all_heads`, `Body.all_events`), `list` and `show` read only what they need
 (cacheview.py).
 """
@@ -35,7 +35,7 @@ import zlib
 from array import array
 from collections.abc import Iterable
 from itertools import chain, compress
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Literal, NamedTuple
 
 import msgspec
 
@@ -68,9 +68,9 @@ class Head(NamedTuple):
     first_broken_off_on: str | None  # Dossier.first_broken_off_on
     disputed: bool  # query.disputed: the claims blame two actors or more
     events: int  # how many events the blob holds
-    offset: int  # of the blob, from the start of the blobs
-    length: int  # of the blob, in bytes
-    check: int  # zlib.crc32 of the blob
+    # zlib.crc32 of the blob. Where the blob lies is the body's `at` table, not the head's:
+    # so a dossier's row stays the same bytes when others change (cache_patch.py).
+    check: int
 
 
 class Derived(NamedTuple):
@@ -104,7 +104,7 @@ def stored(head: Head) -> Derived:
     )  # fmt: skip
 
 
-_encode = msgspec.msgpack.Encoder().encode
+encode = msgspec.msgpack.Encoder().encode
 _events_decoder = msgspec.msgpack.Decoder(tuple[Event, ...])
 
 
@@ -112,18 +112,16 @@ def split(dossiers: Iterable[Dossier]) -> tuple[tuple[Head, ...], list[bytes]]:
     """Each dossier's head, and its events encoded as one blob, in order."""
     heads: list[Head] = []
     blobs: list[bytes] = []
-    offset = 0
     for d in dossiers:
-        blob = _encode(d.events)
+        blob = encode(d.events)
         got = derived(d.events)
         heads.append(Head(
             d.id, d.title, d.domain, d.parties, d.status, d.broken_off_by, d.summary,
             d.aliases, d.forum, d.approach, d.third_parties, d.tags, got.since,
             got.break_date, got.first_broken_off_by, got.first_broken_off_on, got.disputed,
-            got.events, offset, len(blob), zlib.crc32(blob),
+            got.events, zlib.crc32(blob),
         ))  # fmt: skip
         blobs.append(blob)
-        offset += len(blob)
     return tuple(heads), blobs
 
 
@@ -139,10 +137,9 @@ def dossier(head: Head, events: tuple[Event, ...]) -> Dossier:
 _STATUSES = frozenset(STATUSES)
 
 
-def heads_valid(heads: Iterable[Head], known: set[str], blobs_length: int) -> bool:
-    """Whether each of `heads` could be the head of a clean load whose actors are `known`,
-    with its blob inside blobs of `blobs_length` bytes: what a command that reads some heads
-    checks of them.
+def heads_valid(heads: Iterable[Head], known: set[str]) -> bool:
+    """Whether each of `heads` could be the head of a clean load whose actors are `known`:
+    what a command that reads some heads checks of them.
 
     The checks of cache._consistent that need no event, and the shape every head takes when
     `derived` makes it from valid events: a status that some event set (so `since` is a
@@ -155,9 +152,7 @@ def heads_valid(heads: Iterable[Head], known: set[str], blobs_length: int) -> bo
     for h in heads:
         if h.status not in _STATUSES or h.domain not in DOMAINS:
             return False
-        if not h.parties or h.events < 1 or h.length < 1 or h.offset < 0:
-            return False
-        if h.offset + h.length > blobs_length:
+        if not h.parties or h.events < 1:
             return False
         referenced.update(h.parties)
         referenced.update(h.third_parties)
@@ -183,17 +178,10 @@ def heads_valid(heads: Iterable[Head], known: set[str], blobs_length: int) -> bo
             and dates_valid(days))  # type: ignore[arg-type]
 
 
-def heads_consistent(heads: tuple[Head, ...], known: set[str], blobs_length: int) -> bool:
-    """Whether `heads` could be every head of a clean load (see heads_valid): besides, unique
-    ids, and blobs that fill exactly `blobs_length` bytes, one after the other."""
-    if len({h.id for h in heads}) != len(heads):
-        return False
-    offset = 0
-    for h in heads:
-        if h.offset != offset:
-            return False
-        offset += h.length
-    return offset == blobs_length and heads_valid(heads, known, blobs_length)
+def heads_consistent(heads: tuple[Head, ...], known: set[str]) -> bool:
+    """Whether `heads` could be every head of a clean load (see heads_valid): besides,
+    unique ids."""
+    return len({h.id for h in heads}) == len(heads) and heads_valid(heads, known)
 
 
 def events_of(head: Head, blob: bytes | memoryview, known: set[str]) -> tuple[Event, ...] | None:
@@ -203,7 +191,7 @@ def events_of(head: Head, blob: bytes | memoryview, known: set[str]) -> tuple[Ev
     cache._consistent for these events (real dates, known statuses and actors, the claims'
     actors known) and everything the head says of them, derived again and compared.
     """
-    if len(blob) != head.length or zlib.crc32(blob) != head.check:
+    if zlib.crc32(blob) != head.check:
         return None
     try:
         events = _events_decoder.decode(blob)
@@ -278,20 +266,21 @@ def candidates(cols: Columns, filters: Filters) -> list[int]:
 
 # -- the body of a cache entry: columns, heads and blobs, each read when needed ---------------
 # In order: the two columns, the ids (msgpack), the row offset and CRC tables (little-endian
-# uint32, one more offset than rows), the rows, a msgpack array header for all the blobs
-# ("events", so that a full read decodes every blob in one call), the event blobs. The rows
+# uint32, one more offset than rows), the blob offsets (`at`: little-endian uint64, one more
+# than blobs), the rows, a msgpack array header for all the blobs ("events", so that a full
+# read decodes every blob in one call), the event blobs. The rows
 # are one msgpack Head each, after a msgpack array header for all of them: a command that
 # reads some decodes each alone (from the offsets), one that reads all decodes the section
 # in one call. The small sections each have a CRC in the Layout, and so do the rows and the
 # blobs as a whole (for reading all); each row and each blob has its own, in the CRC table
 # and in its head, so a command checks exactly the bytes it reads (benchmarks/README.md,
 # "Read only what is needed").
-SECTIONS = ("status", "domain", "ids", "offsets", "checks", "rows", "events", "blobs")
+SECTIONS = ("status", "domain", "ids", "offsets", "checks", "at", "rows", "events", "blobs")
 _OWN_CHECKS = frozenset({"rows", "blobs"})  # checked a row or a blob at a time
-_ROWS_AT = 5  # msgpack array32: 0xdd, then the count in 4 bytes
+ROWS_AT = 5  # msgpack array32: 0xdd, then the count in 4 bytes
 
 
-def _rows_prefix(count: int) -> bytes:
+def rows_prefix(count: int) -> bytes:
     return b"\xdd" + count.to_bytes(4, "big")
 
 
@@ -305,25 +294,35 @@ class Layout(NamedTuple):
     checks: tuple[int, ...]  # zlib.crc32 of each of SECTIONS (blobs: for a full read only)
 
 
-def _uint32(values: Iterable[int]) -> bytes:
-    table = array("I", values)
+def uint32(values: Iterable[int]) -> bytes:
+    return table_bytes("I", values)
+
+
+def table_bytes(code: str, values: Iterable[int]) -> bytes:
+    table = array(code, values)
     if sys.byteorder == "big":
         table.byteswap()
     return table.tobytes()
 
 
+def _offsets(start: int, lengths: Iterable[int]) -> list[int]:
+    out = [start]
+    for length in lengths:
+        out.append(out[-1] + length)
+    return out
+
+
 def pack(heads: tuple[Head, ...], blobs: list[bytes]) -> tuple[Layout, list[bytes]]:
     """The layout and the sections of a body holding `heads` and their `blobs` (from
     `split`), to be written one after the other."""
-    rows = [_encode(h) for h in heads]
-    offsets = [_ROWS_AT]
-    for row in rows:
-        offsets.append(offsets[-1] + len(row))
+    rows = [encode(h) for h in heads]
     cols = columns(heads)
     parts = {
-        "status": cols.status, "domain": cols.domain, "ids": _encode([h.id for h in heads]),
-        "offsets": _uint32(offsets), "checks": _uint32(zlib.crc32(r) for r in rows),
-        "rows": _rows_prefix(len(rows)) + b"".join(rows), "events": _rows_prefix(len(rows)),
+        "status": cols.status, "domain": cols.domain, "ids": encode([h.id for h in heads]),
+        "offsets": uint32(_offsets(ROWS_AT, map(len, rows))),
+        "checks": uint32(zlib.crc32(r) for r in rows),
+        "at": table_bytes("Q", _offsets(0, map(len, blobs))),
+        "rows": rows_prefix(len(rows)) + b"".join(rows), "events": rows_prefix(len(rows)),
         "blobs": b"".join(blobs),
     }  # fmt: skip
     ordered = [parts[name] for name in SECTIONS]
@@ -370,15 +369,27 @@ class Body:
             self._checked[name] = part
         return part
 
-    def _table(self, name: str, size: int) -> memoryview | array[int]:
+    def whole(self, name: str) -> memoryview:
+        """Section `name` under its own CRC, even the rows and the blobs (for copying them
+        whole: bodypatch.py)."""
+        part = self._parts[name]
+        if zlib.crc32(part) != self._checks[name]:
+            raise Miss(f"the {name} section is damaged")
+        return part
+
+    def table(
+        self, name: str, size: int, code: Literal["I", "Q"] = "I"
+    ) -> memoryview[int] | array[int]:
+        """Section `name` as a table of `size` unsigned integers of type `code`."""
         part = self._section(name)
-        if len(part) != 4 * size:
+        width = array(code).itemsize
+        if len(part) != width * size:
             raise Miss(f"the {name} table has the wrong size")
         if sys.byteorder == "big":
-            table = array("I", part.tobytes())
+            table = array(code, part.tobytes())
             table.byteswap()
             return table
-        return part.cast("I")
+        return part.cast(code)
 
     def columns(self) -> Columns:
         if self._columns is None:
@@ -408,11 +419,11 @@ class Body:
         `ids=False` skips decoding the ids (unique, and each row's its own): against damage
         the CRCs suffice; what it lets through is a forged table that lists one row twice.
         At 100,000 dossiers the ids cost a list 30-90 ms and 30 MiB (benchmarks/README.md)."""
-        offsets = self._table("offsets", self.count + 1)
-        checks = self._table("checks", self.count)
+        offsets = self.table("offsets", self.count + 1)
+        checks = self.table("checks", self.count)
         rows = self._section("rows")
-        if (offsets[0] != _ROWS_AT or offsets[self.count] != len(rows)
-                or rows[:_ROWS_AT] != _rows_prefix(self.count)):
+        if (offsets[0] != ROWS_AT or offsets[self.count] != len(rows)
+                or rows[:ROWS_AT] != rows_prefix(self.count)):
             raise Miss("the row table does not fill the rows")
         cols, names = self.columns(), (self.ids() if ids else None)
         decode, crc = _head_decoder.decode, zlib.crc32
@@ -430,7 +441,7 @@ class Body:
                 out.append(head)
         except (IndexError, msgspec.DecodeError):
             raise Miss("a row is out of place") from None
-        if not heads_valid(out, self._known, len(self._parts["blobs"])):
+        if not heads_valid(out, self._known):
             raise Miss("a head no valid events could give")
         return out
 
@@ -447,14 +458,20 @@ class Body:
             raise Miss("the rows do not decode") from None
         if len(every) != self.count or columns(every) != self.columns():
             raise Miss("the rows disagree with the columns")
-        if not heads_consistent(every, self._known, len(self._parts["blobs"])):
+        if not heads_consistent(every, self._known):
             raise Miss("the heads are not those of a clean load")
         return every
 
-    def events(self, head: Head) -> tuple[Event, ...]:
-        """The events of `head` (one returned by `heads`), checked against it."""
-        blob = self._parts["blobs"][head.offset : head.offset + head.length]
-        events = events_of(head, blob, self._known)
+    def blob(self, index: int) -> memoryview:
+        """The events of dossier `index`, encoded. Not checked here: a table that puts a
+        blob out of place gives bytes whose CRC is not its head's (`events` checks it)."""
+        at = self.table("at", self.count + 1, "Q")
+        return self._parts["blobs"][at[index] : at[index + 1]]
+
+    def events(self, index: int, head: Head) -> tuple[Event, ...]:
+        """The events of dossier `index`, whose head is `head` (as `heads` returned it),
+        checked against it."""
+        events = events_of(head, self.blob(index), self._known)
         if events is None:
             raise Miss(f"the events of {head.id} are in doubt")
         return events
@@ -463,7 +480,7 @@ class Body:
         """Every dossier's events, in order, decoded in one call (the array header of the
         events section, then the blobs) under the CRC of both: for a full read, which checks
         the dossiers they make (cache._consistent) rather than each against its head."""
-        if (self._section("events") != _rows_prefix(self.count)
+        if (self._section("events") != rows_prefix(self.count)
                 or zlib.crc32(self._parts["blobs"]) != self._checks["blobs"]):
             raise Miss("the events are damaged")
         try:

@@ -47,7 +47,7 @@ from compartment.segments import Noted, Segments
 if TYPE_CHECKING:
     from compartment.checks import Rule
     from compartment.loader import LoadResult, Notes
-    from compartment.segments import Lines, Split
+    from compartment.segments import Lines, Split, Walked
 
 _PREFIX = b"dossiers:\n"  # a changed run is parsed as the one key of its own document
 
@@ -66,7 +66,7 @@ LOCAL_RULES: frozenset[Rule] = frozenset({
 _Judged = tuple[int, Finding, "tuple[int, int] | None"]
 
 
-class _Unsure(Exception):
+class Unsure(Exception):
     """Something the incremental load cannot show to equal a full one: load in full."""
 
 
@@ -76,13 +76,13 @@ def record(raw: bytes, notes: Notes) -> Segments | None:
     if checked is None:
         return None
     found, lines = checked
-    local = _noted(notes.findings, notes.rules, notes.marks, lines)
+    local = noted(notes.findings, notes.rules, notes.marks, lines)
     if local is None:
         return None
     return segments.index(raw, found)._replace(today=dates.today(), local=local)
 
 
-def _noted(
+def noted(
     findings: list[Finding], made_by: list[str], marks: list[tuple[int, int]], lines: Lines
 ) -> tuple[Noted, ...] | None:
     """The findings of LOCAL_RULES, as the index keeps them; None if one is not a warning
@@ -95,7 +95,9 @@ def _noted(
                 return None
             local.append(Noted(at, rule, finding.path[2:], finding.code, finding.message,
                                line - lines[at], column))  # fmt: skip
-    return tuple(local)
+    # In file order: a full load lists them rule by rule, an incremental one the changed
+    # dossiers' first; sorted (stably, so rule by rule within a line), both index alike.
+    return tuple(sorted(local, key=lambda n: (n.position, n.line, n.column)))
 
 
 def load(
@@ -105,30 +107,32 @@ def load(
     and index of a clean load of an earlier version of the file) and the changed dossiers,
     with the index of `raw`; None when it cannot be shown to equal a full load."""
     old, index = previous
+    found = changes(raw, index)
+    if found is None:
+        return None
+    today, walked, reused = found
+    try:
+        result, local = Assembly(raw, walked.found, old, index, reused).run(name, path)
+    except Unsure:
+        return None
+    return result, segments.indexed(raw, walked, index, today, local)
+
+
+def changes(raw: bytes, index: Segments) -> tuple[str, Walked, list[int | None]] | None:
+    """Today's date, the walk of `raw` against `index` (segments.walk), and each dossier's
+    earlier position or None (segments.earlier); None when the rules judged by a later date
+    than today (a clock set back: a date no longer in the past must be reported everywhere)
+    or the walk is not sure."""
     today = dates.today()
     if today < index.today:
         return None
     walked = segments.walk(raw, index)
     if walked is None:
         return None
-    found, digests = walked.found, walked.digests
-    size = segments.DIGEST_SIZE
-    # Each item's earlier position: the unchanged runs keep theirs; a changed run's items
-    # are looked up by digest, since a dossier may have moved.
-    reused: list[int | None] = list(range(walked.fresh.start))
-    if walked.fresh:
-        known = {index.items[k : k + size]: k // size for k in range(0, len(index.items), size)}
-        reused += [known.get(digests[k]) for k in walked.fresh]
-    shift = len(index.items) // size - len(digests)
-    reused += range(walked.fresh.stop + shift, len(digests) + shift)
-    try:
-        result, local = _Assembly(raw, found, old, index, reused).run(name, path)
-    except _Unsure:
-        return None
-    return result, segments.indexed(raw, walked, index, today, local)
+    return today, walked, segments.earlier(walked, index)
 
 
-class _Assembly:
+class Assembly:
     """The load of the new text from the reused records, the changed runs and the rules."""
 
     def __init__(
@@ -164,7 +168,7 @@ class _Assembly:
             end = i
             while end < total and reused[end] is None:
                 end += 1
-            intake = self._parse_run(i, end)
+            intake = self.parse_run(i, end)
             valid.extend(intake.valid)
             index.extend(intake.index)
             names.update(intake.names)
@@ -174,21 +178,21 @@ class _Assembly:
         marks: list[tuple[int, int] | None] = [None] * len(findings)
         made_by = [""] * len(findings)
         for rule in loader.rules_for(len(index), total):
-            for finding, mark in self._judge(rule, dataset, index):
+            for finding, mark in self.judge(rule, dataset, index):
                 findings.append(finding)
                 marks.append(mark)
                 made_by.append(rule.__name__)
-        locate = _Marks(self.raw, self.found, self.lines).locate
+        locate = Marks(self.raw, self.found, self.lines).locate
         located = [
             mark or locate(f.path, f.code in loader.LOCATED_BY_KEY)
             for f, mark in zip(findings, marks, strict=True)
         ]
         complete = not any(f.severity is Severity.ERROR for f in findings)
         problems = loader.finish([], name, self.raw, findings, located, names)
-        local = _noted(findings, made_by, located, self.lines) if complete else None
+        local = noted(findings, made_by, located, self.lines) if complete else None
         return loader.LoadResult(path, dataset if complete else None, problems), local or ()
 
-    def _judge(
+    def judge(
         self, rule: Rule, dataset: Dataset, index: list[int]
     ) -> list[tuple[Finding, tuple[int, int] | None]]:
         """The rule's findings in the order a full load has them (by dossier), each with
@@ -201,8 +205,7 @@ class _Assembly:
             self._fresh = [index[k] for k in fresh], Dataset(
                 dataset.actors, tuple(dataset.dossiers[k] for k in fresh), dataset.publishers
             )
-            for position in index:
-                j = reused[position]
+            for position, j in enumerate(reused):
                 for note in self.noted.get(j, ()) if j is not None else ():
                     finding = Finding(("dossiers", position, *note.path), note.code,
                                       note.message, Severity.WARNING)  # fmt: skip
@@ -213,14 +216,14 @@ class _Assembly:
         for f in rule(part):
             moved = _moved(f, positions)
             if moved is f:  # not a path into a dossier: not the local rule it was said to be
-                raise _Unsure
+                raise Unsure
             found.append((positions[f.path[1]], moved, None))  # type: ignore[index]
         # After the changed dossiers', the others': not the full load's order, but the same
         # once sorted by line, since no two dossiers' findings share a line.
         found += self._carried.get(rule.__name__, [])
         return [(finding, mark) for _, finding, mark in found]
 
-    def _parse_run(self, first: int, end: int) -> Any:
+    def parse_run(self, first: int, end: int) -> Any:
         """Parse and validate the dossiers first..end-1 on their own; their intake."""
         from compartment import loader, yamlsource
 
@@ -236,7 +239,7 @@ class _Assembly:
         # line break YAML counts and the split does not (a lone CR, NEL, LS, PS) moves the end.
         expected = [1 + lines[k] - lines[first] for k in range(first, end + 1)]
         if problems or marks != expected:
-            raise _Unsure
+            raise Unsure
         return intake
 
 
@@ -249,7 +252,7 @@ def _moved(finding: Finding, index: list[int]) -> Finding:
     return finding
 
 
-class _Marks:
+class Marks:
     """Lines and columns of findings, from composing only the piece of text each is in."""
 
     def __init__(self, raw: bytes, found: Split, lines: Lines) -> None:
@@ -263,13 +266,13 @@ class _Marks:
         if path[:1] == ("dossiers",):
             at = path[1] if len(path) > 1 else None
             if not isinstance(at, int) or not 0 <= at < len(found.starts):
-                raise _Unsure
+                raise Unsure
             if at not in self._maps:
                 start, stop = found.span(at)
                 self._maps[at] = yamlsource.SourceMap(_PREFIX + raw[start:stop])
             line, column = self._maps[at].locate(("dossiers", 0, *path[2:]), key=key)
             if line < 2:  # not inside the dossier: composing failed (it parsed: cannot happen)
-                raise _Unsure
+                raise Unsure
             return line + lines[at] - 1, column
         # The head and the tail joined: `dossiers:` is then null, and the tail's lines come
         # right after the head's.
@@ -277,6 +280,6 @@ class _Marks:
             self._maps[None] = yamlsource.SourceMap(raw[: found.starts[0]] + raw[found.end :])
         line, column = self._maps[None].locate(path, key=key)
         if line < 1:  # composing failed (the file parsed: cannot happen)
-            raise _Unsure
+            raise Unsure
         head = lines[0]  # the head's lines: the first item's 0-based line
         return (line if line <= head else line + lines[-1] - head), column

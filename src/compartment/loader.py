@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from compartment.datafile import check_encoding, read_bytes, stat_file
+from compartment.datafile import Content, check_encoding, stat_file
 from compartment.dataset import Actor, Claim, Dataset, Dossier, Event, Publisher
 from compartment.errors import Location, Problem, Severity, render_path, visible
 
@@ -62,12 +62,14 @@ def load(
     """
     name = display if display is not None else str(path)
     info = stat_file(path)
-    content = _Content(path, info)
+    content = Content(path, info)
     if use_cache:
         from compartment import cache
 
         with _collector_paused():
             hit = cache.read(path, info, content.key, name, matched=content.drop)
+            if hit is None and _refreshed(path, info, content, name):
+                hit = cache.read(path, info, content.key, name, matched=content.drop)
         if hit is not None:
             return LoadResult(path, hit[0], hit[1])
     raw = content.take(keyed=use_cache)
@@ -94,10 +96,8 @@ def load_heads(path: Path, display: str, filters: Filters) -> Dataset | None:
     answer (no entry, a stale or doubtful one). Raises DataFileNotFound as `load` does."""
     from compartment import cacheview
 
-    info = stat_file(path)
-    with _collector_paused():
-        hit = cacheview.read_heads(path, info, _Content(path, info).key, display, filters)
-    return None if hit is None else hit[0]
+    return _light(path, display, lambda info, key: cacheview.read_heads(
+        path, info, key, display, filters))  # fmt: skip
 
 
 def load_dossier(path: Path, display: str, wanted: str) -> Dataset | None:
@@ -105,10 +105,35 @@ def load_dossier(path: Path, display: str, wanted: str) -> Dataset | None:
     (cacheview.read_dossier); None when only a normal `load` can answer."""
     from compartment import cacheview
 
+    return _light(path, display, lambda info, key: cacheview.read_dossier(
+        path, info, key, display, wanted))  # fmt: skip
+
+
+def _light(
+    path: Path, display: str,
+    read: Callable[[os.stat_result, Callable[[], str]], tuple[Dataset, list[Problem]] | None],
+) -> Dataset | None:
+    """What `read` makes of the file's cache entry; when the entry is of an earlier version
+    of the file, once more after refreshing it from that version (cache_patch.refresh)."""
     info = stat_file(path)
+    content = Content(path, info)
     with _collector_paused():
-        hit = cacheview.read_dossier(path, info, _Content(path, info).key, display, wanted)
+        hit = read(info, content.key)
+        if hit is None and _refreshed(path, info, content, display):
+            hit = read(info, content.key)
     return None if hit is None else hit[0]
+
+
+def _refreshed(path: Path, info: os.stat_result, content: Content, display: str) -> bool:
+    """Whether the file's entry now describes its content, refreshed from the entry of an
+    earlier version. Only tried when a read of the entry compared digests and found another
+    (so the file's bytes are at hand): with no entry there is nothing to refresh from."""
+    raw = content.held()
+    if raw is None or check_encoding(raw) is not None:
+        return False
+    from compartment import cache_patch
+
+    return cache_patch.refresh(path, info, raw, content.key(), display)
 
 
 def _load_indexed(
@@ -140,43 +165,6 @@ class Notes:
         self.findings: list[Finding] = []
         self.rules: list[str] = []  # each finding's rule, "" if none made it
         self.marks: list[tuple[int, int]] = []  # each finding's line, column
-
-
-class _Content:
-    """The data file's bytes and digest, read and computed only if asked for: a cache hit
-    vouched for by the file's stamp needs neither."""
-
-    def __init__(self, path: Path, info: os.stat_result) -> None:
-        self._path, self._info = path, info
-        self._key: str | None = None
-        self._raw: bytes | None = None  # the bytes `key` hashed, until a hit lets them go
-
-    def key(self) -> str:
-        if self._key is None:
-            from compartment import cache
-
-            # Kept for a miss, whose cold or incremental load needs them (reading and hashing
-            # again cost 0.3 s at 100k dossiers); a hit drops them (`drop`) before it decodes
-            # the dataset, so they never sit beside it (228 MB more at 100k).
-            self._raw = read_bytes(self._path, self._info)
-            self._key = cache.digest(self._raw)
-        return self._key
-
-    def drop(self) -> None:
-        self._raw = None
-
-    def take(self, keyed: bool) -> bytes:
-        """The bytes, for a cold load. With `keyed`, `key()` then describes these very
-        bytes, even if the file changed since it was first hashed."""
-        raw, self._raw = self._raw, None
-        if raw is not None:  # the very bytes `key` hashed
-            return raw
-        raw = read_bytes(self._path, self._info)
-        if keyed:
-            from compartment import cache
-
-            self._key = cache.digest(raw)
-        return raw
 
 
 def load_text(

@@ -307,6 +307,20 @@ def _split_all(raw: bytes, index: Segments) -> Walked | None:
                   range(count), _groups(view, bounds, 0, count))  # fmt: skip
 
 
+def earlier(walked: Walked, index: Segments) -> list[int | None]:
+    """Each item's position in the file `index` describes, None for a new or changed one:
+    the unchanged runs keep theirs; a changed run's items are looked up by digest, since a
+    dossier may have moved."""
+    size = DIGEST_SIZE
+    reused: list[int | None] = list(range(walked.fresh.start))
+    if walked.fresh:
+        known = {index.items[k : k + size]: k // size for k in range(0, len(index.items), size)}
+        reused += [known.get(walked.digests[k]) for k in walked.fresh]
+    shift = len(index.items) // size - len(walked.digests)
+    reused += range(walked.fresh.stop + shift, len(walked.digests) + shift)
+    return reused
+
+
 def indexed(
     raw: bytes, walked: Walked, before: Segments, today: str, local: tuple[Noted, ...]
 ) -> Segments:
