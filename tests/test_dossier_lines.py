@@ -114,3 +114,21 @@ def test_an_edit_decodes_the_cache_entry_once(tmp_path: Path, monkeypatch: pytes
         "2026-11-30", "russia", "said something", "x", ("https://tass.com/x",)))
     assert change.after != SHIPPED and not change.errors
     assert len(decoded) == 1
+
+
+def test_an_entry_index_of_the_text_gives_every_dossier_even_the_last() -> None:
+    """With the index of a cache entry made for this text (its split the parser's), the
+    lines come from it: no textual cut, and the last dossier too."""
+    from compartment import segments
+
+    raw = SHIPPED.encode("utf-8")
+    found = segments.split(raw)
+    assert found is not None
+    index = segments.index(raw, found)
+    known = ids(SHIPPED)
+    marks = yamlsource.block_items(SHIPPED, "dossiers", len(known) - 1)
+    with mock.patch.object(segments, "split", side_effect=AssertionError("split again")):
+        got = linemerge.dossier_lines(SHIPPED, known, len(known) - 1, index)
+    assert got == marks
+    # An index of another text (one dossier fewer) is not used.
+    assert linemerge.dossier_lines(SHIPPED, [*known, "x"], 0, index) is None

@@ -468,7 +468,9 @@ def test_an_edit_validates_its_result_incrementally(tmp_path: Path) -> None:
                 sources=("https://tass.com/x",))
     with taken() as results:
         change = edit.add_event(text, str(path), "new-start", new)
-    assert results == [True]  # the first validation from the entry; the result incremental
+    # The first validation from the entry; the result validated incrementally, and its
+    # entry refreshed from the file's (cache_patch), not encoded whole.
+    assert results == [True, True]
     full = loader.load_text(change.after, str(path))
     assert [str(p) for p in change.problems] == [str(p) for p in full.problems]
     path.write_text(change.after, encoding="utf-8")

@@ -315,6 +315,12 @@ def read(
 _last: list[tuple[Path, Dataset, Segments | None]] = []
 
 
+def last_index(data_path: Path) -> Segments | None:
+    """The index of the entry the last `read` in this process decoded, if it was for
+    `data_path`: the index of the content that read was given (its digest checked)."""
+    return _last[0][2] if _last and _last[0][0] == data_path else None
+
+
 def previous(data_path: Path, size: int) -> tuple[Dataset, Segments] | None:
     """The dataset and index of the entry for `data_path`, whatever content it describes,
     for an incremental load (`size`: the data file's, which bounds the entry's). None if

@@ -43,10 +43,13 @@ if TYPE_CHECKING:
     from compartment.errors import Problem
 
 
-def refresh(data_path: Path, info: os.stat_result, raw: bytes, key: str, display: str) -> bool:
+def refresh(
+    data_path: Path, info: os.stat_result | None, raw: bytes, key: str, display: str
+) -> bool:
     """Write the entry of `raw` (the bytes of the data file at `data_path`, whose status
-    before they were read is `info` and whose digest is `key`) from the file's previous
-    entry and the changed dossiers, if the result is a clean load. Whether it did."""
+    before they were read is `info`, and whose digest is `key`) from the file's previous
+    entry and the changed dossiers, if the result is a clean load. Whether it did. `info`
+    None: a text that need not be the file's (an edit's result, cache.write)."""
     opened = cache.open_entry(data_path, len(raw))
     if opened is None or opened.meta.segments is None:
         return False

@@ -34,6 +34,7 @@ from compartment.errors import CompartmentError, Problem
 
 if TYPE_CHECKING:
     from compartment.loader import LoadResult
+    from compartment.segments import Segments
 
 
 # Whether the edit being worked out is to be written. rewrite.rewrite clears it for a
@@ -92,16 +93,18 @@ def run(text: str, name: str, mutate: Mutation, scope: Scope | None = None) -> E
     `_round_trip` stays the fallback, and the reference the splice is tested against
     (tests/test_splice.py makes `_splice` give up to get it).
     """
-    before = _validated(text, name)
+    before, index = _validated(text, name)
     data = before.dataset
     assert data is not None
     spliced = None
     if scope is not None:
-        # A dossier is found first by its `- id:` line (linemerge.dossier_lines), and the
-        # result kept only if it changed no other dossier; else by libyaml's marks.
+        # A dossier is found first from the cache entry's index of this text, or by its
+        # `- id:` line (linemerge.dossier_lines), and the result kept only if it changed no
+        # other dossier; else by libyaml's marks.
         target = scope(data)
         if target is not None and target[0] == "dossiers":
-            found = linemerge.dossier_lines(text, [d.id for d in data.dossiers], target[1])
+            ids = [d.id for d in data.dossiers]
+            found = linemerge.dossier_lines(text, ids, target[1], index)
             quick = _splice(text, data, mutate, scope, found) if found is not None else None
             if quick is not None:
                 edit, after = _finish(text, before, *quick, name)
@@ -131,17 +134,21 @@ def _confined(
     )  # fmt: skip
 
 
-def _validated(text: str, name: str) -> LoadResult:
-    from compartment import loader
+def _validated(text: str, name: str) -> tuple[LoadResult, Segments | None]:
+    """The clean load of `text`, and the index of its cache entry if it came from one (the
+    index of this very text: cached_load checks the digest)."""
+    from compartment import cache, loader
 
-    before = cached_load(text, name) or loader.load_text(text, name, cache_as=Path(name))
+    cached = cached_load(text, name)
+    index = cache.last_index(Path(name)) if cached is not None else None
+    before = cached or loader.load_text(text, name, cache_as=Path(name))
     if before.errors or before.dataset is None:
         raise EditError(
             f"{name} has {len(before.errors)} error(s); fix them before editing "
             "(`compartment validate` lists them)",
             before.errors,
         )
-    return before
+    return before, index
 
 
 def cached_load(text: str, name: str) -> LoadResult | None:

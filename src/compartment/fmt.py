@@ -37,6 +37,8 @@ from compartment.vocab import (
 )
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from ruamel.yaml import YAML
 
     from compartment.dataset import Dataset, Dossier, Event
@@ -86,7 +88,7 @@ def detect_indent(text: str) -> tuple[int, int, int]:
     mapping = sequence = offset = None
     opener: int | None = None  # the column of a `key:` with nothing after it, awaiting a child
     block: int | None = None  # inside a block scalar (`key: >-`) opened at this indentation
-    for raw in text.split("\n"):
+    for raw in _lines(text):
         line = raw.rstrip("\r")
         body = line.lstrip(" ")
         if not body or body.startswith("#"):
@@ -116,6 +118,16 @@ def detect_indent(text: str) -> tuple[int, int, int]:
     if offset is None or sequence is None or sequence < offset + 2:
         offset, sequence = CANONICAL_INDENT[2], CANONICAL_INDENT[1]
     return mapping, sequence, offset
+
+
+def _lines(text: str) -> Iterator[str]:
+    """text.split("\\n"), a line at a time: detect_indent stops at the first lines that
+    tell, and splitting a 10,000-dossier file whole costs an edit 0.08 s."""
+    start = 0
+    while (end := text.find("\n", start)) != -1:
+        yield text[start:end]
+        start = end + 1
+    yield text[start:]
 
 
 _KEY_ONLY = re.compile(r"""(?:[^\s#'"{\[\]},&*!|>%@`-][^#]*?|"[^"]*"|'[^']*'):[ ]*(?:#.*)?""")

@@ -192,7 +192,13 @@ def load_text(
 
         result, index = _load_indexed(text, raw, name, path, cache_as, progress)
         if store and result.dataset is not None and not result.errors:
-            cache.write(cache_as, None, cache.digest(raw), result.dataset, result.warnings, index)
+            # Refreshing the file's entry copies the unchanged dossiers' bytes; encoding the
+            # dataset again costs 0.3 s at 10,000 dossiers (cache_patch.py).
+            from compartment import cache_patch
+
+            key = cache.digest(raw)
+            if not cache_patch.refresh(cache_as, None, raw, key, name):
+                cache.write(cache_as, None, key, result.dataset, result.warnings, index)
         return result
 
 

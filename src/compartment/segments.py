@@ -321,6 +321,18 @@ def earlier(walked: Walked, index: Segments) -> list[int | None]:
     return reused
 
 
+def split_of(index: Segments) -> Split | None:
+    """The split that `index` records (of the very text it was made for, whose parser marks
+    it matched), or None for an index without the sizes."""
+    if index.indent < 0:
+        return None
+    starts = [index.head_size]
+    for size in _sizes(index.sizes):
+        starts.append(starts[-1] + size)
+    end = starts.pop()
+    return Split(index.indent, starts, end) if starts else None
+
+
 def indexed(
     raw: bytes, walked: Walked, before: Segments, today: str, local: tuple[Noted, ...]
 ) -> Segments:
