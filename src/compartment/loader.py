@@ -133,7 +133,11 @@ def _refreshed(path: Path, info: os.stat_result, content: Content, display: str)
         return False
     from compartment import cache_patch
 
-    return cache_patch.refresh(path, info, raw, content.key(), display)
+    done = cache_patch.refresh(path, info, raw, content.key(), display)
+    if done:  # the read that follows needs the digest only: let the bytes go (228 MB at 100k)
+        del raw
+        content.drop()
+    return done
 
 
 def _load_indexed(
