@@ -55,6 +55,7 @@ def same_as_full_write(path: Path) -> None:
     assert outputs(hit) == outputs(full) == outputs(loader.load(path, use_cache=False))
 
 
+@pytest.mark.slow  # about 5 s: run by CI with -m slow
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow,
           HealthCheck.function_scoped_fixture])  # fmt: skip
 @given(st.data())

@@ -36,6 +36,7 @@ def index_of(raw: bytes) -> segments.Segments:
     return segments.index(raw, found)
 
 
+@pytest.mark.slow  # about 5 s: run by CI with -m slow
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.data())
 def test_walking_equals_splitting_the_whole_file(data: st.DataObject) -> None:

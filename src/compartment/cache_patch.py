@@ -23,6 +23,12 @@ Only a clean result is written (warnings allowed, as in any entry). An error, a 
 the entry or anything incremental.load would not be sure of returns False, and the caller
 loads as before, which reports the problems. tests/test_cache_patch.py holds what a
 refreshed entry gives equal to a full load, on random edits.
+
+Trust (cache.py, "Distrust"): what is copied is checked against damage as a full read checks
+it (bodypatch.py), and the new entry is read by the same checks as any other. The ids and
+the counts that answer the rules across records are under the entry's CRCs, not derived
+again: a forged entry can make a refresh miss a warning, as it can forge the warnings
+themselves; it cannot make a dataset that validation would refuse pass a later read.
 """
 
 from __future__ import annotations
