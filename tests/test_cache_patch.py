@@ -3,6 +3,7 @@ dossiers is the entry a full cold load of the new text writes (issue 19, item 3)
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -169,3 +170,127 @@ def test_list_and_show_after_a_change_answer_from_the_refreshed_entry(
         assert warm.exit_code == cold.exit_code == 0
         assert warm.output == cold.output and "Renamed" in warm.output
     assert calls == [True]  # the first command refreshed; the second read the new entry
+
+
+# -- what a forged or odd entry must not do (found in review) ---------------------------------
+
+
+def primed_entry(tmp_path: Path) -> tuple[Path, str]:
+    text = DATA.read_text(encoding="utf-8")
+    path = tmp_path / "issues.yaml"
+    path.write_text(text, encoding="utf-8")
+    assert loader.load(path).errors == []
+    return path, text
+
+
+def forge_index(path: Path, **change: Any) -> None:
+    """The entry of `path` with its index changed and every CRC put right."""
+    opened = cache.open_entry(path, path.stat().st_size)
+    assert opened is not None and opened.meta.segments is not None
+    meta = opened.meta._replace(segments=opened.meta.segments._replace(**change))
+    cache.store(path, None, opened.header.key, meta, [bytes(opened.body[opened.header.meta :])])
+
+
+@pytest.mark.parametrize("change", [
+    {"sizes": b"abc"}, {"indent": 2**40}, {"indent": 10**6}, {"head_size": -1},
+    {"tail_size": -5000}, {"groups": ()}, {"groups": ((0, b"x" * 16),)},
+], ids=str)
+def test_a_forged_index_is_no_index(tmp_path: Path, change: dict[str, Any]) -> None:
+    """Commands after a change load as if there were no index; an edit of the unchanged
+    file finds its dossier another way."""
+    from compartment import edit
+    from compartment.dataset import Event
+
+    path, text = primed_entry(tmp_path)
+    forge_index(path, **change)
+    path.write_text(text.replace("    summary: ", "    summary: Changed. ", 1), encoding="utf-8")
+    assert not refresh(path)
+    assert outputs(loader.load(path)) == outputs(loader.load(path, use_cache=False))
+    path.write_text(text, encoding="utf-8")
+    loader.load(path)
+    forge_index(path, **change)
+    new = Event("2026-11-20", "russia", "said so", "It was said.", ("https://tass.com/x",))
+    assert "said so" in edit.add_event(text, str(path), "new-start", new).after
+
+
+def test_a_forged_blob_table_makes_the_refresh_give_up(tmp_path: Path) -> None:
+    """A table of blob offsets out of order (its CRC put right), which a full read never
+    consults: copying by it would go below zero."""
+    import zlib
+
+    from compartment import heads
+
+    path, text = primed_entry(tmp_path)
+    opened = cache.open_entry(path, path.stat().st_size)
+    assert opened is not None
+    meta, body = opened.meta, bytearray(opened.body[opened.header.meta :])
+    i = heads.SECTIONS.index("at")
+    start = sum(meta.layout.lengths[:i])
+    table = memoryview(bytes(body[start : start + meta.layout.lengths[i]])).cast("Q").tolist()
+    table[7] = 0
+    forged = heads.table_bytes("Q", table)
+    body[start : start + len(forged)] = forged
+    checks = list(meta.layout.checks)
+    checks[i] = zlib.crc32(forged)
+    meta = meta._replace(layout=meta.layout._replace(checks=tuple(checks)))
+    cache.store(path, None, opened.header.key, meta, [bytes(body)])
+    del opened
+    raw = text.encode()
+    found = segments.split(raw)
+    assert found is not None
+    start, end = found.span(5)  # a change in the sixth dossier's events
+    at = raw.index(b" the ", raw.index(b"events:", start))
+    assert at < end
+    path.write_bytes(raw[:at] + raw[at + 4 :])
+    assert not refresh(path)
+    assert outputs(loader.load(path)) == outputs(loader.load(path, use_cache=False))
+
+
+def test_a_new_indentation_is_recorded(tmp_path: Path) -> None:
+    """The whole list moved two columns left: the refreshed index has the new indentation,
+    so that the next change is found by the walk, not by splitting the whole file."""
+    path, text = primed_entry(tmp_path)
+    head, rest = text.split("\ndossiers:\n", 1)
+    items, tail = rest.split("\npublishers:\n", 1)
+    items = "\n".join(line[2:] if line.startswith("  ") else line for line in items.split("\n"))
+    moved = f"{head}\ndossiers:\n{items}\npublishers:\n{tail}"
+    path.write_text(moved, encoding="utf-8")
+    assert refresh(path)
+    same_as_full_write(path)  # (this unlinks and rewrites the entry; refresh again below)
+    path.write_text(text, encoding="utf-8")
+    loader.load(path)
+    path.write_text(moved, encoding="utf-8")
+    assert refresh(path)
+    index = entry(path)[0].segments
+    assert index is not None and index.indent == 0
+    edited = moved.replace("    summary: ", "    summary: Changed. ", 1).encode()
+    walked = segments.walk(edited, index)
+    assert walked is not None and len(walked.fresh) <= segments.GROUP
+
+
+def test_show_of_no_dossier_on_a_touched_file_rewrites_nothing(tmp_path: Path) -> None:
+    """The digest matches the entry's (a touch): there is nothing to refresh."""
+    from compartment import lightload
+
+    path, _ = primed_entry(tmp_path)
+    os.utime(path)
+    calls: list[object] = []
+    real = cache_patch.refresh
+    with pytest.MonkeyPatch.context() as patched:
+        patched.setattr(cache_patch, "refresh", lambda *a: calls.append(a) or real(*a))
+        assert lightload.load_dossier(path, str(path), "no-such-dossier") is None
+    assert calls == []
+
+
+def test_a_line_break_deleted_before_the_tail_is_no_walk(tmp_path: Path) -> None:
+    """The list's last line then runs on into `publishers:`; the walk must not cut there."""
+    path, text = primed_entry(tmp_path)
+    index = entry(path)[0].segments
+    assert index is not None
+    joined = text.replace("\npublishers:\n", "publishers:\n", 1).encode()
+    walked = segments.walk(joined, index)
+    assert walked is None or (walked.found, walked.digests) == (
+        segments.split(joined), walked.digests)
+    path.write_bytes(joined)
+    assert not refresh(path)
+    assert outputs(loader.load(path)) == outputs(loader.load(path, use_cache=False))

@@ -60,11 +60,11 @@ def refresh(
     if opened is None or opened.meta.segments is None:
         return False
     meta, index = opened.meta, opened.meta.segments
-    found = changes(raw, index) if len(meta.named) == len(meta.actors) else None
-    if found is None:
-        return False
-    today, walked, plan = found
     try:
+        found = changes(raw, index) if len(meta.named) == len(meta.actors) else None
+        if found is None:
+            return False
+        today, walked, plan = found
         body = opened.dossiers()
         if body.count * segments.DIGEST_SIZE != len(index.items):
             return False
@@ -73,7 +73,10 @@ def refresh(
             return False
         warnings, local, fresh, named = result
         layout, pieces = bodypatch.patched(body, plan, *heads.split(fresh))
-    except (heads.Miss, Unsure):
+    except (Unsure, ValueError, OverflowError):
+        # heads.Miss is a ValueError. An entry can forge its tables of row and blob offsets
+        # (their CRCs put right) out of order, which the checks before copying do not look
+        # for: copying by them then goes below zero (OverflowError).
         return False
     new_index = segments.indexed(raw, walked, index, today, local)
     opening = cache.Meta(meta.actors, cache.warning_rows(warnings), meta.publishers, new_index,

@@ -211,7 +211,7 @@ def dossier_lines(
     from compartment import segments
 
     raw = text.encode("utf-8")
-    recorded = None if known is None else segments.split_of(known)
+    recorded = None if known is None else segments.split_of(known, len(raw))
     if recorded is not None and len(recorded.starts) == len(ids):
         lines = segments.lines(raw, recorded)
         return lines[:-1], lines[-1]

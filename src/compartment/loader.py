@@ -7,7 +7,6 @@ one run reports them all (the way beancount's loader returns its errors). Only a
 from __future__ import annotations
 
 import gc
-import os
 import re
 import stat
 from collections.abc import Callable, Iterator
@@ -21,7 +20,6 @@ from compartment.errors import Location, Problem, Severity, render_path, visible
 
 if TYPE_CHECKING:
     from compartment.checks import Finding, Rule
-    from compartment.query import Filters
     from compartment.segments import Segments
 
 TOP_LEVEL_KEYS = ("actors", "dossiers", "publishers")
@@ -64,11 +62,11 @@ def load(
     info = stat_file(path)
     content = Content(path, info)
     if use_cache:
-        from compartment import cache
+        from compartment import cache, lightload
 
-        with _collector_paused():
+        with collector_paused():
             hit = cache.read(path, info, content.key, name, matched=content.drop)
-            if hit is None and _refreshed(path, info, content, name):
+            if hit is None and lightload.refreshed(path, info, content, name):
                 hit = cache.read(path, info, content.key, name, matched=content.drop)
         if hit is not None:
             return LoadResult(path, hit[0], hit[1])
@@ -78,66 +76,16 @@ def load(
         bad = Problem(Location(name, *problem[0]), "encoding", problem[1])
         return LoadResult(path, None, [bad])
     if not use_cache:
-        with _collector_paused():  # the bytes, not a decoded copy: libyaml reads UTF-8 itself
+        with collector_paused():  # the bytes, not a decoded copy: libyaml reads UTF-8 itself
             return _load_source(raw, name, path, progress)
     from compartment import cache
 
-    with _collector_paused():
+    with collector_paused():
         result, index = _load_indexed(raw, raw, name, path, path, progress)
     del raw
     if result.dataset is not None and not result.errors:
         cache.write(path, info, content.key(), result.dataset, result.warnings, index)
     return result
-
-
-def load_heads(path: Path, display: str, filters: Filters) -> Dataset | None:
-    """From a warm cache, the dataset `list` needs for `filters`: heads in place of the
-    dossiers that may match (cacheview.read_heads); None when only a normal `load` can
-    answer (no entry, a stale or doubtful one). Raises DataFileNotFound as `load` does."""
-    from compartment import cacheview
-
-    return _light(path, display, lambda info, key: cacheview.read_heads(
-        path, info, key, display, filters))  # fmt: skip
-
-
-def load_dossier(path: Path, display: str, wanted: str) -> Dataset | None:
-    """From a warm cache, the dataset `show` needs: the one dossier `wanted` names, whole
-    (cacheview.read_dossier); None when only a normal `load` can answer."""
-    from compartment import cacheview
-
-    return _light(path, display, lambda info, key: cacheview.read_dossier(
-        path, info, key, display, wanted))  # fmt: skip
-
-
-def _light(
-    path: Path, display: str,
-    read: Callable[[os.stat_result, Callable[[], str]], tuple[Dataset, list[Problem]] | None],
-) -> Dataset | None:
-    """What `read` makes of the file's cache entry; when the entry is of an earlier version
-    of the file, once more after refreshing it from that version (cache_patch.refresh)."""
-    info = stat_file(path)
-    content = Content(path, info)
-    with _collector_paused():
-        hit = read(info, content.key)
-        if hit is None and _refreshed(path, info, content, display):
-            hit = read(info, content.key)
-    return None if hit is None else hit[0]
-
-
-def _refreshed(path: Path, info: os.stat_result, content: Content, display: str) -> bool:
-    """Whether the file's entry now describes its content, refreshed from the entry of an
-    earlier version. Only tried when a read of the entry compared digests and found another
-    (so the file's bytes are at hand): with no entry there is nothing to refresh from."""
-    raw = content.held()
-    if raw is None or check_encoding(raw) is not None:
-        return False
-    from compartment import cache_patch
-
-    done = cache_patch.refresh(path, info, raw, content.key(), display)
-    if done:  # the read that follows needs the digest only: let the bytes go (228 MB at 100k)
-        del raw
-        content.drop()
-    return done
 
 
 def _load_indexed(
@@ -184,7 +132,7 @@ def load_text(
     Only a regular file has an entry (not a library caller's made-up name, nor a FIFO).
     """
     path = path or Path(name)
-    with _collector_paused():
+    with collector_paused():
         try:  # a lone surrogate fails to encode: _load_text reports it
             regular = cache_as is not None and stat.S_ISREG(cache_as.stat().st_mode)
             raw = text.encode("utf-8") if regular else None
@@ -207,7 +155,7 @@ def load_text(
 
 
 @contextmanager
-def _collector_paused() -> Iterator[None]:
+def collector_paused() -> Iterator[None]:
     """Pause the cyclic garbage collector while a load builds its many small objects.
 
     Loaded records hold no reference cycles, and the collector's repeated scans of a growing

@@ -209,11 +209,25 @@ def _uint32(values: Iterable[int]) -> bytes:
     return table.tobytes()
 
 
-def _sizes(packed: bytes) -> array[int]:
+# An indentation no file has; the bound keeps a forged one out of a regex repeat count.
+_MAX_INDENT = 1000
+
+
+def _sizes(index: Segments) -> array[int] | None:
+    """The items' sizes, if `index` is one `index` could have made: a size for each digest,
+    groups that cover every item, lengths and an indentation in range. An index comes from
+    a cache entry, which anyone who can write the cache folder can forge (cache.py)."""
+    packed = index.sizes
+    count = len(index.items) // DIGEST_SIZE
+    if (not 0 <= index.indent <= _MAX_INDENT or count == 0 or len(packed) != 4 * count
+            or len(index.items) != DIGEST_SIZE * count or index.head_size < 0
+            or index.tail_size < 0 or not index.groups
+            or sum(n for n, _ in index.groups) != count or min(n for n, _ in index.groups) < 1):
+        return None
     table = array("I", packed)
     if sys.byteorder == "big":
         table.byteswap()
-    return table
+    return table if min(table) > 0 else None
 
 
 class Walked(NamedTuple):
@@ -236,12 +250,10 @@ def walk(raw: bytes, index: Segments) -> Walked | None:
     None when the head or the tail changed, or the index is not one `index` made.
     """
     view, total = memoryview(raw), len(raw)
-    sizes = _sizes(index.sizes)
-    count = len(sizes)
-    if (index.indent < 0 or count == 0 or len(index.items) != DIGEST_SIZE * count
-            or sum(n for n, _ in index.groups) != count or min(n for n, _ in index.groups) < 1
-            or index.head_size + index.tail_size > total):
+    sizes = _sizes(index)
+    if sizes is None or index.head_size + index.tail_size > total:
         return None
+    count = len(sizes)
     end = total - index.tail_size
     if digest(view[: index.head_size]) != index.head or digest(view[end:]) != index.tail:
         return None
@@ -265,8 +277,11 @@ def walk(raw: bytes, index: Segments) -> Walked | None:
         if back_at - length < at or group_digest(view[back_at - length : back_at]) != expected:
             break
         back, back_item, back_at = back - 1, back_item - n, back_at - length
-    run = _split_run(raw, at, back_at, index.indent)
-    if run is None and front:
+    # What follows the run (an unchanged group, or the tail) begins a line, as in the earlier
+    # file; else the run's last line runs on into it (a line break deleted before the tail).
+    ends_line = back_at == total or raw[back_at - 1 : back_at] == b"\n"
+    run = _split_run(raw, at, back_at, index.indent) if ends_line else None
+    if run is None and front and ends_line:
         # The last unchanged group's last item may have grown (an event appended to it):
         # its old text is still there, and the new lines after it begin the run. Split that
         # group's text again with the run.
@@ -321,16 +336,17 @@ def earlier(walked: Walked, index: Segments) -> list[int | None]:
     return reused
 
 
-def split_of(index: Segments) -> Split | None:
-    """The split that `index` records (of the very text it was made for, whose parser marks
-    it matched), or None for an index without the sizes."""
-    if index.indent < 0:
+def split_of(index: Segments, size: int) -> Split | None:
+    """The split that `index` records (of the very text it was made for, of `size` bytes,
+    whose parser marks it matched), or None for an index not sound for such a text."""
+    sizes = _sizes(index)
+    if sizes is None:
         return None
     starts = [index.head_size]
-    for size in _sizes(index.sizes):
-        starts.append(starts[-1] + size)
+    for length in sizes:
+        starts.append(starts[-1] + length)
     end = starts.pop()
-    return Split(index.indent, starts, end) if starts else None
+    return Split(index.indent, starts, end) if end + index.tail_size == size else None
 
 
 def indexed(
@@ -339,7 +355,7 @@ def indexed(
     """The index of `raw` from what `walk` found in it against `before`."""
     bounds = (*walked.found.starts, walked.found.end)
     return before._replace(
-        items=b"".join(walked.digests), today=today, local=local,
+        items=b"".join(walked.digests), today=today, local=local, indent=walked.found.indent,
         sizes=_uint32(bounds[i + 1] - bounds[i] for i in range(len(bounds) - 1)),
         groups=walked.groups,
     )  # fmt: skip

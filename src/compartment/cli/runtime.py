@@ -220,18 +220,18 @@ def dataset(ctx: typer.Context, result: LoadResult | None = None) -> Dataset:
 
 def dataset_heads(ctx: typer.Context, narrow: Filters) -> Dataset:
     """For `list`: from a warm cache, the actors with the heads of the dossiers whose status
-    and domain `narrow` allows (loader.load_heads); else `dataset(ctx)`."""
-    from compartment import loader
+    and domain `narrow` allows (lightload.load_heads); else `dataset(ctx)`."""
+    from compartment import lightload
 
-    return _light(ctx, lambda path, name: loader.load_heads(path, name, narrow))
+    return _light(ctx, lambda path, name: lightload.load_heads(path, name, narrow))
 
 
 def dataset_of_one(ctx: typer.Context, wanted: str) -> Dataset:
     """For `show`: from a warm cache, the actors with the one dossier `wanted` names
-    (loader.load_dossier); else `dataset(ctx)`, where query.find gives the same answer."""
-    from compartment import loader
+    (lightload.load_dossier); else `dataset(ctx)`, where query.find gives the same answer."""
+    from compartment import lightload
 
-    return _light(ctx, lambda path, name: loader.load_dossier(path, name, wanted))
+    return _light(ctx, lambda path, name: lightload.load_dossier(path, name, wanted))
 
 
 def _light(ctx: typer.Context, read: Callable[[Path, str], Dataset | None]) -> Dataset:
