@@ -294,3 +294,25 @@ def test_a_line_break_deleted_before_the_tail_is_no_walk(tmp_path: Path) -> None
     path.write_bytes(joined)
     assert not refresh(path)
     assert outputs(loader.load(path)) == outputs(loader.load(path, use_cache=False))
+
+
+def test_a_list_that_cannot_refresh_tries_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An error in the changed dossier: the light read's refresh gives up, and the load
+    `list` falls back to does not try the same refresh again."""
+    from typer.testing import CliRunner
+
+    path, text = primed_entry(tmp_path)
+    path.write_text(text.replace("    summary: ", "    sumary: ", 1), encoding="utf-8")
+    calls: list[bool] = []
+    real = cache_patch.refresh
+
+    def spy(*a: Any) -> bool:
+        calls.append(real(*a))
+        return calls[-1]
+
+    monkeypatch.setattr(cache_patch, "refresh", spy)
+    result = CliRunner().invoke(app, ["--data", str(path), "list"])
+    assert result.exit_code != 0 and "sumary" in result.output
+    assert calls == [False]
