@@ -142,8 +142,22 @@ def test_a_rule_across_records_it_does_not_know_makes_it_give_up(
     assert refresh(path)
 
 
+@pytest.fixture
+def refreshes(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    """What each call of cache_patch.refresh in the test returned."""
+    calls: list[bool] = []
+    real = cache_patch.refresh
+
+    def spy(*a: Any) -> bool:
+        calls.append(real(*a))
+        return calls[-1]
+
+    monkeypatch.setattr(cache_patch, "refresh", spy)
+    return calls
+
+
 def test_list_and_show_after_a_change_answer_from_the_refreshed_entry(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, refreshes: list[bool]
 ) -> None:
     """Through the CLI: the first `list` after a change refreshes the entry and answers from
     it, as does the `show` after it, exactly as a full load would."""
@@ -156,20 +170,12 @@ def test_list_and_show_after_a_change_answer_from_the_refreshed_entry(
     args = ["--data", str(path)]
     assert runner.invoke(app, [*args, "validate"]).exit_code == 0
     path.write_text(text.replace("    title: ", "    title: Renamed ", 1), encoding="utf-8")
-    calls: list[bool] = []
-    real = cache_patch.refresh
-
-    def spy(*a: Any) -> bool:
-        calls.append(real(*a))
-        return calls[-1]
-
-    monkeypatch.setattr(cache_patch, "refresh", spy)
     for command in (["list"], ["show", "abm-treaty"]):
         warm = runner.invoke(app, [*args, *command])
         cold = runner.invoke(app, [*args, "--no-cache", *command])
         assert warm.exit_code == cold.exit_code == 0
         assert warm.output == cold.output and "Renamed" in warm.output
-    assert calls == [True]  # the first command refreshed; the second read the new entry
+    assert refreshes == [True]  # the first command refreshed; the second read the new entry
 
 
 # -- what a forged or odd entry must not do (found in review) ---------------------------------
@@ -296,23 +302,13 @@ def test_a_line_break_deleted_before_the_tail_is_no_walk(tmp_path: Path) -> None
     assert outputs(loader.load(path)) == outputs(loader.load(path, use_cache=False))
 
 
-def test_a_list_that_cannot_refresh_tries_once(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_list_that_cannot_refresh_tries_once(tmp_path: Path, refreshes: list[bool]) -> None:
     """An error in the changed dossier: the light read's refresh gives up, and the load
     `list` falls back to does not try the same refresh again."""
     from typer.testing import CliRunner
 
     path, text = primed_entry(tmp_path)
     path.write_text(text.replace("    summary: ", "    sumary: ", 1), encoding="utf-8")
-    calls: list[bool] = []
-    real = cache_patch.refresh
-
-    def spy(*a: Any) -> bool:
-        calls.append(real(*a))
-        return calls[-1]
-
-    monkeypatch.setattr(cache_patch, "refresh", spy)
     result = CliRunner().invoke(app, ["--data", str(path), "list"])
     assert result.exit_code != 0 and "sumary" in result.output
-    assert calls == [False]
+    assert refreshes == [False]
