@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from compartment import bodypatch, heads
+from compartment import bodypatch, heads, segments
 from compartment.dataset import Dossier
 from test_heads import body, dossier_lists, forged, packed, sample_body, where
 
@@ -59,6 +59,6 @@ def test_tables_forged_short_of_their_section_are_a_miss(name: str) -> None:
     code = "I" if name == "offsets" else "Q"
     table = memoryview(bytes(buffer[start:end])).cast(code).tolist()
     table[-1] -= 1
-    new_layout, new = forged(layout, buffer, name, heads.table_bytes(code, table))
+    new_layout, new = forged(layout, buffer, name, segments.packed(code, table))
     with pytest.raises(heads.Miss):
         bodypatch.patched(body(new_layout, new), [1, 0], (), [])

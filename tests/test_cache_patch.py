@@ -234,7 +234,7 @@ def test_a_forged_blob_table_makes_the_refresh_give_up(tmp_path: Path) -> None:
     start = sum(meta.layout.lengths[:i])
     table = memoryview(bytes(body[start : start + meta.layout.lengths[i]])).cast("Q").tolist()
     table[7] = 0
-    forged = heads.table_bytes("Q", table)
+    forged = segments.packed("Q", table)
     body[start : start + len(forged)] = forged
     checks = list(meta.layout.checks)
     checks[i] = zlib.crc32(forged)

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from compartment import heads, query
+from compartment import heads, query, segments
 from compartment.dataset import Actor, Claim, Dataset, Dossier, Event, derive_state
 from compartment.loader import load
 from compartment.vocab import APPROACHES, BLOCS, DOMAINS, STATUSES
@@ -407,7 +407,7 @@ def test_a_blob_table_forged_out_of_place_is_a_miss() -> None:
     table = memoryview(bytes(buffer[start:end])).cast("Q").tolist()
     # Each puts some blob's bytes elsewhere (the second: backwards, so empty).
     for bad in ([0, table[1] + 1, table[2]], [0, table[2], table[1]], [1, *table[1:]]):
-        new_layout, new = forged(layout, buffer, "at", heads.table_bytes("Q", bad))
+        new_layout, new = forged(layout, buffer, "at", segments.packed("Q", bad))
         b = body(new_layout, new)
         hs = b.heads(range(b.count))
         with pytest.raises(heads.Miss):

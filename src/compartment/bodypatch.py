@@ -18,6 +18,7 @@ import zlib
 from typing import TYPE_CHECKING
 
 from compartment import heads
+from compartment.segments import packed
 
 if TYPE_CHECKING:
     from compartment.heads import Body, Head, Layout
@@ -81,8 +82,8 @@ def patched(
         raise ValueError("the plan does not place every fresh dossier")
     sections: dict[str, Pieces] = {
         "status": [bytes(status)], "domain": [bytes(domain)], "ids": [encode(new_ids)],
-        "offsets": [heads.uint32(row_ends)], "checks": [heads.uint32(row_checks)],
-        "at": [heads.table_bytes("Q", blob_ends)], "rows": row_pieces,
+        "offsets": [packed("I", row_ends)], "checks": [packed("I", row_checks)],
+        "at": [packed("Q", blob_ends)], "rows": row_pieces,
         "events": [heads.rows_prefix(len(plan))], "blobs": blob_pieces,
     }  # fmt: skip
     lengths, crcs, pieces = [], [], []

@@ -182,7 +182,7 @@ class Content:
         self._raw = None
 
     def held(self) -> bytes | None:
-        """The bytes `key` hashed, if it has and no hit let them go."""
+        """The bytes `key` hashed; None if it has not been called, or a hit let them go."""
         return self._raw
 
     def take(self, keyed: bool) -> bytes:

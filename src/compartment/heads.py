@@ -41,6 +41,7 @@ import msgspec
 
 from compartment.cachecheck import dates_valid
 from compartment.dataset import Dossier, Event, derive_breaks, derive_state
+from compartment.segments import packed, unpacked
 from compartment.vocab import APPROACHES, BREAKING_STATUSES, DOMAINS, STATUSES
 
 if TYPE_CHECKING:
@@ -294,17 +295,6 @@ class Layout(NamedTuple):
     checks: tuple[int, ...]  # zlib.crc32 of each of SECTIONS (blobs: for a full read only)
 
 
-def uint32(values: Iterable[int]) -> bytes:
-    return table_bytes("I", values)
-
-
-def table_bytes(code: str, values: Iterable[int]) -> bytes:
-    table = array(code, values)
-    if sys.byteorder == "big":
-        table.byteswap()
-    return table.tobytes()
-
-
 def _offsets(start: int, lengths: Iterable[int]) -> list[int]:
     out = [start]
     for length in lengths:
@@ -319,9 +309,9 @@ def pack(heads: tuple[Head, ...], blobs: list[bytes]) -> tuple[Layout, list[byte
     cols = columns(heads)
     parts = {
         "status": cols.status, "domain": cols.domain, "ids": encode([h.id for h in heads]),
-        "offsets": uint32(_offsets(ROWS_AT, map(len, rows))),
-        "checks": uint32(zlib.crc32(r) for r in rows),
-        "at": table_bytes("Q", _offsets(0, map(len, blobs))),
+        "offsets": packed("I", _offsets(ROWS_AT, map(len, rows))),
+        "checks": packed("I", (zlib.crc32(r) for r in rows)),
+        "at": packed("Q", _offsets(0, map(len, blobs))),
         "rows": rows_prefix(len(rows)) + b"".join(rows), "events": rows_prefix(len(rows)),
         "blobs": b"".join(blobs),
     }  # fmt: skip
@@ -385,11 +375,7 @@ class Body:
         width = array(code).itemsize
         if len(part) != width * size:
             raise Miss(f"the {name} table has the wrong size")
-        if sys.byteorder == "big":
-            table = array(code, part.tobytes())
-            table.byteswap()
-            return table
-        return part.cast(code)
+        return unpacked(code, part) if sys.byteorder == "big" else part.cast(code)
 
     def columns(self) -> Columns:
         if self._columns is None:

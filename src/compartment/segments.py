@@ -172,7 +172,7 @@ def index(raw: bytes, found: Split) -> Segments:
     return Segments(
         digest(view[: found.starts[0]]), digest(view[found.end :]), items,
         indent=found.indent, head_size=found.starts[0], tail_size=len(raw) - found.end,
-        sizes=_uint32(bounds[i + 1] - bounds[i] for i in range(count)),
+        sizes=packed("I", (bounds[i + 1] - bounds[i] for i in range(count))),
         groups=_groups(view, bounds, 0, count),
     )  # fmt: skip
 
@@ -202,11 +202,21 @@ def _groups(
     )
 
 
-def _uint32(values: Iterable[int]) -> bytes:
-    table = array("I", values)
+def packed(code: str, values: Iterable[int]) -> bytes:
+    """`values` as a table of little-endian unsigned integers of array type `code` (the
+    tables of the index here, and of a cache entry's body: heads.py)."""
+    table = array(code, values)
     if sys.byteorder == "big":
         table.byteswap()
     return table.tobytes()
+
+
+def unpacked(code: str, data: bytes | memoryview) -> array[int]:
+    """The table `packed` made: ValueError if `data` is not a whole number of entries."""
+    table = array(code, data)
+    if sys.byteorder == "big":
+        table.byteswap()
+    return table
 
 
 # An indentation no file has; the bound keeps a forged one out of a regex repeat count.
@@ -217,16 +227,13 @@ def _sizes(index: Segments) -> array[int] | None:
     """The items' sizes, if `index` is one `index` could have made: a size for each digest,
     groups that cover every item, lengths and an indentation in range. An index comes from
     a cache entry, which anyone who can write the cache folder can forge (cache.py)."""
-    packed = index.sizes
     count = len(index.items) // DIGEST_SIZE
-    if (not 0 <= index.indent <= _MAX_INDENT or count == 0 or len(packed) != 4 * count
+    if (not 0 <= index.indent <= _MAX_INDENT or count == 0 or len(index.sizes) != 4 * count
             or len(index.items) != DIGEST_SIZE * count or index.head_size < 0
             or index.tail_size < 0 or not index.groups
             or sum(n for n, _ in index.groups) != count or min(n for n, _ in index.groups) < 1):
         return None
-    table = array("I", packed)
-    if sys.byteorder == "big":
-        table.byteswap()
+    table = unpacked("I", index.sizes)
     return table if min(table) > 0 else None
 
 
@@ -356,7 +363,7 @@ def indexed(
     bounds = (*walked.found.starts, walked.found.end)
     return before._replace(
         items=b"".join(walked.digests), today=today, local=local, indent=walked.found.indent,
-        sizes=_uint32(bounds[i + 1] - bounds[i] for i in range(len(bounds) - 1)),
+        sizes=packed("I", (bounds[i + 1] - bounds[i] for i in range(len(bounds) - 1))),
         groups=walked.groups,
     )  # fmt: skip
 
