@@ -38,21 +38,14 @@ def read_heads(
     """The heads of the dossiers that may match `filters` (their statuses and domains,
     through heads.candidates; every head when `filters.tags` is set, since `list` checks a
     tag against every dossier's), in file order, in a Dataset; None on any miss."""
-    found = cache.fresh(data_path, info, key, matched=matched)
-    if found is None:
-        return None
-    opened, stamp = found
-    try:
-        body = _sound(opened)
+
+    def pick(body: heads.Body, meta: cache.Meta) -> Sequence[heads.Head]:
         picked = None if filters.tags else heads.candidates(body.columns(), filters)
         if picked is None or len(picked) == body.count:
-            chosen: Sequence[heads.Head] = body.all_heads()
-        else:
-            chosen = body.heads(picked)
-    except heads.Miss:
-        return None
-    cache.restamp(opened, stamp)
-    return _dataset(opened.meta, chosen), cache.warnings_of(opened.meta, display)
+            return body.all_heads()
+        return body.heads(picked)
+
+    return _read(data_path, info, key, display, matched, pick)
 
 
 def read_dossier(
@@ -65,12 +58,8 @@ def read_dossier(
 
     An exact id is looked up in the ids; anything else is matched by query.find over every
     head, which holds the ids, titles and aliases it compares."""
-    found = cache.fresh(data_path, info, key, matched=matched)
-    if found is None:
-        return None
-    opened, stamp = found
-    try:
-        body = _sound(opened)
+
+    def pick(body: heads.Body, meta: cache.Meta) -> Sequence[Dossier] | None:
         ids = body.ids()
         if wanted in ids:
             at = ids.index(wanted)
@@ -80,15 +69,35 @@ def read_dossier(
 
             every = body.all_heads()
             try:
-                head = cast("heads.Head", query.find(_dataset(opened.meta, every), wanted))
+                head = cast("heads.Head", query.find(_dataset(meta, every), wanted))
             except CompartmentError:
                 return None
             at = next(i for i, h in enumerate(every) if h is head)
-        one = heads.dossier(head, body.events(at, head))
+        return (heads.dossier(head, body.events(at, head)),)
+
+    return _read(data_path, info, key, display, matched, pick)
+
+
+def _read(
+    data_path: Path, info: os.stat_result, key: Callable[[], str], display: str,
+    matched: Callable[[], None] | None,
+    pick: Callable[[heads.Body, cache.Meta], Sequence[heads.Head | Dossier] | None],
+) -> tuple[Dataset, list[Problem]] | None:
+    """The dossiers (or heads) `pick` reads from the entry, if it is fresh for the file
+    (cache.fresh), its opening is sound and nothing `pick` reads is in doubt (heads.Miss);
+    with the warnings. The entry is restamped as a full read would restamp it."""
+    found = cache.fresh(data_path, info, key, matched=matched)
+    if found is None:
+        return None
+    opened, stamp = found
+    try:
+        chosen = pick(_sound(opened), opened.meta)
     except heads.Miss:
         return None
+    if chosen is None:
+        return None
     cache.restamp(opened, stamp)
-    return _dataset(opened.meta, (one,)), cache.warnings_of(opened.meta, display)
+    return _dataset(opened.meta, chosen), cache.warnings_of(opened.meta, display)
 
 
 def _sound(opened: cache.Opened) -> heads.Body:
