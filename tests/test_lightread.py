@@ -4,11 +4,9 @@ every filter, and any doubt about the entry is a miss that gives the right answe
 
 from __future__ import annotations
 
-import zlib
 from pathlib import Path
 from typing import Any
 
-import msgspec
 import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
@@ -135,22 +133,22 @@ def test_a_damaged_entry_is_a_miss_on_the_light_path(data: Path, draws: st.DataO
     entry.write_bytes(good)
 
 
-def forge(path: Path, change: dict[str, Any]) -> None:
-    """Rewrite the entry as a forger could: every length and CRC right, one head false."""
+def decoded(path: Path) -> tuple[cache.Payload, str]:
+    """What the entry of `path` holds, and the content key it is stored under."""
     opened = cache._open(entry_of(path), path.stat().st_size)
     assert opened is not None
     payload = cache._decode(opened)
     assert payload is not None
-    header = opened.header
-    del opened
+    return payload, opened.header.key
+
+
+def forge(path: Path, change: dict[str, Any]) -> None:
+    """Rewrite the entry as a forger could: every length and CRC right, one head false."""
+    payload, key = decoded(path)
     dossiers = list(payload.dossiers)
     dossiers[0] = dossiers[0]._replace(**change)
     opening, parts = cache.encode(payload._replace(dossiers=tuple(dossiers)))
-    encoded = msgspec.msgpack.encode(opening)
-    meta, body = len(encoded), encoded + b"".join(parts)
-    head = msgspec.msgpack.encode(
-        header._replace(length=len(body), check=zlib.crc32(body[:meta]), meta=meta))
-    entry_of(path).write_bytes(len(head).to_bytes(4, "big") + head + body)
+    cache.store(path, None, key, opening, parts)
 
 
 @pytest.mark.parametrize("change", [
@@ -170,22 +168,14 @@ def test_a_forged_head_is_a_miss_on_the_light_path(
 def test_events_that_belie_their_head_are_a_miss_for_show(data: Path) -> None:
     """A head whose `since` its events do not derive (every CRC right): `show` reads the
     events, derives them again and refuses the entry."""
-    opened = cache._open(entry_of(data), data.stat().st_size)
-    assert opened is not None
-    payload = cache._decode(opened)
-    assert payload is not None
-    header = opened.header
-    del opened
+    payload, key = decoded(data)
     hs, blobs = heads.split(payload.dossiers)
     assert hs[0].id == "new-start" and hs[0].since != "1999-01-01"
     forged = (hs[0]._replace(since="1999-01-01"), *hs[1:])
     layout, sections = heads.pack(forged, blobs)
-    meta = msgspec.msgpack.encode(cache.Meta(payload.actors, payload.warnings,
-                                             payload.publishers, payload.segments, layout))
-    body = meta + b"".join(sections)
-    head = msgspec.msgpack.encode(
-        header._replace(length=len(body), check=zlib.crc32(meta), meta=len(meta)))
-    entry_of(data).write_bytes(len(head).to_bytes(4, "big") + head + body)
+    meta = cache.Meta(payload.actors, payload.warnings, payload.publishers, payload.segments,
+                      layout)  # fmt: skip
+    cache.store(data, None, key, meta, sections)
     assert cacheview.read_dossier(data, data.stat(), key_of(data), str(data), "NRC") is not None
     assert cacheview.read_dossier(data, data.stat(), key_of(data), str(data), "new-start") is None
     same_as_full(data, "show", "new-start")
