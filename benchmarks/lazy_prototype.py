@@ -52,7 +52,7 @@ import msgspec
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import generate
 import scale
-from compartment.dataset import (
+from compartment.data.dataset import (
     Actor,
     Dataset,
     Dossier,
@@ -123,7 +123,7 @@ class HeadsHeader(NamedTuple):
 
 def dataset_of(n: int) -> Dataset:
     """The generated ledger of n dossiers, through the real loader (cached in WORK)."""
-    from compartment import loader
+    from compartment.data import loader
 
     os.environ["COMPARTMENT_CACHE_DIR"] = str(WORK / "cache")
     path = generate.ensure(n)
@@ -147,7 +147,7 @@ def head_of(d: Dossier, summary: bool, offset: int, blob: bytes) -> Head:
 
 
 def write_full(data: Dataset, path: Path) -> None:
-    from compartment import cache
+    from compartment.store import cache
 
     body = msgspec.msgpack.encode(cache.Payload(
         tuple(data.actors.values()), data.dossiers, (), tuple(data.publishers.values())))
@@ -224,7 +224,7 @@ class ColumnsHeader(NamedTuple):
 def write_columns(data: Dataset, path: Path) -> None:
     from array import array
 
-    from compartment.vocab import STATUSES
+    from compartment.data.vocab import STATUSES
 
     encode = msgspec.msgpack.Encoder().encode
     codes = {s: i for i, s in enumerate(STATUSES)}
@@ -293,7 +293,7 @@ def section(c: Columns, name: str, checked: bool = True) -> memoryview:
 
 def columns_rows(c: Columns, indices: list[int]) -> list[Head]:
     """The heads of `indices`: each row's bytes read through the mmap, CRC'd, decoded."""
-    from compartment.vocab import DOMAINS, STATUSES
+    from compartment.data.vocab import DOMAINS, STATUSES
 
     offsets = section(c, "offsets").cast("I")
     checks = section(c, "checks").cast("I")
@@ -315,7 +315,7 @@ def columns_rows(c: Columns, indices: list[int]) -> list[Head]:
 
 
 def read_columns(path: Path, op: str, ident: str) -> int:
-    from compartment.vocab import STATUSES
+    from compartment.data.vocab import STATUSES
 
     c = open_columns(path)
     meta = msgspec.msgpack.decode(section(c, "meta"), type=Heads)
@@ -354,7 +354,7 @@ class BodyHeader(NamedTuple):
 
 
 def write_body(data: Dataset, path: Path) -> None:
-    from compartment import heads as hd
+    from compartment.store import heads as hd
 
     encode = msgspec.msgpack.Encoder().encode
     hs, blobs = hd.split(data.dossiers)
@@ -375,8 +375,8 @@ def read_body(path: Path, op: str, ident: str, ids: bool = True) -> int:
     query.select over the heads it gives (the columns only narrow)."""
     import mmap
 
-    from compartment import heads as hd
-    from compartment import query
+    from compartment.store import heads as hd
+    from compartment.views import query
 
     with path.open("rb") as fh:
         mm = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
@@ -440,7 +440,7 @@ _summaries_decoder = msgspec.msgpack.Decoder(list[str])
 
 
 def read_full(path: Path) -> tuple[Dataset, bool]:
-    from compartment import cache
+    from compartment.store import cache
 
     body = path.read_bytes()
     zlib.crc32(body)  # today's read checks the whole body
@@ -472,8 +472,8 @@ def open_heads(path: Path) -> Opened:
 
 def heads_consistent(opened: Opened) -> bool:
     """The checks of cache._consistent that need no event, plus the table's own shape."""
-    from compartment.cache import dates_valid
-    from compartment.vocab import APPROACHES, BLOCS, BREAKING_STATUSES, DOMAINS, STATUSES
+    from compartment.data.vocab import APPROACHES, BLOCS, BREAKING_STATUSES, DOMAINS, STATUSES
+    from compartment.store.cache import dates_valid
 
     heads = opened.heads.heads
     actors = opened.heads.actors
@@ -549,7 +549,7 @@ _head_decoder = msgspec.msgpack.Decoder(Head)
 def read_sqlite_list(path: Path) -> int:
     """The suspended dossiers' whole heads (a msgpack blob a row), decoded and checked as
     the rows a Python filter would then read: the index narrows, Python decides."""
-    from compartment.vocab import DOMAINS, STATUSES
+    from compartment.data.vocab import DOMAINS, STATUSES
 
     db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     decode = _head_decoder.decode
@@ -592,7 +592,7 @@ def operation(layout: str, op: str, path: Path, ident: str) -> int:
     decode alone, without the invariant checks."""
     if op == "decode":
         if layout == "full":
-            from compartment import cache
+            from compartment.store import cache
 
             return len(msgspec.msgpack.decode(path.read_bytes(), type=cache.Payload).dossiers)
         if layout in ("columns", "body"):  # (for body the same as "heads": all_heads)
@@ -642,9 +642,9 @@ def child(argv: list[str]) -> None:
     layout, op, path, ident = argv
     # What every warm command imports anyway, imported before the clock starts, so that the
     # in-process figure is the read alone (the wall time still counts them).
-    import compartment.cache
-    import compartment.heads
-    import compartment.query  # noqa: F401
+    import compartment.store.cache
+    import compartment.store.heads
+    import compartment.views.query  # noqa: F401
 
     gc.disable()  # as the console script loads
     start = time.perf_counter()

@@ -9,9 +9,9 @@ from pathlib import Path
 from hypothesis import given
 from hypothesis import strategies as st
 
-from compartment import dates
-from compartment.dataset import Dataset, Dossier, Event, State, derive_state
-from compartment.vocab import BREAKING_STATUSES, STATUSES
+from compartment.data import dates
+from compartment.data.dataset import Dataset, Dossier, Event, State, derive_state
+from compartment.data.vocab import BREAKING_STATUSES, STATUSES
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "issues.yaml"
 

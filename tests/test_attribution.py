@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from compartment.dataset import Break, Event, derive_breaks
-from compartment.loader import load_text
+from compartment.data.dataset import Break, Event, derive_breaks
+from compartment.data.loader import load_text
 
 
 def ev(date: str, actor: str, status: str | None) -> Event:

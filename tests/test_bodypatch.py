@@ -7,8 +7,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from compartment import bodypatch, heads, segments
-from compartment.dataset import Dossier
+from compartment.data.dataset import Dossier
+from compartment.store import bodypatch, heads, segments
 from test_heads import body, dossier_lists, forged, packed, sample_body, where
 
 

@@ -15,9 +15,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import compartment
-from compartment import cache, cachecheck, datafile, dates
-from compartment.loader import load
-from compartment.vocab import BLOCS, DOMAINS, STATUSES
+from compartment.data import dates
+from compartment.data.loader import load
+from compartment.data.vocab import BLOCS, DOMAINS, STATUSES
+from compartment.store import cache, cachecheck, datafile
 
 SAMPLE = Path(__file__).parent / "sample.yaml"
 
@@ -244,8 +245,8 @@ def test_warm_run_imports_neither_yaml_nor_pydantic(
 
 def test_records_and_models_have_the_same_fields() -> None:
     """dataset.py's records and models.py's validators describe one contract."""
-    from compartment.dataset import Actor, Dossier, Event
-    from compartment.models import ActorModel, DossierModel, EventModel
+    from compartment.data.dataset import Actor, Dossier, Event
+    from compartment.data.models import ActorModel, DossierModel, EventModel
 
     assert set(Event._fields) == set(EventModel.model_fields)
     assert set(Dossier._fields) == set(DossierModel.model_fields)
@@ -335,7 +336,7 @@ def load_in_a_child(data: Path, cache_dir: Path) -> subprocess.CompletedProcess[
     code = (
         "import resource, sys; from pathlib import Path\n"
         "resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))\n"
-        "from compartment.loader import load\n"
+        "from compartment.data.loader import load\n"
         "print(len(load(Path(sys.argv[1])).dataset.dossiers))\n"
     )
     env = {**os.environ, "COMPARTMENT_CACHE_DIR": str(cache_dir)}
@@ -435,7 +436,7 @@ def test_the_size_limit_holds_for_the_worst_growth(tmp_path: Path) -> None:
 
 
 def test_the_event_loop_unpacks_every_field() -> None:
-    from compartment.dataset import Event
+    from compartment.data.dataset import Event
 
     assert Event._fields == cachecheck.UNPACKED_EVENT_FIELDS
 

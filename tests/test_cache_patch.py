@@ -13,8 +13,9 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from compartment import cache, cache_patch, checks, loader, segments
 from compartment.cli import app
+from compartment.data import checks, loader
+from compartment.store import cache, cache_patch, segments
 from test_incremental import DATA, GENERATED, changed, outputs, swap_first_two
 from test_splice import texts
 
@@ -204,8 +205,8 @@ def forge_index(path: Path, **change: Any) -> None:
 def test_a_forged_index_is_no_index(tmp_path: Path, change: dict[str, Any]) -> None:
     """Commands after a change load as if there were no index; an edit of the unchanged
     file finds its dossier another way."""
-    from compartment import edit
-    from compartment.dataset import Event
+    from compartment.data.dataset import Event
+    from compartment.edit import changes as edit
 
     path, text = primed_entry(tmp_path)
     forge_index(path, **change)
@@ -224,7 +225,7 @@ def test_a_forged_blob_table_makes_the_refresh_give_up(tmp_path: Path) -> None:
     consults: copying by it would go below zero."""
     import zlib
 
-    from compartment import heads
+    from compartment.store import heads
 
     path, text = primed_entry(tmp_path)
     opened = cache.open_entry(path, path.stat().st_size)
@@ -276,7 +277,7 @@ def test_a_new_indentation_is_recorded(tmp_path: Path) -> None:
 
 def test_show_of_no_dossier_on_a_touched_file_rewrites_nothing(tmp_path: Path) -> None:
     """The digest matches the entry's (a touch): there is nothing to refresh."""
-    from compartment import lightload
+    from compartment.store import lightload
 
     path, _ = primed_entry(tmp_path)
     os.utime(path)

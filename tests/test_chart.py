@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from compartment import chart
-from compartment.dataset import Dossier, Event
-from compartment.loader import load
+from compartment.data.dataset import Dossier, Event
+from compartment.data.loader import load
+from compartment.views import chart
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 

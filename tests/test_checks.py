@@ -13,9 +13,9 @@ from typing import NamedTuple
 
 import pytest
 
-from compartment import checks, dates
+from compartment.data import checks, dates
+from compartment.data.loader import load_text
 from compartment.errors import Severity
-from compartment.loader import load_text
 
 TODAY = "2024-06-01"
 

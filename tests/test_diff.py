@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from compartment import revisions
-from compartment.dataset import Event
-from compartment.loader import load_text
+from compartment.data.dataset import Event
+from compartment.data.loader import load_text
+from compartment.history import revisions
 
 pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
 

@@ -8,8 +8,10 @@ from unittest import mock
 
 import pytest
 
-from compartment import edit, linemerge, loader, yamlsource
-from compartment.dataset import Event
+from compartment.data import loader, yamlsource
+from compartment.data.dataset import Event
+from compartment.edit import changes as edit
+from compartment.edit import linemerge
 
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED = (ROOT / "data" / "issues.yaml").read_text(encoding="utf-8")
@@ -100,7 +102,7 @@ def test_the_quick_cut_is_taken_on_the_shipped_file(tmp_path: Path) -> None:
 def test_an_edit_decodes_the_cache_entry_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The entry read for the first validation is the `previous` of the second (cache._last):
     decoding and checking it twice cost 0.15-0.25 s at 10,000 dossiers."""
-    from compartment import cache
+    from compartment.store import cache
 
     monkeypatch.setenv("COMPARTMENT_CACHE_DIR", str(tmp_path / "c"))
     path = tmp_path / "issues.yaml"
@@ -119,7 +121,7 @@ def test_an_edit_decodes_the_cache_entry_once(tmp_path: Path, monkeypatch: pytes
 def test_an_entry_index_of_the_text_gives_every_dossier_even_the_last() -> None:
     """With the index of a cache entry made for this text (its split the parser's), the
     lines come from it: no textual cut, and the last dossier too."""
-    from compartment import segments
+    from compartment.store import segments
 
     raw = SHIPPED.encode("utf-8")
     found = segments.split(raw)

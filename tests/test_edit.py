@@ -14,10 +14,12 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from compartment import edit, fmt, linemerge, loader
-from compartment.dataset import Dossier, Event, derive_state
+from compartment.data import loader
+from compartment.data.dataset import Dossier, Event, derive_state
+from compartment.data.vocab import BLOCS, DOMAINS, STATUSES
+from compartment.edit import changes as edit
+from compartment.edit import fmt, linemerge
 from compartment.errors import CompartmentError, UsageError
-from compartment.vocab import BLOCS, DOMAINS, STATUSES
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "data" / "issues.yaml"

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from compartment import query, timeline
-from compartment.loader import load
+from compartment.data.loader import load
+from compartment.views import query, timeline
 
 SAMPLE = Path(__file__).parent / "sample.yaml"
 
@@ -184,7 +184,7 @@ def test_show_prints_every_source_whole_on_its_own_line(run, monkeypatch, column
 def test_show_links_web_sources_in_a_terminal() -> None:
     from rich.console import Console
 
-    from compartment import render
+    from compartment.views import render
 
     data = load(SAMPLE).dataset
     assert data is not None
@@ -204,7 +204,7 @@ def test_show_links_web_sources_in_a_terminal() -> None:
     "https://example.org/a b",
 ])
 def test_only_clean_web_urls_become_links(source: str) -> None:
-    from compartment import layout
+    from compartment.views import layout
 
     assert layout.web_link(source) is None
     assert layout.source_text(source).style == "dim"

@@ -7,7 +7,7 @@ import re
 import textwrap
 from pathlib import Path
 
-from compartment import fmt
+from compartment.edit import fmt
 
 ROOT = Path(__file__).resolve().parent.parent
 

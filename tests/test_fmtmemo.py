@@ -15,7 +15,9 @@ import yaml
 from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 
-from compartment import fmt, fmtcheck, fmtmemo, loader, segments
+from compartment.data import loader
+from compartment.edit import fmt, fmtcheck
+from compartment.store import fmtmemo, segments
 from test_splice import ledgers
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "issues.yaml"

@@ -8,7 +8,7 @@ from types import ModuleType
 
 import pytest
 
-from compartment.loader import load
+from compartment.data.loader import load
 
 GENERATOR = Path(__file__).resolve().parents[1] / "benchmarks" / "generate.py"
 

@@ -11,10 +11,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from compartment import heads, query, segments
-from compartment.dataset import Actor, Claim, Dataset, Dossier, Event, derive_state
-from compartment.loader import load
-from compartment.vocab import APPROACHES, BLOCS, DOMAINS, STATUSES
+from compartment.data.dataset import Actor, Claim, Dataset, Dossier, Event, derive_state
+from compartment.data.loader import load
+from compartment.data.vocab import APPROACHES, BLOCS, DOMAINS, STATUSES
+from compartment.store import heads, segments
+from compartment.views import query
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "issues.yaml"
 ACTORS = {

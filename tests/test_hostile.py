@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from compartment import render
+from compartment.data.loader import load, load_text
 from compartment.errors import visible
-from compartment.loader import load, load_text
+from compartment.views import render
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -144,8 +144,8 @@ def test_02_crlf_line_ends_are_not_control_characters(tmp_path: Path) -> None:
 def test_02_unsafe_bytes_is_unsafe_chars_in_utf8() -> None:
     """yamlsource scans the raw bytes once with UNSAFE_BYTES; it must flag what the per-text
     pattern flags (the carriage return aside, which YAML reads as a line break)."""
+    from compartment.data.yamlsource import UNSAFE_BYTES
     from compartment.errors import UNSAFE_CHARS
-    from compartment.yamlsource import UNSAFE_BYTES
 
     for code in [*range(0x3000), *range(0xD700, 0xE100), 0xFEFF, 0xFFFD, 0x10FFFF]:
         char = chr(code)
@@ -173,7 +173,7 @@ def test_02_encoding_errors_are_found_past_the_first_megabyte(tmp_path: Path) ->
 
 
 def test_03_neutralise_covers_carriage_return() -> None:
-    from compartment.export import neutralise
+    from compartment.views.export import neutralise
 
     # CR cannot reach a CSV from valid data (validation refuses it), but the rule covers it.
     assert neutralise("\rx") == "'\rx"
@@ -428,7 +428,7 @@ def test_internal_error_guard(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], sample
 ) -> None:
     from compartment import cli as cli_module
-    from compartment import query
+    from compartment.views import query
 
     def broken(*_args: object) -> None:
         raise RuntimeError("boom")

@@ -16,8 +16,10 @@ import pytest
 from hypothesis import HealthCheck, Phase, event, given, settings
 from hypothesis import strategies as st
 
-from compartment import cache, cache_patch, checks, edit, incremental, loader, segments, yamlsource
-from compartment.dataset import Event
+from compartment.data import checks, loader, yamlsource
+from compartment.data.dataset import Event
+from compartment.edit import changes as edit
+from compartment.store import cache, cache_patch, incremental, segments
 from test_splice import texts  # valid ledgers in the layouts people write
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "issues.yaml"
@@ -380,7 +382,7 @@ def test_a_clock_set_back_loads_in_full(tmp_path: Path) -> None:
     text = DATA.read_text(encoding="utf-8")
     path = primed(tmp_path, text)
     path.write_text(text.replace("    summary: ", "    summary: Changed. ", 1), encoding="utf-8")
-    with mock.patch("compartment.dates.today", return_value="2000-01-01"):
+    with mock.patch("compartment.data.dates.today", return_value="2000-01-01"):
         assert not same_as_full(path)
         assert {p.code for p in loader.load(path).problems} == {"future-date"}
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from compartment import edit
-from compartment.dataset import Event
+from compartment.data.dataset import Event
+from compartment.edit import changes as edit
 
 pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
 

@@ -13,10 +13,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from compartment import cache, cacheview, heads, loader
 from compartment.cli import app
-from compartment.query import Filters
-from compartment.vocab import BLOCS, DOMAINS, STATUSES
+from compartment.data import loader
+from compartment.data.vocab import BLOCS, DOMAINS, STATUSES
+from compartment.store import cache, cacheview, heads
+from compartment.views.query import Filters
 from test_splice import ledgers
 
 SAMPLE = Path(__file__).parent / "sample.yaml"

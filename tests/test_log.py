@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from compartment import edit, ledgerlog, revisions
-from compartment.dataset import Event
+from compartment.data.dataset import Event
+from compartment.edit import changes as edit
+from compartment.history import ledgerlog, revisions
 
 pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
 

@@ -13,8 +13,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from compartment import edit, loader, merge
-from compartment.dataset import Claim, Dataset, Event
+from compartment.data import loader
+from compartment.data.dataset import Claim, Dataset, Event
+from compartment.edit import changes as edit
+from compartment.history import merge
 
 SAMPLE = (Path(__file__).parent / "sample.yaml").read_text(encoding="utf-8")
 NO_LINE_MERGE: Callable[[], tuple[str, bool]] = lambda: pytest.fail("line merge used")  # noqa: E731

@@ -7,8 +7,8 @@ from pathlib import Path
 
 from rich.console import Console
 
-from compartment.loader import load
-from compartment.render import LoadProgress
+from compartment.data.loader import load
+from compartment.views.render import LoadProgress
 
 
 def test_loader_reports_its_progress_through_the_file(sample: Path) -> None:

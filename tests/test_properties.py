@@ -12,11 +12,11 @@ import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
-from compartment import export
-from compartment.dataset import Dataset
+from compartment.data.dataset import Dataset
+from compartment.data.loader import LoadResult, load_text
+from compartment.data.vocab import APPROACHES, BLOCS, DOMAINS, STATUSES
 from compartment.errors import Problem
-from compartment.loader import LoadResult, load_text
-from compartment.vocab import APPROACHES, BLOCS, DOMAINS, STATUSES
+from compartment.views import export
 
 ids = st.from_regex(r"[a-z][a-z0-9]{0,6}(-[a-z0-9]{1,5}){0,2}", fullmatch=True)
 # Text as users write it: any printable character, including markup, quotes, commas,

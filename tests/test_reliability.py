@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import pytest
 
-from compartment import datafile, dates
+from compartment.data import dates
 from compartment.errors import ExitCode, UsageError
+from compartment.store import datafile
 
 # -- COMPARTMENT_MAX_BYTES ------------------------------------------------------------------
 
@@ -61,7 +62,7 @@ def test_non_ascii_digits_are_not_a_date(text: str) -> None:
 def test_the_models_refuse_non_ascii_dates(text: str) -> None:
     from pydantic import ValidationError
 
-    from compartment.models import EventModel
+    from compartment.data.models import EventModel
 
     event = {"date": text, "actor": "russia", "action": "x", "summary": "y", "sources": []}
     with pytest.raises(ValidationError, match="date"):
@@ -72,7 +73,7 @@ def test_the_models_refuse_non_ascii_dates(text: str) -> None:
 
 def test_a_full_width_date_in_the_file_is_not_a_date(sample) -> None:
     """Before: it passed the syntax check and was then reported as being in the future."""
-    from compartment.loader import load_text
+    from compartment.data.loader import load_text
 
     text = sample.read_text(encoding="utf-8")
     first = text.index("date: ") + len("date: ")
@@ -90,7 +91,7 @@ def test_a_full_width_date_in_the_file_is_not_a_date(sample) -> None:
 def test_blank_text_is_refused(sample, field: str, blank: str) -> None:
     import json
 
-    from compartment.loader import load_text
+    from compartment.data.loader import load_text
 
     text = sample.read_text(encoding="utf-8")
     start = text.index(f" {field}: ") + len(f" {field}: ")
@@ -119,7 +120,7 @@ def test_the_models_date_pattern_is_ascii() -> None:
     """The pattern itself, not only the validator after it: the JSON Schema carries it."""
     import re
 
-    from compartment.models import PartialDate
+    from compartment.data.models import PartialDate
 
     pattern = PartialDate.__metadata__[0].pattern
     assert re.search(pattern, "2014-03-01") and re.search(pattern, "2014")
@@ -138,13 +139,13 @@ LIVE = [
 
 @pytest.mark.parametrize("cell", LIVE)
 def test_more_formula_starts_are_neutralised(cell: str) -> None:
-    from compartment.export import neutralise
+    from compartment.views.export import neutralise
 
     assert neutralise(cell) == "'" + cell
 
 
 @pytest.mark.parametrize("cell", ["plain", "a = b", "2014-03-01", "x - y", "", "'quoted", "ｘ＝1", "日本"])
 def test_ordinary_cells_are_left_alone(cell: str) -> None:
-    from compartment.export import neutralise
+    from compartment.views.export import neutralise
 
     assert neutralise(cell) == cell

@@ -13,9 +13,9 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from compartment import layout, render
-from compartment.dataset import Dossier, Event
-from compartment.vocab import DOMAINS, STATUSES
+from compartment.data.dataset import Dossier, Event
+from compartment.data.vocab import DOMAINS, STATUSES
+from compartment.views import layout, render
 
 KEBAB = st.from_regex(r"[a-z0-9]{1,12}(-[a-z0-9]{1,12}){0,3}", fullmatch=True)
 # Titles as people write them: words in Latin, accented, Cyrillic and CJK scripts (double

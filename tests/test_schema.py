@@ -7,7 +7,7 @@ from pathlib import Path
 
 import jsonschema
 
-from compartment import schema, yamlsource
+from compartment.data import schema, yamlsource
 
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED = ROOT / "schema" / "issues.schema.json"

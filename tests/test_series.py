@@ -9,10 +9,10 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from compartment import series
-from compartment.dataset import Dossier, Event
-from compartment.loader import load
-from compartment.vocab import STATUSES
+from compartment.data.dataset import Dossier, Event
+from compartment.data.loader import load
+from compartment.data.vocab import STATUSES
+from compartment.views import series
 
 DATA = Path(__file__).parent.parent / "data" / "issues.yaml"
 
@@ -181,7 +181,7 @@ def test_the_curve_is_a_deterministic_svg_with_text_as_text() -> None:
     import io
     import xml.etree.ElementTree as ET
 
-    from compartment import chart
+    from compartment.views import chart
 
     pytest.importorskip("matplotlib")
     images = []
@@ -199,7 +199,7 @@ def test_the_curve_is_a_deterministic_svg_with_text_as_text() -> None:
 def test_the_curve_as_png_and_its_refusals() -> None:
     import io
 
-    from compartment import chart
+    from compartment.views import chart
 
     pytest.importorskip("matplotlib")
     out = io.BytesIO()
@@ -215,7 +215,7 @@ def test_the_curve_as_png_and_its_refusals() -> None:
 def test_the_terminal_table_of_the_curve() -> None:
     from rich.console import Console
 
-    from compartment import render
+    from compartment.views import render
 
     console = Console(width=80, record=True, color_system=None)
     console.print(render.series_table(*series.grid(curve_records())))

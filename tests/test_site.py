@@ -15,9 +15,9 @@ import pytest
 pytest.importorskip("jinja2", reason="the site needs jinja2: pip install 'compartment[site]'")
 pytest.importorskip("matplotlib", reason="the site needs matplotlib")
 
-from compartment import dates
+from compartment.data import dates
+from compartment.data.loader import load
 from compartment.errors import CompartmentError
-from compartment.loader import load
 from compartment.site import build, pages, svg
 
 CSP = (

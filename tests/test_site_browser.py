@@ -34,7 +34,7 @@ def _which(names: tuple[str, ...]) -> str | None:
 def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     pytest.importorskip("jinja2", reason="the site needs jinja2: pip install 'compartment[site]'")
     pytest.importorskip("matplotlib", reason="the site needs matplotlib")
-    from compartment.loader import load
+    from compartment.data.loader import load
     from compartment.site import build
 
     data = load(DATA, use_cache=False).dataset
@@ -102,7 +102,7 @@ def test_the_index_filters_sorts_and_links(driver: Any, site: Path, tmp_path: Pa
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import Select
 
-    from compartment.loader import load
+    from compartment.data.loader import load
 
     data = load(DATA, use_cache=False).dataset
     assert data is not None

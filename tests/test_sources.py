@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from compartment import evidence
-from compartment.loader import load_text
+from compartment.data.loader import load_text
+from compartment.views import evidence
 
 DATA = textwrap.dedent(
     """\

@@ -17,10 +17,12 @@ import yaml
 from hypothesis import HealthCheck, Phase, event, given, settings
 from hypothesis import strategies as st
 
-from compartment import edit, editflow, fmt, fmtcheck, linemerge, loader
-from compartment.dataset import Claim, Dossier, Event
+from compartment.data import loader
+from compartment.data.dataset import Claim, Dossier, Event
+from compartment.data.vocab import BLOCS, DOMAINS, STATUSES
+from compartment.edit import changes as edit
+from compartment.edit import editflow, fmt, fmtcheck, linemerge
 from compartment.errors import CompartmentError
-from compartment.vocab import BLOCS, DOMAINS, STATUSES
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "issues.yaml"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from compartment import loader
+from compartment.data import loader
 
 
 def test_sqlite_export_counts_keys_and_joins(run, sample: Path, tmp_path: Path) -> None:

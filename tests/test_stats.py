@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from compartment import render, stats
 from compartment.cli import runtime
-from compartment.loader import load, load_text
+from compartment.data.loader import load, load_text
+from compartment.views import render, stats
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "issues.yaml"
 

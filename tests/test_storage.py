@@ -12,14 +12,14 @@ from pathlib import Path
 
 import pytest
 
-from compartment import storage
 from compartment.errors import CompartmentError
+from compartment.store import storage
 
 HOLD_LOCK = textwrap.dedent(
     """
     import sys
     from pathlib import Path
-    from compartment import storage
+    from compartment.store import storage
     with storage.locked(Path(sys.argv[1])):
         print("locked", flush=True)
         sys.stdin.readline()
@@ -288,7 +288,7 @@ RACE = textwrap.dedent(
     """
     import os, sys, time
     from pathlib import Path
-    from compartment import storage
+    from compartment.store import storage
     go = Path(sys.argv[2])
     while not go.exists():
         time.sleep(0.001)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from compartment import yamlsource
-from compartment.loader import load, load_text
+from compartment.data import yamlsource
+from compartment.data.loader import load, load_text
 
 TEXT = """\
 actors: {a: {name: A, bloc: west}}

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from compartment import timeline
-from compartment.loader import load_text
+from compartment.data.loader import load_text
+from compartment.views import timeline
 
 TIES = """
 actors:

@@ -9,7 +9,7 @@ import difflib
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from compartment import linemerge
+from compartment.edit import linemerge
 
 
 def reference(before: str, after: str, name: str) -> str:
@@ -96,7 +96,7 @@ def first_differing_line(before: str, after: str) -> int:
 @settings(max_examples=400, deadline=None)
 @given(pairs())
 def test_an_edits_first_changed_line_is_the_line_by_line_answer(pair: tuple[str, str]) -> None:
-    from compartment.editflow import Edit
+    from compartment.edit.editflow import Edit
 
     before, after = pair
     assert Edit(before, after, "").line == first_differing_line(before, after)

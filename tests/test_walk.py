@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from compartment import segments
+from compartment.store import segments
 from test_incremental import GENERATED, changed
 from test_splice import texts
 

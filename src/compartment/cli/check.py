@@ -40,7 +40,7 @@ def validate(
 
       compartment validate --strict
     """
-    from compartment import export, render, reports
+    from compartment.views import export, render, reports
 
     if files:
         runtime.refuse_known_at(ctx, "validate FILE...")
@@ -91,7 +91,8 @@ def fmt_(
 
       compartment fmt --check
     """
-    from compartment import fmt, linemerge, render, rewrite
+    from compartment.edit import fmt, linemerge, rewrite
+    from compartment.views import render
 
     runtime.refuse_known_at(ctx, "fmt")
     paths = files or [runtime.data_source(ctx, "read" if check else "format").path]
@@ -174,7 +175,7 @@ def sources(
 
       compartment sources --check --format json
     """
-    from compartment import evidence, export, query, render
+    from compartment.views import evidence, export, query, render
 
     data = runtime.dataset(ctx)
     if check_links:
@@ -248,7 +249,7 @@ def _cell(value: object) -> str:
 
 def _write_rows(output_format: ListFormat, rows: Iterable[dict[str, Any]],
                 columns: Sequence[str]) -> None:
-    from compartment import export
+    from compartment.views import export
 
     if output_format is ListFormat.csv:
         export.write_csv(rows, columns, sys.stdout)

@@ -27,7 +27,7 @@ from compartment.cli.options import (
 from compartment.errors import CompartmentError, UsageError, one_line
 
 if TYPE_CHECKING:
-    from compartment.rewrite import Transform
+    from compartment.edit.rewrite import Transform
 
 
 def _sub_app(help_text: str) -> typer.Typer:
@@ -46,7 +46,8 @@ publisher_app = _sub_app("Register the publishers of sources.")
 
 def _apply(ctx: typer.Context, dry_run: bool, force: bool, transform: "Transform") -> None:
     """Make the edit on the data file in use, or print its diff with --dry-run."""
-    from compartment import linemerge, render, rewrite
+    from compartment.edit import linemerge, rewrite
+    from compartment.views import render
 
     runtime.refuse_known_at(ctx, "an edit")
     source = runtime.data_source(ctx, "read" if dry_run else "edit")
@@ -122,8 +123,8 @@ def event_add(
         --action "declared the treaty over" --summary "Moscow said ..." \\
         --source https://tass.com/politics/2082091 --dry-run
     """
-    from compartment import edit
-    from compartment.dataset import Event
+    from compartment.data.dataset import Event
+    from compartment.edit import changes as edit
 
     new = Event(
         date=date, actor=actor, action=action, summary=summary,
@@ -196,8 +197,8 @@ def dossier_add(
         --date 1988-05-31 --actor us-ussr --action signed --event-summary "..." \\
         --source https://www.state.gov/ --status active
     """
-    from compartment import edit
-    from compartment.dataset import Dossier, Event
+    from compartment.data.dataset import Dossier, Event
+    from compartment.edit import changes as edit
 
     first = Event(
         date=date, actor=actor, action=action, summary=event_summary,
@@ -254,7 +255,7 @@ def dossier_set(
 
       compartment dossier set new-start tags nuclear bilateral treaty
     """
-    from compartment import edit
+    from compartment.edit import changes as edit
 
     given = values or []
     _apply(
@@ -313,8 +314,8 @@ def claim_add(
         --blames russia --says "The suspension is legally invalid." \\
         --source https://www.state.gov/ --dry-run
     """
-    from compartment import edit
-    from compartment.dataset import Claim
+    from compartment.data.dataset import Claim
+    from compartment.edit import changes as edit
 
     claim = Claim(by=by, says=says, sources=tuple(source), blames=blames)
     _apply(ctx, dry_run, force, lambda text, name: edit.add_claim(
@@ -338,7 +339,7 @@ def actor_add(
 
       compartment actor add poland --name Poland --bloc west --dry-run
     """
-    from compartment import edit
+    from compartment.edit import changes as edit
 
     _apply(
         ctx, dry_run, force,
@@ -376,7 +377,7 @@ def publisher_add(
 
       compartment publisher add www.sipri.org --name SIPRI --kind reference --dry-run
     """
-    from compartment import edit
+    from compartment.edit import changes as edit
 
     _apply(
         ctx, dry_run, force,

@@ -33,8 +33,8 @@ from compartment.cli.options import (
 from compartment.errors import CompartmentError, UsageError
 
 if TYPE_CHECKING:
-    from compartment.dataset import Dataset
-    from compartment.query import Filters
+    from compartment.data.dataset import Dataset
+    from compartment.views.query import Filters
 
 
 def timeline(
@@ -113,8 +113,8 @@ def timeline(
 
       compartment timeline --tag nuclear --since 2019
     """
-    from compartment import export, query, render
-    from compartment import timeline as tl
+    from compartment.views import export, query, render
+    from compartment.views import timeline as tl
 
     since, until = bound("--since", since), bound("--until", until)
     if since is not None and until is not None and since[: len(until)] > until:
@@ -196,9 +196,9 @@ def stats(
 
       compartment stats --series year --domain arms-control
     """
-    from compartment import export, query, render
-    from compartment import stats as st
-    from compartment.dataset import Dataset
+    from compartment.data.dataset import Dataset
+    from compartment.views import export, query, render
+    from compartment.views import stats as st
 
     if per is not None and per == by:
         raise UsageError(f"--per must name another field than --by (both are {by.value})")
@@ -243,8 +243,9 @@ def _series(
     data: "Dataset", filters: "Filters", period: str, as_of: str | None, output_format: ListFormat
 ) -> None:
     """`stats --series`: the curve's records as a table, CSV, JSON or Markdown."""
-    from compartment import dates, export, query, render
-    from compartment import series as sr
+    from compartment.data import dates
+    from compartment.views import export, query, render
+    from compartment.views import series as sr
 
     chosen = query.select(data, filters)
     records = sr.records(chosen, period, end=as_of or dates.today())
@@ -286,7 +287,8 @@ def diff(
 
       compartment diff HEAD~3 HEAD --format markdown
     """
-    from compartment import export, render, revisions
+    from compartment.history import revisions
+    from compartment.views import export, render
 
     runtime.refuse_known_at(ctx, "diff (give the revisions as REV_A and REV_B)")
     source = runtime.data_source(ctx)
@@ -366,8 +368,10 @@ def chart(
 
       compartment chart --broken-off-by russia --since 2010 -o russia.svg
     """
-    from compartment import chart as ch
-    from compartment import dates, query, storage
+    from compartment.data import dates
+    from compartment.store import storage
+    from compartment.views import chart as ch
+    from compartment.views import query
 
     fmt = output.suffix.lower().lstrip(".")
     if fmt not in ch.FORMATS:
@@ -392,7 +396,7 @@ def chart(
     if since is not None and since > end:
         raise UsageError(f"--since {since} is after the end of the chart ({end})")
     if kind is ChartKind.series:
-        from compartment import series as sr
+        from compartment.views import series as sr
 
         records = sr.records(rows, "year", end=end)
         heading = title if title is not None else f"Cooperation dossiers by status, to {end}"

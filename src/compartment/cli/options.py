@@ -14,11 +14,11 @@ from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
+from compartment.data.vocab import APPROACHES, BLOCS, DOMAINS, PUBLISHER_KINDS, STATUSES
 from compartment.errors import UsageError
-from compartment.vocab import APPROACHES, BLOCS, DOMAINS, PUBLISHER_KINDS, STATUSES
 
 if TYPE_CHECKING:
-    from compartment.dataset import Dataset
+    from compartment.data.dataset import Dataset
 
 StatusChoice = Enum("StatusChoice", {s: s for s in STATUSES}, type=str)  # type: ignore[misc]
 DomainChoice = Enum("DomainChoice", {d: d for d in DOMAINS}, type=str)  # type: ignore[misc]
@@ -103,7 +103,7 @@ def full_date(value: str | None) -> str | None:
     """An --as-of date: a full YYYY-MM-DD day."""
     if value is None:
         return None
-    from compartment import dates
+    from compartment.data import dates
 
     try:
         return dates.parse_full(value)
@@ -115,7 +115,7 @@ def partial_date(value: str | None) -> str | None:
     """An event's --date, possibly partial (YYYY or YYYY-MM)."""
     if value is None:
         return None
-    from compartment import dates
+    from compartment.data import dates
 
     problem = dates.check(value)
     if problem:
@@ -128,7 +128,7 @@ def bound(option: str, value: str | None) -> str | None:
     (Typer's BadParameter would add three lines of usage around it)."""
     if value is None:
         return None
-    from compartment import dates
+    from compartment.data import dates
 
     problem = dates.check(value)
     if problem:
@@ -142,7 +142,8 @@ def bound(option: str, value: str | None) -> str | None:
 def _completion_data(ctx: typer.Context) -> Dataset | None:
     """The dataset in use while the shell asks for completions; None on any trouble."""
     try:
-        from compartment import datafile, loader
+        from compartment.data import loader
+        from compartment.store import datafile
 
         explicit = ctx.find_root().params.get("data")
         source = datafile.find_data_file(explicit if isinstance(explicit, str) else None)
@@ -198,7 +199,7 @@ def complete_tag(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:
 
 
 def complete_field(incomplete: str) -> list[str]:
-    from compartment.edit import SETTABLE_FIELDS
+    from compartment.edit.changes import SETTABLE_FIELDS
 
     return [f for f in SETTABLE_FIELDS if f.startswith(incomplete)]
 

@@ -49,8 +49,8 @@ def site(
 
       compartment site -o _site --force --stamp
     """
-    from compartment import dates
     from compartment import site as builder
+    from compartment.data import dates
 
     source = runtime.data_source(ctx)
     data = runtime.dataset(ctx)

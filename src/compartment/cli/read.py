@@ -72,7 +72,7 @@ def list_(
 
       compartment list --as-of 2022-02-23 --format csv
     """
-    from compartment import query
+    from compartment.views import query
 
     if as_of is None:  # heads suffice: status and domain narrow which (cacheview.py)
         narrow = query.Filters(statuses=values(status), domains=values(domain), tags=tag or ())
@@ -86,7 +86,7 @@ def list_(
     filters = filters._replace(tags=query.check_tags(data, tag or []))
     rows = query.sort(query.select(data, filters), sort.value)
     if output_format is ListFormat.table:
-        from compartment import render
+        from compartment.views import render
 
         if not rows:
             runtime.say("No dossier matches these filters.")
@@ -105,7 +105,7 @@ def list_(
                 "`compartment list | less -S`, or export with `--format csv`."
             )
         return
-    from compartment import export
+    from compartment.views import export
 
     records = (export.dossier_row(d, export.LIST_COLUMNS) for d in rows)
     if output_format is ListFormat.csv:
@@ -144,7 +144,7 @@ def show(
 
       compartment show "Anti-Ballistic Missile Treaty"
     """
-    from compartment import export, query, render
+    from compartment.views import export, query, render
 
     data = runtime.dataset_of_one(ctx, dossier_id)  # --as-of reads only this dossier too
     dossier = query.find(data, dossier_id)
@@ -210,7 +210,8 @@ def export_(
 
       compartment export --tag nuclear --format csv
     """
-    from compartment import export, storage
+    from compartment.store import storage
+    from compartment.views import export
 
     if events and claims:
         raise UsageError("--events and --claims each choose the rows: give one of them")
@@ -223,13 +224,13 @@ def export_(
     if as_of is not None:
         data = data.as_of(as_of)
     if tag:
-        from compartment import query
-        from compartment.dataset import Dataset
+        from compartment.data.dataset import Dataset
+        from compartment.views import query
 
         chosen = query.select(data, query.Filters(tags=query.check_tags(data, tag)))
         data = Dataset(data.actors, tuple(chosen), data.publishers)
     if output_format is ExportFormat.sqlite:
-        from compartment import sqlite
+        from compartment.views import sqlite
 
         assert output is not None
         database = sqlite.database(data)
@@ -274,7 +275,7 @@ def info(ctx: typer.Context) -> None:
 
       compartment info
     """
-    from compartment import render, reports
+    from compartment.views import render, reports
 
     source = runtime.data_source(ctx)
     data = runtime.dataset(ctx)
@@ -295,6 +296,7 @@ def schema_() -> None:
 
       compartment schema > schema/issues.schema.json
     """
-    from compartment import export, schema
+    from compartment.data import schema
+    from compartment.views import export
 
     export.write_json(schema.json_schema(), sys.stdout)

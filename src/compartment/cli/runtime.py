@@ -22,11 +22,11 @@ from compartment.errors import CompartmentError, UsageError
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from compartment.datafile import DataSource
-    from compartment.dataset import Dataset
-    from compartment.loader import LoadResult
-    from compartment.query import Filters
-    from compartment.revisions import Commit, Repository
+    from compartment.data.dataset import Dataset
+    from compartment.data.loader import LoadResult
+    from compartment.history.revisions import Commit, Repository
+    from compartment.store.datafile import DataSource
+    from compartment.views.query import Filters
 
 # Into a pipe or a file, tables are this wide, so that each row stays on one line for grep.
 PIPE_WIDTH = 200
@@ -102,8 +102,8 @@ def report_error(error: CompartmentError) -> None:
     """The problems behind a failure, then `Error: message`, on stderr."""
     from rich.text import Text
 
-    from compartment import render
     from compartment.errors import one_line
+    from compartment.views import render
 
     err = stderr()
     if error.problems:
@@ -120,7 +120,7 @@ def report_error(error: CompartmentError) -> None:
 def data_source(ctx: typer.Context, verb: str = "read") -> DataSource:
     """The data file in use (--data, $COMPARTMENT_DATA, nearest, bundled), for a command
     that will `verb` it. Standard input is refused; so is writing the bundled copy."""
-    from compartment import datafile
+    from compartment.store import datafile
 
     chosen = settings(ctx).data
     if chosen == "-":
@@ -152,7 +152,7 @@ def known_at(ctx: typer.Context) -> Commit | None:
         return None
     meta = ctx.find_root().meta
     if "compartment.known_at" not in meta:
-        from compartment import revisions
+        from compartment.history import revisions
 
         meta["compartment.known_at"] = revisions.resolve(_repository(ctx), rev)
     found: Commit = meta["compartment.known_at"]
@@ -160,7 +160,7 @@ def known_at(ctx: typer.Context) -> Commit | None:
 
 
 def _repository(ctx: typer.Context) -> Repository:
-    from compartment import revisions
+    from compartment.history import revisions
 
     return revisions.repository(data_source(ctx).path)
 
@@ -171,12 +171,13 @@ def load(ctx: typer.Context, path: Path | None = None) -> LoadResult:
 
     With --known-at, the data file's blob at that commit instead, validated like a file but
     never cached: the cache is keyed by a file, and one blob is parsed once per command."""
-    from compartment import datafile, loader
+    from compartment.data import loader
+    from compartment.store import datafile
 
     use_cache = settings(ctx).use_cache
     commit = known_at(ctx) if path is None else None
     if commit is not None:
-        from compartment import revisions
+        from compartment.history import revisions
 
         repo = _repository(ctx)
         blob = revisions.blob_of(repo, commit.sha, commit.rev)
@@ -191,7 +192,7 @@ def load(ctx: typer.Context, path: Path | None = None) -> LoadResult:
         if not sys.stderr.isatty():
             with _collector_resumed_after():
                 return loader.load(path, display=str(path), use_cache=use_cache)
-        from compartment.render import LoadProgress
+        from compartment.views.render import LoadProgress
 
         progress = LoadProgress(stderr())
         try:
@@ -221,7 +222,7 @@ def dataset(ctx: typer.Context, result: LoadResult | None = None) -> Dataset:
 def dataset_heads(ctx: typer.Context, narrow: Filters) -> Dataset:
     """For `list`: from a warm cache, the actors with the heads of the dossiers whose status
     and domain `narrow` allows (lightload.load_heads); else `dataset(ctx)`."""
-    from compartment import lightload
+    from compartment.store import lightload
 
     return _light(ctx, lambda path, name: lightload.load_heads(path, name, narrow))
 
@@ -229,7 +230,7 @@ def dataset_heads(ctx: typer.Context, narrow: Filters) -> Dataset:
 def dataset_of_one(ctx: typer.Context, wanted: str) -> Dataset:
     """For `show`: from a warm cache, the actors with the one dossier `wanted` names
     (lightload.load_dossier); else `dataset(ctx)`, where query.find gives the same answer."""
-    from compartment import lightload
+    from compartment.store import lightload
 
     return _light(ctx, lambda path, name: lightload.load_dossier(path, name, wanted))
 
@@ -239,7 +240,7 @@ def _light(ctx: typer.Context, read: Callable[[Path, str], Dataset | None]) -> D
     --no-cache, --known-at, no entry, or any doubt about it take the normal load."""
     chosen = settings(ctx)
     if chosen.use_cache and chosen.known_at is None:
-        from compartment import datafile
+        from compartment.store import datafile
 
         path = data_source(ctx).path
         try:
@@ -280,7 +281,7 @@ def dossier_filters(
     disputed: bool = False,
 ) -> Filters:
     """`list`'s filters (shared by `chart`), with the actor and bloc values checked."""
-    from compartment import query
+    from compartment.views import query
 
     query.check_actors(data, "--broken-off-by", broken_off_by or [])
     query.check_actors(data, "--first-broken-off-by", first_broken_off_by or [])

@@ -52,7 +52,8 @@ def log(
 
       compartment log --since 2025-01 --reverse --format markdown
     """
-    from compartment import export, ledgerlog, render, revisions
+    from compartment.history import ledgerlog, revisions
+    from compartment.views import export, render
 
     start = bound("--since", since)
     if start is not None:
@@ -67,7 +68,7 @@ def log(
     repo = revisions.repository(source.path)
     entries = ledgerlog.walk(repo, start, dossier)
     if dossier is not None and not any(e.diff for e in entries):
-        from compartment import query
+        from compartment.views import query
 
         query.find(runtime.dataset(ctx), dossier, "DOSSIER")  # unknown: a usage error, hints
     if max_count is not None:
@@ -120,7 +121,7 @@ def merge_driver(
 
       compartment merge-driver --install
     """
-    from compartment import merge, revisions
+    from compartment.history import merge, revisions
 
     runtime.refuse_known_at(ctx, "merge-driver")
     if install:

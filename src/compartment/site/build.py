@@ -28,10 +28,11 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
-from compartment import chart, series, storage
-from compartment.dataset import Dataset
+from compartment.data.dataset import Dataset
 from compartment.errors import CompartmentError, UsageError
 from compartment.site import pages, svg
+from compartment.store import storage
+from compartment.views import chart, series
 
 if TYPE_CHECKING:
     from jinja2 import Environment

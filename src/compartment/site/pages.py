@@ -14,11 +14,11 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from compartment import stats
-from compartment.dataset import Claim, Dataset, Dossier, Event, url_host
+from compartment.data.dataset import Claim, Dataset, Dossier, Event, url_host
+from compartment.data.vocab import BLOCS, DOMAINS, PUBLISHER_KINDS, STATUSES, STRONG_KINDS
 from compartment.errors import CompartmentError
-from compartment.timeline import by_year, entries
-from compartment.vocab import BLOCS, DOMAINS, PUBLISHER_KINDS, STATUSES, STRONG_KINDS
+from compartment.views import stats
+from compartment.views.timeline import by_year, entries
 
 # A dossier's page is named after its id. The data contract makes ids kebab-case; the site
 # checks again because the id becomes a path: `../x` must never write outside the folder.

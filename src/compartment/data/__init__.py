@@ -1,0 +1,1 @@
+"""The data contract: vocabularies, dates, records, models, the YAML reader, loading, rules."""

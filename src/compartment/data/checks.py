@@ -1,0 +1,248 @@
+"""Rules across records, one generator per rule, all listed in RULES.
+
+Each rule reads a Dataset and yields Findings: a data path into the file, a code, a message
+and a severity. The loader turns paths into file:line locations; nothing here prints.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Container, Iterable, Iterator
+from typing import NamedTuple
+
+from compartment.data import dates
+from compartment.data.dataset import Dataset, actors_named, derive_state, url_host
+from compartment.data.vocab import STRONG_KINDS
+from compartment.errors import Severity
+from compartment.views.query import did_you_mean
+
+
+class Finding(NamedTuple):
+    path: tuple[str | int, ...]
+    code: str
+    message: str
+    severity: Severity = Severity.ERROR
+
+
+def unique_ids(data: Dataset) -> Iterator[Finding]:
+    counts = Counter(d.id for d in data.dossiers)
+    for i, dossier in enumerate(data.dossiers):
+        if counts[dossier.id] > 1:
+            others = [j for j, d in enumerate(data.dossiers) if d.id == dossier.id and j != i]
+            yield Finding(
+                ("dossiers", i, "id"),
+                "duplicate-id",
+                f"dossier id {dossier.id!r} is used {counts[dossier.id]} times "
+                f"(also dossier number {', '.join(str(j + 1) for j in others)} in the file)",
+            )
+
+
+def unique_tags(data: Dataset) -> Iterator[Finding]:
+    """A tag listed twice on one dossier is a slip (a merge, a copy); it would count twice in
+    anything that tallies tags. Each later copy is flagged, pointing at the first."""
+    for i, d in enumerate(data.dossiers):
+        first: dict[str, int] = {}
+        for k, tag in enumerate(d.tags):
+            if tag in first:
+                yield Finding(
+                    ("dossiers", i, "tags", k),
+                    "duplicate-tag",
+                    f"tag {tag!r} is listed twice (first as tag {first[tag] + 1}); "
+                    "remove this one",
+                )
+            else:
+                first[tag] = k
+
+
+def actor_references(data: Dataset) -> Iterator[Finding]:
+    known = data.actors
+
+    def missing(actor: str) -> str:
+        return f"unknown actor {actor!r}: add it under `actors:` or fix the id"
+
+    for i, d in enumerate(data.dossiers):
+        for field in ("parties", "third_parties"):
+            for k, actor in enumerate(getattr(d, field)):
+                if actor not in known:
+                    yield Finding(("dossiers", i, field, k), "unknown-actor", missing(actor))
+        if d.broken_off_by is not None and d.broken_off_by not in known:
+            yield Finding(
+                ("dossiers", i, "broken_off_by"), "unknown-actor", missing(d.broken_off_by)
+            )
+        for k, event in enumerate(d.events):
+            if event.actor not in known:
+                yield Finding(
+                    ("dossiers", i, "events", k, "actor"), "unknown-actor", missing(event.actor)
+                )
+            for c, claim in enumerate(event.claims):
+                for field in ("by", "blames"):
+                    actor = getattr(claim, field)
+                    if actor is not None and actor not in known:
+                        yield Finding(
+                            ("dossiers", i, "events", k, "claims", c, field), "unknown-actor",
+                            missing(actor),
+                        )
+
+
+def unused_actors(data: Dataset) -> Iterator[Finding]:
+    used: set[str] = set()
+    for d in data.dossiers:
+        used.update(actors_named(d))
+    return unused(data.actors, used)
+
+
+def unused(actors: Iterable[str], used: Container[str]) -> Iterator[Finding]:
+    """unused_actors' findings, given the actors every dossier names (cache_patch.py knows
+    them without reading the dossiers)."""
+    for actor in actors:
+        if actor not in used:
+            yield Finding(
+                ("actors", actor),
+                "unused-actor",
+                f"actor {actor!r} is not used by any dossier",
+                Severity.WARNING,
+            )
+
+
+def chronological_events(data: Dataset) -> Iterator[Finding]:
+    for i, d in enumerate(data.dossiers):
+        for k in range(1, len(d.events)):
+            before, event = d.events[k - 1], d.events[k]
+            if event.date < before.date:
+                yield Finding(
+                    ("dossiers", i, "events", k, "date"),
+                    "event-order",
+                    f"event dated {event.date} comes after one dated {before.date}; "
+                    "keep events in date order",
+                )
+
+
+def no_future_events(data: Dataset) -> Iterator[Finding]:
+    today = dates.today()
+    for i, d in enumerate(data.dossiers):
+        for k, event in enumerate(d.events):
+            if event.date > today:
+                yield Finding(
+                    ("dossiers", i, "events", k, "date"),
+                    "future-date",
+                    f"event dated {event.date} is in the future (today is {today})",
+                )
+
+
+def status_matches_events(data: Dataset) -> Iterator[Finding]:
+    for i, d in enumerate(data.dossiers):
+        state = derive_state(d.events)
+        if state.status is None:
+            yield Finding(
+                ("dossiers", i, "events"),
+                "no-status-event",
+                "no event sets a status; give the event that started or changed it a `status:`",
+            )
+        elif state.status != d.status:
+            yield Finding(
+                ("dossiers", i, "status"),
+                "status-mismatch",
+                f"status is {d.status!r} but the latest status-setting event "
+                f"({state.since}) sets {state.status!r}",
+            )
+
+
+def broken_off_by_matches_events(data: Dataset) -> Iterator[Finding]:
+    for i, d in enumerate(data.dossiers):
+        state = derive_state(d.events)
+        if state.status is None or state.broken_off_by == d.broken_off_by:
+            continue
+        if state.broken_off_by is None:
+            why = (
+                "the dossier is active"
+                if state.status == "active"
+                else "no event moved it to strained, suspended or terminated"
+            )
+            expected = f"null, since {why}"
+        else:
+            expected = f"{state.broken_off_by!r}, the actor of the event of {state.break_date}"
+        yield Finding(
+            ("dossiers", i, "broken_off_by"),
+            "broken-off-by-mismatch",
+            f"broken_off_by is {d.broken_off_by!r} but the events say {expected}",
+        )
+
+
+def events_have_sources(data: Dataset) -> Iterator[Finding]:
+    for i, d in enumerate(data.dossiers):
+        for k, event in enumerate(d.events):
+            if event.sources:
+                continue
+            if event.unverified:
+                yield Finding(
+                    ("dossiers", i, "events", k),
+                    "unsourced-unverified",
+                    "unverified event has no source; add what was found, even if weak",
+                    Severity.WARNING,
+                )
+            else:
+                yield Finding(
+                    ("dossiers", i, "events", k),
+                    "no-source",
+                    "event has no source: add at least one URL or citation under `sources:`",
+                )
+
+
+def registered_publishers(data: Dataset) -> Iterator[Finding]:
+    """In a ledger that keeps a publisher registry, every source URL's host is in it."""
+    if not data.publishers:
+        return
+    hosts = list(data.publishers)
+    for i, d in enumerate(data.dossiers):
+        for k, event in enumerate(d.events):
+            cited: list[tuple[tuple[str | int, ...], str]] = [
+                (("dossiers", i, "events", k, "sources", n), s)
+                for n, s in enumerate(event.sources)
+            ]
+            cited += [(("dossiers", i, "events", k, "claims", c, "sources", n), s)
+                      for c, claim in enumerate(event.claims)
+                      for n, s in enumerate(claim.sources)]
+            for path, source in cited:
+                host = url_host(source)
+                if host is None or data.publisher_of(source) is not None:
+                    continue
+                hint = did_you_mean(host, hosts, "; register it under `publishers:` "
+                                    "(compartment publisher add)")
+                yield Finding(path, "unregistered-publisher",
+                              f"the host {host!r} is not a registered publisher{hint}")
+
+
+def strong_sources(data: Dataset) -> Iterator[Finding]:
+    """A dossier should rest on at least one primary or reference source (`compartment
+    sources --weak` lists the events that have none; that is advice, not a rule)."""
+    if not data.publishers:
+        return
+    for i, d in enumerate(data.dossiers):
+        kinds = {data.publisher_of(s) for e in d.events for s in e.sources}
+        if not any(p is not None and p.kind in STRONG_KINDS for p in kinds):
+            yield Finding(
+                ("dossiers", i, "events"), "no-strong-source",
+                "no event of this dossier cites a primary or reference source",
+                Severity.WARNING,
+            )
+
+
+Rule = Callable[[Dataset], Iterator[Finding]]
+
+RULES: tuple[Rule, ...] = (
+    unique_ids,
+    unique_tags,
+    actor_references,
+    unused_actors,
+    chronological_events,
+    no_future_events,
+    status_matches_events,
+    broken_off_by_matches_events,
+    events_have_sources,
+    registered_publishers,
+    strong_sources,
+)
+
+
+def run(data: Dataset, rules: tuple[Rule, ...] = RULES) -> list[Finding]:
+    return [finding for rule in rules for finding in rule(data)]

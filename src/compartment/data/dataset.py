@@ -1,0 +1,356 @@
+"""The validated dataset as plain, immutable records.
+
+These are standard-library named tuples, not pydantic models, on purpose: a cached dataset is
+rebuilt without importing pydantic or PyYAML, which keeps a warm command's start close to the
+cost of importing the CLI libraries. Named tuples rather than frozen dataclasses because they
+are cheap to build (a frozen dataclass's __init__ sets each field through
+object.__setattr__: 0.19 s against 0.04 s for 10,000 dossiers with 50,000 events) and because
+msgspec decodes the cache straight into them (cache.py).
+`models.py` holds the pydantic twins that validate the file; a test keeps the field lists
+identical.
+"""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+from compartment.data.vocab import BREAK_RANK, BREAKING_STATUSES
+
+
+class Actor(NamedTuple):
+    id: str
+    name: str
+    bloc: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "bloc": self.bloc}
+
+
+class Publisher(NamedTuple):
+    """A registered publisher of sources, keyed by the host of its URLs."""
+
+    host: str
+    name: str
+    kind: str  # vocab.PUBLISHER_KINDS
+    state_media: str | None = None  # whose state owns or controls it, e.g. "russia"
+    subdomains: bool = False  # whether any subdomain of `host` is this publisher too
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"name": self.name, "kind": self.kind}
+        if self.state_media is not None:
+            out["state_media"] = self.state_media
+        if self.subdomains:
+            out["subdomains"] = True
+        return out
+
+
+class Claim(NamedTuple):
+    """What a party said about an event: in our words, or a short exact quote."""
+
+    by: str
+    says: str
+    sources: tuple[str, ...]
+    blames: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"by": self.by, "blames": self.blames, "says": self.says,
+                "sources": list(self.sources)}
+
+
+class Event(NamedTuple):
+    date: str
+    actor: str
+    action: str
+    summary: str
+    sources: tuple[str, ...]
+    status: str | None = None
+    unverified: bool = False
+    claims: tuple[Claim, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "date": self.date,
+            "actor": self.actor,
+            "action": self.action,
+            "status": self.status,
+            "unverified": self.unverified,
+            "summary": self.summary,
+            "sources": list(self.sources),
+        }
+        if self.claims:  # only where there are some: most events carry none
+            out["claims"] = [c.to_dict() for c in self.claims]
+        return out
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Event:
+        return cls(
+            date=d["date"],
+            actor=d["actor"],
+            action=d["action"],
+            summary=d["summary"],
+            sources=tuple(d.get("sources") or ()),
+            status=d.get("status"),
+            unverified=bool(d.get("unverified", False)),
+            claims=tuple(
+                Claim(c["by"], c["says"], tuple(c["sources"]), c.get("blames"))
+                for c in d.get("claims") or ()
+            ),
+        )
+
+
+class Break(NamedTuple):
+    """An event that moved a dossier to a worse status than it had (vocab.BREAK_RANK)."""
+
+    date: str
+    actor: str
+    status: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"date": self.date, "actor": self.actor, "status": self.status}
+
+
+def derive_breaks(events: tuple[Event, ...]) -> tuple[Break, ...]:
+    """Every break in the events, in order.
+
+    The rule (README, "The data contract"): walk the status-setting events in file order
+    (date order; equal and partial dates keep file order). An event breaks the dossier when
+    its status ranks above the status before it; before the first status-setting event the
+    dossier counts as active, so a first event that suspends is a break. `expired` is no
+    break, and after it nothing is compared with it: a later status is measured against
+    active. A recovery (back to active or a milder status) is no break, and the next worsening
+    after it is a second break.
+    """
+    breaks: list[Break] = []
+    rank = 0
+    for event in events:
+        if event.status is None:
+            continue
+        new = BREAK_RANK.get(event.status)
+        if new is None:  # expired: ended by its own terms
+            rank = 0
+            continue
+        if new > rank:
+            breaks.append(Break(event.date, event.actor, event.status))
+        rank = new
+    return tuple(breaks)
+
+
+class State(NamedTuple):
+    """A dossier's status as derived from its events, at the end or as of a date."""
+
+    status: str | None
+    broken_off_by: str | None
+    since: str | None
+    break_date: str | None = None  # the date of the event that made `broken_off_by`
+
+
+def derive_state(events: tuple[Event, ...], as_of: str | None = None) -> State:
+    """Fold the events (in file order, which is date order) into a status.
+
+    `as_of` keeps only events dated on or before it, comparing dates as text (the partial-date
+    rule in dates.py). `broken_off_by` is the actor of the latest event that moved the dossier
+    into strained, suspended or terminated, and is cleared while the dossier is active.
+    """
+    status = since = breaker = break_date = None
+    for event in events:
+        if as_of is not None and event.date > as_of:
+            break
+        if event.status is None:
+            continue
+        status, since = event.status, event.date
+        if event.status in BREAKING_STATUSES:
+            breaker, break_date = event.actor, event.date
+        elif event.status == "active":
+            breaker = break_date = None
+    return State(status, breaker, since, break_date)
+
+
+class Dossier(NamedTuple):
+    id: str
+    title: str
+    domain: str
+    parties: tuple[str, ...]
+    status: str
+    broken_off_by: str | None
+    summary: str
+    events: tuple[Event, ...]
+    aliases: tuple[str, ...] = ()
+    forum: str | None = None
+    approach: tuple[str, ...] = ()
+    third_parties: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+
+    @property
+    def since(self) -> str | None:
+        return derive_state(self.events).since
+
+    @property
+    def breaks(self) -> tuple[Break, ...]:
+        return derive_breaks(self.events)
+
+    @property
+    def first_break(self) -> Break | None:
+        """The first break ever, kept after a recovery: who broke the dossier off first."""
+        breaks = self.breaks
+        return breaks[0] if breaks else None
+
+    @property
+    def first_broken_off_by(self) -> str | None:
+        first = self.first_break
+        return first.actor if first else None
+
+    @property
+    def first_broken_off_on(self) -> str | None:
+        first = self.first_break
+        return first.date if first else None
+
+    @property
+    def disputed(self) -> bool:
+        """Whether the parties' claims about this dossier blame at least two different
+        actors (a cached head stores the same flag: heads.Head.disputed)."""
+        blamed = {c.blames for e in self.events for c in e.claims if c.blames is not None}
+        return len(blamed) > 1
+
+    def as_of(self, date: str) -> Dossier | None:
+        """This dossier as it stood on `date`, or None if it had no event by then."""
+        events = tuple(e for e in self.events if e.date <= date)
+        if not events:
+            return None
+        state = derive_state(events)
+        return Dossier(
+            id=self.id,
+            title=self.title,
+            domain=self.domain,
+            parties=self.parties,
+            status=state.status or self.status,
+            broken_off_by=state.broken_off_by,
+            summary=self.summary,
+            events=events,
+            aliases=self.aliases,
+            forum=self.forum,
+            approach=self.approach,
+            third_parties=self.third_parties,
+            tags=self.tags,
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """The record in the contract's key order, with `since` derived; used by the JSON
+        export and the cache alike."""
+        return {
+            "id": self.id,
+            "title": self.title,
+            "aliases": list(self.aliases),
+            "domain": self.domain,
+            "parties": list(self.parties),
+            "forum": self.forum,
+            "status": self.status,
+            "broken_off_by": self.broken_off_by,
+            "since": self.since,
+            "first_broken_off_by": self.first_broken_off_by,
+            "first_broken_off_on": self.first_broken_off_on,
+            "breaks": [b.to_dict() for b in self.breaks],
+            "approach": list(self.approach),
+            "third_parties": list(self.third_parties),
+            "summary": self.summary,
+            "tags": list(self.tags),
+            "events": [e.to_dict() for e in self.events],
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Dossier:
+        return cls(
+            id=d["id"],
+            title=d["title"],
+            domain=d["domain"],
+            parties=tuple(d["parties"]),
+            status=d["status"],
+            broken_off_by=d.get("broken_off_by"),
+            summary=d["summary"],
+            events=tuple(Event.from_dict(e) for e in d["events"]),
+            aliases=tuple(d.get("aliases") or ()),
+            forum=d.get("forum"),
+            approach=tuple(d.get("approach") or ()),
+            third_parties=tuple(d.get("third_parties") or ()),
+            tags=tuple(d.get("tags") or ()),
+        )
+
+
+def actors_named(d: Dossier) -> set[str]:
+    """Every actor the dossier names: its parties and third parties, who broke it off, each
+    event's actor, and who makes and who is blamed by each claim."""
+    named = {*d.parties, *d.third_parties, *(e.actor for e in d.events)}
+    named.update(c.by for e in d.events for c in e.claims)
+    named.update(c.blames for e in d.events for c in e.claims if c.blames)
+    if d.broken_off_by:
+        named.add(d.broken_off_by)
+    return named
+
+
+class Dataset(NamedTuple):
+    actors: dict[str, Actor]
+    dossiers: tuple[Dossier, ...]
+    publishers: dict[str, Publisher] = {}
+
+    def get(self, dossier_id: str) -> Dossier | None:
+        for dossier in self.dossiers:
+            if dossier.id == dossier_id:
+                return dossier
+        return None
+
+    def bloc_of(self, actor_id: str | None) -> str | None:
+        actor = self.actors.get(actor_id) if actor_id else None
+        return actor.bloc if actor else None
+
+    def as_of(self, date: str) -> Dataset:
+        kept = (d.as_of(date) for d in self.dossiers)
+        return Dataset(self.actors, tuple(d for d in kept if d is not None), self.publishers)
+
+    def publisher_of(self, source: str) -> Publisher | None:
+        """The registered publisher of a source URL, or None (unregistered, or no URL)."""
+        host = url_host(source)
+        if host is None:
+            return None
+        found = self.publishers.get(host)
+        if found is not None:
+            return found
+        parts = host.split(".")
+        for i in range(1, len(parts) - 1):
+            parent = self.publishers.get(".".join(parts[i:]))
+            if parent is not None and parent.subdomains:
+                return parent
+        return None
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "actors": {aid: a.to_dict() for aid, a in self.actors.items()},
+            "dossiers": [d.to_dict() for d in self.dossiers],
+        }
+        if self.publishers:
+            out["publishers"] = {h: p.to_dict() for h, p in self.publishers.items()}
+        return out
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Dataset:
+        actors = {
+            aid: Actor(id=aid, name=a["name"], bloc=a["bloc"]) for aid, a in d["actors"].items()
+        }
+        dossiers = tuple(Dossier.from_dict(rec) for rec in d["dossiers"])
+        publishers = {
+            host: Publisher(host, p["name"], p["kind"], p.get("state_media"),
+                            bool(p.get("subdomains")))
+            for host, p in (d.get("publishers") or {}).items()
+        }
+        return cls(actors, dossiers, publishers)
+
+
+def url_host(source: str) -> str | None:
+    """The host of an http(s) URL, lower-cased and without port or credentials; None for a
+    citation that is not a URL."""
+    scheme, sep, rest = source.partition("://")
+    if not sep or scheme.lower() not in ("http", "https"):
+        return None
+    authority = rest.split("/", 1)[0].split("?", 1)[0].split("#", 1)[0]
+    host = authority.rpartition("@")[2]
+    if host.startswith("["):  # an IPv6 literal keeps its colons
+        return host.partition("]")[0] + "]"
+    return host.partition(":")[0].lower().rstrip(".") or None

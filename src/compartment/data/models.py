@@ -1,0 +1,154 @@
+"""pydantic models of the data file: the rules about one record at a time.
+
+They are strict (no coercion: `unverified: "yes"` is an error, not True) and forbid unknown
+fields, so a typo such as `sorce:` is reported rather than dropped and erased by a later edit.
+Rules across records (references, order, status consistency) live in checks.py. The JSON
+Schema of the file is generated from these models.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+
+from compartment.data import dates
+from compartment.data.vocab import APPROACHES, BLOCS, DOMAINS, PUBLISHER_KINDS, STATUSES
+
+# The vocabularies are built from vocab.py, so that they are written once; a type checker
+# cannot read a Literal built at run time, and sees plain text instead.
+if TYPE_CHECKING:
+    from typing import TypeAlias
+
+    Status: TypeAlias = str
+    Bloc: TypeAlias = str
+    Domain: TypeAlias = str
+    Approach: TypeAlias = str
+    PublisherKind: TypeAlias = str
+else:
+    Status = Literal[tuple(STATUSES)]
+    Bloc = Literal[tuple(BLOCS)]
+    Domain = Literal[tuple(DOMAINS)]
+    Approach = Literal[tuple(APPROACHES)]
+    PublisherKind = Literal[tuple(PUBLISHER_KINDS)]
+
+Id = Annotated[
+    str,
+    StringConstraints(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length=80),
+    Field(description="kebab-case identifier: lower-case letters, digits and single hyphens"),
+]
+HOST_PATTERN = r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$"
+Host = Annotated[
+    str,
+    StringConstraints(pattern=HOST_PATTERN, max_length=253),
+    Field(description="a host name in lower case, such as www.state.gov"),
+]
+
+
+def _not_blank(text: str) -> str:
+    # A validator, not a pattern: the JSON Schema stays as it was, and the message says what
+    # is wrong (the loader words pattern mismatches as "single line" or "kebab-case id").
+    if text.isspace():
+        raise ValueError("must not be blank: write some text")
+    return text
+
+
+Text = Annotated[
+    str, StringConstraints(min_length=1, max_length=20_000), AfterValidator(_not_blank)
+]
+Line = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=500, pattern=r"^[^\n]*$"),
+    AfterValidator(_not_blank),
+]
+
+
+def _valid_date(text: str) -> str:
+    problem = dates.check(text)
+    if problem:
+        raise ValueError(problem)
+    return text
+
+
+PartialDate = Annotated[
+    str,
+    # [0-9]: pydantic's \d (Rust regex) matches every Unicode digit, such as full-width ones.
+    StringConstraints(pattern=r"^[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?$"),
+    AfterValidator(_valid_date),
+    Field(description="YYYY-MM-DD, or YYYY-MM / YYYY when only that precision is known"),
+]
+
+_CONFIG = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class ActorModel(BaseModel):
+    model_config = _CONFIG
+    name: Line
+    bloc: Bloc = Field(description="; ".join(f"{k}: {v}" for k, v in BLOCS.items()))
+
+
+class PublisherModel(BaseModel):
+    model_config = _CONFIG
+    name: Line
+    kind: PublisherKind = Field(
+        description="; ".join(f"{k}: {v}" for k, v in PUBLISHER_KINDS.items())
+    )
+    state_media: Id | None = Field(
+        default=None, description="for a state-owned or state-controlled outlet: whose state"
+    )
+    subdomains: bool = Field(
+        default=False, description="true when every subdomain of the host is this publisher too"
+    )
+
+
+class ClaimModel(BaseModel):
+    model_config = _CONFIG
+    by: Id = Field(description="the actor id of who says it")
+    blames: Id | None = Field(default=None, description="the actor id they hold responsible")
+    says: Text = Field(description="in our own words, or a short exact quote in quotation marks")
+    sources: list[Line] = Field(min_length=1, description="where they said it: URLs or citations")
+
+
+class EventModel(BaseModel):
+    model_config = _CONFIG
+    date: PartialDate
+    actor: Id = Field(description="the actor id of who acted")
+    action: Line = Field(description="a short verb phrase, such as 'suspended participation'")
+    status: Status | None = Field(
+        default=None, description="the dossier's status after this event, if it changed"
+    )
+    unverified: bool = Field(default=False, description="true when no source confirms it")
+    summary: Text
+    sources: list[Line] = Field(default_factory=list, description="URLs or citations")
+    claims: list[ClaimModel] = Field(
+        default_factory=list, description="what each party said about the event"
+    )
+
+
+class DossierModel(BaseModel):
+    model_config = _CONFIG
+    id: Id
+    title: Line
+    aliases: list[Line] = Field(default_factory=list)
+    domain: Domain
+    parties: list[Id] = Field(min_length=1)
+    forum: Line | None = None
+    status: Status = Field(description="; ".join(f"{k}: {v}" for k, v in STATUSES.items()))
+    broken_off_by: Id | None = Field(
+        description="the actor who broke cooperation off, or null (derived rule: see README)"
+    )
+    approach: list[Approach] = Field(default_factory=list)
+    third_parties: list[Id] = Field(default_factory=list)
+    summary: Text
+    tags: list[Id] = Field(default_factory=list)
+    events: list[EventModel] = Field(min_length=1)
+
+
+class DatasetModel(BaseModel):
+    model_config = _CONFIG
+    actors: dict[Id, ActorModel]
+    dossiers: list[DossierModel]
+    publishers: dict[Host, PublisherModel] = Field(
+        default_factory=dict,
+        description="the registry of source publishers, keyed by the host of their URLs",
+    )

@@ -1,0 +1,466 @@
+"""YAML text -> plain values, refusing every YAML feature the data contract has no use for.
+
+The data file is parsed from libyaml's event stream (the C parser where PyYAML has it) rather
+than through a PyYAML constructor, for three reasons:
+
+* no constructor means no object construction at all: tags such as `!!python/object` or
+  `!!binary` are refused, never acted on;
+* scalars keep the text the user wrote: YAML 1.1 turns `no` into False, `0012` into 10 and
+  `12:30` into 750; here only `null`/`~`/empty, `true` and `false` are resolved, and dates stay
+  text for the models to parse strictly;
+* anchors, aliases, duplicate keys, a second document and absurd nesting are caught with the
+  line they are on, instead of being expanded, silently overwritten or recursed into.
+
+`locate` maps a data path back to a line when a later stage (validation, checks) finds a
+problem; it composes the text again, so the common, clean load pays nothing for line numbers.
+"""
+
+from __future__ import annotations
+
+import gc
+import re
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any
+
+import yaml
+
+from compartment.errors import UNSAFE_CHARS, visible
+
+if TYPE_CHECKING:
+    from compartment.data.loader import Progress
+
+# libyaml's parser where it is compiled in; the pure-Python one is about 8 times slower.
+_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+MAX_DEPTH = 32  # the contract nests 6 deep; this leaves room without inviting a stack bomb
+
+_NULLS = frozenset({"", "~", "null", "Null", "NULL"})
+_TRUES = frozenset({"true", "True", "TRUE"})
+_FALSES = frozenset({"false", "False", "FALSE"})
+
+Mark = tuple[int, int]  # 1-based line and column
+
+
+class YamlProblem(Exception):
+    """One thing wrong in the YAML itself, at a line and column."""
+
+    def __init__(self, message: str, mark: Mark, code: str = "yaml") -> None:
+        super().__init__(message)
+        self.message = message
+        self.mark = mark
+        self.code = code
+
+
+def _mark(m: Any) -> Mark:
+    return (m.line + 1, m.column + 1)
+
+
+def _offset_mark(source: str | bytes, offset: int) -> Mark:
+    """The line and column of a reader error. libyaml counts its offset in UTF-8 bytes,
+    whether it was given text (which PyYAML encodes) or bytes."""
+    raw = source.encode("utf-8", "surrogatepass") if isinstance(source, str) else source
+    start = raw.rfind(b"\n", 0, offset) + 1
+    column = len(raw[start:offset].decode("utf-8", "replace"))
+    return (raw.count(b"\n", 0, offset) + 1, column + 1)
+
+
+def _char_at(source: str | bytes, line: int, column: int) -> str:
+    text = source if isinstance(source, str) else source.decode("utf-8", "replace")
+    lines = text.split("\n", line + 1)
+    return lines[line][column : column + 1] if line < len(lines) else ""
+
+
+def _tag(tag: str) -> str:
+    return visible(tag.replace("tag:yaml.org,2002:", "!!"))
+
+
+def _events(source: str | bytes) -> Iterator[Any]:
+    """libyaml's events, with its scanner and reader errors turned into YamlProblem."""
+    loader = _Loader(source)
+    try:
+        while True:
+            try:
+                event = loader.get_event()
+            except yaml.MarkedYAMLError as exc:
+                mark = exc.problem_mark or exc.context_mark
+                at = _mark(mark) if mark else (0, 0)
+                message = f"invalid YAML: {exc.problem or exc.context}"
+                if mark and _char_at(source, mark.line, mark.column) == "\t":
+                    message = "a tab character where YAML needs spaces: indent with spaces only"
+                raise YamlProblem(message, at) from None
+            except yaml.reader.ReaderError as exc:
+                raise YamlProblem(
+                    f"character {visible(chr(exc.character))} is not allowed in YAML",
+                    _offset_mark(source, exc.position),
+                ) from None
+            if event is None:
+                return
+            yield event
+    finally:
+        loader.dispose()
+
+
+def _scalar(event: Any, problems: list[YamlProblem], scan: bool) -> str | bool | None:
+    if event.anchor is not None:
+        problems.append(
+            YamlProblem(
+                f"anchors (&{event.anchor}) are not allowed", _mark(event.start_mark), "anchor"
+            )
+        )
+    value: str = event.value
+    if event.tag is not None and event.tag not in ("!", "tag:yaml.org,2002:str"):
+        problems.append(
+            YamlProblem(
+                f"YAML tags are not allowed (found {_tag(event.tag)})",
+                _mark(event.start_mark),
+                "tag",
+            )
+        )
+        return value  # the text as written: nothing was constructed from it
+    # A double-quoted scalar can spell a control character as an escape (\x1b) that the
+    # scan of the raw text cannot see; other scalars are checked only if that scan hit.
+    bad = UNSAFE_CHARS.search(value) if scan or event.style == '"' else None
+    if bad:
+        problems.append(
+            YamlProblem(
+                f"text contains the control character {visible(bad.group())}; "
+                "only tab and newline are allowed",
+                _mark(event.start_mark),
+                "control-char",
+            )
+        )
+    if event.implicit[0]:  # a plain (unquoted, untagged) scalar
+        if value in _NULLS:
+            return None
+        if value in _TRUES:
+            return True
+        if value in _FALSES:
+            return False
+    return value
+
+
+Intake = Callable[[list[Any], int, Any], Any]  # (list, index, item) -> what the list keeps
+
+# The characters of errors.UNSAFE_CHARS as UTF-8 bytes, but for the carriage return, which
+# YAML reads as a line break (a CRLF file is fine): one scan of the raw text finds whether
+# any scalar can hold one. A test checks the two patterns agree.
+UNSAFE_BYTES = re.compile(
+    rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]|\xc2[\x80-\x9f]|\xd8\x9c|\xe2\x80[\x8e\x8f\xaa-\xae]"
+    rb"|\xe2\x81[\xa6-\xa9]|\xed[\xa0-\xbf][\x80-\xbf]"
+)
+
+
+def parse(
+    source: str | bytes,
+    progress: Progress | None = None,
+    *,
+    stream: str | None = None,
+    intake: Intake | None = None,
+    item_lines: list[int] | None = None,
+) -> tuple[Any, list[YamlProblem]]:
+    """Parse one YAML document into dicts, lists, str, bool and None.
+
+    `source` is the text, or its UTF-8 bytes: libyaml reads bytes as they are, where it
+    would copy text into a second, encoded buffer (228 MB for a 100k-dossier ledger).
+
+    With `stream` and `intake`, each item of the list under the top-level key `stream` is
+    handed to `intake` as soon as it is complete, and the list keeps what intake returns:
+    a caller can validate record by record and let each raw record go, instead of holding
+    the whole tree at once. `item_lines`, if given, receives the 0-based line where each of
+    those items starts, then the line of the mark that ends the list (libyaml puts it at the
+    next token: the following key, or the end of the text): segments.py checks its split of
+    the text against them.
+
+    Returns the value (None when the text held no usable document) and every problem found;
+    problems found after the first are still collected where parsing can go on.
+    """
+    problems: list[YamlProblem] = []
+    raw = source.encode("utf-8", "surrogatepass") if isinstance(source, str) else source
+    scan = UNSAFE_BYTES.search(raw) is not None
+    del raw
+    # Each frame is [container, pending key or _NO_KEY, {key: line} for duplicate reports].
+    stack: list[list[Any]] = []
+    streamed: list[Any] | None = None  # the frame whose items go to intake
+    root: Any = None
+    documents = 0
+    try:
+        size = len(source)
+        for count, event in enumerate(_events(source)):
+            if progress is not None and not count & 0x3FFF:
+                progress("loading", event.start_mark.index, size)
+            kind = type(event)
+            if kind is yaml.ScalarEvent or kind is yaml.AliasEvent:
+                if kind is yaml.AliasEvent:
+                    problems.append(
+                        YamlProblem(
+                            f"aliases (*{event.anchor}) are not allowed: write the value out",
+                            _mark(event.start_mark),
+                            "alias",
+                        )
+                    )
+                    value: Any = None
+                else:
+                    value = _scalar(event, problems, scan)
+                if not stack:
+                    root = value
+                    continue
+                frame = stack[-1]
+                container = frame[0]
+                if type(container) is list:
+                    container.append(value)
+                    if frame is streamed:
+                        if item_lines is not None:
+                            item_lines.append(event.start_mark.line)
+                        container[-1] = intake(container, len(container) - 1, value)  # type: ignore[misc]
+                elif frame[1] is _NO_KEY:
+                    if not isinstance(value, str):
+                        problems.append(
+                            YamlProblem("mapping keys must be text", _mark(event.start_mark), "key")
+                        )
+                        value = f"<{value!r}>"
+                    line = event.start_mark.line + 1
+                    first = frame[2].get(value)
+                    if first is not None:
+                        problems.append(
+                            YamlProblem(
+                                f"duplicate key {value!r} (first at line {first}); "
+                                "YAML would silently keep only the last one",
+                                _mark(event.start_mark),
+                                "duplicate-key",
+                            )
+                        )
+                    else:
+                        frame[2][value] = line
+                    frame[1] = value
+                else:
+                    container[frame[1]] = value
+                    frame[1] = _NO_KEY
+            elif kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
+                if event.anchor is not None:
+                    problems.append(
+                        YamlProblem(
+                            f"anchors (&{event.anchor}) are not allowed",
+                            _mark(event.start_mark),
+                            "anchor",
+                        )
+                    )
+                if event.tag is not None and event.tag not in ("!",) and not event.implicit:
+                    problems.append(
+                        YamlProblem(
+                            f"YAML tags are not allowed (found {_tag(event.tag)})",
+                            _mark(event.start_mark),
+                            "tag",
+                        )
+                    )
+                if len(stack) >= MAX_DEPTH:
+                    raise YamlProblem(
+                        f"nesting deeper than {MAX_DEPTH} levels", _mark(event.start_mark), "depth"
+                    )
+                new: Any = {} if kind is yaml.MappingStartEvent else []
+                if stack:
+                    frame = stack[-1]
+                    if type(frame[0]) is list:
+                        frame[0].append(new)
+                        if frame is streamed and item_lines is not None:
+                            item_lines.append(event.start_mark.line)
+                    elif frame[1] is _NO_KEY:
+                        problems.append(
+                            YamlProblem("mapping keys must be text", _mark(event.start_mark), "key")
+                        )
+                        raise YamlProblem(
+                            "cannot read on after a non-text key", _mark(event.start_mark), "key"
+                        )
+                    else:
+                        frame[0][frame[1]] = new
+                        frame[1] = _NO_KEY
+                else:
+                    root = new
+                stack.append([new, _NO_KEY, {}])
+                if (
+                    intake is not None and streamed is None and len(stack) == 2
+                    and type(new) is list and type(root) is dict and stack[0][1] is _NO_KEY
+                    and root.get(stream) is new
+                ):  # fmt: skip
+                    streamed = stack[-1]
+            elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
+                if stack.pop() is streamed and item_lines is not None:
+                    item_lines.append(event.start_mark.line)
+                if stack and stack[-1] is streamed:
+                    items = streamed[0]
+                    items[-1] = intake(items, len(items) - 1, items[-1])  # type: ignore[misc]
+            elif kind is yaml.DocumentStartEvent:
+                documents += 1
+                if documents > 1:
+                    raise YamlProblem(
+                        "the file holds more than one YAML document (a second '---'); "
+                        "keep the whole dataset in one",
+                        _mark(event.start_mark),
+                        "documents",
+                    )
+    except YamlProblem as exc:
+        problems.append(exc)
+        return None, problems
+    if documents == 0:
+        problems.append(YamlProblem("the file is empty", (1, 1), "empty"))
+    return root, problems
+
+
+class _NoKey:
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "<no key>"
+
+
+_NO_KEY = _NoKey()
+
+
+class SourceMap:
+    """Line numbers for data paths, from the composed YAML nodes of the same text.
+
+    Built only when a problem needs a line, so the common clean load pays nothing for it.
+    """
+
+    def __init__(self, text: str | bytes) -> None:
+        try:
+            self._root: Any = yaml.compose(text, Loader=_Loader)
+        except yaml.YAMLError:
+            self._root = None
+
+    def locate(self, path: tuple[str | int, ...], *, key: bool = False) -> Mark:
+        """The line and column `path` points at, or those of its nearest enclosing node.
+
+        With `key=True` and a path ending in a mapping key, the key's own line: where a typo
+        such as `sorce:` stands. A missing key points at the mapping that lacks it.
+        """
+        node = self._root
+        if node is None:
+            return (0, 0)
+        for depth, part in enumerate(path):
+            child = None
+            if isinstance(node, yaml.MappingNode):
+                for k, v in node.value:
+                    if k.value == part:
+                        last = depth == len(path) - 1
+                        # An alias composes to its anchor's node, which stands earlier in
+                        # the file than the key; point at the key instead.
+                        before_key = v.start_mark.index < k.start_mark.index
+                        child = k if (key and last) or before_key else v
+                        break
+            elif (
+                isinstance(node, yaml.SequenceNode)
+                and isinstance(part, int)
+                and 0 <= part < len(node.value)
+            ):
+                child = node.value[part]
+            if child is None:
+                break
+            node = child
+        return _mark(node.start_mark)
+
+
+
+def block_items(source: str | bytes, key: str, upto: int) -> tuple[list[int], int] | None:
+    """Where the items under the top-level `key` start, from libyaml's marks: the 0-based
+    line of each item (a list item's first line, a mapping entry's key) up to item
+    `upto + 1`, and the line that ends the section: the next top-level key's, -1 for the end
+    of the text, or -2 when item `upto + 1` was found and the end was not needed.
+
+    The scan stops as soon as it knows those lines, so an edit near the top of a large file
+    reads only that far. None if the section is missing, is not a block collection, or holds
+    two items on one line: an edit then takes the whole-document path.
+    """
+    depth = 0  # 1 inside the top-level mapping
+    root_key = True  # at depth 1, the next event is a key
+    section: bool | None = None  # inside the section: whether it is a mapping
+    is_ours = False  # the top-level key just read is `key`
+    item_key = True  # in a mapping section, the next depth-2 event is a key
+    lines: list[int] = []
+    try:
+        for event in _events(source):
+            kind = type(event)
+            opens = kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent
+            closes = kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent
+            if section is not None and depth == 2:
+                if closes:  # the section ends; what follows tells where
+                    section, depth = None, 1
+                    continue
+                if not section or item_key:
+                    lines.append(event.start_mark.line)
+                    if len(lines) > 1 and lines[-1] <= lines[-2]:
+                        return None
+                    if len(lines) > upto + 1:
+                        return lines, -2
+                if section:
+                    item_key = not item_key
+            elif depth == 1:
+                if closes:
+                    return (lines, -1) if lines else None
+                if root_key:
+                    if lines:
+                        return lines, event.start_mark.line
+                    if opens:
+                        return None  # a complex key: not our layout
+                    is_ours = kind is yaml.ScalarEvent and event.value == key
+                    root_key = False
+                    continue
+                root_key = True
+                if is_ours:
+                    if not opens or event.flow_style:
+                        return None
+                    section, depth = kind is yaml.MappingStartEvent, 2
+                    continue
+            if opens:
+                depth += 1
+            elif closes:
+                depth -= 1
+    except YamlProblem:
+        return None
+    return None
+
+
+
+# A node of `layout`: (kind, value, style, first line, last line), lines 0-based. kind is
+# "scalar" (value the text, style None for plain or the indicator ' " > |), "mapping" (value
+# a list of (key, value) nodes) or "sequence" (value a list of nodes); for the two, style is
+# whether the collection is written in flow style.
+LayoutNode = tuple[str, Any, Any, int, int]
+
+
+def layout(source: str | bytes) -> LayoutNode | None:
+    """The document's node tree with each node's style and lines, from libyaml's events
+    (PyYAML's composer builds the same in Python and takes 7.4 s at 10,000 dossiers; this,
+    about a fifth of that). None if the text has no single, alias-free document."""
+    stack: list[list[Any]] = []  # [kind, items, flow, line] of each open collection
+    root: list[LayoutNode] = []
+    top = root  # the items of the innermost open collection
+    loader = _Loader(source)
+    get, scalar, alias = loader.get_event, yaml.ScalarEvent, yaml.AliasEvent
+    opens = {yaml.MappingStartEvent: "mapping", yaml.SequenceStartEvent: "sequence"}
+    closes = (yaml.MappingEndEvent, yaml.SequenceEndEvent)
+    collecting = gc.isenabled()
+    gc.disable()  # the tuples hold no cycles; the collector's passes over them cost a third
+    try:  # one loop over get_event, without _events' generator and its handlers
+        while (event := get()) is not None:
+            kind = type(event)
+            if kind is scalar:
+                top.append(("scalar", event.value, event.style or None, event.start_mark.line,
+                            event.end_mark.line))
+            elif kind in opens:
+                top = []
+                stack.append([opens[kind], top, bool(event.flow_style), event.start_mark.line])
+            elif kind in closes:
+                name, items, flow, line = stack.pop()
+                if name == "mapping":
+                    items = list(zip(items[::2], items[1::2], strict=True))
+                top = stack[-1][1] if stack else root
+                top.append((name, items, flow, line, event.end_mark.line))
+            elif kind is alias:
+                return None
+    except (yaml.YAMLError, ValueError):
+        return None
+    finally:
+        loader.dispose()
+        if collecting:
+            gc.enable()
+    return root[0] if len(root) == 1 else None

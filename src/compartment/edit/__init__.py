@@ -1,0 +1,1 @@
+"""Changing the data file: parse, change the records, validate, write."""

@@ -1,0 +1,285 @@
+"""What changed between two versions of the dataset, and the report of it. Pure.
+
+Dossiers are matched by id. Within a dossier, an event is matched by its (date, actor,
+action); when several events share that key, the first is paired with the first, the second
+with the second, and so on. A matched event whose other fields differ (status, summary,
+sources, unverified, claims) is "changed"; an event whose date, actor or action was edited
+shows as one removed and one added. `diff` and `log` report with these (revisions.py reads
+the versions from git).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from compartment.data.dataset import Dataset, Dossier, Event
+from compartment.data.vocab import DERIVED_FIELDS, DOSSIER_FIELDS
+
+# Fields compared one by one for a dossier present on both sides; `events` has its own rules.
+# status and broken_off_by are reported with both values, the others by name.
+_TRACKED = (*DERIVED_FIELDS, "first_broken_off_by")
+_OTHER_FIELDS = tuple(f for f in DOSSIER_FIELDS if f not in ("id", *DERIVED_FIELDS, "events"))
+_EVENT_FIELDS = ("status", "unverified", "summary", "sources", "claims")
+
+
+# -- comparing ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    field: str
+    old: Any
+    new: Any
+
+
+@dataclass(frozen=True)
+class EventChange:
+    old: Event
+    new: Event
+    fields: tuple[str, ...]  # which of _EVENT_FIELDS differ
+
+
+@dataclass(frozen=True)
+class DossierDiff:
+    id: str
+    changes: tuple[FieldChange, ...] = ()  # status, broken_off_by
+    other_fields: tuple[str, ...] = ()  # names of other dossier fields that changed
+    events_added: tuple[Event, ...] = ()
+    events_removed: tuple[Event, ...] = ()
+    events_changed: tuple[EventChange, ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(
+            self.changes or self.other_fields or self.events_added or self.events_removed
+            or self.events_changed
+        )
+
+
+@dataclass(frozen=True)
+class DatasetDiff:
+    old_name: str  # a revision, or "working tree"
+    new_name: str
+    file: str = ""  # the data file's path in the repository
+    added: tuple[Dossier, ...] = ()
+    removed: tuple[Dossier, ...] = ()
+    changed: tuple[DossierDiff, ...] = ()
+    actors_added: tuple[str, ...] = field(default=())
+    actors_removed: tuple[str, ...] = field(default=())
+
+    def __bool__(self) -> bool:
+        return bool(
+            self.added or self.removed or self.changed or self.actors_added
+            or self.actors_removed
+        )
+
+
+def event_key(event: Event) -> tuple[str, str, str]:
+    return (event.date, event.actor, event.action)
+
+
+def _pair_events(
+    old: tuple[Event, ...], new: tuple[Event, ...]
+) -> tuple[list[Event], list[Event], list[EventChange]]:
+    waiting: dict[tuple[str, str, str], list[Event]] = defaultdict(list)
+    for event in old:
+        waiting[event_key(event)].append(event)
+    added: list[Event] = []
+    changed: list[EventChange] = []
+    for event in new:
+        queue = waiting.get(event_key(event))
+        if not queue:
+            added.append(event)
+            continue
+        before = queue.pop(0)
+        differ = tuple(f for f in _EVENT_FIELDS if getattr(before, f) != getattr(event, f))
+        if differ:
+            changed.append(EventChange(before, event, differ))
+    left = {id(e) for queue in waiting.values() for e in queue}
+    removed = [e for e in old if id(e) in left]
+    return added, removed, changed
+
+
+def compare_dossiers(old: Dossier, new: Dossier) -> DossierDiff:
+    changes = tuple(
+        FieldChange(f, getattr(old, f), getattr(new, f))
+        for f in _TRACKED
+        if getattr(old, f) != getattr(new, f)
+    )
+    other = tuple(f for f in _OTHER_FIELDS if getattr(old, f) != getattr(new, f))
+    added, removed, changed = _pair_events(old.events, new.events)
+    return DossierDiff(new.id, changes, other, tuple(added), tuple(removed), tuple(changed))
+
+
+def compare(
+    old: Dataset, new: Dataset, old_name: str = "old", new_name: str = "new", file: str = ""
+) -> DatasetDiff:
+    """What changed from `old` to `new`; dossiers in the order of the file they come from."""
+    old_ids = {d.id for d in old.dossiers}
+    new_ids = {d.id for d in new.dossiers}
+    changed = []
+    for dossier in new.dossiers:
+        before = old.get(dossier.id)
+        if before is not None:
+            diff = compare_dossiers(before, dossier)
+            if diff:
+                changed.append(diff)
+    return DatasetDiff(
+        old_name,
+        new_name,
+        file,
+        added=tuple(d for d in new.dossiers if d.id not in old_ids),
+        removed=tuple(d for d in old.dossiers if d.id not in new_ids),
+        changed=tuple(changed),
+        actors_added=tuple(a for a in new.actors if a not in old.actors),
+        actors_removed=tuple(a for a in old.actors if a not in new.actors),
+    )
+
+
+# -- reporting ----------------------------------------------------------------------------
+
+
+def _value(value: Any) -> str:
+    return "null" if value is None else str(value)
+
+
+def _events(dossier: Dossier) -> str:
+    n = len(dossier.events)
+    return f"{n} event{'s' * (n != 1)}"
+
+
+def _event_line(event: Event) -> str:
+    status = f" [status: {event.status}]" if event.status else ""
+    return f"{event.date} {event.actor}: {event.action}{status}"
+
+
+def lines(diff: DatasetDiff) -> Iterator[tuple[str, str]]:
+    """The report as (kind, line) pairs; kind is "head", "add", "remove", "change" or ""."""
+    where = f"{diff.file}: " if diff.file else ""
+    yield "head", f"{where}{diff.old_name} -> {diff.new_name}"
+    if not diff:
+        yield "", "no differences"
+        return
+    for actor in diff.actors_added:
+        yield "add", f"+ actor {actor}"
+    for actor in diff.actors_removed:
+        yield "remove", f"- actor {actor}"
+    for d in diff.added:
+        yield "add", f"+ dossier {d.id}: {d.title} ({d.status}, {_events(d)})"
+    for d in diff.removed:
+        yield "remove", f"- dossier {d.id}: {d.title} ({d.status}, {_events(d)})"
+    for dd in diff.changed:
+        yield "", f"~ dossier {dd.id}"
+        for c in dd.changes:
+            yield "change", f"    {c.field}: {_value(c.old)} -> {_value(c.new)}"
+        if dd.other_fields:
+            yield "change", f"    also changed: {', '.join(dd.other_fields)}"
+        for e in dd.events_added:
+            yield "add", f"    + event {_event_line(e)}"
+        for e in dd.events_removed:
+            yield "remove", f"    - event {_event_line(e)}"
+        for ec in dd.events_changed:
+            yield "change", f"    ~ event {_event_line(ec.new)} ({_what_changed(ec)})"
+
+
+def _what_changed(ec: EventChange) -> str:
+    parts = []
+    for f in ec.fields:
+        if f in ("status", "unverified"):
+            parts.append(f"{f}: {_value(getattr(ec.old, f))} -> {_value(getattr(ec.new, f))}")
+        elif f == "claims":
+            parts.append(_claims_changed(ec.old, ec.new))
+        else:
+            parts.append(f"{f} edited")
+    return "; ".join(parts)
+
+
+def _claims_changed(old: Event, new: Event) -> str:
+    """`claims: + by united-states, - by russia` (a claim edited shows as one of each)."""
+    before, after = list(old.claims), list(new.claims)
+    added = [c for c in after if c not in before]
+    removed = [c for c in before if c not in after]
+    marks = [f"+ by {c.by}" for c in added] + [f"- by {c.by}" for c in removed]
+    return "claims: " + (", ".join(marks) if marks else "reordered")
+
+
+def md_text(text: str) -> str:
+    """Text safe inside a Markdown list item: no markup, no line breaks."""
+    out = text.replace("\\", "\\\\")
+    for char in "`*_[]<>|#":
+        out = out.replace(char, "\\" + char)
+    return out.replace("\r", " ").replace("\n", " ")
+
+
+def _md_event(event: Event) -> str:
+    status = f" (status: **{event.status}**)" if event.status else ""
+    return f"{event.date} `{event.actor}`: {md_text(event.action)}{status}"
+
+
+def markdown(diff: DatasetDiff) -> str:
+    """A report to paste into a pull request."""
+    where = f" in `{diff.file}`" if diff.file else ""
+    out = [f"### Data changes{where}: {md_text(diff.old_name)} → {md_text(diff.new_name)}", ""]
+    if not diff:
+        out += ["No differences.", ""]
+        return "\n".join(out)
+    if diff.added:
+        out += ["**Dossiers added**", ""]
+        out += [f"- `{d.id}`: {md_text(d.title)} ({d.status}, {_events(d)})"
+                for d in diff.added]
+        out.append("")
+    if diff.removed:
+        out += ["**Dossiers removed**", ""]
+        out += [f"- `{d.id}`: {md_text(d.title)} ({d.status}, {_events(d)})"
+                for d in diff.removed]
+        out.append("")
+    if diff.actors_added or diff.actors_removed:
+        out += ["**Actors**", ""]
+        out += [f"- added `{a}`" for a in diff.actors_added]
+        out += [f"- removed `{a}`" for a in diff.actors_removed]
+        out.append("")
+    for dd in diff.changed:
+        out += [f"**`{dd.id}`**", ""]
+        out += [f"- {c.field}: {_value(c.old)} → **{_value(c.new)}**" for c in dd.changes]
+        if dd.other_fields:
+            out.append(f"- also changed: {', '.join(dd.other_fields)}")
+        out += [f"- event added: {_md_event(e)}" for e in dd.events_added]
+        out += [f"- event removed: {_md_event(e)}" for e in dd.events_removed]
+        out += [f"- event changed: {_md_event(ec.new)} ({md_text(_what_changed(ec))})"
+                for ec in dd.events_changed]
+        out.append("")
+    return "\n".join(out)
+
+
+def _dossier_brief(d: Dossier) -> dict[str, Any]:
+    return {"id": d.id, "title": d.title, "status": d.status, "broken_off_by": d.broken_off_by,
+            "events": len(d.events)}
+
+
+def to_dict(diff: DatasetDiff) -> dict[str, Any]:
+    return {
+        "file": diff.file,
+        "old": diff.old_name,
+        "new": diff.new_name,
+        "same": not diff,
+        "actors_added": list(diff.actors_added),
+        "actors_removed": list(diff.actors_removed),
+        "dossiers_added": [_dossier_brief(d) for d in diff.added],
+        "dossiers_removed": [_dossier_brief(d) for d in diff.removed],
+        "dossiers_changed": [
+            {
+                "id": d.id,
+                "changes": {c.field: {"old": c.old, "new": c.new} for c in d.changes},
+                "other_fields": list(d.other_fields),
+                "events_added": [e.to_dict() for e in d.events_added],
+                "events_removed": [e.to_dict() for e in d.events_removed],
+                "events_changed": [
+                    {"old": ec.old.to_dict(), "new": ec.new.to_dict(), "fields": list(ec.fields)}
+                    for ec in d.events_changed
+                ],
+            }
+            for d in diff.changed
+        ],
+    }

@@ -1,0 +1,1 @@
+"""The data file on disk: choosing and reading it, locks and atomic writes, the cache."""

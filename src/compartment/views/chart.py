@@ -1,0 +1,322 @@
+"""Dossiers as lanes over time, drawn with matplotlib into a PNG or SVG stream.
+
+One horizontal lane per dossier, grouped by domain in the order of the data contract, in
+the given order within a domain. A lane runs from the dossier's first event to `end` (today,
+or the --as-of date), coloured by the status in force; a marker shows each event, a
+larger one each event that set a status. A partial date is placed at the start of its
+period ("2014-03" at 1 March 2014), the rule used everywhere.
+
+matplotlib is optional (`pip install 'compartment[chart]'`) and imported only when a chart is
+drawn; without it, `draw` raises MissingMatplotlib. No pyplot: a Figure with the Agg canvas,
+so nothing global is touched and no display is needed.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import IO, TYPE_CHECKING, Any
+
+from compartment.data.dataset import Dataset, Dossier
+from compartment.data.vocab import DOMAINS, STATUSES
+from compartment.errors import CompartmentError
+
+if TYPE_CHECKING:
+    from matplotlib.artist import Artist
+    from matplotlib.axes import Axes
+
+FORMATS = ("png", "svg")
+
+# The terminal's colours (render.STATUS_STYLES), as print-friendly hex values.
+STATUS_COLOURS = {
+    "active": "#3a9a4a",
+    "strained": "#e3b505",
+    "suspended": "#f07f1a",
+    "terminated": "#c8282d",
+    "expired": "#9a9a9a",
+}
+NO_STATUS_COLOUR = "#e4e4e4"
+TITLE_WIDTH = 44  # characters of a dossier's title shown beside its lane
+
+
+class MissingMatplotlib(CompartmentError):
+    """matplotlib is not installed."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "the chart needs matplotlib: install compartment[chart] "
+            "(pip install 'compartment[chart]')"
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    start: str  # a date, possibly partial
+    end: str
+    status: str | None  # None before the first status-setting event
+
+
+def require() -> None:
+    """Raise MissingMatplotlib unless matplotlib can be imported."""
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        raise MissingMatplotlib from None
+
+
+def to_date(text: str) -> _dt.date:
+    """A possibly partial date as the first day of its period."""
+    parts = [int(p) for p in text.split("-")]
+    return _dt.date(parts[0], parts[1] if len(parts) > 1 else 1, parts[2] if len(parts) > 2 else 1)
+
+
+def spans(dossier: Dossier, end: str) -> list[Span]:
+    """The lane's coloured stretches, from the first event to `end`, one per status."""
+    if not dossier.events:
+        return []
+    out: list[Span] = []
+    start, status = dossier.events[0].date, None
+    for event in dossier.events:
+        if event.date > end:
+            break
+        if event.status is None or event.status == status:
+            continue
+        if event.date > start:
+            out.append(Span(start, event.date, status))
+        start, status = event.date, event.status
+    out.append(Span(start, end, status))
+    return out
+
+
+def lanes(dossiers: Sequence[Dossier]) -> list[tuple[str, list[Dossier]]]:
+    """The dossiers grouped by domain, domains in the contract's order."""
+    order = {d: i for i, d in enumerate(DOMAINS)}
+    groups: dict[str, list[Dossier]] = {}
+    for d in dossiers:
+        groups.setdefault(d.domain, []).append(d)
+    return sorted(groups.items(), key=lambda item: order.get(item[0], len(order)))
+
+
+def _short(title: str) -> str:
+    return title if len(title) <= TITLE_WIDTH else title[: TITLE_WIDTH - 1].rstrip() + "…"
+
+
+def draw(
+    data: Dataset,
+    dossiers: Sequence[Dossier],
+    out: IO[bytes],
+    fmt: str,
+    end: str,
+    title: str = "",
+    start: str | None = None,
+) -> None:
+    """Draw `dossiers` as lanes up to the date `end` and write the image to `out`.
+
+    The time axis starts at `start` when given (lanes that began earlier are cut at the
+    edge), else just before the earliest event. The right margin names who broke each
+    dossier off, with the year of the break.
+    """
+    if fmt not in FORMATS:
+        raise ValueError(f"unsupported format {fmt!r}; choose from {', '.join(FORMATS)}")
+    try:
+        import matplotlib
+    except ImportError:
+        raise MissingMatplotlib from None
+    from matplotlib import dates as mdates
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    groups = lanes(dossiers)
+    rows = sum(len(members) + 1 for _, members in groups)  # a heading row per domain
+    style = {
+        "font.family": "DejaVu Sans",
+        "font.size": 9,
+        "svg.hashsalt": "compartment",  # stable ids, so the same data gives the same SVG
+        "svg.fonttype": "none",  # text stays text: searchable, selectable
+    }
+    with matplotlib.rc_context(style):  # type: ignore[arg-type]  # stubs want literal keys
+        fig = Figure(figsize=(15, 1.6 + 0.3 * max(rows, 1)), layout="constrained")
+        FigureCanvasAgg(fig)
+        ax = fig.add_subplot()
+        lane_height = 0.62
+        y = 0.0
+        ticks: list[float] = []
+        labels: list[str] = []
+        breakers: list[str] = []
+        first = min((to_date(d.events[0].date) for d in dossiers if d.events), default=None)
+        if start is not None:
+            first = to_date(start)
+        last = to_date(end)
+        for domain, members in groups:
+            y += 1
+            ax.text(
+                0.0, y, domain, transform=ax.get_yaxis_transform(), ha="left", va="center",
+                fontsize=10, fontweight="bold", color="#333333",
+            )
+            for dossier in members:
+                y += 1
+                ticks.append(y)
+                labels.append(_short(dossier.title))
+                breakers.append(_breaker(dossier, end))
+                _lane(ax, dossier, y, lane_height, end)
+        ax.set_ylim(y + 0.8, 0.2)
+        ax.set_yticks(ticks, labels)
+        ax.tick_params(axis="y", length=0)
+        right = ax.twinx()
+        right.set_ylim(y + 0.8, 0.2)
+        right.set_yticks(ticks, breakers, fontsize=8, color="#444444")
+        right.tick_params(axis="y", length=0)
+        right.text(1.005, 1.0, "broken off by", transform=right.transAxes, ha="left",
+                   va="bottom", fontweight="bold", color="#333333")
+        long_run = first is not None and last.year - first.year > 25
+        ax.xaxis.set_major_locator(mdates.YearLocator(5 if long_run else 1))
+        ax.xaxis.set_minor_locator(mdates.YearLocator(1))
+        ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
+        if first is not None:
+            pad = max((last - first).days // 80, 30)
+            left = first if start is not None else first - _dt.timedelta(days=pad)
+            ax.set_xlim(mdates.date2num(left), mdates.date2num(last + _dt.timedelta(days=pad)))
+        ax.grid(axis="x", which="major", color="#cccccc", linewidth=0.8)
+        ax.grid(axis="x", which="minor", color="#eeeeee", linewidth=0.5)
+        ax.set_axisbelow(True)
+        ax.tick_params(axis="x", labeltop=True, top=True)
+        for axes in (ax, right):
+            for side in ("left", "right"):
+                axes.spines[side].set_visible(False)
+        legend: list[Artist] = [Patch(facecolor=STATUS_COLOURS[s], label=s) for s in STATUSES]
+        legend += [
+            Patch(facecolor=NO_STATUS_COLOUR, label="no status yet"),
+            Line2D([], [], marker="D", linestyle="", markerfacecolor="white",
+                   markeredgecolor="black", markersize=6, label="event that set a status"),
+            Line2D([], [], marker="o", linestyle="", color="#222222", markersize=3.5,
+                   label="other event"),
+            Line2D([], [], marker="o", linestyle="", markerfacecolor="white",
+                   markeredgecolor="#222222", markersize=4, label="unverified event"),
+        ]
+        fig.legend(handles=legend, loc="outside lower center", ncols=len(legend), frameon=False)
+        if title:
+            fig.suptitle(title, fontsize=12, fontweight="bold")
+        metadata = {"Date": None} if fmt == "svg" else {"Software": None}
+        fig.savefig(out, format=fmt, dpi=130, metadata=metadata)
+
+
+def _breaker(dossier: Dossier, end: str) -> str:
+    from compartment.data.dataset import derive_state
+
+    state = derive_state(dossier.events, as_of=end)
+    if state.broken_off_by is None or state.break_date is None:
+        return ""
+    return f"{state.broken_off_by} {state.break_date[:4]}"
+
+
+def _lane(ax: Axes, dossier: Dossier, y: float, height: float, end: str) -> None:
+    from matplotlib.dates import date2num as num
+
+    for span in spans(dossier, end):
+        x0, x1 = num(to_date(span.start)), num(to_date(span.end))
+        colour = STATUS_COLOURS.get(span.status or "", NO_STATUS_COLOUR)
+        ax.broken_barh(
+            [(x0, max(x1 - x0, 1.0))], (y - height / 2, height), facecolors=colour,
+            edgecolor="none",
+        )
+    for event in dossier.events:
+        if event.date > end:
+            break
+        x = num(to_date(event.date))
+        if event.status is not None:
+            ax.plot(
+                [x], [y], marker="D", markersize=6, linestyle="",
+                markerfacecolor=STATUS_COLOURS[event.status], markeredgecolor="black",
+                markeredgewidth=0.8, zorder=4,
+            )
+        elif event.unverified:
+            ax.plot(
+                [x], [y], marker="o", markersize=4, linestyle="", markerfacecolor="white",
+                markeredgecolor="#222222", markeredgewidth=0.8, zorder=3,
+            )
+        else:
+            ax.plot(
+                [x], [y], marker="o", markersize=3.5, linestyle="", color="#222222", zorder=3,
+            )
+
+
+# -- the compartmentalization curve (series.py) ---------------------------------------------
+
+
+def draw_series(
+    records: Sequence[Mapping[str, Any]],
+    out: IO[bytes],
+    fmt: str,
+    title: str = "",
+    *,
+    end: str | None = None,
+) -> None:
+    """Draw `series.records(...)` as a stacked area chart and write the image to `out`.
+
+    Statuses stack in the vocabulary's order, active at the bottom, so the green band is
+    what is still walled off and the band's thinning is the curve the ledger is about. Each
+    period's count is placed on the day it was taken: the period's last day, or `end` for
+    the last period when given (series.records cuts it there). Sized to read at 1000 px
+    wide; the SVG is deterministic (fixed hash salt, no date), so it can be embedded.
+    """
+    if fmt not in FORMATS:
+        raise ValueError(f"unsupported format {fmt!r}; choose from {', '.join(FORMATS)}")
+    if not records:
+        raise ValueError("no records to draw")
+    try:
+        import matplotlib
+    except ImportError:
+        raise MissingMatplotlib from None
+    from matplotlib import dates as mdates
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    from matplotlib.patches import Patch
+    from matplotlib.ticker import MaxNLocator
+
+    from compartment.views import series
+
+    period = "month" if "month" in records[0] else "year"
+    rows = series.pivot(records, period)
+    statuses = series.columns(records, period)[1:-1]
+    cuts = [series.last_day(row[period]) for row in rows]
+    if end is not None and cuts:
+        cuts[-1] = min(cuts[-1], end)
+    x = [mdates.date2num(to_date(c)) for c in cuts]
+    style = {
+        "font.family": "DejaVu Sans",
+        "font.size": 12,
+        "svg.hashsalt": "compartment-series",
+        "svg.fonttype": "none",
+    }
+    with matplotlib.rc_context(style):  # type: ignore[arg-type]  # stubs want literal keys
+        fig = Figure(figsize=(10, 5), layout="constrained")
+        FigureCanvasAgg(fig)
+        ax = fig.add_subplot()
+        colours = [STATUS_COLOURS.get(s, NO_STATUS_COLOUR) for s in statuses]
+        ax.stackplot(
+            x, [[row[s] for row in rows] for s in statuses], colors=colours,
+            edgecolor="white", linewidth=0.4,
+        )
+        first, last = to_date(cuts[0]), to_date(cuts[-1])
+        span = last.year - first.year
+        ax.xaxis.set_major_locator(mdates.YearLocator(10 if span > 40 else 5 if span > 12 else 1))
+        ax.xaxis.set_minor_locator(mdates.YearLocator(1))
+        ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
+        ax.set_xlim(x[0], x[-1])
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.set_ylim(0, max(row["total"] for row in rows) * 1.04)
+        ax.set_ylabel("dossiers")
+        ax.grid(axis="y", color="#ffffff", linewidth=0.6, alpha=0.6)
+        ax.set_axisbelow(False)  # the white rules run across the bands, as a scale
+        for side in ("top", "right"):
+            ax.spines[side].set_visible(False)
+        legend = [Patch(facecolor=c, label=s) for s, c in zip(statuses, colours, strict=True)]
+        # Top of the stack first, so the legend reads in the same order as the bands.
+        fig.legend(handles=legend[::-1], loc="outside right upper", frameon=False)
+        if title:
+            fig.suptitle(title, fontsize=13, fontweight="bold")
+        metadata = {"Date": None} if fmt == "svg" else {"Software": None}
+        fig.savefig(out, format=fmt, dpi=100, metadata=metadata)

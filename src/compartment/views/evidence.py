@@ -1,0 +1,174 @@
+"""The evidence behind the ledger: which publishers it cites, how well each dossier and event
+is sourced, and which events rest on weak evidence. Plain data; nothing here prints.
+
+An event's *best kind* is the strongest kind among the publishers of its sources (claims'
+sources are a party's words, not evidence of the event, and do not count): primary, then
+reference, then news, then state media (news marked `state_media`), then none (a bare
+citation, or a host the registry does not know).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+from compartment.data.dataset import Dataset, Dossier, Event, url_host
+from compartment.data.vocab import STRONG_KINDS
+
+# Best first. "state-media" is news from an outlet its state owns or controls: evidence of
+# what that government said, not of what happened.
+KIND_ORDER = ("primary", "reference", "news", "state-media", "none")
+
+
+def source_kind(data: Dataset, source: str) -> str:
+    publisher = data.publisher_of(source)
+    if publisher is None:
+        return "none"
+    if publisher.kind == "news" and publisher.state_media:
+        return "state-media"
+    return publisher.kind
+
+
+def best_kind(data: Dataset, event: Event) -> str:
+    """The strongest kind of source the event cites (KIND_ORDER)."""
+    kinds = {source_kind(data, s) for s in event.sources}
+    return next((k for k in KIND_ORDER if k in kinds), "none")
+
+
+def is_strong(data: Dataset, event: Event) -> bool:
+    return best_kind(data, event) in STRONG_KINDS
+
+
+@dataclass(frozen=True)
+class PublisherUse:
+    host: str
+    name: str
+    kind: str
+    state_media: str | None
+    citations: int  # sources of events and claims that name this publisher
+    events: int  # events citing it (in their sources or their claims')
+    dossiers: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "host": self.host, "name": self.name, "kind": self.kind,
+            "state_media": self.state_media, "citations": self.citations,
+            "events": self.events, "dossiers": self.dossiers,
+        }
+
+
+def publishers(data: Dataset) -> list[PublisherUse]:
+    """Every registered publisher with how much the ledger cites it, most cited first (then
+    by host); a registered publisher nothing cites shows with zeros."""
+    citations: Counter[str] = Counter()
+    events: dict[str, set[tuple[int, int]]] = {}
+    dossiers: dict[str, set[int]] = {}
+    for i, d in enumerate(data.dossiers):
+        for k, e in enumerate(d.events):
+            for source in (*e.sources, *(s for c in e.claims for s in c.sources)):
+                publisher = data.publisher_of(source)
+                if publisher is None:
+                    continue
+                citations[publisher.host] += 1
+                events.setdefault(publisher.host, set()).add((i, k))
+                dossiers.setdefault(publisher.host, set()).add(i)
+    rows = [
+        PublisherUse(p.host, p.name, p.kind, p.state_media, citations[p.host],
+                     len(events.get(p.host, ())), len(dossiers.get(p.host, ())))
+        for p in data.publishers.values()
+    ]
+    return sorted(rows, key=lambda r: (-r.citations, r.host))
+
+
+@dataclass(frozen=True)
+class DossierEvidence:
+    id: str
+    title: str
+    events: int
+    strong: int  # events with a primary or reference source
+
+    @property
+    def share(self) -> float:
+        return self.strong / self.events if self.events else 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "title": self.title, "events": self.events,
+                "strong_events": self.strong, "strong_share": round(self.share, 3)}
+
+
+def dossiers(data: Dataset) -> list[DossierEvidence]:
+    """Per dossier, in file order: events, and how many cite a primary or reference source."""
+    return [
+        DossierEvidence(d.id, d.title, len(d.events), sum(is_strong(data, e) for e in d.events))
+        for d in data.dossiers
+    ]
+
+
+@dataclass(frozen=True)
+class WeakEvent:
+    dossier: str
+    event: Event
+    kind: str  # the best kind it cites: news, state-media or none
+    dossier_share: float  # how well its dossier is sourced, for the order
+
+    def to_dict(self) -> dict[str, Any]:
+        e = self.event
+        return {"dossier": self.dossier, "date": e.date, "actor": e.actor, "action": e.action,
+                "best_kind": self.kind, "sources": list(e.sources)}
+
+
+def weak_events(data: Dataset) -> list[WeakEvent]:
+    """Events with no primary or reference source, worst first: by the best kind they cite
+    (none, then state media, then news), then the least well-sourced dossier, then date."""
+    shares = {d.id: d.share for d in dossiers(data)}
+    found = [
+        WeakEvent(d.id, e, kind, shares[d.id])
+        for d in data.dossiers
+        for e in d.events
+        if (kind := best_kind(data, e)) not in STRONG_KINDS
+    ]
+    rank = {k: i for i, k in enumerate(KIND_ORDER)}
+    return sorted(found, key=lambda w: (-rank[w.kind], w.dossier_share, w.event.date))
+
+
+@dataclass(frozen=True)
+class Summary:
+    events: int
+    strong: int
+    dossiers: int
+    dossiers_without_strong: int
+    publishers: int
+
+    @property
+    def share(self) -> float:
+        return self.strong / self.events if self.events else 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"events": self.events, "strong_events": self.strong,
+                "strong_share": round(self.share, 3), "dossiers": self.dossiers,
+                "dossiers_without_strong": self.dossiers_without_strong,
+                "publishers": self.publishers}
+
+
+def summary(data: Dataset) -> Summary:
+    per = dossiers(data)
+    return Summary(
+        events=sum(d.events for d in per),
+        strong=sum(d.strong for d in per),
+        dossiers=len(per),
+        dossiers_without_strong=sum(1 for d in per if not d.strong),
+        publishers=len(data.publishers),
+    )
+
+
+def cited_urls(data: Dataset, dossier: Dossier | None = None) -> list[str]:
+    """Every http(s) source of events and claims, in file order, each once."""
+    chosen = (dossier,) if dossier is not None else data.dossiers
+    seen: dict[str, None] = {}
+    for d in chosen:
+        for e in d.events:
+            for source in (*e.sources, *(s for c in e.claims for s in c.sources)):
+                if url_host(source) is not None:
+                    seen.setdefault(source.strip(), None)
+    return list(seen)

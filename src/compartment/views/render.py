@@ -1,0 +1,453 @@
+"""Every rich Table and Panel lives here, built from the data; layout.py holds the engines
+that draw what rich's Table cannot.
+
+User data is never markup: each cell is a `Text` built from the escaped string, so a title such
+as `[bold]x`, `[/]` or `[link=...]` prints as written, and any control character that got past
+validation shows as an escape instead of steering the terminal.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from rich import box
+from rich.cells import cell_len
+from rich.console import Console, ConsoleOptions, Group, RenderResult
+from rich.table import Table
+from rich.text import Text
+
+from compartment.data.dataset import Claim, Dataset, Dossier
+from compartment.data.vocab import STATUSES
+from compartment.errors import Problem, one_line, visible
+from compartment.views.layout import EventList, EventRow, KeyValues, LinesTable, Trimmed
+
+if TYPE_CHECKING:
+    from compartment.views.stats import Pivot
+    from compartment.views.timeline import Entry
+
+STATUS_STYLES = {
+    "active": "green",
+    "strained": "yellow",
+    "suspended": "dark_orange",
+    "terminated": "red",
+    "expired": "bright_black",
+}
+
+
+def text(value: object, style: str = "") -> Text:
+    return Text("" if value is None else visible(str(value)), style=style)
+
+
+def status_text(status: str | None) -> Text:
+    return text(status or "", STATUS_STYLES.get(status or "", ""))
+
+
+def actor_label(data: Dataset, actor_id: str | None) -> str:
+    if actor_id is None:
+        return ""
+    actor = data.actors.get(actor_id)
+    return actor.name if actor else actor_id
+
+
+def dossier_table(dossiers: Sequence[Dossier], console_width: int) -> LinesTable:
+    """The `list` table: id, title, status, status since, broken off by, and domain if there
+    is room.
+
+    `status since` (the field `since`: the date of the last status-setting event) stands
+    beside the status it dates and is named for it. Placed after "broken off by" and headed
+    "since", it read as the date of the break: New START, `russia  2026-02-05`, is its expiry,
+    not Russia's suspension of 2023 (`show` tells the breaks, `stats --by year` dates them).
+
+    Only the title wraps. Ids, statuses, actors and dates stay whole, so they can be copied.
+    The domain column shows from 120 columns, if the title keeps TITLE_MIN_WIDTH; up to 160
+    columns the table fills the width, beyond (a pipe) it takes what it needs. Where even
+    without the domain the title would get less than TITLE_MIN_WIDTH (an 80-column
+    terminal), each title goes on the lines under its row instead; if the row is still wider
+    than the terminal, "broken off by" follows the title there. (rich's Table cut ids and
+    statuses with an ellipsis there, and squeezed the title column out altogether.)
+
+    It is laid out by LinesTable rather than rich's Table, which measures and renders every
+    cell through its general machinery: 0.4-0.6 ms a row, 1 s for 2,000 rows. Wherever rich
+    does not have to squeeze it, the output is rich's, byte for byte but for the blanks that
+    end rich's lines (a property test compares the two), in a twentieth of the time
+    (benchmarks/README.md).
+    """
+    header = ["id", "title", "status", "status since", "broken off by", "domain"]
+    rows = [
+        # A tab in a title becomes spaces to the next multiple of 8, as rich would draw it.
+        [visible(d.id), visible(d.title).expandtabs(8), visible(d.status or ""), d.since or "",
+         visible(d.broken_off_by or ""), visible(d.domain)]
+        for d in dossiers
+    ]  # fmt: skip
+    table = LinesTable(header, rows, wrap=1, expand=console_width <= 160,
+                       status_styles=STATUS_STYLES)
+    if console_width < 120 or table.squeezed(console_width):
+        table = LinesTable(header[:5], [row[:5] for row in rows], wrap=1, expand=table.expand,
+                           status_styles=STATUS_STYLES)
+    if table.squeezed(console_width) and table.row_width_without_wrap() > console_width:
+        # Even with the title under its row, the row would run past the edge (at 80
+        # columns, an id of 45 characters): the breaker joins the title under it.
+        rows = [[row[0], f"{row[1]} (broken off by {row[4]})" if row[4] else row[1], *row[2:4]]
+                for row in rows]  # fmt: skip
+        table = LinesTable(header[:4], rows, wrap=1, expand=table.expand,
+                           status_styles=STATUS_STYLES, under=True)
+    return table
+
+
+def dossier_detail(data: Dataset, d: Dossier) -> Group:
+    fields = Table.grid(padding=(0, 2))
+    fields.add_column(style="bold", no_wrap=True)
+    fields.add_column()
+
+    def names(ids: Iterable[str]) -> Text:
+        return text(", ".join(f"{actor_label(data, a)} ({a})" for a in ids))
+
+    fields.add_row("id", text(d.id))
+    fields.add_row("title", text(d.title))
+    if d.aliases:
+        fields.add_row("aliases", text("; ".join(d.aliases)))
+    fields.add_row("domain", text(d.domain))
+    fields.add_row("parties", names(d.parties))
+    if d.forum:
+        fields.add_row("forum", text(d.forum))
+    status = status_text(d.status)
+    status.append(Text(f"  ({STATUSES[d.status]})", style="dim"))
+    fields.add_row("status", status)
+    fields.add_row("broken off by", names([d.broken_off_by] if d.broken_off_by else []))
+    fields.add_row("since", text(d.since or ""))
+    if d.breaks:
+        fields.add_row("breaks", text(story(data, d)))
+    if d.approach:
+        fields.add_row("approach", text(", ".join(d.approach)))
+    if d.third_parties:
+        fields.add_row("third parties", names(d.third_parties))
+    if d.tags:
+        fields.add_row("tags", text(", ".join(d.tags)))
+    fields.add_row("summary", text(d.summary))
+
+    return Group(Trimmed(fields), Text(""), EventList(_event_rows(data, d)))
+
+
+def _event_rows(data: Dataset, d: Dossier) -> list[EventRow]:
+    """What EventList draws of each event, the names resolved and user text escaped."""
+    rows = []
+    for e in d.events:
+        what = Text.assemble(text(e.action, "bold"))  # bold: the action, not the summary
+        if e.unverified:
+            what.append(Text("  UNVERIFIED", style="bold magenta"))
+        what.append("\n")
+        what.append(text(e.summary))
+        claims = []
+        for who, said_by_them in claims_by_party(e.claims):
+            for claim in said_by_them:
+                said = Text.assemble(text(f"{actor_label(data, who)} says: ", "bold"))
+                said.append(text(claim.says))
+                if claim.blames:
+                    said.append(text(f" (blames {actor_label(data, claim.blames)})", "italic"))
+                claims.append((said, claim.sources))
+        rows.append(EventRow(text(e.date), text(actor_label(data, e.actor)),
+                             status_text(e.status), what, e.sources, tuple(claims)))
+    return rows
+
+
+def story(data: Dataset, d: Dossier) -> str:
+    """The breaks in order, then where the dossier stands if that is not the last break:
+    `suspended by Russia on 2023-02-21, then expired on 2026-02-05`."""
+    steps = [f"{b.status} by {actor_label(data, b.actor)} on {b.date}" for b in d.breaks]
+    last = d.breaks[-1]
+    if (d.since, d.status) != (last.date, last.status):
+        # Not itself a break: a recovery, an expiry, or the same status set again by another
+        # actor (CTBT: strained by the US Senate in 1999, by Russia's de-ratification in 2023).
+        again = d.status == last.status
+        by = f" by {actor_label(data, d.broken_off_by)}" if again and d.broken_off_by else ""
+        steps.append(f"{d.status}{' again' if again else ''}{by} on {d.since}")
+    return ", then ".join(steps)
+
+
+def claims_by_party(claims: Sequence[Claim]) -> list[tuple[str, list[Claim]]]:
+    """An event's claims grouped by who says them, parties in order of their first claim."""
+    grouped: dict[str, list[Claim]] = {}
+    for claim in claims:
+        grouped.setdefault(claim.by, []).append(claim)
+    return list(grouped.items())
+
+
+def problems(console: Console, found: Sequence[Problem]) -> None:
+    """One line per problem, `file:line:col: path: message`, printed literally."""
+    for p in found:
+        style = "red" if p.is_error else "yellow"
+        console.print(Text(str(p), style=style), soft_wrap=True)
+
+
+def summary_line(console: Console, found: Sequence[Problem], name: str) -> None:
+    errors = sum(p.is_error for p in found)
+    warnings = len(found) - errors
+    if not found:
+        console.print(Text(f"{one_line(name)}: no problems found", style="green"), soft_wrap=True)
+        return
+    parts = []
+    if errors:
+        parts.append(f"{errors} error{'s' * (errors != 1)}")
+    if warnings:
+        parts.append(f"{warnings} warning{'s' * (warnings != 1)}")
+    console.print(Text(f"{one_line(name)}: {', '.join(parts)}", style="bold"), soft_wrap=True)
+
+
+def info_table(rows: Sequence[tuple[str, str]]) -> KeyValues:
+    return KeyValues(rows)
+
+
+def records_table(
+    columns: Sequence[str], rows: Iterable[Sequence[object]], numeric: Sequence[str] = ()
+) -> Trimmed:
+    """A plain table of text cells (user text escaped); `numeric` columns align right, and
+    lines end without blanks. Hosts and ids are not folded; long titles and names are."""
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
+    for column in columns:
+        table.add_column(column, justify="right" if column in numeric else "left",
+                         overflow="fold" if column in ("title", "name", "action") else "ignore",
+                         no_wrap=column not in ("title", "name", "action"))
+    for row in rows:
+        table.add_row(*(text("" if cell is None else cell) for cell in row))
+    return Trimmed(table)
+
+
+def link_results(records: Sequence[dict[str, Any]]) -> Text:
+    """`sources --check`: a line per link that is not simply ok (its status, code and the
+    URL whole, never cut), then why, and where it leads if it moved."""
+    out = Text()
+    for r in records:
+        out.append(text(f"{r['status']:<12}", "bold"))
+        out.append(f"{r['code'] or '':>3}  ")
+        out.append(text(r["url"]))
+        out.append(text(f"\n    {r['reason']}", "dim"))
+        if r.get("final_url"):
+            out.append(text(f"\n    -> {r['final_url']}", "dim"))
+        out.append("\n")
+    return out
+
+
+def weak_events(records: Sequence[dict[str, Any]]) -> Text:
+    """`sources --weak`: one block per event, its sources each on a line of their own, whole
+    (printed with soft wrap, a long URL runs past the edge rather than being cut)."""
+    out = Text()
+    for r in records:
+        out.append(text(r["dossier"], "bold"))
+        out.append(f"  {r['date']}  ")
+        out.append(text(f"{r['actor']}: {r['action']}"))
+        out.append(text(f"  [{r['best_kind']}]", "yellow"))
+        for source in r["sources"]:
+            out.append("\n    ")
+            out.append(text(source, "dim"))
+        out.append("\n")
+    return out
+
+
+# -- history and analysis: timeline, stats, diff ------------------------------------------
+
+
+def timeline_table(groups: Sequence[tuple[int, Sequence[Entry]]]) -> Timeline:
+    return Timeline(groups)
+
+
+class Timeline:
+    """Events in date order under a heading row for each year, so waves read at a glance.
+    The actor's id (what --actor takes) leads the description of what it did.
+
+    Ids are never split. Where the page has room for the longest actor id in the last column
+    beside date, dossier and status, that is the table; where it has not (80 columns), the
+    dossier and what happened share one column, the description on the lines under the
+    dossier. (In one table at 80 columns, rich folded `black-sea-initiative-parties` into
+    `black-sea-initiative-parti` / `es`.)
+    """
+
+    GAP = 3  # between columns, as rich's SIMPLE_HEAD tables leave
+    WHAT_MIN_WIDTH = 20
+
+    def __init__(self, groups: Sequence[tuple[int, Sequence[Entry]]]) -> None:
+        self.groups = groups
+
+    def _what(self, entry: Entry) -> Text:
+        e = entry.event
+        what = text(e.actor, "bold")
+        what.append(": ")
+        what.append(text(e.action))
+        if e.unverified:
+            what.append(Text("  UNVERIFIED", style="bold magenta"))
+        return what
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        entries = [entry for _, found in self.groups for entry in found]
+        cells = {
+            "date": [entry.date for entry in entries],
+            "dossier": [entry.dossier for entry in entries],
+            "status": [entry.event.status or "" for entry in entries],
+            "actor": [entry.event.actor + ":" for entry in entries],
+        }
+        longest = {name: max(map(cell_len, map(visible, values)), default=0)
+                   for name, values in cells.items()}
+        fixed = sum(max(longest[n], len(n)) for n in ("date", "dossier", "status"))
+        what_least = max(longest["actor"], self.WHAT_MIN_WIDTH)
+        beside = fixed + 3 * self.GAP + what_least <= options.max_width
+        table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
+        table.add_column("date", no_wrap=True)
+        if beside:
+            table.add_column("dossier", no_wrap=True)
+            table.add_column("status", no_wrap=True)
+            table.add_column("who did what", overflow="fold", min_width=longest["actor"])
+        else:
+            table.add_column("status", no_wrap=True)
+            table.add_column("dossier, and who did what", overflow="fold", ratio=1)
+        for i, (year, found) in enumerate(self.groups):
+            if i:
+                table.add_row()
+            count = f"{len(found)} event{'s' * (len(found) != 1)}"
+            heading = text(year, "bold underline")
+            if beside:
+                table.add_row(heading, text(count, "dim"), "", "")
+            else:
+                table.add_row(heading, "", text(count, "dim"))
+            for entry in found:
+                e = entry.event
+                if beside:
+                    table.add_row(text(e.date), text(entry.dossier), status_text(e.status),
+                                  self._what(entry))
+                else:
+                    cell = Text.assemble(text(entry.dossier), "\n", self._what(entry))
+                    table.add_row(text(e.date), status_text(e.status), cell)
+        yield Trimmed(table)
+
+
+def _stat_label(field: str, value: object) -> Text:
+    from compartment.views.stats import label
+
+    style = STATUS_STYLES.get(str(value), "") if field == "status" else ""
+    return text(label(value), "dim" if value is None else style)  # type: ignore[arg-type]
+
+
+def stats_table(pivot: Pivot) -> Table:
+    """Counts with a total row; with `per`, one column per value and a total column.
+    Empty cells are left blank so that clusters stand out."""
+    from compartment.views.stats import label
+
+    # On a narrow page long labels fold onto a second line; a year or a count never does.
+    table = Table(
+        box=box.SIMPLE, pad_edge=False, show_edge=False, show_footer=True, collapse_padding=True
+    )
+    longest = max((len(label(r)) for r in pivot.rows), default=5)
+    table.add_column(pivot.by, footer="total", overflow="fold", min_width=min(longest, 12))
+    if pivot.per is None:
+        table.add_column("count", justify="right", footer=str(pivot.total), no_wrap=True)
+        for row in pivot.rows:
+            table.add_row(_stat_label(pivot.by, row), str(pivot.count(row)))
+        return table
+    for column in pivot.columns:
+        table.add_column(
+            _stat_label(pivot.per, column), justify="right", overflow="fold",
+            min_width=min(len(label(column)), 6), footer=str(pivot.column_total(column)),
+        )
+    table.add_column(
+        "total", justify="right", footer=str(pivot.total), style="bold", no_wrap=True, min_width=5
+    )
+    for row in pivot.rows:
+        cells = [str(pivot.count(row, c) or "") for c in pivot.columns]
+        table.add_row(_stat_label(pivot.by, row), *cells, str(pivot.row_total(row)))
+    return table
+
+
+def stats_bars(pivot: Pivot, width: int) -> Table:
+    """A bar for each count, for a terminal. With `per`, bars are grouped under each row."""
+    from compartment.views.stats import label
+
+    bars: list[tuple[Text, int]] = []
+    if pivot.per is None:
+        for row in pivot.rows:
+            bars.append((_stat_label(pivot.by, row), pivot.count(row)))
+    else:
+        for row in pivot.rows:
+            bars.append((_stat_label(pivot.by, row), 0))
+            for column in pivot.columns:
+                n = pivot.count(row, column)
+                if n:
+                    bars.append((text(f"  {label(column)}"), n))
+    longest = max((n for _, n in bars), default=1) or 1
+    label_width = max((len(t) for t, _ in bars), default=0)
+    room = max(width - label_width - 8, 10)
+    scale = min(2.0, room / longest)  # two cells per dossier while they fit
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(no_wrap=True)
+    grid.add_column(no_wrap=True)
+    for name, n in bars:
+        if n == 0:
+            grid.add_row(Text.assemble(name, style="bold"), "")
+            continue
+        bar = Text("█" * max(1, round(n * scale)), style="cyan")
+        bar.append(f" {n}")
+        grid.add_row(name, bar)
+    return grid
+
+
+DIFF_STYLES = {"head": "bold", "add": "green", "remove": "red", "change": "yellow"}
+
+
+def diff_report(lines: Iterable[tuple[str, str]]) -> Text:
+    """The lines of a data diff, coloured by kind (colour shows only on a terminal)."""
+    out = Text()
+    for kind, line in lines:
+        out.append(text(line, DIFF_STYLES.get(kind, "")))
+        out.append("\n")
+    out.rstrip()
+    return out
+
+
+class LoadProgress:
+    """A progress bar on stderr for a slow cold load.
+
+    It is the `progress` callback of loader.load: nothing shows for the first `delay`
+    seconds (a warm or small load is over by then), and the bar clears itself when done.
+    """
+
+    def __init__(self, console: Console, delay: float = 1.0) -> None:
+        import time
+
+        self._clock = time.monotonic
+        self._start = self._clock()
+        self._console = console
+        self._delay = delay
+        self._progress: Any = None
+        self._task: Any = None
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        if self._progress is None:
+            if self._clock() - self._start < self._delay:
+                return
+            from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn
+
+            self._progress = Progress(
+                TextColumn("{task.description}"),
+                BarColumn(),
+                TaskProgressColumn(),
+                console=self._console,
+                transient=True,
+            )
+            self._progress.start()
+            self._task = self._progress.add_task(stage, total=total)
+        self._progress.update(self._task, description=stage, completed=done, total=total)
+
+    def close(self) -> None:
+        if self._progress is not None:
+            self._progress.stop()
+
+
+def series_table(columns: Sequence[str], rows: Sequence[Sequence[str]]) -> Table:
+    """`stats --series`: a row per period, a column per status (headed in its colour) and a
+    total, from series.grid. No total row: summed over periods, a dossier counts many times."""
+    table = Table(box=box.SIMPLE, pad_edge=False, show_edge=False, collapse_padding=True)
+    table.add_column(columns[0], no_wrap=True)
+    for name in columns[1:-1]:
+        table.add_column(status_text(name), justify="right", no_wrap=True)
+    table.add_column(columns[-1], justify="right", style="bold", no_wrap=True)
+    for row in rows:
+        table.add_row(*(text(cell) for cell in row))
+    return table

@@ -1,0 +1,75 @@
+"""Reports about a data file as plain data: `validate`'s JSON and GitHub annotations, and
+`info`'s figures. The text forms are drawn by render.py; nothing here prints."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from compartment.data.vocab import STATUSES
+from compartment.errors import Problem, visible
+
+if TYPE_CHECKING:
+    from compartment.data.dataset import Dataset
+    from compartment.data.loader import LoadResult
+    from compartment.history.revisions import Commit
+    from compartment.store.datafile import DataSource
+
+
+def failing(problems: Sequence[Problem], strict: bool) -> list[Problem]:
+    """The problems that make `validate` fail: errors, and warnings too when strict."""
+    return [p for p in problems if p.is_error or strict]
+
+
+def validation(result: LoadResult, strict: bool) -> dict[str, Any]:
+    """One file's `validate --format json` report."""
+    return {
+        "file": str(result.path),
+        "ok": not failing(result.problems, strict),
+        "errors": len(result.errors),
+        "warnings": len(result.warnings),
+        "problems": [p.to_dict() for p in result.problems],
+    }
+
+
+def _property(value: str) -> str:
+    """GitHub's escaping of an annotation property (file=...)."""
+    return (
+        value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+        .replace(":", "%3A").replace(",", "%2C")
+    )
+
+
+def github_annotation(problem: Problem, strict: bool) -> str:
+    """One workflow command (`::error file=...,line=...,col=...::message`) for GitHub Actions,
+    which turns it into an annotation on the pull request's diff."""
+    level = "error" if problem.is_error or strict else "warning"
+    loc = problem.location
+    message = visible(f"{loc.where}: {problem.message}" if loc.where else problem.message)
+    message = message.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return f"::{level} file={_property(loc.file)},line={loc.line},col={loc.column}::{message}\n"
+
+
+def info(
+    source: DataSource, data: Dataset, known_at: Commit | None = None
+) -> list[tuple[str, str]]:
+    """`compartment info`: which file, why, and what it holds, as (label, value) rows; with
+    `known_at`, the commit whose version of the file was read, and that commit's date."""
+    event_dates = [e.date for d in data.dossiers for e in d.events]
+    statuses = Counter(d.status for d in data.dossiers)
+    revision = [] if known_at is None else [
+        ("known at", f"{known_at.rev} (commit {known_at.sha[:12]})"),
+        ("commit date", known_at.date),
+    ]
+    return [
+        ("file", str(source.path)),
+        ("chosen by", source.how),
+        *revision,
+        ("dossiers", str(len(data.dossiers))),
+        ("events", str(len(event_dates))),
+        ("actors", str(len(data.actors))),
+        ("first event", min(event_dates, default="")),
+        ("last event", max(event_dates, default="")),
+        ("by status", ", ".join(f"{s} {statuses[s]}" for s in STATUSES if statuses[s])),
+    ]

@@ -1,0 +1,228 @@
+"""The dataset as an SQLite database, for sqlite3, Datasette, pandas and friends.
+
+Tables (every list of the data file gets its own table, ordered by `position`, so that SQL
+can join and count without parsing JSON):
+
+  actors                 id PK, name, bloc
+  dossiers               id PK, position (file order), title, domain, forum, status,
+                         broken_off_by -> actors, since, first_broken_off_by -> actors,
+                         first_broken_off_on, summary
+  breaks                 dossier_id -> dossiers, position, date, actor_id -> actors, status
+  dossier_aliases        dossier_id -> dossiers, position, alias
+  dossier_parties        dossier_id -> dossiers, position, actor_id -> actors
+  dossier_third_parties  dossier_id -> dossiers, position, actor_id -> actors
+  dossier_approaches     dossier_id -> dossiers, position, approach
+  dossier_tags           dossier_id -> dossiers, position, tag
+  events                 id PK (1, 2, ... in file order), dossier_id -> dossiers, position
+                         (within the dossier), date, actor_id -> actors, action, status,
+                         unverified (0 or 1), summary
+  sources                event_id -> events, position, source
+  claims                 id PK, event_id -> events, position, by_actor_id -> actors,
+                         blames_actor_id -> actors, says
+  claim_sources          claim_id -> claims, position, source
+  publishers             host PK, name, kind, state_media, subdomains (0 or 1)
+
+Dates are ISO 8601 text as the file writes them: 2014-03-01, or 2014-03 / 2014 when only that
+is known, so they sort and compare as text the way compartment compares them.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+from compartment.data.dataset import Dataset
+from compartment.data.vocab import LIST_FIELDS
+
+SCHEMA = """
+CREATE TABLE actors (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    bloc TEXT NOT NULL
+);
+CREATE TABLE dossiers (
+    id TEXT PRIMARY KEY,
+    position INTEGER NOT NULL UNIQUE,
+    title TEXT NOT NULL,
+    domain TEXT NOT NULL,
+    forum TEXT,
+    status TEXT NOT NULL,
+    broken_off_by TEXT REFERENCES actors (id),
+    since TEXT,
+    first_broken_off_by TEXT REFERENCES actors (id),
+    first_broken_off_on TEXT,
+    summary TEXT NOT NULL
+);
+CREATE TABLE breaks (
+    dossier_id TEXT NOT NULL REFERENCES dossiers (id),
+    position INTEGER NOT NULL,
+    date TEXT NOT NULL,
+    actor_id TEXT NOT NULL REFERENCES actors (id),
+    status TEXT NOT NULL,
+    PRIMARY KEY (dossier_id, position)
+);
+CREATE TABLE dossier_aliases (
+    dossier_id TEXT NOT NULL REFERENCES dossiers (id),
+    position INTEGER NOT NULL,
+    alias TEXT NOT NULL,
+    PRIMARY KEY (dossier_id, position)
+);
+CREATE TABLE dossier_parties (
+    dossier_id TEXT NOT NULL REFERENCES dossiers (id),
+    position INTEGER NOT NULL,
+    actor_id TEXT NOT NULL REFERENCES actors (id),
+    PRIMARY KEY (dossier_id, position)
+);
+CREATE TABLE dossier_third_parties (
+    dossier_id TEXT NOT NULL REFERENCES dossiers (id),
+    position INTEGER NOT NULL,
+    actor_id TEXT NOT NULL REFERENCES actors (id),
+    PRIMARY KEY (dossier_id, position)
+);
+CREATE TABLE dossier_approaches (
+    dossier_id TEXT NOT NULL REFERENCES dossiers (id),
+    position INTEGER NOT NULL,
+    approach TEXT NOT NULL,
+    PRIMARY KEY (dossier_id, position)
+);
+CREATE TABLE dossier_tags (
+    dossier_id TEXT NOT NULL REFERENCES dossiers (id),
+    position INTEGER NOT NULL,
+    tag TEXT NOT NULL,
+    PRIMARY KEY (dossier_id, position)
+);
+CREATE TABLE events (
+    id INTEGER PRIMARY KEY,
+    dossier_id TEXT NOT NULL REFERENCES dossiers (id),
+    position INTEGER NOT NULL,
+    date TEXT NOT NULL,
+    actor_id TEXT NOT NULL REFERENCES actors (id),
+    action TEXT NOT NULL,
+    status TEXT,
+    unverified INTEGER NOT NULL CHECK (unverified IN (0, 1)),
+    summary TEXT NOT NULL,
+    UNIQUE (dossier_id, position)
+);
+CREATE TABLE sources (
+    event_id INTEGER NOT NULL REFERENCES events (id),
+    position INTEGER NOT NULL,
+    source TEXT NOT NULL,
+    PRIMARY KEY (event_id, position)
+);
+CREATE TABLE claims (
+    id INTEGER PRIMARY KEY,
+    event_id INTEGER NOT NULL REFERENCES events (id),
+    position INTEGER NOT NULL,
+    by_actor_id TEXT NOT NULL REFERENCES actors (id),
+    blames_actor_id TEXT REFERENCES actors (id),
+    says TEXT NOT NULL,
+    UNIQUE (event_id, position)
+);
+CREATE TABLE claim_sources (
+    claim_id INTEGER NOT NULL REFERENCES claims (id),
+    position INTEGER NOT NULL,
+    source TEXT NOT NULL,
+    PRIMARY KEY (claim_id, position)
+);
+CREATE TABLE publishers (
+    host TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    state_media TEXT,
+    subdomains INTEGER NOT NULL CHECK (subdomains IN (0, 1))
+);
+CREATE INDEX events_by_date ON events (date);
+CREATE INDEX events_by_actor ON events (actor_id);
+CREATE INDEX dossier_parties_by_actor ON dossier_parties (actor_id);
+"""
+
+# One table per list field of the contract (vocab.LIST_FIELDS): its name and value column.
+_LIST_TABLE = {
+    "aliases": ("dossier_aliases", "alias"),
+    "parties": ("dossier_parties", "actor_id"),
+    "third_parties": ("dossier_third_parties", "actor_id"),
+    "approach": ("dossier_approaches", "approach"),
+    "tags": ("dossier_tags", "tag"),
+}
+LIST_TABLES = tuple((*_LIST_TABLE[field], field) for field in LIST_FIELDS)
+
+
+def fill(db: sqlite3.Connection, data: Dataset) -> None:
+    """Create the tables in an empty database and insert the dataset."""
+    db.executescript(SCHEMA)
+    db.executemany(
+        "INSERT INTO actors (id, name, bloc) VALUES (?, ?, ?)",
+        [(a.id, a.name, a.bloc) for a in data.actors.values()],
+    )
+    db.executemany(
+        "INSERT INTO dossiers (id, position, title, domain, forum, status, broken_off_by, since,"
+        " first_broken_off_by, first_broken_off_on, summary)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            (d.id, i, d.title, d.domain, d.forum, d.status, d.broken_off_by, d.since,
+             d.first_broken_off_by, d.first_broken_off_on, d.summary)
+            for i, d in enumerate(data.dossiers)
+        ],
+    )
+    db.executemany(
+        "INSERT INTO breaks (dossier_id, position, date, actor_id, status) VALUES (?, ?, ?, ?, ?)",
+        [(d.id, k, b.date, b.actor, b.status) for d in data.dossiers
+         for k, b in enumerate(d.breaks)],
+    )
+    db.executemany(
+        "INSERT INTO publishers (host, name, kind, state_media, subdomains) VALUES (?, ?, ?, ?, ?)",
+        [(p.host, p.name, p.kind, p.state_media, int(p.subdomains))
+         for p in data.publishers.values()],
+    )
+    for table, column, attribute in LIST_TABLES:
+        db.executemany(
+            f"INSERT INTO {table} (dossier_id, position, {column}) VALUES (?, ?, ?)",
+            [
+                (d.id, k, value)
+                for d in data.dossiers
+                for k, value in enumerate(getattr(d, attribute))
+            ],
+        )
+    event_id = claim_id = 0
+    events: list[tuple[object, ...]] = []
+    sources: list[tuple[int, int, str]] = []
+    claims: list[tuple[object, ...]] = []
+    claim_sources: list[tuple[int, int, str]] = []
+    for d in data.dossiers:
+        for k, e in enumerate(d.events):
+            event_id += 1
+            events.append(
+                (event_id, d.id, k, e.date, e.actor, e.action, e.status, int(e.unverified),
+                 e.summary)
+            )
+            sources.extend((event_id, n, source) for n, source in enumerate(e.sources))
+            for c, claim in enumerate(e.claims):
+                claim_id += 1
+                claims.append((claim_id, event_id, c, claim.by, claim.blames, claim.says))
+                claim_sources.extend((claim_id, n, s) for n, s in enumerate(claim.sources))
+    db.executemany(
+        "INSERT INTO events (id, dossier_id, position, date, actor_id, action, status,"
+        " unverified, summary) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        events,
+    )
+    db.executemany("INSERT INTO sources (event_id, position, source) VALUES (?, ?, ?)", sources)
+    db.executemany(
+        "INSERT INTO claims (id, event_id, position, by_actor_id, blames_actor_id, says)"
+        " VALUES (?, ?, ?, ?, ?, ?)",
+        claims,
+    )
+    db.executemany(
+        "INSERT INTO claim_sources (claim_id, position, source) VALUES (?, ?, ?)", claim_sources
+    )
+
+
+def database(data: Dataset) -> bytes:
+    """The whole database as the bytes of an SQLite file, built in memory: the caller writes
+    them where it likes (storage.write_output), so a database is never half-written."""
+    db = sqlite3.connect(":memory:")
+    try:
+        db.execute("PRAGMA foreign_keys = ON")
+        with db:
+            fill(db, data)
+        return db.serialize()
+    finally:
+        db.close()
