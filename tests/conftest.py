@@ -79,3 +79,14 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         test = getattr(item, "obj", None)
         if item.name in FUZZ_TESTS and getattr(test, "is_hypothesis_test", False):
             settings(settings.get_profile("fuzz"), max_examples=FUZZ_EXAMPLES)(test)
+
+
+def canonical(text: str) -> str:
+    """`text` (a valid data file) in the canonical layout: what `compartment fmt` makes of
+    it, for tests whose edits should change only the lines of what changed."""
+    from compartment.data.loader import load_text
+    from compartment.edit.rewrite import write_text
+
+    result = load_text(text, "canonical")
+    assert result.dataset is not None and not result.errors, result.errors
+    return write_text(result.dataset, text)

@@ -14,6 +14,7 @@ import pytest
 
 from compartment.data.dataset import Break, Event, derive_breaks
 from compartment.data.loader import load_text
+from conftest import canonical
 
 
 def ev(date: str, actor: str, status: str | None) -> Event:
@@ -119,7 +120,7 @@ DATA = textwrap.dedent(
 
 @pytest.fixture
 def data_file(write_dataset) -> Path:
-    return write_dataset(DATA)
+    return write_dataset(canonical(textwrap.dedent(DATA).lstrip("\n")))
 
 
 def test_first_break_survives_recovery_the_last_does_not() -> None:
@@ -213,7 +214,8 @@ def test_claim_add_writes_a_minimal_diff(run, data_file: Path) -> None:
         "        action: restored\n"
         "        status: active\n"
         "        summary: Restored.\n"
-        "        sources: [https://example.org/c]\n"
+        "        sources:\n"
+        "          - https://example.org/c\n"
     )
     claim = (
         "        claims:\n"

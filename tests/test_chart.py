@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from compartment.data.dataset import Dossier, Event
-from compartment.data.loader import load
+from compartment.store.datafile import load
 from compartment.views import chart
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"

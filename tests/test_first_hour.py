@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from compartment.data.loader import load
-from compartment.views import query, timeline
+from compartment.data import lookup
+from compartment.store.datafile import load
+from compartment.views import timeline
 
 SAMPLE = Path(__file__).parent / "sample.yaml"
 
@@ -89,7 +90,7 @@ def test_timeline_actor_and_dossier_resolve(run, sample) -> None:
 def test_check_actors_returns_the_ids(sample) -> None:
     data = load(sample).dataset
     assert data is not None
-    assert query.check_actors(data, "--party", ["NATO", "Russia", "west", "United States"]) == [
+    assert lookup.check_actors(data, "--party", ["NATO", "Russia", "west", "United States"]) == [
         "nato", "russia", "west", "united-states"
     ]
 

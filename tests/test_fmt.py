@@ -7,7 +7,9 @@ import re
 import textwrap
 from pathlib import Path
 
-from compartment.edit import fmt
+import pytest
+
+from compartment.edit import rewrite
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -15,17 +17,17 @@ MESSY = textwrap.dedent(
     """\
     # yaml-language-server: $schema=../schema/issues.schema.json
     actors:
-      russia:   # the federation
+      russia:
         bloc: russia
         name: Russia
-      nato:
-        name: NATO
-        bloc: west
+      nato: {name: NATO, bloc: west}
     dossiers:
       - id: nrc
         title: NRC
         domain: security-dialogue
-        parties: [nato, russia]
+        parties:
+          - nato
+          - russia
         status: suspended
         broken_off_by: nato
         summary: >-
@@ -36,7 +38,7 @@ MESSY = textwrap.dedent(
             date: '2014-04'
             action: suspended
             status: suspended
-            summary: y   # eol
+            summary: z
             sources: [a]
       - title: START
         id: start
@@ -44,13 +46,13 @@ MESSY = textwrap.dedent(
         parties: [russia]
         status: active
         broken_off_by: ~
-        summary: x
+        summary: "x: a summary longer than one line can hold, so that it is written folded at the width of the page"
         events:
             - date: "2010-01-01"
               actor: russia
               action: signed
               status: active
-              summary: "y"
+              summary: "yes"
               sources:
               - a
     """
@@ -63,7 +65,7 @@ CANONICAL = textwrap.dedent(
       nato:
         name: NATO
         bloc: west
-      russia:   # the federation
+      russia:
         name: Russia
         bloc: russia
     dossiers:
@@ -73,13 +75,15 @@ CANONICAL = textwrap.dedent(
         parties: [russia]
         status: active
         broken_off_by: null
-        summary: x
+        summary: >-
+          x: a summary longer than one line can hold, so that it is written folded at the width of
+          the page
         events:
           - date: 2010-01-01
             actor: russia
             action: signed
             status: active
-            summary: "y"
+            summary: 'yes'
             sources:
               - a
       - id: nrc
@@ -88,51 +92,72 @@ CANONICAL = textwrap.dedent(
         parties: [nato, russia]
         status: suspended
         broken_off_by: nato
-        summary: >-
-          Practical cooperation
-          in the Council.
+        summary: Practical cooperation in the Council.
         events:
           - date: 2014-04
             actor: nato
             action: suspended
             status: suspended
-            summary: y   # eol
-            sources: [a]
+            summary: z
+            sources:
+              - a
     """
 )
 
 
+def fmt(text: str) -> str:
+    return rewrite.apply(text, "t.yaml", None).after
+
+
 def test_canonical_layout_exact() -> None:
-    assert fmt.canonical(MESSY) == CANONICAL
-    assert fmt.canonical(CANONICAL) == CANONICAL
+    assert fmt(MESSY) == CANONICAL
+    assert fmt(CANONICAL) == CANONICAL
 
 
 def test_crlf_files_stay_crlf() -> None:
     crlf = MESSY.replace("\n", "\r\n")
-    assert fmt.canonical(crlf) == CANONICAL.replace("\n", "\r\n")
+    assert fmt(crlf) == CANONICAL.replace("\n", "\r\n")
 
 
-def test_format_text_refuses_invalid_data() -> None:
+def test_format_refuses_invalid_data() -> None:
     text = "actors: {}\ndossiers: [1]\n"
-    result = fmt.format_text(text, "bad.yaml")
+    result = rewrite.apply(text, "bad.yaml", None)
     assert result.after == text
     assert result.errors
 
 
 def test_shipped_data_is_canonical() -> None:
     text = (ROOT / "data" / "issues.yaml").read_text(encoding="utf-8")
-    assert fmt.format_text(text, "data/issues.yaml").after == text
+    assert fmt(text) == text
 
 
 def test_sample_is_canonical(sample: Path) -> None:
     text = sample.read_text(encoding="utf-8")
-    assert fmt.canonical(text) == text
+    assert fmt(text) == text
 
 
-def test_detect_indent() -> None:
-    assert fmt.detect_indent(CANONICAL) == (2, 4, 2)
-    assert fmt.detect_indent("a:\n- x: 1\n  y:\n    z: 2\n") == (2, 2, 0)
-    assert fmt.detect_indent("a: >-\n  b:\n  - c\nd:\n    e: 1\n") == (4, 4, 2)
+@pytest.mark.parametrize(("where", "line"), [
+    ("  russia:\n", "  russia:  # the federation\n"),
+    ("        summary: z\n", "        summary: z   # eol\n"),
+    ("dossiers:\n", "# a note between sections\ndossiers:\n"),
+])
+def test_a_comment_outside_the_header_is_refused_with_its_line(where: str, line: str) -> None:
+    text = CANONICAL.replace(where, line, 1)
+    number = text.split("\n").index(line.split("\n")[0]) + 1
+    with pytest.raises(rewrite.EditRefused) as refused:
+        fmt(text)
+    assert refused.value.message.startswith(f"t.yaml:{number}: a comment outside the header")
+
+
+def test_hashes_inside_text_are_not_comments() -> None:
+    text = CANONICAL.replace("summary: z\n", "summary: 'z # not a comment'\n").replace(
+        "    title: NRC\n", "    title: NRC\n    aliases: [a#b]\n")
+    assert fmt(text) == text
+
+
+def test_the_header_keeps_its_comments_and_blank_lines() -> None:
+    text = "# one\n\n# two\n" + CANONICAL.split("\n", 1)[1]
+    assert fmt(text) == text
 
 
 def test_cli_check_prints_the_diff_and_fails(run, write_dataset) -> None:

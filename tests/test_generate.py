@@ -8,7 +8,7 @@ from types import ModuleType
 
 import pytest
 
-from compartment.data.loader import load
+from compartment.store.datafile import load
 
 GENERATOR = Path(__file__).resolve().parents[1] / "benchmarks" / "generate.py"
 

@@ -71,7 +71,7 @@ def clone(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
     git("init", "-q")
     for n in range(4):
-        data.write_text(data.read_text(encoding="utf-8") + f"# {n}\n", encoding="utf-8")
+        data.write_text(f"# step {n}\n" + data.read_text(encoding="utf-8"), encoding="utf-8")
         git("add", ".")
         git("commit", "-qm", f"step {n}")
     monkeypatch.chdir(tmp_path)

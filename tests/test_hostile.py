@@ -14,8 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from compartment.data.loader import load, load_text
+from compartment.data.loader import load_text
 from compartment.errors import visible
+from compartment.store.datafile import load
 from compartment.views import render
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -11,6 +11,7 @@ import pytest
 
 from compartment.data.dataset import Event
 from compartment.edit import changes as edit
+from compartment.edit import rewrite
 
 pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
 
@@ -45,7 +46,7 @@ def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     git(root, "add", ".")
     commit("2024-01-10T09:00:00+00:00", "sample")
     git(root, "tag", "v1")
-    data.write_text(edit.add_event(SAMPLE, "t", "nato-russia-cooperation", LEFT).after,
+    data.write_text(rewrite.apply(SAMPLE, "t", edit.add_event("nato-russia-cooperation", LEFT)).after,
                     encoding="utf-8")
     commit("2025-06-01T15:00:00+00:00", "Russia left")
     git(root, "checkout", "-qb", "retitled", "v1")

@@ -16,7 +16,7 @@ HOMES = {
     "click": (),  # Typer vendors what it needs; use typer.Exit and friends
     "rich": ("views/render.py", "views/layout.py", "cli/"),
     "yaml": ("data/yamlsource.py",),
-    "ruamel": ("edit/fmt.py",),
+    "ruamel": (),  # the canonical writer is ours (edit/canonical.py)
     "subprocess": ("history/revisions.py",),
     # Optional extras, each imported in one place only and lazily (test_cache checks start-up).
     "httpx": ("linkcheck.py",),

@@ -12,6 +12,7 @@ import pytest
 
 from compartment.data.dataset import Event
 from compartment.edit import changes as edit
+from compartment.edit import rewrite
 from compartment.history import ledgerlog, revisions
 
 pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
@@ -48,7 +49,7 @@ def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     commit("2025-02-01", "edit a summary")
     git(root, "mv", "data/issues.yaml", "data/ledger.yaml")
     text = new.read_text(encoding="utf-8")
-    new.write_text(edit.add_event(text, "t", "nato-russia-cooperation", LEFT).after,
+    new.write_text(rewrite.apply(text, "t", edit.add_event("nato-russia-cooperation", LEFT)).after,
                    encoding="utf-8")
     commit("2025-03-01", "rename; Russia left")
     good = new.read_text(encoding="utf-8")

@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from compartment.data import loader
 from compartment.data.dataset import Claim, Dataset, Event
 from compartment.edit import changes as edit
+from compartment.edit import rewrite
 from compartment.history import merge
 
 SAMPLE = (Path(__file__).parent / "sample.yaml").read_text(encoding="utf-8")
@@ -27,7 +28,7 @@ def event(date: str, actor: str, action: str, status: str | None = None) -> Even
 
 
 def add_event(text: str, dossier: str, new: Event) -> str:
-    return edit.add_event(text, "t", dossier, new).after
+    return rewrite.apply(text, "t", edit.add_event(dossier, new)).after
 
 
 def run_merge(base: str, ours: str, theirs: str) -> merge.Outcome:
@@ -55,8 +56,8 @@ def test_events_added_to_the_same_dossier_on_both_sides() -> None:
 
 
 def test_actors_added_next_to_each_other() -> None:
-    ours = edit.add_actor(SAMPLE, "t", "nato-pa", "NATO Parliamentary Assembly", "west").after
-    theirs = edit.add_actor(SAMPLE, "t", "nato-sg", "NATO Secretary General", "west").after
+    ours = rewrite.apply(SAMPLE, "t", edit.add_actor("nato-pa", "NATO Parliamentary Assembly", "west")).after
+    theirs = rewrite.apply(SAMPLE, "t", edit.add_actor("nato-sg", "NATO Secretary General", "west")).after
     outcome = run_merge(SAMPLE, ours, theirs)
     assert outcome.conflicts == ()
     assert outcome.text.index("nato-pa:") < outcome.text.index("nato-sg:") < outcome.text.index(
@@ -65,19 +66,38 @@ def test_actors_added_next_to_each_other() -> None:
 
 
 def test_a_field_on_one_side_and_an_event_on_the_other() -> None:
-    ours = "# ours's own comment\n" + SAMPLE.replace("    title: New START\n",
-                                                     "    title: New START  # kept\n")
-    theirs = edit.set_field(SAMPLE, "t", "new-start", "summary", ["The last cap."]).after
+    ours = "# ours's own comment\n" + SAMPLE
+    theirs = rewrite.apply(SAMPLE, "t", edit.set_field("new-start", "summary", ["The last cap."])).after
     theirs = add_event(theirs, "nato-russia-cooperation",
                        event("2022-03-01", "russia", "left", "terminated"))
     outcome = run_merge(SAMPLE, ours, theirs)
     assert outcome.conflicts == ()
-    assert outcome.text.startswith("# ours's own comment\n")
-    assert "    title: New START  # kept\n" in outcome.text
+    assert outcome.text.startswith("# ours's own comment\n")  # the header, merged like a field
     merged = data(outcome.text)
     dossier = merged.get("nato-russia-cooperation")
     assert (dossier.status, dossier.broken_off_by) == ("terminated", "russia")  # derived again
     assert merged.get("new-start").summary == "The last cap."
+
+
+def test_both_sides_change_the_header_comments() -> None:
+    outcome = run_merge(SAMPLE, "# ours\n" + SAMPLE, "# theirs\n" + SAMPLE)
+    assert [str(c) for c in outcome.conflicts] == [
+        "data/issues.yaml: the comments at the top changed on both sides"]
+    assert "<<<<<<< ours\n# ours\n=======\n# theirs\n>>>>>>> theirs\n" in outcome.text
+
+
+@pytest.mark.parametrize("side", ["ours", "theirs"])
+def test_a_comment_outside_the_header_is_kept_by_the_line_merge_and_named(side: str) -> None:
+    commented = SAMPLE.replace("    title: New START\n", "    title: New START  # kept\n")
+    line = commented.split("\n").index("    title: New START  # kept") + 1
+    changed = rewrite.apply(SAMPLE, "t", edit.set_field("new-start", "summary", ["Cap."])).after
+    ours, theirs = (commented, changed) if side == "ours" else (changed, commented)
+    outcome = merge.merge_texts(SAMPLE, ours, theirs, "data/issues.yaml",
+                                lambda: (commented, True))
+    assert "    title: New START  # kept\n" in outcome.text
+    assert [str(c) for c in outcome.conflicts] == [
+        f"{side}: a comment outside the header at line {line} has no place in the canonical "
+        "layout; merged line by line to keep it: check the result"]
 
 
 def test_the_same_change_on_both_sides_is_taken_once() -> None:
@@ -88,7 +108,7 @@ def test_the_same_change_on_both_sides_is_taken_once() -> None:
 
 def test_claims_and_event_fields_merge_by_record() -> None:
     claim = Claim("united-states", "Called it invalid.", ("https://tass.com/c",))
-    ours = edit.add_claim(SAMPLE, "t", "new-start", "2023-02-21", claim).after
+    ours = rewrite.apply(SAMPLE, "t", edit.add_claim("new-start", "2023-02-21", claim)).after
     theirs = SAMPLE.replace("summary: Russia announced it was suspending the treaty.",
                             "summary: Russia said it was suspending the treaty.")
     outcome = run_merge(SAMPLE, ours, theirs)
@@ -117,18 +137,18 @@ PUBLISHED = SAMPLE + """publishers:
 def test_a_moved_dossier_a_renamed_actor_and_publishers() -> None:
     """The writer's other paths: a domain change moves a dossier where `dossier set` would;
     a changed actor or publisher is changed in place; new publishers go in host order."""
-    ours = edit.set_field(PUBLISHED, "t", "new-start", "domain", ["security-dialogue"]).after
-    ours = edit.add_publisher(ours, "t", "www.nato.int", "NATO", "primary").after
+    ours = rewrite.apply(PUBLISHED, "t", edit.set_field("new-start", "domain", ["security-dialogue"])).after
+    ours = rewrite.apply(ours, "t", edit.add_publisher("www.nato.int", "NATO", "primary")).after
     theirs = PUBLISHED.replace("    name: NATO\n", "    name: North Atlantic Treaty Org\n")
     theirs = theirs.replace("    name: TASS\n    kind: news\n",
                             "    name: TASS\n    kind: news\n    state_media: russia\n")
-    theirs = edit.add_publisher(theirs, "t", "www.kremlin.ru", "Kremlin", "primary").after
+    theirs = rewrite.apply(theirs, "t", edit.add_publisher("www.kremlin.ru", "Kremlin", "primary")).after
     outcome = run_merge(PUBLISHED, ours, theirs)
     assert outcome.conflicts == ()
     expected = ours.replace("    name: NATO\n", "    name: North Atlantic Treaty Org\n", 1)
     expected = expected.replace("    name: TASS\n    kind: news\n",
                                 "    name: TASS\n    kind: news\n    state_media: russia\n")
-    expected = edit.add_publisher(expected, "t", "www.kremlin.ru", "Kremlin", "primary").after
+    expected = rewrite.apply(expected, "t", edit.add_publisher("www.kremlin.ru", "Kremlin", "primary")).after
     assert outcome.text == expected
     reversed_roles = run_merge(PUBLISHED, theirs, ours)
     assert reversed_roles.conflicts == ()
@@ -141,8 +161,8 @@ def test_a_moved_dossier_a_renamed_actor_and_publishers() -> None:
 
 
 def test_both_sides_change_one_field() -> None:
-    ours = edit.set_field(SAMPLE, "t", "new-start", "title", ["New START treaty"]).after
-    theirs = edit.set_field(SAMPLE, "t", "new-start", "title", ["NEW START"]).after
+    ours = rewrite.apply(SAMPLE, "t", edit.set_field("new-start", "title", ["New START treaty"])).after
+    theirs = rewrite.apply(SAMPLE, "t", edit.set_field("new-start", "title", ["NEW START"])).after
     theirs = add_event(theirs, "new-start", event("2026-03-01", "russia", "said"))
     outcome = run_merge(SAMPLE, ours, theirs)
     assert [str(c) for c in outcome.conflicts] == [
@@ -237,9 +257,9 @@ def apply(text: str, side: str, steps: list[tuple[str, ...]]) -> str:
         elif step[0] == "actor":
             actor_id = f"{step[1]}-{side}-{step[2]}"
             if actor_id not in data(text).actors:
-                text = edit.add_actor(text, "t", actor_id, f"Actor {actor_id}", "west").after
+                text = rewrite.apply(text, "t", edit.add_actor(actor_id, f"Actor {actor_id}", "west")).after
         else:
-            text = edit.set_field(text, "t", step[1], step[2], [f"{side}: {step[3]}"]).after
+            text = rewrite.apply(text, "t", edit.set_field(step[1], step[2], [f"{side}: {step[3]}"])).after
     return text
 
 
@@ -343,8 +363,8 @@ def test_git_merge_with_the_driver(clone: Path) -> None:
 
 @needs_git
 def test_git_merge_reports_a_true_conflict(clone: Path) -> None:
-    ours = edit.set_field(SAMPLE, "t", "new-start", "title", ["New START treaty"]).after
-    theirs = edit.set_field(SAMPLE, "t", "new-start", "title", ["NEW START"]).after
+    ours = rewrite.apply(SAMPLE, "t", edit.set_field("new-start", "title", ["New START treaty"])).after
+    theirs = rewrite.apply(SAMPLE, "t", edit.set_field("new-start", "title", ["NEW START"])).after
     assert compartment(clone, "merge-driver", "--install").returncode == 0
     git(clone, "config", "merge.compartment.driver",
         f"'{sys.executable}' -m compartment merge-driver %O %A %B %P")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from rich.console import Console
 
-from compartment.data.loader import load
+from compartment.store.datafile import load
 from compartment.views.render import LoadProgress
 
 

@@ -12,8 +12,8 @@ import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
-from compartment.data.dataset import Dataset
-from compartment.data.loader import LoadResult, load_text
+from compartment.data.dataset import Dataset, LoadResult
+from compartment.data.loader import load_text
 from compartment.data.vocab import APPROACHES, BLOCS, DOMAINS, STATUSES
 from compartment.errors import Problem
 from compartment.views import export

@@ -10,8 +10,8 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from compartment.data.dataset import Dossier, Event
-from compartment.data.loader import load
 from compartment.data.vocab import STATUSES
+from compartment.store.datafile import load
 from compartment.views import series
 
 DATA = Path(__file__).parent.parent / "data" / "issues.yaml"

@@ -16,9 +16,9 @@ pytest.importorskip("jinja2", reason="the site needs jinja2: pip install 'compar
 pytest.importorskip("matplotlib", reason="the site needs matplotlib")
 
 from compartment.data import dates
-from compartment.data.loader import load
 from compartment.errors import CompartmentError
 from compartment.site import build, pages, svg
+from compartment.store.datafile import load
 
 CSP = (
     "default-src 'none'; img-src 'self' data:; style-src 'self'; script-src 'self'; "

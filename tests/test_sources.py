@@ -12,6 +12,7 @@ import pytest
 
 from compartment.data.loader import load_text
 from compartment.views import evidence
+from conftest import canonical
 
 DATA = textwrap.dedent(
     """\
@@ -74,7 +75,7 @@ DATA = textwrap.dedent(
 
 @pytest.fixture
 def data_file(write_dataset) -> Path:
-    return write_dataset(DATA)
+    return write_dataset(canonical(textwrap.dedent(DATA).lstrip("\n")))
 
 
 def loaded():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from compartment.data import loader
+from compartment.store import datafile
 
 
 def test_sqlite_export_counts_keys_and_joins(run, sample: Path, tmp_path: Path) -> None:
@@ -46,7 +46,7 @@ def test_sqlite_export_counts_keys_and_joins(run, sample: Path, tmp_path: Path) 
 
 def test_sqlite_export_of_the_shipped_data(run, tmp_path: Path) -> None:
     root = Path(__file__).resolve().parent.parent / "data" / "issues.yaml"
-    data = loader.load(root).dataset
+    data = datafile.load(root).dataset
     target = tmp_path / "all.db"
     target.write_bytes(b"an older export")  # replaced whole
     run("--data", str(root), "export", "-f", "sqlite", "-o", str(target))

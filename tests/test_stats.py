@@ -10,7 +10,8 @@ import pytest
 from rich.console import Console
 
 from compartment.cli import runtime
-from compartment.data.loader import load, load_text
+from compartment.data.loader import load_text
+from compartment.store.datafile import load
 from compartment.views import render, stats
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "issues.yaml"

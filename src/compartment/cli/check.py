@@ -10,6 +10,7 @@ import typer
 
 from compartment.cli import runtime
 from compartment.cli.options import Force, ListFormat, ProblemFormat, complete_dossier
+from compartment.data import lookup
 from compartment.errors import CompartmentError, ExitCode, UsageError, one_line
 
 
@@ -91,7 +92,7 @@ def fmt_(
 
       compartment fmt --check
     """
-    from compartment.edit import fmt, linemerge, rewrite
+    from compartment.edit import rewrite
     from compartment.views import render
 
     runtime.refuse_known_at(ctx, "fmt")
@@ -99,7 +100,7 @@ def fmt_(
     failed = False
     for path in paths:
         name = str(path)
-        change = rewrite.rewrite(path, fmt.format_text, write=not check, name=name, force=force)
+        change = rewrite.rewrite(path, None, write=not check, name=name, force=force)
         if change.errors:
             render.problems(runtime.stderr(), change.errors)
             runtime.say(f"{name}: not formatted: fix the {len(change.errors)} error(s) first")
@@ -107,7 +108,7 @@ def fmt_(
         elif change.after == change.before:
             runtime.say(f"{name}: already in the canonical layout")
         elif check:
-            sys.stdout.write(linemerge.unified_diff(change.before, change.after, one_line(name)))
+            sys.stdout.write(change.diff(one_line(name)))
             runtime.say(f"{name}: not in the canonical layout; run `compartment fmt`")
             failed = True
         else:
@@ -175,14 +176,14 @@ def sources(
 
       compartment sources --check --format json
     """
-    from compartment.views import evidence, export, query, render
+    from compartment.views import evidence, export, render
 
     data = runtime.dataset(ctx)
     if check_links:
         from compartment import linkcheck
 
         linkcheck.require()
-        chosen = query.find(data, dossier, "--dossier") if dossier is not None else None
+        chosen = lookup.find(data, dossier, "--dossier") if dossier is not None else None
         urls = evidence.cited_urls(data, chosen)
         runtime.say(f"checking {len(urls)} links ({concurrency} at a time, at most "
                     f"{deadline:g} s in all)...")

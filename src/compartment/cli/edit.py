@@ -27,7 +27,7 @@ from compartment.cli.options import (
 from compartment.errors import CompartmentError, UsageError, one_line
 
 if TYPE_CHECKING:
-    from compartment.edit.rewrite import Transform
+    from compartment.edit.changes import Change
 
 
 def _sub_app(help_text: str) -> typer.Typer:
@@ -44,9 +44,9 @@ claim_app = _sub_app("Record what a party said about an event.")
 publisher_app = _sub_app("Register the publishers of sources.")
 
 
-def _apply(ctx: typer.Context, dry_run: bool, force: bool, transform: "Transform") -> None:
+def _apply(ctx: typer.Context, dry_run: bool, force: bool, transform: "Change") -> None:
     """Make the edit on the data file in use, or print its diff with --dry-run."""
-    from compartment.edit import linemerge, rewrite
+    from compartment.edit import rewrite
     from compartment.views import render
 
     runtime.refuse_known_at(ctx, "an edit")
@@ -61,8 +61,11 @@ def _apply(ctx: typer.Context, dry_run: bool, force: bool, transform: "Transform
     if change.after == change.before:
         runtime.say(f"{name}: nothing to change")
         return
+    if change.relaid:
+        runtime.say(f"{name}: not in the canonical layout: the edit lays out the whole file, "
+                    "as `compartment fmt` would")
     if dry_run:
-        sys.stdout.write(linemerge.unified_diff(change.before, change.after, one_line(name)))
+        sys.stdout.write(change.diff(one_line(name)))
         return
     render.problems(runtime.stderr(), change.new_warnings)
     runtime.say(f"{name}:{change.line}: {change.message}")
@@ -131,7 +134,7 @@ def event_add(
         sources=_sources(source, unverified),
         status=status.value if status is not None else None, unverified=unverified,
     )
-    _apply(ctx, dry_run, force, lambda text, name: edit.add_event(text, name, dossier_id, new))
+    _apply(ctx, dry_run, force, edit.add_event(dossier_id, new))
 
 
 @dossier_app.command("add")
@@ -211,7 +214,7 @@ def dossier_add(
         approach=tuple(a.value for a in approach or ()), third_parties=tuple(third_party or ()),
         tags=tuple(tag or ()),
     )
-    _apply(ctx, dry_run, force, lambda text, name: edit.add_dossier(text, name, record))
+    _apply(ctx, dry_run, force, edit.add_dossier(record))
 
 
 @dossier_app.command("set")
@@ -260,7 +263,7 @@ def dossier_set(
     given = values or []
     _apply(
         ctx, dry_run, force,
-        lambda text, name: edit.set_field(text, name, dossier_id, field, given, unset=unset),
+        edit.set_field(dossier_id, field, given, unset=unset),
     )
 
 
@@ -318,8 +321,7 @@ def claim_add(
     from compartment.edit import changes as edit
 
     claim = Claim(by=by, says=says, sources=tuple(source), blames=blames)
-    _apply(ctx, dry_run, force, lambda text, name: edit.add_claim(
-        text, name, dossier_id, date, claim, event_actor, action))
+    _apply(ctx, dry_run, force, edit.add_claim(dossier_id, date, claim, event_actor, action))
 
 
 @actor_app.command("add")
@@ -343,7 +345,7 @@ def actor_add(
 
     _apply(
         ctx, dry_run, force,
-        lambda text, data: edit.add_actor(text, data, actor_id, name, bloc.value),
+        edit.add_actor(actor_id, name, bloc.value),
     )
 
 
@@ -381,6 +383,5 @@ def publisher_add(
 
     _apply(
         ctx, dry_run, force,
-        lambda text, data: edit.add_publisher(
-            text, data, host, name, kind.value, state_media, subdomains),
+        edit.add_publisher(host, name, kind.value, state_media, subdomains),
     )

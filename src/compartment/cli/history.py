@@ -30,6 +30,7 @@ from compartment.cli.options import (
     full_date,
     values,
 )
+from compartment.data import lookup
 from compartment.errors import CompartmentError, UsageError
 
 if TYPE_CHECKING:
@@ -113,7 +114,7 @@ def timeline(
 
       compartment timeline --tag nuclear --since 2019
     """
-    from compartment.views import export, query, render
+    from compartment.views import export, render
     from compartment.views import timeline as tl
 
     since, until = bound("--since", since), bound("--until", until)
@@ -124,11 +125,11 @@ def timeline(
         since=since,
         until=until,
         # In any case, or by title or alias; by name for actors: resolved to the ids.
-        dossiers=[query.find(data, value, "--dossier").id for value in dossier or ()],
-        actors=query.check_actors(data, "--actor", actor or [], blocs=False),
+        dossiers=[lookup.find(data, value, "--dossier").id for value in dossier or ()],
+        actors=lookup.check_actors(data, "--actor", actor or [], blocs=False),
         blocs=values(bloc),
         statuses=values(status),
-        tags=query.check_tags(data, tag or []),
+        tags=lookup.check_tags(data, tag or []),
     )
     found = tl.select(data, filters)
     if output_format is ListFormat.table:
@@ -214,7 +215,7 @@ def stats(
     filters = runtime.dossier_filters(
         data, values(status), broken_off_by, values(domain), party, search
     )
-    filters = filters._replace(tags=query.check_tags(data, tag or []))
+    filters = filters._replace(tags=lookup.check_tags(data, tag or []))
     if series is not None:
         _series(data, filters, series.value, as_of, output_format)
         return
@@ -388,7 +389,7 @@ def chart(
     filters = runtime.dossier_filters(
         data, values(status), broken_off_by, values(domain), party, search
     )
-    filters = filters._replace(tags=query.check_tags(data, tag or []))
+    filters = filters._replace(tags=lookup.check_tags(data, tag or []))
     rows = query.select(data, filters)
     if not rows:
         raise CompartmentError("no dossier matches these filters; nothing to draw")

@@ -142,12 +142,11 @@ def bound(option: str, value: str | None) -> str | None:
 def _completion_data(ctx: typer.Context) -> Dataset | None:
     """The dataset in use while the shell asks for completions; None on any trouble."""
     try:
-        from compartment.data import loader
         from compartment.store import datafile
 
         explicit = ctx.find_root().params.get("data")
         source = datafile.find_data_file(explicit if isinstance(explicit, str) else None)
-        return loader.load(source.path).dataset
+        return datafile.load(source.path).dataset
     except Exception:  # noqa: BLE001 - a completion must never break the user's shell
         return None
 

@@ -25,6 +25,7 @@ from compartment.cli.options import (
     complete_dossier,
     values,
 )
+from compartment.data import lookup
 from compartment.errors import UsageError
 
 # A terminal table of thousands of rows is slow to draw and useless to read; past this many
@@ -74,16 +75,14 @@ def list_(
     """
     from compartment.views import query
 
-    if as_of is None:  # heads suffice: status and domain narrow which (cacheview.py)
-        narrow = query.Filters(statuses=values(status), domains=values(domain), tags=tag or ())
-        data = runtime.dataset_heads(ctx, narrow)
-    else:
-        data = runtime.dataset(ctx).as_of(as_of)
+    data = runtime.dataset(ctx)
+    if as_of is not None:
+        data = data.as_of(as_of)
     filters = runtime.dossier_filters(
         data, values(status), broken_off_by, values(domain), party, search,
         first_broken_off_by, disputed,
     )
-    filters = filters._replace(tags=query.check_tags(data, tag or []))
+    filters = filters._replace(tags=lookup.check_tags(data, tag or []))
     rows = query.sort(query.select(data, filters), sort.value)
     if output_format is ListFormat.table:
         from compartment.views import render
@@ -144,10 +143,11 @@ def show(
 
       compartment show "Anti-Ballistic Missile Treaty"
     """
-    from compartment.views import export, query, render
+    from compartment.data.lookup import find
+    from compartment.views import export, render
 
-    data = runtime.dataset_of_one(ctx, dossier_id)  # --as-of reads only this dossier too
-    dossier = query.find(data, dossier_id)
+    data = runtime.dataset(ctx)
+    dossier = find(data, dossier_id)
     if as_of is not None:
         earlier = dossier.as_of(as_of)
         if earlier is None:
@@ -227,7 +227,7 @@ def export_(
         from compartment.data.dataset import Dataset
         from compartment.views import query
 
-        chosen = query.select(data, query.Filters(tags=query.check_tags(data, tag)))
+        chosen = query.select(data, query.Filters(tags=lookup.check_tags(data, tag)))
         data = Dataset(data.actors, tuple(chosen), data.publishers)
     if output_format is ExportFormat.sqlite:
         from compartment.views import sqlite

@@ -10,7 +10,7 @@ from __future__ import annotations
 import gc
 import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple, TextIO
@@ -22,8 +22,7 @@ from compartment.errors import CompartmentError, UsageError
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from compartment.data.dataset import Dataset
-    from compartment.data.loader import LoadResult
+    from compartment.data.dataset import Dataset, LoadResult
     from compartment.history.revisions import Commit, Repository
     from compartment.store.datafile import DataSource
     from compartment.views.query import Filters
@@ -171,7 +170,6 @@ def load(ctx: typer.Context, path: Path | None = None) -> LoadResult:
 
     With --known-at, the data file's blob at that commit instead, validated like a file but
     never cached: the cache is keyed by a file, and one blob is parsed once per command."""
-    from compartment.data import loader
     from compartment.store import datafile
 
     use_cache = settings(ctx).use_cache
@@ -191,14 +189,14 @@ def load(ctx: typer.Context, path: Path | None = None) -> LoadResult:
     try:
         if not sys.stderr.isatty():
             with _collector_resumed_after():
-                return loader.load(path, display=str(path), use_cache=use_cache)
+                return datafile.load(path, display=str(path), use_cache=use_cache)
         from compartment.views.render import LoadProgress
 
         progress = LoadProgress(stderr())
         try:
             with _collector_resumed_after():
-                return loader.load(path, display=str(path), use_cache=use_cache,
-                                   progress=progress)
+                return datafile.load(path, display=str(path), use_cache=use_cache,
+                                     progress=progress)
         finally:
             progress.close()
     except datafile.DataFileNotFound as exc:
@@ -217,40 +215,6 @@ def dataset(ctx: typer.Context, result: LoadResult | None = None) -> Dataset:
             problems=result.errors,
         )
     return result.dataset
-
-
-def dataset_heads(ctx: typer.Context, narrow: Filters) -> Dataset:
-    """For `list`: from a warm cache, the actors with the heads of the dossiers whose status
-    and domain `narrow` allows (lightload.load_heads); else `dataset(ctx)`."""
-    from compartment.store import lightload
-
-    return _light(ctx, lambda path, name: lightload.load_heads(path, name, narrow))
-
-
-def dataset_of_one(ctx: typer.Context, wanted: str) -> Dataset:
-    """For `show`: from a warm cache, the actors with the one dossier `wanted` names
-    (lightload.load_dossier); else `dataset(ctx)`, where query.find gives the same answer."""
-    from compartment.store import lightload
-
-    return _light(ctx, lambda path, name: lightload.load_dossier(path, name, wanted))
-
-
-def _light(ctx: typer.Context, read: Callable[[Path, str], Dataset | None]) -> Dataset:
-    """What `read` makes of the data file's cache entry, or the normal load's dataset:
-    --no-cache, --known-at, no entry, or any doubt about it take the normal load."""
-    chosen = settings(ctx)
-    if chosen.use_cache and chosen.known_at is None:
-        from compartment.store import datafile
-
-        path = data_source(ctx).path
-        try:
-            with _collector_resumed_after():
-                hit = read(path, str(path))
-        except datafile.DataFileNotFound:
-            hit = None  # the normal load says so, naming how the file was chosen
-        if hit is not None:
-            return hit
-    return dataset(ctx)
 
 
 @contextmanager
@@ -281,11 +245,12 @@ def dossier_filters(
     disputed: bool = False,
 ) -> Filters:
     """`list`'s filters (shared by `chart`), with the actor and bloc values checked."""
+    from compartment.data.lookup import check_actors
     from compartment.views import query
 
-    query.check_actors(data, "--broken-off-by", broken_off_by or [])
-    query.check_actors(data, "--first-broken-off-by", first_broken_off_by or [])
-    query.check_actors(data, "--party", parties or [])
+    check_actors(data, "--broken-off-by", broken_off_by or [])
+    check_actors(data, "--first-broken-off-by", first_broken_off_by or [])
+    check_actors(data, "--party", parties or [])
     return query.Filters(
         statuses=statuses,
         broken_off_by=broken_off_by or (),

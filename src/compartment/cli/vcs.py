@@ -8,6 +8,7 @@ import typer
 
 from compartment.cli import runtime
 from compartment.cli.options import BOUND_RULE, DiffFormat, bound, complete_dossier
+from compartment.data import lookup
 from compartment.errors import UsageError
 
 
@@ -68,9 +69,8 @@ def log(
     repo = revisions.repository(source.path)
     entries = ledgerlog.walk(repo, start, dossier)
     if dossier is not None and not any(e.diff for e in entries):
-        from compartment.views import query
 
-        query.find(runtime.dataset(ctx), dossier, "DOSSIER")  # unknown: a usage error, hints
+        lookup.find(runtime.dataset(ctx), dossier, "DOSSIER")  # unknown: a usage error, hints
     if max_count is not None:
         entries = entries[-max_count:]
     if not reverse:

@@ -12,9 +12,9 @@ from typing import NamedTuple
 
 from compartment.data import dates
 from compartment.data.dataset import Dataset, actors_named, derive_state, url_host
+from compartment.data.lookup import did_you_mean
 from compartment.data.vocab import STRONG_KINDS
 from compartment.errors import Severity
-from compartment.views.query import did_you_mean
 
 
 class Finding(NamedTuple):

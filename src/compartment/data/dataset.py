@@ -12,9 +12,11 @@ identical.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, NamedTuple
 
 from compartment.data.vocab import BREAK_RANK, BREAKING_STATUSES
+from compartment.errors import Problem
 
 
 class Actor(NamedTuple):
@@ -164,6 +166,13 @@ def derive_state(events: tuple[Event, ...], as_of: str | None = None) -> State:
             breaker = break_date = None
     return State(status, breaker, since, break_date)
 
+
+
+def with_state(dossier: Dossier) -> Dossier:
+    """The dossier with `status` and `broken_off_by` as its events say (the derived rule)."""
+    state = derive_state(dossier.events)
+    return dossier._replace(status=state.status or dossier.status,
+                            broken_off_by=state.broken_off_by)
 
 class Dossier(NamedTuple):
     id: str
@@ -354,3 +363,20 @@ def url_host(source: str) -> str | None:
     if host.startswith("["):  # an IPv6 literal keeps its colons
         return host.partition("]")[0] + "]"
     return host.partition(":")[0].lower().rstrip(".") or None
+
+
+class LoadResult(NamedTuple):
+    """What loading a data file gives: the dataset (None when it has errors) and every
+    problem found, errors and warnings, in the order of their lines."""
+
+    path: Path
+    dataset: Dataset | None
+    problems: list[Problem]
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.is_error]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if not p.is_error]

@@ -1,157 +1,126 @@
-"""Read the data file and validate it: load(path) -> LoadResult(dataset, problems).
+"""Parse and validate a data file's text: load_bytes / load_text -> LoadResult.
 
 Bad data never raises here: every problem comes back as a value with a file:line location, so
 one run reports them all (the way beancount's loader returns its errors). Only a bug raises.
+Reading the file and the cache are store/'s business; this module sees text only.
 """
 
 from __future__ import annotations
 
 import gc
 import re
-import stat
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import Any
 
-from compartment.data.dataset import Actor, Claim, Dataset, Dossier, Event, Publisher
+from compartment.data import checks, yamlsource
+from compartment.data.checks import Finding
+from compartment.data.dataset import (
+    Actor,
+    Claim,
+    Dataset,
+    Dossier,
+    Event,
+    LoadResult,
+    Publisher,
+)
+from compartment.data.lookup import suggest
+from compartment.data.yamlsource import Progress
 from compartment.errors import Location, Problem, Severity, render_path, visible
-from compartment.store.datafile import Content, check_encoding, stat_file
-
-if TYPE_CHECKING:
-    from compartment.data.checks import Finding, Rule
-    from compartment.store.segments import Segments
 
 TOP_LEVEL_KEYS = ("actors", "dossiers", "publishers")
+LOCATED_BY_KEY = ("unknown-field", "unused-actor")  # these point at the key, not its value
+
+# YAML reads these as line breaks, editors, diffs and CI annotations do not: a comment that
+# holds one ends early for the parser while a reviewer sees it go on (so data can hide there),
+# and every line number after one drifts. They are refused wherever they stand.
+LINE_SEPARATORS = re.compile("[\u2028\u2029\u0085]")
+_LINE_SEPARATOR_BYTES = re.compile(b"\xe2\x80[\xa8\xa9]|\xc2\x85")
 
 
-# A NamedTuple, and checks and describe imported where a cold load needs them: a warm
-# command imports this module, and a dataclass costs 0.85 ms to define (errors.py).
-class LoadResult(NamedTuple):
-    path: Path
-    dataset: Dataset | None
-    problems: list[Problem]
-
-    @property
-    def errors(self) -> list[Problem]:
-        return [p for p in self.problems if p.is_error]
-
-    @property
-    def warnings(self) -> list[Problem]:
-        return [p for p in self.problems if not p.is_error]
-
-
-Progress = Callable[[str, int, int], None]  # (stage, done, total): for a progress bar
-
-
-def load(
-    path: Path,
-    display: str | None = None,
-    *,
-    use_cache: bool = True,
-    progress: Progress | None = None,
+def load_bytes(
+    raw: bytes, name: str, path: Path | None = None, progress: Progress | None = None
 ) -> LoadResult:
-    """Read, parse and validate the data file at `path`.
-
-    `display` is how the file is named in problems (the path as the user gave it). With
-    `use_cache`, a clean load is served from and saved to the content-keyed cache (cache.py).
-    `progress`, if given, is called now and then during a cold load, never on a cache hit.
-    Raises DataFileNotFound only when there is no file to read.
-    """
-    name = display if display is not None else str(path)
-    info = stat_file(path)
-    content = Content(path, info)
-    if use_cache:
-        from compartment.store import cache, lightload
-
-        with collector_paused():
-            hit = cache.read(path, info, content.key, name, matched=content.drop)
-            if hit is None and lightload.refreshed(path, info, content, name):
-                hit = cache.read(path, info, content.key, name, matched=content.drop)
-        if hit is not None:
-            return LoadResult(path, hit[0], hit[1])
-    raw = content.take(keyed=use_cache)
+    """Validate a data file's bytes: UTF-8 (a byte-order mark allowed), then YAML, then the
+    contract. `name` is how the file is named in problems."""
+    path = path or Path(name)
     problem = check_encoding(raw)
     if problem is not None:
-        bad = Problem(Location(name, *problem[0]), "encoding", problem[1])
-        return LoadResult(path, None, [bad])
-    if not use_cache:
-        with collector_paused():  # the bytes, not a decoded copy: libyaml reads UTF-8 itself
-            return _load_source(raw, name, path, progress)
-    from compartment.store import cache
-
+        return LoadResult(path, None, [Problem(Location(name, *problem[0]), "encoding",
+                                               problem[1])])
+    if _LINE_SEPARATOR_BYTES.search(raw):
+        return LoadResult(path, None, line_separators(raw.decode("utf-8"), name))
     with collector_paused():
-        result, index = _load_indexed(raw, raw, name, path, path, progress)
-    del raw
-    if result.dataset is not None and not result.errors:
-        cache.write(path, info, content.key(), result.dataset, result.warnings, index)
-    return result
-
-
-def _load_indexed(
-    source: str | bytes, raw: bytes, name: str, path: Path, entry: Path,
-    progress: Progress | None,
-) -> tuple[LoadResult, Segments | None]:
-    """Load `source` (whose UTF-8 bytes are `raw`), incrementally against the cache entry of
-    the data file `entry` when its index allows (incremental.py), else in full; with the
-    index of the result, when a clean load should record one (segments.py)."""
-    from compartment.store import cache
-    from compartment.store.incremental import load as load_changes
-    from compartment.store.incremental import record
-
-    before = cache.previous(entry, len(raw))
-    done = None if before is None else load_changes(raw, name, path, before)
-    if done is not None:
-        return done
-    notes = Notes()
-    result = _load_source(source, name, path, progress, notes)
-    clean = result.dataset is not None and not result.errors
-    return result, record(raw, notes) if clean else None
-
-
-class Notes:
-    """What a full load notes for the index of its cache entry (incremental.record)."""
-
-    def __init__(self) -> None:
-        self.item_lines: list[int] = []  # yamlsource.parse's
-        self.findings: list[Finding] = []
-        self.rules: list[str] = []  # each finding's rule, "" if none made it
-        self.marks: list[tuple[int, int]] = []  # each finding's line, column
+        return _load(raw, name, path, progress)
 
 
 def load_text(
-    text: str, name: str, path: Path | None = None, *, progress: Progress | None = None,
-    cache_as: Path | None = None, store: bool = True,
+    text: str, name: str, path: Path | None = None, *,
+    spans: list[tuple[int, int]] | None = None,
 ) -> LoadResult:
-    """Validate `text` as the data file `name`.
-
-    With `cache_as` (a data file's path; an edit's), the load is incremental against that
-    file's cache entry when it can be, and a clean result is stored there (unless not
-    `store`: a text that will not be written, such as a --dry-run's), without a stamp:
-    the text need not be what the file holds, so the entry is found by its digest only.
-    Only a regular file has an entry (not a library caller's made-up name, nor a FIFO).
-    """
+    """Validate `text` as the data file `name`; `spans`, if given, receives the parse's
+    scalar ranges (yamlsource.parse)."""
     path = path or Path(name)
+    try:  # only a caller passing text, not a file (decoded strictly), can bring a surrogate
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        at = exc.start
+        line = text.count("\n", 0, at) + 1
+        col = at - (text.rfind("\n", 0, at) + 1) + 1
+        return LoadResult(path, None, [Problem(
+            Location(name, line, col), "encoding",
+            "the text holds a lone surrogate; it is not valid Unicode"
+        )])
+    if LINE_SEPARATORS.search(text):
+        return LoadResult(path, None, line_separators(text, name))
     with collector_paused():
-        try:  # a lone surrogate fails to encode: _load_text reports it
-            regular = cache_as is not None and stat.S_ISREG(cache_as.stat().st_mode)
-            raw = text.encode("utf-8") if regular else None
-        except (OSError, ValueError):
-            raw = None
-        if raw is None or cache_as is None:
-            return _load_text(text, name, path, progress)
-        from compartment.store import cache
+        return _load(text, name, path, None, spans)
 
-        result, index = _load_indexed(text, raw, name, path, cache_as, progress)
-        if store and result.dataset is not None and not result.errors:
-            # Refreshing the file's entry copies the unchanged dossiers' bytes; encoding the
-            # dataset again costs 0.3 s at 10,000 dossiers (cache_patch.py).
-            from compartment.store import cache_patch
 
-            key = cache.digest(raw)
-            if not cache_patch.refresh(cache_as, None, raw, key, name):
-                cache.write(cache_as, None, key, result.dataset, result.warnings, index)
-        return result
+def line_separators(text: str, name: str) -> list[Problem]:
+    """Each U+2028, U+2029 and U+0085 in `text`, located by line feeds as editors count."""
+    found = []
+    for match in LINE_SEPARATORS.finditer(text):
+        at = match.start()
+        line = text.count("\n", 0, at) + 1
+        column = at - (text.rfind("\n", 0, at) + 1) + 1
+        found.append(Problem(
+            Location(name, line, column), "line-separator",
+            f"the character {visible(match.group())} is a line break to YAML but not to "
+            "editors or diffs; delete it (use a plain space or a new line)",
+        ))
+    return found
+
+
+_CHUNK = 1 << 20
+
+
+def check_encoding(raw: bytes) -> tuple[tuple[int, int], str] | None:
+    """None if `raw` is UTF-8, else the line, column and reason it is not.
+
+    It decodes a megabyte at a time, cut after a newline (a byte no multi-byte sequence
+    holds), so checking a large file never holds a second, decoded copy of it.
+    """
+    import codecs
+
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return (1, 1), "the file is UTF-16; save it as UTF-8"
+    view, start, size = memoryview(raw), 0, len(raw)
+    while start < size:
+        end = raw.find(b"\n", start + _CHUNK) + 1 or size
+        try:
+            codecs.utf_8_decode(view[start:end], "strict", True)
+        except UnicodeDecodeError as exc:
+            at = start + exc.start
+            line_start = raw.rfind(b"\n", 0, at) + 1
+            column = len(raw[line_start:at].decode("utf-8", "replace")) + 1
+            line = raw.count(b"\n", 0, at) + 1
+            return (line, column), (
+                f"the file is not valid UTF-8 (byte 0x{raw[at]:02x}); save it as UTF-8"
+            )
+        start = end
+    return None
 
 
 @contextmanager
@@ -159,8 +128,8 @@ def collector_paused() -> Iterator[None]:
     """Pause the cyclic garbage collector while a load builds its many small objects.
 
     Loaded records hold no reference cycles, and the collector's repeated scans of a growing
-    heap made loading superlinear: rebuilding 10,000 cached dossiers spent 0.18 s in the
-    collector alone (benchmarks/README.md). It is restored even if the load fails.
+    heap made loading superlinear (benchmarks/README.md). It is restored even if the load
+    fails.
     """
     was_enabled = gc.isenabled()
     gc.disable()
@@ -171,33 +140,11 @@ def collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _load_text(text: str, name: str, path: Path, progress: Progress | None) -> LoadResult:
-    try:  # only a caller passing text, not a file (decoded strictly), can bring a surrogate
-        text.encode("utf-8")  # in C: several times faster than a regex over the whole text
-    except UnicodeEncodeError as exc:
-        at = exc.start
-        line = text.count("\n", 0, at) + 1
-        col = at - (text.rfind("\n", 0, at) + 1) + 1
-        return LoadResult(path, None, [Problem(
-            Location(name, line, col), "encoding",
-            "the text holds a lone surrogate; it is not valid Unicode"
-        )])
-    return _load_source(text, name, path, progress)
-
-
-def _load_source(
+def _load(
     source: str | bytes, name: str, path: Path, progress: Progress | None,
-    notes: Notes | None = None,
+    spans: list[tuple[int, int]] | None = None,
 ) -> LoadResult:
-    """Parse and validate text, or bytes already known to be UTF-8; `notes`, if given,
-    receives what an index of the result is made from."""
-    from compartment.data import yamlsource
-
-    intake = _DossierIntake()
-    value, yaml_problems = yamlsource.parse(
-        source, progress, stream="dossiers", intake=intake,
-        item_lines=None if notes is None else notes.item_lines,
-    )
+    value, yaml_problems = yamlsource.parse(source, progress, spans=spans)
     problems = [
         Problem(Location(name, line, col), p.code, p.message)
         for p in yaml_problems
@@ -207,235 +154,204 @@ def _load_source(
         return LoadResult(path, None, problems)
     # Go on after problems in the YAML that left a value (a duplicate key, an alias read as
     # null, a control character) so that one run reports everything.
-    rules: list[str] | None = None if notes is None else notes.rules
-    dataset, findings, names = _validate(value, intake, rules)
+    dataset, findings, names = validate(value)
     if problems:
         dataset = None
-    marks: list[tuple[int, int]] = []
-    if findings:
-        located = yamlsource.SourceMap(source)
-        marks = [
-            located.locate(path_, key=code in LOCATED_BY_KEY) for path_, code, *_ in findings
-        ]
-    if notes is not None:
-        notes.findings, notes.marks = findings, marks
-    return LoadResult(path, dataset, finish(problems, name, source, findings, marks, names))
-
-
-LOCATED_BY_KEY = ("unknown-field", "unused-actor")  # these point at the key, not its value
-
-
-def finish(
-    problems: list[Problem], name: str, source: str | bytes, findings: list[Finding],
-    marks: list[tuple[int, int]], names: dict[int, str],
-) -> list[Problem]:
-    """The problems of a load: those of the YAML, a missing final newline, then each finding
-    at its mark (`marks`, in the order of `findings`), sorted by line and column. A full and
-    an incremental load both end here, so their lists cannot differ in order or wording."""
     newline = "\n" if isinstance(source, str) else b"\n"
     if not source.endswith(newline):  # type: ignore[arg-type]
-        problems.append(
-            Problem(
-                Location(name, source.count(newline) + 1, 1),  # type: ignore[arg-type]
-                "no-final-newline",
-                "the file does not end with a newline; it may have been cut off",
-                Severity.WARNING,
-            )
-        )
+        problems.append(Problem(
+            Location(name, source.count(newline) + 1, 1),  # type: ignore[arg-type]
+            "no-final-newline",
+            "the file does not end with a newline; it may have been cut off",
+            Severity.WARNING,
+        ))
     if findings:
-        for (path_, code, message, severity), (line, col) in zip(findings, marks, strict=True):
+        located = yamlsource.SourceMap(source)
+        for path_, code, message, severity in findings:
+            line, col = located.locate(path_, key=code in LOCATED_BY_KEY)
             where = render_path(path_, names)
-            location = Location(name, line, col, path_, where)
-            problems.append(Problem(location, code, message, severity))
+            problems.append(Problem(Location(name, line, col, path_, where), code, message,
+                                    severity))
         problems.sort(key=lambda p: (p.location.line, p.location.column))
-    return problems
+    return LoadResult(path, dataset, problems)
 
 
-class _DossierIntake:
-    """Validates dossiers one at a time, as the parser completes each (yamlsource.parse's
-    `intake`), so that each raw record is freed once its record is built: the whole parsed
-    tree never exists at once. For 100,000 dossiers that tree is about five times the file.
+def validate(value: Any) -> tuple[Dataset | None, list[Finding], dict[int, str]]:
+    """Validate the parsed file record by record, then across records (checks.RULES).
 
     Records are validated one at a time so that one bad dossier does not hide the problems
-    of the others.
-    """
-
-    def __init__(self, offset: int = 0) -> None:
-        from pydantic import ValidationError
-
-        from compartment.data.describe import describe
-        from compartment.data.models import DossierModel
-
-        self._model, self._invalid, self._describe = DossierModel, ValidationError, describe
-        self._ids = _id_pattern()
-        self.items: list[Any] | None = None  # the list whose items were taken in
-        self.valid: list[Dossier] = []
-        self.index: list[int] = []  # the file position of each valid dossier
-        self.names: dict[int, str] = {}
-        self.findings: list[Finding] = []
-        self.offset = offset  # the file position of the first item handed over
-
-    def __call__(self, items: list[Any], i: int, record: Any) -> None:
-        self.items = items
-        i += self.offset
-        record_id = record.get("id") if isinstance(record, dict) else None
-        if isinstance(record_id, str) and self._ids(record_id):
-            self.names[i] = record_id
-        try:
-            model = self._model.model_validate(record)
-        except self._invalid as exc:
-            for err in exc.errors(include_input=False, include_url=False):
-                self.findings.append(self._describe(err, ("dossiers", i), record))
-            return None
-        self.valid.append(_record(model))
-        self.index.append(i)
-        return None  # the list keeps a placeholder; the raw record goes
-
-
-def _validate(
-    value: Any, intake: _DossierIntake | None = None, rules: list[str] | None = None
-) -> tuple[Dataset | None, list[Finding], dict[int, str]]:
-    """Validate the parsed file record by record, then across records.
-
-    `intake` holds the dossiers already validated while parsing, if the parser could hand
-    them over; any others are validated here. The cross-record checks still run over every
-    dossier that is well formed. `rules`, if given, receives each finding's rule (or "").
+    of the others; the rules across records run over every record that is well formed.
+    Returns the dataset (None if any error), the findings, and each dossier's id by its
+    position, for paths a reader can follow.
     """
     from pydantic import ValidationError
 
-    from compartment.data.checks import Finding
-    from compartment.data.describe import describe, unknown
-    from compartment.data.models import ActorModel, PublisherModel
+    from compartment.data.models import ActorModel, DossierModel, PublisherModel
 
     findings: list[Finding] = []
     if not isinstance(value, dict):
-        findings.append(
-            Finding(
-                (), "shape", "the file must be a mapping with the keys `actors:` and `dossiers:`"
-            )
-        )
+        findings.append(Finding(
+            (), "shape", "the file must be a mapping with the keys `actors:` and `dossiers:`"
+        ))
         return None, findings, {}
     for key in value:
         if key not in TOP_LEVEL_KEYS:
             findings.append(Finding((key,), "unknown-field", unknown(key, TOP_LEVEL_KEYS)))
-    actors_raw = value.get("actors")
-    dossiers_raw = value.get("dossiers")
-    if not isinstance(actors_raw, dict):
-        findings.append(Finding(("actors",), "shape", "`actors:` must be a mapping of actor ids"))
-        actors_raw = {}
-    if not isinstance(dossiers_raw, list):
-        findings.append(Finding(("dossiers",), "shape", "`dossiers:` must be a list of dossiers"))
-        dossiers_raw = []
+    sections: dict[str, Any] = {}
+    for key, kind, wanted in (("actors", dict, "a mapping of actor ids"),
+                              ("dossiers", list, "a list of dossiers"),
+                              ("publishers", dict, "a mapping of host names")):
+        raw = value.get(key, {} if key == "publishers" else None)
+        if not isinstance(raw, kind):
+            findings.append(Finding((key,), "shape", f"`{key}:` must be {wanted}"))
+            raw = kind()
+        sections[key] = raw
 
-    publishers_raw = value.get("publishers", {})
-    if not isinstance(publishers_raw, dict):
-        findings.append(Finding(
-            ("publishers",), "shape", "`publishers:` must be a mapping of host names"
-        ))
-        publishers_raw = {}
     publishers: dict[str, Publisher] = {}
-    for host, record in publishers_raw.items():
-        try:
-            model = PublisherModel.model_validate(record)
-        except ValidationError as exc:
-            for err in exc.errors(include_input=False, include_url=False):
-                findings.append(describe(err, ("publishers", host), record))
+    for host, record in sections["publishers"].items():
+        model = _model(PublisherModel, record, ("publishers", host), findings, ValidationError)
+        if model is None:
             continue
-        if not _host_pattern(host):
+        if not isinstance(host, str) or not _HOST.fullmatch(host):
             findings.append(Finding(
                 ("publishers", host), "bad-host",
                 f"{visible(str(host))!r} is not a host name in lower case, such as www.state.gov",
             ))
             continue
-        publishers[host] = Publisher(host, model.name, model.kind, model.state_media,
-                                     model.subdomains)
+        publishers[host] = Publisher(host, **_fields(model, Publisher, skip=1))
 
-    ids = _id_pattern()
-    actors: dict[str, Any] = {}
-    for actor_id, record in actors_raw.items():
-        if not ids(actor_id):
-            findings.append(
-                Finding(
-                    ("actors", actor_id), "bad-id",
-                    f"actor id {visible(actor_id)!r} must be kebab-case (a-z, 0-9, single hyphens)",
-                )
-            )
+    actors: dict[str, Actor] = {}
+    for actor_id, record in sections["actors"].items():
+        if not _ID.fullmatch(actor_id):
+            findings.append(Finding(
+                ("actors", actor_id), "bad-id",
+                f"actor id {visible(actor_id)!r} must be kebab-case (a-z, 0-9, single hyphens)",
+            ))
+        model = _model(ActorModel, record, ("actors", actor_id), findings, ValidationError)
+        if model is not None:
+            actors[actor_id] = Actor(actor_id, **_fields(model, Actor, skip=1))
+
+    names: dict[int, str] = {}
+    valid: list[Dossier] = []
+    index: list[int] = []  # the file position of each valid dossier
+    for i, record in enumerate(sections["dossiers"]):
+        record_id = record.get("id") if isinstance(record, dict) else None
+        if isinstance(record_id, str) and _ID.fullmatch(record_id):
+            names[i] = record_id
+        model = _model(DossierModel, record, ("dossiers", i), findings, ValidationError)
+        if model is not None:
+            valid.append(_record(model))
+            index.append(i)
+
+    dataset = Dataset(actors, tuple(valid), publishers)
+    # An actor named only by a dossier that is not valid is not unused.
+    rules = checks.RULES if len(valid) == len(sections["dossiers"]) else tuple(
+        r for r in checks.RULES if r is not checks.unused_actors)
+    for path, code, message, severity in checks.run(dataset, rules):
+        if path[:1] == ("dossiers",) and len(path) > 1 and isinstance(path[1], int):
+            path = ("dossiers", index[path[1]], *path[2:])
+        findings.append(Finding(path, code, message, severity))
+    complete = not any(f.severity is Severity.ERROR for f in findings)
+    return (dataset if complete else None), findings, names
+
+
+_ID = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
+_HOST = re.compile(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+")
+
+
+def _model(
+    kind: Any, record: Any, where: tuple[str | int, ...], findings: list[Finding],
+    invalid: type[Exception],
+) -> Any:
+    """`record` validated as `kind`, or None with its problems added to `findings`."""
+    try:
+        return kind.model_validate(record)
+    except invalid as exc:
+        for err in exc.errors(include_input=False, include_url=False):  # type: ignore[attr-defined]
+            findings.append(describe(err, where, record))
+        return None
+
+
+# Which record each model becomes; the record's fields are the model's (a test keeps them so).
+def _record(model: Any) -> Any:
+    from compartment.data.models import ClaimModel, DossierModel, EventModel
+
+    records: dict[Any, Any] = {DossierModel: Dossier, EventModel: Event, ClaimModel: Claim}
+    kind = records[type(model)]
+    return kind(**_fields(model, kind))
+
+
+def _fields(model: Any, kind: Any, skip: int = 0) -> dict[str, Any]:
+    """The model's values for the record type `kind`'s fields (but the first `skip`, which
+    come from a mapping's key): lists as tuples, nested models as records."""
+    return {name: _value(getattr(model, name)) for name in kind._fields[skip:]}
+
+
+def _value(value: Any) -> Any:
+    if isinstance(value, list):
+        return tuple(_value(v) for v in value)
+    if hasattr(type(value), "model_fields"):
+        return _record(value)
+    return value
+
+
+# -- pydantic's errors, in a dataset editor's words ----------------------------------------------
+
+
+def unknown(key: object, allowed: tuple[str, ...] | list[str]) -> str:
+    text = visible(str(key))
+    close = suggest(str(key), allowed)
+    hint = f"; did you mean {close[0]!r}?" if close else f"; allowed: {', '.join(allowed)}"
+    return f"unknown field {text!r}{hint}"
+
+
+def _value_at(raw: Any, loc: tuple[str | int, ...]) -> Any:
+    for part in loc:
         try:
-            actors[actor_id] = ActorModel.model_validate(record)
-        except ValidationError as exc:
-            for err in exc.errors(include_input=False, include_url=False):
-                findings.append(describe(err, ("actors", actor_id), record))
-
-    # The parser hands over the items of the first `dossiers:` list only; if the file holds
-    # another (a duplicate key, already reported), that is the one YAML keeps.
-    if intake is None or intake.items is not dossiers_raw:
-        intake = _DossierIntake()
-        for i, record in enumerate(dossiers_raw):
-            dossiers_raw[i] = intake(dossiers_raw, i, record)
-    findings.extend(intake.findings)
-    valid, index = intake.valid, intake.index
-
-    dataset = Dataset(
-        {k: Actor(k, m.name, m.bloc) for k, m in actors.items()}, tuple(valid), publishers
-    )
-    if rules is not None:
-        rules.extend([""] * len(findings))
-    findings.extend(cross_check(dataset, index, len(dossiers_raw), rules))
-    complete = not any(sev is Severity.ERROR for *_, sev in findings)
-    return (dataset if complete else None), findings, intake.names
+            raw = raw[part]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return raw
 
 
-def cross_check(
-    dataset: Dataset, index: list[int], total: int, made_by: list[str] | None = None
-) -> list[Finding]:
-    """The findings of checks.RULES over the valid dossiers, whose file positions are `index`
-    (`total` dossiers in the file, valid or not), with paths that count every dossier;
-    `made_by`, if given, receives the name of each finding's rule."""
-    from compartment.data.checks import Finding
-
-    findings = []
-    for rule in rules_for(len(index), total):
-        for path, code, message, severity in rule(dataset):
-            if path[:1] == ("dossiers",) and len(path) > 1 and isinstance(path[1], int):
-                path = ("dossiers", index[path[1]], *path[2:])
-            findings.append(Finding(path, code, message, severity))
-            if made_by is not None:
-                made_by.append(rule.__name__)
-    return findings
+def _quote_input(value: Any) -> str:
+    if isinstance(value, bool) or value is None:
+        return "true" if value is True else "false" if value is False else "null"
+    if isinstance(value, str):
+        text = visible(value)
+        return repr(text if len(text) <= 60 else text[:57] + "...")
+    kinds: dict[type, str] = {dict: "a mapping", list: "a list"}
+    return kinds.get(type(value), type(value).__name__)
 
 
-def rules_for(valid: int, total: int) -> tuple[Rule, ...]:
-    """checks.RULES, but for unused_actors when some of the `total` dossiers are not valid:
-    an actor used only by a broken dossier is not unused."""
-    from compartment.data import checks
+def describe(err: Any, prefix: tuple[str | int, ...], raw: Any) -> Finding:
+    """A pydantic error as a Finding with a message a dataset editor can act on.
 
-    if valid < total:
-        return tuple(r for r in checks.RULES if r is not checks.unused_actors)
-    return checks.RULES
+    Built from `errors(include_input=False)`, never from str(ValidationError), whose
+    rendering of the input can be enormous; the user's own text is quoted short and escaped.
+    """
+    from compartment.data.models import MODEL_OF_FIELD, TOP_MODELS
 
-
-def _record(model: Any) -> Dossier:
-    """The validated model as a plain record, built directly (no model_dump() copy)."""
-    return Dossier(
-        model.id, model.title, model.domain, tuple(model.parties), model.status,
-        model.broken_off_by, model.summary,
-        tuple([
-            Event(e.date, e.actor, e.action, e.summary, tuple(e.sources), e.status, e.unverified,
-                  tuple([Claim(c.by, c.says, tuple(c.sources), c.blames) for c in e.claims]))
-            for e in model.events
-        ]),
-        tuple(model.aliases), model.forum, tuple(model.approach), tuple(model.third_parties),
-        tuple(model.tags),
-    )  # fmt: skip
-
-
-def _host_pattern(host: object) -> bool:
-    from compartment.data.models import HOST_PATTERN  # one pattern, beside the model it documents
-
-    pattern = re.compile(HOST_PATTERN)
-    return isinstance(host, str) and pattern.fullmatch(host) is not None
-
-
-def _id_pattern() -> Callable[[str], bool]:
-    pattern = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
-    return lambda s: isinstance(s, str) and pattern.fullmatch(s) is not None
+    loc = tuple(err["loc"])
+    kind = err["type"]
+    path = prefix + loc
+    if kind == "extra_forbidden":
+        # The model that refused the key: the innermost list field named in its path.
+        model = TOP_MODELS[str(prefix[0])]
+        for part in loc[:-1]:
+            if isinstance(part, str) and part in MODEL_OF_FIELD:
+                model = MODEL_OF_FIELD[part]
+        return Finding(path, "unknown-field", unknown(loc[-1], list(model.model_fields)))
+    if kind == "missing":
+        return Finding(path, "missing-field", f"missing required field {loc[-1]!r}")
+    message = err["msg"].removeprefix("Value error, ")
+    given = _value_at(raw, loc)
+    if kind == "string_pattern_mismatch":
+        pattern = err.get("ctx", {}).get("pattern", "")
+        if "date" in loc:
+            message = "must be a date written YYYY-MM-DD, YYYY-MM or YYYY"
+        elif "\\n" in pattern:
+            message = "must be a single line"
+        else:
+            message = "must be a kebab-case id (a-z, 0-9, single hyphens)"
+    return Finding(path, kind, f"{message} (found {_quote_input(given)})")

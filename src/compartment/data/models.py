@@ -152,3 +152,11 @@ class DatasetModel(BaseModel):
         default_factory=dict,
         description="the registry of source publishers, keyed by the host of their URLs",
     )
+
+
+# Which model holds the records of a list field, and of each top-level section: what the
+# loader names when a key is unknown (`allowed: ...`).
+MODEL_OF_FIELD: dict[str, type[BaseModel]] = {"events": EventModel, "claims": ClaimModel}
+TOP_MODELS: dict[str, type[BaseModel]] = {
+    "actors": ActorModel, "dossiers": DossierModel, "publishers": PublisherModel,
+}

@@ -17,17 +17,15 @@ problem; it composes the text again, so the common, clean load pays nothing for 
 
 from __future__ import annotations
 
-import gc
 import re
 from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import yaml
 
 from compartment.errors import UNSAFE_CHARS, visible
 
-if TYPE_CHECKING:
-    from compartment.data.loader import Progress
+Progress = Callable[[str, int, int], None]  # (stage, done, total): for a progress bar
 
 # libyaml's parser where it is compiled in; the pure-Python one is about 8 times slower.
 _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -139,8 +137,6 @@ def _scalar(event: Any, problems: list[YamlProblem], scan: bool) -> str | bool |
     return value
 
 
-Intake = Callable[[list[Any], int, Any], Any]  # (list, index, item) -> what the list keeps
-
 # The characters of errors.UNSAFE_CHARS as UTF-8 bytes, but for the carriage return, which
 # YAML reads as a line break (a CRLF file is fine): one scan of the raw text finds whether
 # any scalar can hold one. A test checks the two patterns agree.
@@ -154,22 +150,14 @@ def parse(
     source: str | bytes,
     progress: Progress | None = None,
     *,
-    stream: str | None = None,
-    intake: Intake | None = None,
-    item_lines: list[int] | None = None,
+    spans: list[tuple[int, int]] | None = None,
 ) -> tuple[Any, list[YamlProblem]]:
     """Parse one YAML document into dicts, lists, str, bool and None.
 
     `source` is the text, or its UTF-8 bytes: libyaml reads bytes as they are, where it
-    would copy text into a second, encoded buffer (228 MB for a 100k-dossier ledger).
-
-    With `stream` and `intake`, each item of the list under the top-level key `stream` is
-    handed to `intake` as soon as it is complete, and the list keeps what intake returns:
-    a caller can validate record by record and let each raw record go, instead of holding
-    the whole tree at once. `item_lines`, if given, receives the 0-based line where each of
-    those items starts, then the line of the mark that ends the list (libyaml puts it at the
-    next token: the following key, or the end of the text): segments.py checks its split of
-    the text against them.
+    would copy text into a second, encoded buffer. `spans`, if given, receives the
+    character range [start, end) of every scalar, keys included: what is not in one of them
+    is YAML's own syntax, or a comment (canonical.comments tells which).
 
     Returns the value (None when the text held no usable document) and every problem found;
     problems found after the first are still collected where parsing can go on.
@@ -180,7 +168,6 @@ def parse(
     del raw
     # Each frame is [container, pending key or _NO_KEY, {key: line} for duplicate reports].
     stack: list[list[Any]] = []
-    streamed: list[Any] | None = None  # the frame whose items go to intake
     root: Any = None
     documents = 0
     try:
@@ -201,6 +188,8 @@ def parse(
                     value: Any = None
                 else:
                     value = _scalar(event, problems, scan)
+                    if spans is not None:
+                        spans.append((event.start_mark.index, event.end_mark.index))
                 if not stack:
                     root = value
                     continue
@@ -208,10 +197,6 @@ def parse(
                 container = frame[0]
                 if type(container) is list:
                     container.append(value)
-                    if frame is streamed:
-                        if item_lines is not None:
-                            item_lines.append(event.start_mark.line)
-                        container[-1] = intake(container, len(container) - 1, value)  # type: ignore[misc]
                 elif frame[1] is _NO_KEY:
                     if not isinstance(value, str):
                         problems.append(
@@ -261,8 +246,6 @@ def parse(
                     frame = stack[-1]
                     if type(frame[0]) is list:
                         frame[0].append(new)
-                        if frame is streamed and item_lines is not None:
-                            item_lines.append(event.start_mark.line)
                     elif frame[1] is _NO_KEY:
                         problems.append(
                             YamlProblem("mapping keys must be text", _mark(event.start_mark), "key")
@@ -276,18 +259,8 @@ def parse(
                 else:
                     root = new
                 stack.append([new, _NO_KEY, {}])
-                if (
-                    intake is not None and streamed is None and len(stack) == 2
-                    and type(new) is list and type(root) is dict and stack[0][1] is _NO_KEY
-                    and root.get(stream) is new
-                ):  # fmt: skip
-                    streamed = stack[-1]
             elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
-                if stack.pop() is streamed and item_lines is not None:
-                    item_lines.append(event.start_mark.line)
-                if stack and stack[-1] is streamed:
-                    items = streamed[0]
-                    items[-1] = intake(items, len(items) - 1, items[-1])  # type: ignore[misc]
+                stack.pop()
             elif kind is yaml.DocumentStartEvent:
                 documents += 1
                 if documents > 1:
@@ -359,108 +332,3 @@ class SourceMap:
         return _mark(node.start_mark)
 
 
-
-def block_items(source: str | bytes, key: str, upto: int) -> tuple[list[int], int] | None:
-    """Where the items under the top-level `key` start, from libyaml's marks: the 0-based
-    line of each item (a list item's first line, a mapping entry's key) up to item
-    `upto + 1`, and the line that ends the section: the next top-level key's, -1 for the end
-    of the text, or -2 when item `upto + 1` was found and the end was not needed.
-
-    The scan stops as soon as it knows those lines, so an edit near the top of a large file
-    reads only that far. None if the section is missing, is not a block collection, or holds
-    two items on one line: an edit then takes the whole-document path.
-    """
-    depth = 0  # 1 inside the top-level mapping
-    root_key = True  # at depth 1, the next event is a key
-    section: bool | None = None  # inside the section: whether it is a mapping
-    is_ours = False  # the top-level key just read is `key`
-    item_key = True  # in a mapping section, the next depth-2 event is a key
-    lines: list[int] = []
-    try:
-        for event in _events(source):
-            kind = type(event)
-            opens = kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent
-            closes = kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent
-            if section is not None and depth == 2:
-                if closes:  # the section ends; what follows tells where
-                    section, depth = None, 1
-                    continue
-                if not section or item_key:
-                    lines.append(event.start_mark.line)
-                    if len(lines) > 1 and lines[-1] <= lines[-2]:
-                        return None
-                    if len(lines) > upto + 1:
-                        return lines, -2
-                if section:
-                    item_key = not item_key
-            elif depth == 1:
-                if closes:
-                    return (lines, -1) if lines else None
-                if root_key:
-                    if lines:
-                        return lines, event.start_mark.line
-                    if opens:
-                        return None  # a complex key: not our layout
-                    is_ours = kind is yaml.ScalarEvent and event.value == key
-                    root_key = False
-                    continue
-                root_key = True
-                if is_ours:
-                    if not opens or event.flow_style:
-                        return None
-                    section, depth = kind is yaml.MappingStartEvent, 2
-                    continue
-            if opens:
-                depth += 1
-            elif closes:
-                depth -= 1
-    except YamlProblem:
-        return None
-    return None
-
-
-
-# A node of `layout`: (kind, value, style, first line, last line), lines 0-based. kind is
-# "scalar" (value the text, style None for plain or the indicator ' " > |), "mapping" (value
-# a list of (key, value) nodes) or "sequence" (value a list of nodes); for the two, style is
-# whether the collection is written in flow style.
-LayoutNode = tuple[str, Any, Any, int, int]
-
-
-def layout(source: str | bytes) -> LayoutNode | None:
-    """The document's node tree with each node's style and lines, from libyaml's events
-    (PyYAML's composer builds the same in Python and takes 7.4 s at 10,000 dossiers; this,
-    about a fifth of that). None if the text has no single, alias-free document."""
-    stack: list[list[Any]] = []  # [kind, items, flow, line] of each open collection
-    root: list[LayoutNode] = []
-    top = root  # the items of the innermost open collection
-    loader = _Loader(source)
-    get, scalar, alias = loader.get_event, yaml.ScalarEvent, yaml.AliasEvent
-    opens = {yaml.MappingStartEvent: "mapping", yaml.SequenceStartEvent: "sequence"}
-    closes = (yaml.MappingEndEvent, yaml.SequenceEndEvent)
-    collecting = gc.isenabled()
-    gc.disable()  # the tuples hold no cycles; the collector's passes over them cost a third
-    try:  # one loop over get_event, without _events' generator and its handlers
-        while (event := get()) is not None:
-            kind = type(event)
-            if kind is scalar:
-                top.append(("scalar", event.value, event.style or None, event.start_mark.line,
-                            event.end_mark.line))
-            elif kind in opens:
-                top = []
-                stack.append([opens[kind], top, bool(event.flow_style), event.start_mark.line])
-            elif kind in closes:
-                name, items, flow, line = stack.pop()
-                if name == "mapping":
-                    items = list(zip(items[::2], items[1::2], strict=True))
-                top = stack[-1][1] if stack else root
-                top.append((name, items, flow, line, event.end_mark.line))
-            elif kind is alias:
-                return None
-    except (yaml.YAMLError, ValueError):
-        return None
-    finally:
-        loader.dispose()
-        if collecting:
-            gc.enable()
-    return root[0] if len(root) == 1 else None

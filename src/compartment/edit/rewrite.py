@@ -1,37 +1,138 @@
-"""Read -> lock -> rewrite: the one way `fmt` and every edit change a data file.
+"""The one way the data file is changed: parse -> change the records -> validate -> write.
 
-The file is read and decoded under its lock, handed as text to a transform (an edit, or the
-canonical layout) that returns an `editflow.Edit`, and written back atomically only if the result
-has no errors and differs, with the byte-order mark the file had, and only if nobody changed
-the file meanwhile. Without `write` (`--dry-run`, `fmt --check`) no lock is taken and nothing
-is written. Failures that stop the rewrite are CompartmentErrors; problems of the data are
-returned on the Edit, for the caller to report.
+`apply(text, name, change)` is pure: the text is validated (an edit needs clean data), the
+change is made on the records, and the result is written by the canonical writer and
+validated again; it returns an `Edit` (the text before and after, what was done, the
+problems of the result). `rewrite(path, change)` does that to the file under its lock and
+writes the result atomically if it has no errors and changes something, then stores it in
+the cache, so that the command after an edit is warm. `fmt` is the same path with no change;
+the merge driver writes through the same writer.
+
+A comment a user wrote is never dropped silently: the canonical layout keeps the comment
+lines that open the file (the preamble); a comment anywhere else makes the command refuse,
+naming its line.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from contextlib import nullcontext
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
-from compartment.errors import CompartmentError
+from compartment.edit import canonical
+from compartment.errors import CompartmentError, Problem
 from compartment.store import datafile, storage
 
 if TYPE_CHECKING:
-    from compartment.edit.editflow import Edit
+    from compartment.data.dataset import Dataset, LoadResult
+    from compartment.edit.changes import Change
 
 BOM = b"\xef\xbb\xbf"
 
-Transform = Callable[[str, str], "Edit"]  # (text, name in messages) -> the edit worked out
+
+class Edit(NamedTuple):
+    """A change of the file's text worked out in memory."""
+
+    before: str
+    after: str
+    message: str
+    problems: list[Problem] = []  # every problem of the result
+    new_warnings: list[Problem] = []  # warnings the change introduced
+    loaded: LoadResult | None = None  # the load of `after`, when it was validated
+    relaid: bool = False  # the text was not canonical: the change laid out all of it
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.is_error]
+
+    @property
+    def line(self) -> int:
+        """The first line that differs (1-based), for `file:line` in messages."""
+        before, after = self.before.split("\n"), self.after.split("\n")
+        same = next((i for i, (a, b) in enumerate(zip(before, after, strict=False)) if a != b),
+                    min(len(before), len(after)))
+        return same + 1
+
+    def diff(self, name: str) -> str:
+        """The change as `git diff` shows it (line ends shown as LF); `a/`, `b/` prefixes only
+        for a relative file name."""
+        import difflib
+
+        relative = not name.startswith(("/", "\\")) and ":" not in name[:3]
+        a = [line.rstrip("\r") + "\n" for line in self.before.splitlines()]
+        b = [line.rstrip("\r") + "\n" for line in self.after.splitlines()]
+        return "".join(difflib.unified_diff(
+            a, b, fromfile=f"a/{name}" if relative else name,
+            tofile=f"b/{name}" if relative else name,
+        ))
+
+
+class EditRefused(CompartmentError):
+    """The file cannot be changed as it stands: it has errors, or comments outside the
+    preamble that the canonical layout would drop."""
+
+    def __init__(self, message: str, problems: list[Problem] | None = None) -> None:
+        super().__init__(message, problems=problems or ())
+
+
+def newline_of(text: str) -> str:
+    """The file's line ending, judged by its first line: "\\r\\n" or "\\n"."""
+    end = text.find("\n")
+    return "\r\n" if end > 0 and text[end - 1] == "\r" else "\n"
+
+
+def write_text(data: Dataset, like: str) -> str:
+    """`data` in the canonical layout, with the preamble and line ends of the text `like`."""
+    out = canonical.dump(data, canonical.preamble(like))
+    newline = newline_of(like)
+    return out.replace("\n", newline) if newline != "\n" else out
+
+
+def apply(text: str, name: str, change: Change | None) -> Edit:
+    """Validate `text`, make `change` (None: lay the text out canonically, as `fmt` does) and
+    validate the result. Data with errors: for `fmt`, an Edit that changes nothing and carries
+    the problems; for a change, EditRefused."""
+    from compartment.data import loader
+
+    spans: list[tuple[int, int]] = []
+    before = loader.load_text(text, name, spans=spans)
+    if before.errors or before.dataset is None:
+        if change is None:
+            return Edit(text, text, "not formatted", before.problems)
+        raise EditRefused(
+            f"{name} has {len(before.errors)} error(s); fix them before editing "
+            "(`compartment validate` lists them)",
+            before.errors,
+        )
+    relaid = write_text(before.dataset, text) != text
+    if relaid:  # not canonical: would a comment be lost?
+        lines = canonical.comments(text, spans)
+        if lines:
+            where = ", ".join(str(n) for n in lines[:5]) + (", ..." if len(lines) > 5 else "")
+            raise EditRefused(
+                f"{name}:{lines[0]}: a comment outside the header at the top of the file "
+                f"(line{'s' * (len(lines) > 1)} {where}); the canonical layout keeps comments "
+                "only there: move it into the header or delete it, then run this again"
+            )
+    if change is None:
+        data, message = before.dataset, "reformatted"
+    else:
+        data, message = change(before.dataset)
+    after_text = write_text(data, text)
+    after = loader.load_text(after_text, name)
+    seen = {(p.code, p.message) for p in before.problems}
+    new_warnings = [p for p in after.warnings if (p.code, p.message) not in seen]
+    return Edit(text, after_text, message, after.problems, new_warnings, after,
+                relaid and change is not None)
 
 
 def rewrite(
-    path: Path, transform: Transform, *, write: bool, name: str | None = None, force: bool = False
+    path: Path, change: Change | None, *, write: bool, name: str | None = None,
+    force: bool = False,
 ) -> Edit:
-    """Apply `transform` to the file at `path`; with `write`, save the result if it has no
-    errors and changes something. Returns the Edit either way. A read-only file is refused
-    before any work unless `force` (storage.check_writable)."""
+    """`apply` to the file at `path`; with `write`, save the result if it has no errors and
+    changes something, and store its load in the cache. A read-only file is refused before
+    any work unless `force` (storage.check_writable)."""
     shown = name if name is not None else str(path)
     with storage.locked(path) if write else nullcontext():
         if write:
@@ -40,19 +141,16 @@ def rewrite(
         text, (line, column), reason = datafile.decode(raw)
         if text is None:
             raise CompartmentError(f"{shown}:{line}:{column}: {reason}")
-        from compartment.edit.editflow import WRITING
-
-        token = WRITING.set(write)
-        try:
-            change = transform(text, shown)
-        finally:
-            WRITING.reset(token)
-        if write and not change.errors and change.after != change.before:
+        edit = apply(text, shown, change)
+        if write and not edit.errors and edit.after != edit.before:
+            new = encode(raw, edit.after)
             try:
-                storage.write_atomic(path, encode(raw, change.after), expect=raw, force=force)
+                storage.write_atomic(path, new, expect=raw, force=force)
             except OSError as exc:
                 raise CompartmentError(f"{shown}: cannot write ({exc.strerror or exc})") from None
-    return change
+            if edit.loaded is not None:
+                datafile.remember(path, new, edit.loaded)
+    return edit
 
 
 def encode(raw: bytes, text: str) -> bytes:

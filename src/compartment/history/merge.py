@@ -1,40 +1,60 @@
 """A three-way merge of the data file by record, not by line: the core of `merge-driver`.
 
 Records are matched by identity: actors by id, publishers by host, dossiers by id, events by
-(date, actor, action) within their dossier, claims by (party, text) within their event (the
-n-th of several equal keys pairs with the n-th). For each record and each field, the usual
-three-way rule: what one side changed and the other left as in BASE is taken; the same
+(date, actor, action) within their dossier, claims by (party, text) within their event. Two
+records of one identity in one version cannot be told apart: unless all three versions agree
+on them, that is a conflict, never a guess by position. For each record and each field, the
+usual three-way rule: what one side changed and the other left as in BASE is taken; the same
 change on both sides is taken once; different changes to one field, or a removal on one side
 of what the other changed, are conflicts. `status` and `broken_off_by` are not merged but
 derived again from the merged events, as the contract says.
 
-The merged data is then written onto OURS's text by mergewrite.py, which touches only the
-records that differ from OURS, so OURS's comments and layout stay. With conflicts, it is
-written twice, once taking OURS's side of every conflict and once THEIRS's; the lines where
-these two differ, the smallest regions that hold the conflicts, get the standard markers.
-A merged result that does not validate, or does not read back as exactly the merged data, is
-a conflict too: its regions from THEIRS are marked. When a side does not load at all, no
-record can be matched, and git's own line merge (`git merge-file`) is used, and reported.
+Events of the same date keep each side's relative order (it decides the derived status):
+for each two of them, the order both sides agree on, or the one a side changed from BASE,
+or the one the only side holding both gives; two orders that cannot both hold are a
+conflict.
+
+The merged records are written by the canonical writer (edit/canonical.py), with the
+preamble merged three-way like a field. A comment outside the preamble on either side has no
+place in that layout: git's line merge is used instead, and the merge reported as a conflict
+that names the comment, so that nobody loses it unread. With conflicts, the result is written
+twice, once taking OURS's side of every conflict and once THEIRS's; the lines where these two
+differ get the standard markers. A merged result that does not validate is a conflict too.
+When a side does not load at all, no record can be matched, and git's line merge is used.
 """
 
 from __future__ import annotations
 
-import bisect
 import difflib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-from compartment.data.dataset import Actor, Claim, Dataset, Dossier, Event, Publisher, derive_state
-from compartment.edit import mergewrite
-from compartment.edit.mergewrite import DOSSIER_OWN, keyed_claims, keyed_events
+from compartment.data.dataset import (
+    Dataset,
+    Dossier,
+    Event,
+    LoadResult,
+    with_state,
+)
+from compartment.data.vocab import (
+    ACTOR_FIELDS,
+    CLAIM_FIELDS,
+    DERIVED_FIELDS,
+    DOSSIER_FIELDS,
+    EVENT_FIELDS,
+    PUBLISHER_FIELDS,
+)
+from compartment.edit import canonical
+from compartment.edit.rewrite import newline_of, write_text
 from compartment.errors import CompartmentError
 
-# The fields of an event and a claim outside their identity, merged one by one like a
-# dossier's own fields (mergewrite.DOSSIER_OWN); the derived fields are recomputed.
-EVENT_OWN = ("status", "unverified", "summary", "sources")
-CLAIM_OWN = ("blames", "sources")
+# The fields merged one by one: all but a record's identity, the lists of records that have
+# an identity of their own (events, claims) and the fields derived from the events.
+DOSSIER_OWN = tuple(f for f in DOSSIER_FIELDS if f not in ("id", "events", *DERIVED_FIELDS))
+EVENT_OWN = tuple(f for f in EVENT_FIELDS if f not in ("date", "actor", "action", "claims"))
+CLAIM_OWN = tuple(f for f in CLAIM_FIELDS if f not in ("by", "says"))
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -57,12 +77,39 @@ class Conflict:
         return f"{self.record}: {self.reason}"
 
 
+EventKey = tuple[str, str, str]
+ClaimKey = tuple[str, str]
+
+
+def event_key(event: Event) -> EventKey:
+    return (event.date, event.actor, event.action)
+
+
+def _by_identity(
+    records: Iterable[V], key: Callable[[V], K]
+) -> tuple[dict[K, V], dict[K, tuple[V, ...]]]:
+    """The records by identity, and the identities several records share (with all of them)."""
+    out: dict[K, V] = {}
+    shared: dict[K, list[V]] = {}
+    for record in records:
+        k = key(record)
+        if k in out:
+            shared.setdefault(k, [out[k]]).append(record)
+        else:
+            out[k] = record
+    return out, {k: tuple(v) for k, v in shared.items()}
+
+
 class _Merger:
     """One pass of the merge; conflicts are resolved towards `prefer` and recorded."""
 
     def __init__(self, prefer: str) -> None:
         self.prefer = prefer
         self.conflicts: list[Conflict] = []
+
+    def _choose(self, ours: Any, theirs: Any, record: str, why: str) -> Any:
+        self.conflicts.append(Conflict(record, why))
+        return ours if self.prefer == "ours" else theirs
 
     def pick(self, base: Any, ours: Any, theirs: Any, record: str, what: str) -> Any:
         if ours == theirs:
@@ -71,8 +118,7 @@ class _Merger:
             return theirs
         if base == theirs:
             return ours
-        self.conflicts.append(Conflict(record, what))
-        return ours if self.prefer == "ours" else theirs
+        return self._choose(ours, theirs, record, what)
 
     def keyed(
         self,
@@ -94,75 +140,140 @@ class _Merger:
             elif o is MISSING or t is MISSING:
                 side = "ours" if o is MISSING else "theirs"
                 other = "theirs" if o is MISSING else "ours"
-                self.conflicts.append(Conflict(record, f"removed by {side}, changed by {other}"))
-                kept = o if self.prefer == "ours" else t
+                kept = self._choose(o, t, record, f"removed by {side}, changed by {other}")
             elif b is MISSING:
-                self.conflicts.append(Conflict(record, "added by both sides, differently"))
-                kept = o if self.prefer == "ours" else t
+                kept = self._choose(o, t, record, "added by both sides, differently")
             else:
                 kept = merge(b, o, t, record)
             if kept is not MISSING:
                 out[key] = kept
         return out
 
+    def identified(
+        self,
+        versions: tuple[Sequence[V], Sequence[V], Sequence[V]],
+        key: Callable[[V], K],
+        name: Callable[[K], str],
+        merge: Callable[[V, V, V, str], V],
+    ) -> dict[K, Any]:
+        """`keyed` over records that carry their identity (events, claims). An identity that
+        several records share in some version is kept as it is where all three versions
+        agree on those records, else it is a conflict (OURS's or THEIRS's records kept)."""
+        (b, b_shared), (o, o_shared), (t, t_shared) = (_by_identity(v, key) for v in versions)
+        kept_one: dict[K, V] = self.keyed(b, o, t, name, merge)
+        merged: dict[K, Any] = dict(kept_one)
+        for k in {*b_shared, *o_shared, *t_shared}:
+            sides = [tuple(r for r in v if key(r) == k) for v in versions]
+            if sides[0] == sides[1] == sides[2] or sides[1] == sides[2]:
+                kept = sides[1]
+            else:
+                kept = self._choose(sides[1], sides[2], name(k),
+                                    "two records of this kind on one side cannot be told apart")
+            merged.pop(k, None)
+            if kept:
+                merged[k] = kept
+        return merged
+
     # -- the records ---------------------------------------------------------------------
 
     def dataset(self, base: Dataset, ours: Dataset, theirs: Dataset) -> Dataset:
         actors = self.keyed(base.actors, ours.actors, theirs.actors, lambda k: f"actor {k}",
-                            self._fields(Actor, ("name", "bloc")))
+                            self._fields(ACTOR_FIELDS))
         publishers = self.keyed(
             base.publishers, ours.publishers, theirs.publishers, lambda k: f"publisher {k}",
-            self._fields(Publisher, ("name", "kind", "state_media", "subdomains")))
+            self._fields(PUBLISHER_FIELDS))
         dossiers = self.keyed(
             {d.id: d for d in base.dossiers}, {d.id: d for d in ours.dossiers},
             {d.id: d for d in theirs.dossiers}, lambda k: f"dossier {k}", self.dossier)
         return Dataset(actors, tuple(dossiers.values()), publishers)
 
-    def _fields(self, kind: Callable[..., V], fields: tuple[str, ...]) -> Callable[
-            [V, V, V, str], V]:
+    def _fields(self, fields: tuple[str, ...]) -> Callable[[V, V, V, str], V]:
         def merge(b: V, o: V, t: V, record: str) -> V:
             values = {f: self.pick(getattr(b, f), getattr(o, f), getattr(t, f), record,
                                    f"{f} changed on both sides") for f in fields}
-            return kind(**{**o._asdict(), **values})  # type: ignore[attr-defined]
+            return o._replace(**values)  # type: ignore[attr-defined, no-any-return]
         return merge
 
     def dossier(self, b: Dossier, o: Dossier, t: Dossier, record: str) -> Dossier:
         own = {f: self.pick(getattr(b, f), getattr(o, f), getattr(t, f), record,
                             f"{f} changed on both sides") for f in DOSSIER_OWN}
-        mine = keyed_events(o.events)
-        merged = self.keyed(keyed_events(b.events), mine, keyed_events(t.events),
-                            lambda k: f"{record}, {_event_name(k)}", self.event)
-        events = place_events([e for k, e in merged.items() if k in mine],
-                              [e for k, e in merged.items() if k not in mine])
+        merged = self.identified((b.events, o.events, t.events), event_key,
+                                 lambda k: f"{record}, event {k[0]} {k[1]}: {k[2]}", self.event)
+        events = self.order(merged, (b.events, o.events, t.events), record)
         return with_state(o._replace(**own, events=tuple(events)))
 
     def event(self, b: Event, o: Event, t: Event, record: str) -> Event:
         own = {f: self.pick(getattr(b, f), getattr(o, f), getattr(t, f), record,
                             f"{f} changed on both sides") for f in EVENT_OWN}
-        claims = self.keyed(keyed_claims(b.claims), keyed_claims(o.claims),
-                            keyed_claims(t.claims), lambda k: f"{record}, claim by {k[0]}",
-                            self._fields(Claim, CLAIM_OWN))
-        return o._replace(**own, claims=tuple(claims.values()))
+        claims = self.identified(
+            (b.claims, o.claims, t.claims), lambda c: (c.by, c.says),
+            lambda k: f"{record}, claim by {k[0]}", self._fields(CLAIM_OWN))
+        flat = tuple(c for value in claims.values() for c in _records(value))
+        return o._replace(**own, claims=flat)
+
+    def order(
+        self, merged: dict[EventKey, Event | tuple[Event, ...]],
+        versions: tuple[Sequence[Event], ...], record: str,
+    ) -> list[Event]:
+        """The merged events in date order; those of one date in the order both sides allow
+        (see the module's docstring)."""
+        positions = [{event_key(e): i for i, e in enumerate(v)} for v in versions]
+        by_date: dict[str, list[EventKey]] = {}
+        for k in merged:
+            by_date.setdefault(k[0], []).append(k)
+        out: list[Event] = []
+        for date in sorted(by_date):
+            keys = by_date[date]
+            after: dict[EventKey, set[EventKey]] = {k: set() for k in keys}  # k -> its preds
+            for i, x in enumerate(keys):
+                for y in keys[i + 1:]:
+                    first = self._pair(x, y, positions, record)
+                    if first is not None:
+                        after[first[1]].add(first[0])
+            placed: list[EventKey] = []
+            while len(placed) < len(keys):
+                ready = [k for k in keys if k not in placed and after[k] <= set(placed)]
+                if not ready:  # a cycle: the two orders cannot both hold
+                    rest = [k for k in keys if k not in placed]
+                    self._choose(None, None, f"{record}, events of {date}",
+                                 "the two sides order them differently")
+                    placed.extend(rest)
+                    break
+                placed.append(ready[0])
+            for k in placed:
+                out.extend(_records(merged[k]))
+        return out
+
+    def _pair(
+        self, x: EventKey, y: EventKey, positions: list[dict[EventKey, int]], record: str
+    ) -> tuple[EventKey, EventKey] | None:
+        """Which of two same-date events comes first: (first, second), or None if no side
+        holds both (then the order of `merged`: OURS's first)."""
+        def says(side: dict[EventKey, int]) -> bool | None:
+            return side[x] < side[y] if x in side and y in side else None
+
+        b, o, t = (says(p) for p in positions)
+        decided: bool | None
+        if o is not None and t is not None:
+            if o == t:
+                decided = o
+            elif b == o:
+                decided = t
+            elif b == t:
+                decided = o
+            else:
+                decided = self._choose(o, t, f"{record}, events of {x[0]}",
+                                       "the two sides order them differently")
+        elif o is not None or t is not None:
+            decided = o if o is not None else t
+        else:
+            return None
+        return (x, y) if decided else (y, x)
 
 
-def _event_name(key: tuple[str, str, str, int]) -> str:
-    return f"event {key[0]} {key[1]}: {key[2]}"
-
-
-def place_events(kept: list[Event], added: list[Event]) -> list[Event]:
-    """OURS's events in their order, with THEIRS's new ones each after the events of its
-    date or earlier (where `event add` puts an event)."""
-    out = list(kept)
-    for event in added:
-        out.insert(bisect.bisect_right([e.date for e in out], event.date), event)
-    return out
-
-
-def with_state(dossier: Dossier) -> Dossier:
-    """The dossier with `status` and `broken_off_by` as its events say."""
-    state = derive_state(dossier.events)
-    return dossier._replace(status=state.status or dossier.status,
-                            broken_off_by=state.broken_off_by)
+def _records(value: Any) -> tuple[Any, ...]:
+    """A merged identity's records: one record (a named tuple), or several (a plain tuple)."""
+    return value if type(value) is tuple else (value,)
 
 
 def same(a: Dataset, b: Dataset) -> bool:
@@ -180,6 +291,7 @@ class Outcome:
     conflicts: tuple[Conflict, ...]
     name: str
     note: str = ""  # how it was merged, when not by record
+    loaded: LoadResult | None = None  # the load of `text`, when it is clean
 
     def report(self) -> list[str]:
         lines = [f"{self.name}: {self.note}"] if self.note else []
@@ -196,36 +308,49 @@ class Outcome:
 def merge_texts(base: str, ours: str, theirs: str, name: str,
                 line_merge: Callable[[], tuple[str, bool]]) -> Outcome:
     """Merge three versions of a data file; `line_merge` is git's line merge of them, used
-    when a side does not load."""
+    when a side does not load or holds a comment the canonical layout cannot keep."""
     from compartment.data import loader
 
-    loaded = {side: loader.load_text(text, f"{side}:{name}")
-              for side, text in (("base", base), ("ours", ours), ("theirs", theirs))}
+    texts = {"base": base, "ours": ours, "theirs": theirs}
+    loaded: dict[str, LoadResult] = {}
+    commented: list[Conflict] = []
+    for side, text in texts.items():
+        spans: list[tuple[int, int]] = []
+        loaded[side] = loader.load_text(text, f"{side}:{name}", spans=spans)
+        data = loaded[side].dataset
+        if side != "base" and data is not None and write_text(data, text) != text:
+            lines = canonical.comments(text, spans)
+            if lines:
+                commented.append(Conflict(
+                    side, f"a comment outside the header at line {lines[0]} has no place in "
+                    "the canonical layout; merged line by line to keep it: check the result"))
     bad = {side: r for side, r in loaded.items() if r.dataset is None or r.errors}
-    if bad:
-        return _by_line(bad, name, line_merge)
+    if bad or commented:
+        return _by_line(bad, name, line_merge, conflicts=commented)
     b, o, t = (loaded[side].dataset for side in ("base", "ours", "theirs"))
     assert b is not None and o is not None and t is not None
-    first = _Merger("ours")
-    target = first.dataset(b, o, t)
-    written = mergewrite.write(ours, o, target)
-    if written is None:
-        return _by_line({}, name, line_merge, "the merge cannot be written onto ours without "
-                        "reformatting it", first.conflicts)
-    if not first.conflicts:
-        result = loader.load_text(written, name)
-        if not result.errors and result.dataset is not None and same(result.dataset, target):
-            return Outcome(written, (), name)
-        why = (f"the merged file does not validate: {result.errors[0].message}"
-               if result.errors else "the merged file does not read back as the merged data")
+    preambles = [canonical.preamble(text) for text in (base, ours, theirs)]
+
+    def written(prefer: str) -> tuple[str, list[Conflict]]:
+        merger = _Merger(prefer)
+        header = merger.pick(preambles[0], preambles[1], preambles[2], name,
+                             "the comments at the top changed on both sides")
+        data = merger.dataset(b, o, t)
+        text = canonical.dump(data, header)
+        newline = newline_of(ours)
+        return (text.replace("\n", newline) if newline != "\n" else text), merger.conflicts
+
+    text, conflicts = written("ours")
+    if not conflicts:
+        result = loader.load_text(text, name)
+        if not result.errors and result.dataset is not None:
+            return Outcome(text, (), name, loaded=result)
+        why = f"the merged file does not validate: {result.errors[0].message}"
         # Theirs's changes, as brought in, are the regions to look at.
-        return Outcome(markers(ours, written, "ours", "theirs (merged)"),
+        return Outcome(markers(ours, text, "ours", "theirs (merged)"),
                        (Conflict(name, why),), name)
-    theirs_side = mergewrite.write(ours, o, _Merger("theirs").dataset(b, o, t))
-    if theirs_side is None:
-        return _by_line({}, name, line_merge, "the conflicts cannot be marked by record",
-                        first.conflicts)
-    return Outcome(markers(written, theirs_side), tuple(first.conflicts), name)
+    theirs_side, _ = written("theirs")
+    return Outcome(markers(text, theirs_side), tuple(conflicts), name)
 
 
 def _by_line(
@@ -258,8 +383,6 @@ def _by_line(
 def markers(ours: str, theirs: str, ours_label: str = "ours",
             theirs_label: str = "theirs") -> str:
     """`ours` with each region where `theirs` differs in standard conflict markers."""
-    from compartment.edit.fmt import newline_of
-
     newline = newline_of(ours)
     a = [line if line.endswith("\n") else line + newline
          for line in ours.splitlines(keepends=True)]

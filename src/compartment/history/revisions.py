@@ -36,7 +36,7 @@ from compartment.history.datadiff import (
 )
 
 if TYPE_CHECKING:
-    from compartment.data.loader import LoadResult
+    from compartment.data.dataset import LoadResult
 
 WORKING_TREE = "working tree"
 __all__ = [
@@ -212,10 +212,10 @@ _BATCH_BYTES = 64 << 20
 def load_revision(repo: Repository, rev: str | None, working_file: Path) -> LoadResult:
     """The data file at `rev` (the working tree's `working_file` when None), loaded and
     validated like any data file; problems are named `REV:path`."""
-    from compartment.data import loader
+    from compartment.store import datafile
 
     if rev is None:
-        return loader.load(working_file, display=str(working_file))
+        return datafile.load(working_file, display=str(working_file))
     return load_blob(repo, blob_of(repo, commit_of(repo, rev), rev), f"{rev}:{repo.path}")
 
 
@@ -223,19 +223,15 @@ def load_blob(repo: Repository, blob: str, name: str, raw: bytes | None = None) 
     """A blob of the data file (`raw`, when already read), validated like any data file; one
     over the size limit is a problem, not loaded."""
     from compartment.data import loader
+    from compartment.data.dataset import LoadResult
     from compartment.errors import Location, Problem
-    from compartment.store import datafile
 
     if raw is None:
         raw = read_blobs(repo, [blob]).get(blob)
     if raw is None:
         problem = Problem(Location(name), "size", oversized(repo, blob))
-        return loader.LoadResult(Path(repo.path), None, [problem])
-    text, mark, reason = datafile.decode(raw)
-    if text is None:
-        problem = Problem(Location(name, *mark), "encoding", reason)
-        return loader.LoadResult(Path(repo.path), None, [problem])
-    return loader.load_text(text, name, Path(repo.path))
+        return LoadResult(Path(repo.path), None, [problem])
+    return loader.load_bytes(raw, name, Path(repo.path))
 
 
 @dataclass(frozen=True)

@@ -6,13 +6,17 @@ Standard library only, and cheap to import: every command, warm or cold, comes t
 
 from __future__ import annotations
 
-import codecs
 import os
 import stat
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
+from compartment.data.dataset import LoadResult
 from compartment.errors import UsageError
+from compartment.store import cache
+
+if TYPE_CHECKING:
+    from compartment.data.yamlsource import Progress
 
 DATA_ENV = "COMPARTMENT_DATA"
 MAX_BYTES_ENV = "COMPARTMENT_MAX_BYTES"
@@ -124,76 +128,42 @@ def read_bytes(path: Path, info: os.stat_result | None = None) -> bytes:
 
 def decode(raw: bytes) -> tuple[str | None, tuple[int, int], str]:
     """UTF-8 text (a BOM is dropped), or None with the line, column and reason it is not."""
+    from compartment.data.loader import check_encoding  # the cold path's: not at start-up
+
     problem = check_encoding(raw)
     if problem is not None:
         return None, *problem
     return raw.decode("utf-8-sig"), (0, 0), ""
 
 
-_CHUNK = 1 << 20
+def load(
+    path: Path, display: str | None = None, *, use_cache: bool = True,
+    progress: Progress | None = None,
+) -> LoadResult:
+    """Read, parse and validate the data file at `path`: from its cache entry when that
+    holds this very content, else afresh (then a clean result is stored for next time).
 
-
-def check_encoding(raw: bytes) -> tuple[tuple[int, int], str] | None:
-    """None if `raw` is UTF-8, else the line, column and reason it is not.
-
-    It decodes a megabyte at a time, cut after a newline (a byte no multi-byte sequence
-    holds), so checking a large file never holds a second, decoded copy of it.
+    `display` is how the file is named in problems (the path as the user gave it);
+    `progress`, if given, is called now and then during a cold load. Raises
+    DataFileNotFound only when there is no file to read.
     """
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return (1, 1), "the file is UTF-16; save it as UTF-8"
-    view, start, size = memoryview(raw), 0, len(raw)
-    while start < size:
-        end = raw.find(b"\n", start + _CHUNK) + 1 or size
-        try:
-            codecs.utf_8_decode(view[start:end], "strict", True)
-        except UnicodeDecodeError as exc:
-            at = start + exc.start
-            line_start = raw.rfind(b"\n", 0, at) + 1
-            column = len(raw[line_start:at].decode("utf-8", "replace")) + 1
-            line = raw.count(b"\n", 0, at) + 1
-            return (line, column), (
-                f"the file is not valid UTF-8 (byte 0x{raw[at]:02x}); save it as UTF-8"
-            )
-        start = end
-    return None
+    name = display if display is not None else str(path)
+    raw = read_bytes(path)
+    if use_cache:
+        hit = cache.read(path, raw, name)
+        if hit is not None:
+            return LoadResult(path, *hit)
+    from compartment.data import loader  # the cold path's: yaml and pydantic come with it
+
+    result = loader.load_bytes(raw, name, path, progress)
+    if use_cache:
+        remember(path, raw, result)
+    return result
 
 
-class Content:
-    """The data file's bytes and digest, read and computed only if asked for: a cache hit
-    vouched for by the file's stamp needs neither."""
+def remember(path: Path, raw: bytes, result: LoadResult) -> None:
+    """Store `result`, the load of the bytes `raw` that `path` holds (or is about to hold),
+    in the cache if it is clean."""
+    if result.dataset is not None and not result.errors:
+        cache.write(path, raw, result.dataset, result.warnings)
 
-    def __init__(self, path: Path, info: os.stat_result) -> None:
-        self._path, self._info = path, info
-        self._key: str | None = None
-        self._raw: bytes | None = None  # the bytes `key` hashed, until a hit lets them go
-
-    def key(self) -> str:
-        if self._key is None:
-            from compartment.store import cache
-
-            # Kept for a miss, whose cold or incremental load needs them (reading and hashing
-            # again cost 0.3 s at 100k dossiers); a hit drops them (`drop`) before it decodes
-            # the dataset, so they never sit beside it (228 MB more at 100k).
-            self._raw = read_bytes(self._path, self._info)
-            self._key = cache.digest(self._raw)
-        return self._key
-
-    def drop(self) -> None:
-        self._raw = None
-
-    def held(self) -> bytes | None:
-        """The bytes `key` hashed; None if it has not been called, or a hit let them go."""
-        return self._raw
-
-    def take(self, keyed: bool) -> bytes:
-        """The bytes, for a cold load. With `keyed`, `key()` then describes these very
-        bytes, even if the file changed since it was first hashed."""
-        raw, self._raw = self._raw, None
-        if raw is not None:  # the very bytes `key` hashed
-            return raw
-        raw = read_bytes(self._path, self._info)
-        if keyed:
-            from compartment.store import cache
-
-            self._key = cache.digest(raw)
-        return raw

@@ -11,8 +11,7 @@ from compartment.data.vocab import STATUSES
 from compartment.errors import Problem, visible
 
 if TYPE_CHECKING:
-    from compartment.data.dataset import Dataset
-    from compartment.data.loader import LoadResult
+    from compartment.data.dataset import Dataset, LoadResult
     from compartment.history.revisions import Commit
     from compartment.store.datafile import DataSource
 
