@@ -287,9 +287,12 @@ class Dossier(NamedTuple):
 def actors_named(d: Dossier) -> set[str]:
     """Every actor the dossier names: its parties and third parties, who broke it off, each
     event's actor, and who makes and who is blamed by each claim."""
-    named = {*d.parties, *d.third_parties, *(e.actor for e in d.events)}
-    named.update(c.by for e in d.events for c in e.claims)
-    named.update(c.blames for e in d.events for c in e.claims if c.blames)
+    named = {*d.parties, *d.third_parties, *[e.actor for e in d.events]}
+    for e in d.events:
+        for c in e.claims:
+            named.add(c.by)
+            if c.blames:
+                named.add(c.blames)
     if d.broken_off_by:
         named.add(d.broken_off_by)
     return named
