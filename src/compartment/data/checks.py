@@ -6,6 +6,7 @@ and a severity. The loader turns paths into file:line locations; nothing here pr
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter
 from collections.abc import Callable, Container, Iterable, Iterator
 from typing import NamedTuple
@@ -108,7 +109,7 @@ def unused(actors: Iterable[str], used: Container[str]) -> Iterator[Finding]:
 
 def chronological_events(data: Dataset) -> Iterator[Finding]:
     for i, d in enumerate(data.dossiers):
-        for k, (before, event) in enumerate(zip(d.events, d.events[1:]), start=1):
+        for k, (before, event) in enumerate(itertools.pairwise(d.events), start=1):
             if event.date < before.date:
                 yield Finding(
                     ("dossiers", i, "events", k, "date"),
