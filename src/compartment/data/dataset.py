@@ -15,7 +15,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from compartment.data.vocab import BREAK_RANK, BREAKING_STATUSES
+from compartment.data.vocab import BREAK_RANK, BREAKING_STATUSES, DOSSIER_FIELDS, LIST_FIELDS
 from compartment.errors import Problem
 
 
@@ -226,62 +226,31 @@ class Dossier(NamedTuple):
         if not events:
             return None
         state = derive_state(events)
-        return Dossier(
-            id=self.id,
-            title=self.title,
-            domain=self.domain,
-            parties=self.parties,
-            status=state.status or self.status,
-            broken_off_by=state.broken_off_by,
-            summary=self.summary,
-            events=events,
-            aliases=self.aliases,
-            forum=self.forum,
-            approach=self.approach,
-            third_parties=self.third_parties,
-            tags=self.tags,
-        )
+        return self._replace(status=state.status or self.status,
+                             broken_off_by=state.broken_off_by, events=events)
 
     def to_dict(self) -> dict[str, Any]:
-        """The record in the contract's key order, with `since` derived; used by the JSON
-        export and the cache alike."""
-        return {
-            "id": self.id,
-            "title": self.title,
-            "aliases": list(self.aliases),
-            "domain": self.domain,
-            "parties": list(self.parties),
-            "forum": self.forum,
-            "status": self.status,
-            "broken_off_by": self.broken_off_by,
-            "since": self.since,
-            "first_broken_off_by": self.first_broken_off_by,
-            "first_broken_off_on": self.first_broken_off_on,
-            "breaks": [b.to_dict() for b in self.breaks],
-            "approach": list(self.approach),
-            "third_parties": list(self.third_parties),
-            "summary": self.summary,
-            "tags": list(self.tags),
-            "events": [e.to_dict() for e in self.events],
-        }
+        """The record in the contract's key order, with what its events derive after
+        `broken_off_by` (since, who broke it off first and when, every break): the JSON
+        export's record."""
+        out: dict[str, Any] = {}
+        for name in DOSSIER_FIELDS:
+            value = getattr(self, name)
+            if name == "events":
+                value = [e.to_dict() for e in value]
+            out[name] = list(value) if isinstance(value, tuple) else value
+            if name == "broken_off_by":
+                out.update(since=self.since, first_broken_off_by=self.first_broken_off_by,
+                           first_broken_off_on=self.first_broken_off_on,
+                           breaks=[b.to_dict() for b in self.breaks])
+        return out
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Dossier:
-        return cls(
-            id=d["id"],
-            title=d["title"],
-            domain=d["domain"],
-            parties=tuple(d["parties"]),
-            status=d["status"],
-            broken_off_by=d.get("broken_off_by"),
-            summary=d["summary"],
-            events=tuple(Event.from_dict(e) for e in d["events"]),
-            aliases=tuple(d.get("aliases") or ()),
-            forum=d.get("forum"),
-            approach=tuple(d.get("approach") or ()),
-            third_parties=tuple(d.get("third_parties") or ()),
-            tags=tuple(d.get("tags") or ()),
-        )
+        values = {name: d[name] for name in cls._fields if name in d}
+        values.update({name: tuple(values[name] or ()) for name in LIST_FIELDS if name in values})
+        values["events"] = tuple(Event.from_dict(e) for e in d["events"])
+        return cls(**values)
 
 
 def actors_named(d: Dossier) -> set[str]:

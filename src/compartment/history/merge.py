@@ -65,7 +65,7 @@ class _Missing:
         return "MISSING"
 
 
-MISSING: Any = _Missing()  # a record absent on one side (None is a value: `forum: null`)
+MISSING: Any = _Missing()  # a record absent on one side (None is a value, a field's null)
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from compartment.data.dataset import Claim, Dataset, Dossier, Event, url_host
 from compartment.data.vocab import BLOCS, DOMAINS, PUBLISHER_KINDS, STATUSES, STRONG_KINDS
 from compartment.errors import CompartmentError
 from compartment.views import stats
+from compartment.views.fields import fields
 from compartment.views.timeline import by_year, entries
 
 # A dossier's page is named after its id. The data contract makes ids kebab-case; the site
@@ -93,10 +94,7 @@ class DossierView:
     since: str | None
     summary: str
     parties: list[tuple[str, str | None]]  # (name, bloc)
-    forum: str | None
-    approach: list[str]
-    third_parties: list[str]
-    tags: list[str]
+    more: list[tuple[str, str]]  # the other fields a dossier has: (label, value)
     first_by: str | None  # names
     first_bloc: str | None
     first_on: str | None
@@ -110,6 +108,12 @@ class DossierView:
         """What the index's text filter matches: title, id, aliases, parties, summary."""
         parts = [self.title, self.id, *self.aliases, *(n for n, _ in self.parties), self.summary]
         return " ".join(parts).casefold()
+
+
+# The fields the dossier page shows in its own way; the others are listed by `fields`.
+SHOWN_APART = ("id", "title", "aliases", "domain", "parties", "status", "broken_off_by",
+               "since")
+LABELS = {"approach": "Western approach"}
 
 
 class Names:
@@ -156,8 +160,9 @@ def dossier_view(names: Names, d: Dossier, *, events: bool = True) -> DossierVie
         status=d.status, status_meaning=STATUSES.get(d.status, ""), since=d.since,
         summary=d.summary,
         parties=[(names.name(p) or p, data.bloc_of(p)) for p in d.parties],
-        forum=d.forum, approach=list(d.approach),
-        third_parties=[names.name(p) or p for p in d.third_parties], tags=list(d.tags),
+        more=[(LABELS.get(f.name, f.label.capitalize()),
+               ", ".join(names.name(v) or v if f.actors else v for v in f.values))
+              for f in fields(d) if f.name not in SHOWN_APART],
         first_by=names.name(d.first_broken_off_by), first_bloc=data.bloc_of(d.first_broken_off_by),
         first_on=d.first_broken_off_on,
         last_by=names.name(d.broken_off_by), last_bloc=data.bloc_of(d.broken_off_by),

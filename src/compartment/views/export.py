@@ -13,6 +13,7 @@ from typing import Any, TextIO
 
 from compartment.data.dataset import Dossier
 from compartment.data.vocab import CLAIM_FIELDS, DOSSIER_FIELDS, EVENT_FIELDS
+from compartment.views.fields import fields as dossier_fields
 
 LIST_SEPARATOR = "; "
 
@@ -32,7 +33,7 @@ LIST_COLUMNS = ("id", "title", "status", "broken_off_by", "since", "domain")
 
 # OWASP's rule against formula injection: a cell a spreadsheet would evaluate gets a leading
 # apostrophe, which spreadsheets hide and treat as "this is text". OWASP's list (=, +, -, @,
-# tab, CR) covers the first character only, and is widened here (issue 15) because:
+# tab, CR) covers the first character only, and is widened here because:
 # * Excel skips leading blanks before a formula (reported for spaces, tabs and U+00A0 in
 #   other projects' CSV-injection fixes), and LibreOffice's CSV import has a "trim spaces"
 #   option that does the same; so any run of Unicode whitespace or zero-width characters
@@ -169,23 +170,17 @@ def dossier_markdown(dossier: Dossier, names: dict[str, str]) -> str:
         return ", ".join(f"{md_text(names.get(a, a))} (`{a}`)" for a in ids)
 
     lines = [f"# {md_text(dossier.title)}", "", "| field | value |", "| --- | --- |"]
-    fields: list[tuple[str, str]] = [("id", f"`{dossier.id}`")]
-    if dossier.aliases:
-        fields.append(("aliases", md_text("; ".join(dossier.aliases))))
-    fields += [("domain", dossier.domain), ("parties", actors(dossier.parties))]
-    if dossier.forum:
-        fields.append(("forum", md_text(dossier.forum)))
-    fields += [
-        ("status", dossier.status),
-        ("broken off by", actors([dossier.broken_off_by] if dossier.broken_off_by else [])),
-        ("since", dossier.since or ""),
-    ]
-    if dossier.approach:
-        fields.append(("approach", ", ".join(dossier.approach)))
-    if dossier.third_parties:
-        fields.append(("third parties", actors(dossier.third_parties)))
-    if dossier.tags:
-        fields.append(("tags", ", ".join(dossier.tags)))
+    fields: list[tuple[str, str]] = []
+    for field in dossier_fields(dossier):
+        if field.name == "title":  # the page's heading
+            continue
+        if field.name == "id":
+            value = f"`{dossier.id}`"
+        elif field.actors:
+            value = actors(field.values)
+        else:
+            value = md_text(("; " if field.name == "aliases" else ", ").join(field.values))
+        fields.append((field.label, value))
     lines += [f"| {label} | {value} |" for label, value in fields]
     lines += ["", md_text(dossier.summary), "", "## Events", ""]
     for e in dossier.events:

@@ -20,6 +20,7 @@ from rich.text import Text
 from compartment.data.dataset import Claim, Dataset, Dossier
 from compartment.data.vocab import STATUSES
 from compartment.errors import Problem, one_line, visible
+from compartment.views.fields import fields as dossier_fields
 from compartment.views.layout import EventList, EventRow, KeyValues, LinesTable, Trimmed
 
 if TYPE_CHECKING:
@@ -103,27 +104,18 @@ def dossier_detail(data: Dataset, d: Dossier) -> Group:
     def names(ids: Iterable[str]) -> Text:
         return text(", ".join(f"{actor_label(data, a)} ({a})" for a in ids))
 
-    fields.add_row("id", text(d.id))
-    fields.add_row("title", text(d.title))
-    if d.aliases:
-        fields.add_row("aliases", text("; ".join(d.aliases)))
-    fields.add_row("domain", text(d.domain))
-    fields.add_row("parties", names(d.parties))
-    if d.forum:
-        fields.add_row("forum", text(d.forum))
-    status = status_text(d.status)
-    status.append(Text(f"  ({STATUSES[d.status]})", style="dim"))
-    fields.add_row("status", status)
-    fields.add_row("broken off by", names([d.broken_off_by] if d.broken_off_by else []))
-    fields.add_row("since", text(d.since or ""))
-    if d.breaks:
-        fields.add_row("breaks", text(story(data, d)))
-    if d.approach:
-        fields.add_row("approach", text(", ".join(d.approach)))
-    if d.third_parties:
-        fields.add_row("third parties", names(d.third_parties))
-    if d.tags:
-        fields.add_row("tags", text(", ".join(d.tags)))
+    for field in dossier_fields(d):
+        joined = "; " if field.name == "aliases" else ", "
+        if field.actors:
+            value = names(field.values)
+        elif field.name == "status":
+            value = status_text(d.status)
+            value.append(Text(f"  ({STATUSES[d.status]})", style="dim"))
+        else:
+            value = text(joined.join(field.values))
+        fields.add_row(field.label, value)
+        if field.name == "since" and d.breaks:
+            fields.add_row("breaks", text(story(data, d)))
     fields.add_row("summary", text(d.summary))
 
     return Group(Trimmed(fields), Text(""), EventList(_event_rows(data, d)))

@@ -4,9 +4,10 @@ Tables (every list of the data file gets its own table, ordered by `position`, s
 can join and count without parsing JSON):
 
   actors                 id PK, name, bloc
-  dossiers               id PK, position (file order), title, domain, forum, status,
-                         broken_off_by -> actors, since, first_broken_off_by -> actors,
-                         first_broken_off_on, summary
+  dossiers               id PK, position (file order), then each of the dossier's own
+                         fields that is not a list (title, domain, ...), broken_off_by
+                         -> actors, with since, first_broken_off_by -> actors and
+                         first_broken_off_on after it
   breaks                 dossier_id -> dossiers, position, date, actor_id -> actors, status
   dossier_aliases        dossier_id -> dossiers, position, alias
   dossier_parties        dossier_id -> dossiers, position, actor_id -> actors
@@ -30,29 +31,16 @@ from __future__ import annotations
 
 import sqlite3
 
-from compartment.data.dataset import Dataset
-from compartment.data.vocab import LIST_FIELDS
+from compartment.data.dataset import Dataset, Dossier
+from compartment.data.vocab import DOSSIER_FIELDS, LIST_FIELDS
 
-SCHEMA = """
+_SCHEMA = """
 CREATE TABLE actors (
     id TEXT PRIMARY KEY,
     name TEXT NOT NULL,
     bloc TEXT NOT NULL
 );
-CREATE TABLE dossiers (
-    id TEXT PRIMARY KEY,
-    position INTEGER NOT NULL UNIQUE,
-    title TEXT NOT NULL,
-    domain TEXT NOT NULL,
-    forum TEXT,
-    status TEXT NOT NULL,
-    broken_off_by TEXT REFERENCES actors (id),
-    since TEXT,
-    first_broken_off_by TEXT REFERENCES actors (id),
-    first_broken_off_on TEXT,
-    summary TEXT NOT NULL
-);
-CREATE TABLE breaks (
+{dossiers}CREATE TABLE breaks (
     dossier_id TEXT NOT NULL REFERENCES dossiers (id),
     position INTEGER NOT NULL,
     date TEXT NOT NULL,
@@ -135,6 +123,33 @@ CREATE INDEX events_by_actor ON events (actor_id);
 CREATE INDEX dossier_parties_by_actor ON dossier_parties (actor_id);
 """
 
+# The dossiers table: the contract's fields that are no list (vocab.DOSSIER_FIELDS), with
+# the derived ones after broken_off_by. A field the contract requires is NOT NULL.
+_DERIVED = {"since": "TEXT", "first_broken_off_by": "TEXT REFERENCES actors (id)",
+            "first_broken_off_on": "TEXT"}
+_TYPES = {"id": "TEXT PRIMARY KEY", "broken_off_by": "TEXT REFERENCES actors (id)"}
+DOSSIER_COLUMNS: tuple[str, ...] = ("id", "position", *(
+    column
+    for name in DOSSIER_FIELDS if name not in (*LIST_FIELDS, "id", "events")
+    for column in ((name, *_DERIVED) if name == "broken_off_by" else (name,))
+))
+
+
+def _dossier_table() -> str:
+    def kind(column: str) -> str:
+        if column == "position":
+            return "INTEGER NOT NULL UNIQUE"
+        if column in _DERIVED:
+            return _DERIVED[column]
+        required = column not in Dossier._field_defaults and column != "broken_off_by"
+        return _TYPES.get(column, "TEXT NOT NULL" if required else "TEXT")
+
+    lines = ",\n".join(f"    {column} {kind(column)}" for column in DOSSIER_COLUMNS)
+    return f"CREATE TABLE dossiers (\n{lines}\n);\n"
+
+
+SCHEMA = _SCHEMA.format(dossiers=_dossier_table())
+
 # One table per list field of the contract (vocab.LIST_FIELDS): its name and value column.
 _LIST_TABLE = {
     "aliases": ("dossier_aliases", "alias"),
@@ -154,14 +169,10 @@ def fill(db: sqlite3.Connection, data: Dataset) -> None:
         [(a.id, a.name, a.bloc) for a in data.actors.values()],
     )
     db.executemany(
-        "INSERT INTO dossiers (id, position, title, domain, forum, status, broken_off_by, since,"
-        " first_broken_off_by, first_broken_off_on, summary)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [
-            (d.id, i, d.title, d.domain, d.forum, d.status, d.broken_off_by, d.since,
-             d.first_broken_off_by, d.first_broken_off_on, d.summary)
-            for i, d in enumerate(data.dossiers)
-        ],
+        f"INSERT INTO dossiers ({', '.join(DOSSIER_COLUMNS)})"
+        f" VALUES ({', '.join('?' * len(DOSSIER_COLUMNS))})",
+        [tuple(i if c == "position" else getattr(d, c) for c in DOSSIER_COLUMNS)
+         for i, d in enumerate(data.dossiers)],
     )
     db.executemany(
         "INSERT INTO breaks (dossier_id, position, date, actor_id, status) VALUES (?, ?, ?, ?, ?)",
