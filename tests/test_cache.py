@@ -468,3 +468,20 @@ def test_an_edit_leaves_the_next_command_warm(run, data: Path, monkeypatch: pyte
     monkeypatch.setattr(loader, "load_bytes", refuse)
     shown = run("--data", str(data), "show", "new-start").stdout
     assert "said so" in shown
+
+
+def test_what_an_edit_stores_is_what_a_cold_load_of_its_file_gives(run, data: Path) -> None:
+    """The dataset an edit stores for the next command must be the file's, order included
+    (a new dossier goes where the canonical order puts it, an actor where the sorted
+    registry does)."""
+    base = ["--data", str(data)]
+    run(*base, "actor", "add", "aaa", "--name", "A", "--bloc", "west")
+    run(*base, "dossier", "add", "aaa-first", "--title", "First", "--domain", "arms-control",
+        "--party", "aaa", "--summary", "S.", "--date", "2001", "--actor", "russia",
+        "--action", "began", "--event-summary", "Began.", "--source", "https://tass.com/x",
+        "--status", "active")
+    run(*base, "dossier", "set", "new-start", "domain", "science")  # moves it last
+    warm, cold = load(data), load(data, use_cache=False)
+    assert [d.id for d in warm.dataset.dossiers] == [d.id for d in cold.dataset.dossiers]
+    assert list(warm.dataset.actors) == list(cold.dataset.actors)
+    assert warm.dataset == cold.dataset and warm.problems == cold.problems

@@ -106,7 +106,7 @@ def test_show_exact(run, sample: Path) -> None:
         "─" * 120,
         "2014-04   NATO    suspended   suspended practical cooperation",
         "                              NATO foreign ministers suspended all practical cooperation.",
-        # The source whole, on its own line under the actor, even past the edge (issue 16).
+        # The source whole, on its own line under the actor, even past the edge.
         "          https://honvedelem.hu/hirek/measures-following-nato-ministers-decision-to-suspend-all-practical-cooperation-with-russia.html",
     ]
 

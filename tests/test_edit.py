@@ -400,6 +400,18 @@ def test_any_status_event_changes_at_most_the_status_lines(text, new, data) -> N
     assert (result.status, result.broken_off_by) == (state.status, state.broken_off_by)
 
 
+@PROPERTY
+@given(text=datasets())
+def test_the_canonical_text_reads_back_as_the_records_it_was_written_from(text) -> None:
+    loaded = loader.load_text(text, "p.yaml")
+    assume(loaded.dataset is not None and not loaded.errors)
+    written = rewrite.write_text(loaded.dataset, text)
+    assert written == text  # the strategy's texts are canonical already
+    again = loader.load_text(written, "p.yaml").dataset
+    assert again == loaded.dataset
+    assert [d.id for d in again.dossiers] == [d.id for d in loaded.dataset.dossiers]
+
+
 @pytest.mark.parametrize("bloc", sorted(BLOCS))
 def test_actor_blocs(sample: Path, bloc: str) -> None:
     change = rewrite.apply(sample.read_text(encoding="utf-8"), "s", edit.add_actor("zz-actor", "Z", bloc))

@@ -56,26 +56,35 @@ def test_every_command_has_an_example() -> None:
     assert named == {name for name, _ in commands(ROOT_GROUP)}
 
 
-@pytest.fixture
-def clone(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+@pytest.fixture(scope="module")
+def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A git repository holding a copy of the shipped data, with a few commits of history
-    (`diff HEAD~3 HEAD` needs them), as the working folder."""
-    (tmp_path / "data").mkdir()
-    (tmp_path / "schema").mkdir()
-    data = tmp_path / "data" / "issues.yaml"
+    (`diff HEAD~3 HEAD` needs them): made once, copied for each example."""
+    root = tmp_path_factory.mktemp("template")
+    (root / "data").mkdir()
+    (root / "schema").mkdir()
+    data = root / "data" / "issues.yaml"
     shutil.copy(ROOT / "data" / "issues.yaml", data)
 
     def git(*args: str) -> None:
         subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.org", *args],
-                       cwd=tmp_path, check=True, capture_output=True)
+                       cwd=root, check=True, capture_output=True)
 
     git("init", "-q")
     for n in range(4):
         data.write_text(f"# step {n}\n" + data.read_text(encoding="utf-8"), encoding="utf-8")
         git("add", ".")
         git("commit", "-qm", f"step {n}")
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
+    return root
+
+
+@pytest.fixture
+def clone(template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A copy of the template repository, as the working folder."""
+    root = tmp_path / "clone"
+    shutil.copytree(template, root, symlinks=True)
+    monkeypatch.chdir(root)
+    return root
 
 
 @pytest.mark.parametrize(("command", "example"), CASES, ids=[f"{c}: {e}" for c, e in CASES])

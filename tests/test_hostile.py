@@ -462,3 +462,25 @@ def test_09_a_huge_size_limit_does_not_allocate_it(run, sample, monkeypatch) -> 
     # Reading used to ask for limit + 1 bytes at once: a limit of 10**12 was a MemoryError.
     monkeypatch.setenv("COMPARTMENT_MAX_BYTES", str(10**12))
     assert run("--data", str(sample), "--no-cache", "validate").exit_code == 0
+
+
+LIVE = [
+    "＝1+1", "＋1", "－2", "＠SUM(A1)",  # full-width triggers
+    " =1+1", "   +1", " -2", "  @SUM(A1)",  # spaces before a trigger
+    "\u00a0=HYPERLINK(\"x\")", "\u3000＝1", "\u200b=1", " \ufeff=1",  # other blanks before one
+    "\u2028x", "\u2029x", "\nx",  # a line or paragraph separator first
+]
+
+
+@pytest.mark.parametrize("cell", LIVE)
+def test_more_formula_starts_are_neutralised(cell: str) -> None:
+    from compartment.views.export import neutralise
+
+    assert neutralise(cell) == "'" + cell
+
+
+@pytest.mark.parametrize("cell", ["plain", "a = b", "2014-03-01", "x - y", "", "'quoted", "ｘ＝1", "日本"])
+def test_ordinary_cells_are_left_alone(cell: str) -> None:
+    from compartment.views.export import neutralise
+
+    assert neutralise(cell) == cell

@@ -63,7 +63,7 @@ def rich_reference(rows: list[Dossier], width: int, with_domain: bool | None = N
         if with_domain:
             cells.append(Text(d.domain))
         table.add_row(*cells)
-    # rich pads each line to the table's width; ours ends where its text ends (issue 16).
+    # rich pads each line to the table's width; ours ends where its text ends.
     return layout.Trimmed(table)
 
 

@@ -129,7 +129,7 @@ def test_new_files_get_the_usual_mode(tmp_path: Path) -> None:
     assert stat.S_IMODE(path.stat().st_mode) == 0o666 & ~mask
 
 
-# Issue 15: edits keep what they should; stale locks and orphans are cleaned up safely.
+# Edits keep what they should; stale locks and orphans are cleaned up safely.
 
 def _old(path: Path, seconds: float = 3600) -> None:
     then = path.stat().st_mtime - seconds

@@ -73,29 +73,66 @@ _NEEDS_ESCAPE = re.compile(
 )
 
 
-def dump(data: Dataset, preamble: str = "") -> str:
+class Memo:
+    """The text of each dossier already written, by the record's identity: an edit writes the
+    data before and after its change, and every dossier it did not touch is written once."""
+
+    def __init__(self) -> None:
+        self._chunks: dict[int, tuple[Dossier, str]] = {}
+
+    def dossier(self, dossier: Dossier) -> str:
+        found = self._chunks.get(id(dossier))
+        if found is None or found[0] is not dossier:
+            out: list[str] = []
+            _mapping(dossier, 2 * INDENT, out, " " * INDENT + "- ")
+            found = self._chunks[id(dossier)] = (dossier, "".join(out))
+        return found[1]
+
+
+def ordered(data: Dataset) -> Dataset:
+    """`data` in the order the canonical text holds it, as a load of that text gives it."""
+    return Dataset(
+        {k: data.actors[k] for k in sorted(data.actors)},
+        tuple(sorted(data.dossiers, key=lambda d: dossier_order(d.domain, d.id))),
+        {k: data.publishers[k] for k in sorted(data.publishers)},
+    )
+
+
+def dump(data: Dataset, preamble: str = "", memo: Memo | None = None) -> str:
     """The canonical text of `data`, after `preamble` (comment lines, each ending "\\n")."""
+    memo = memo or Memo()
+    data = ordered(data)
     out: list[str] = [preamble] if preamble else []
     if data.actors:
         out.append("actors:\n")
-        for actor_id in sorted(data.actors):
+        for actor_id, actor in data.actors.items():
             out.append(f"{' ' * INDENT}{_key(actor_id)}:\n")
-            _mapping(data.actors[actor_id], 2 * INDENT, out)
+            _mapping(actor, 2 * INDENT, out)
     else:
         out.append("actors: {}\n")
     if data.dossiers:
         out.append("dossiers:\n")
-        dash = " " * INDENT + "- "
-        for dossier in sorted(data.dossiers, key=lambda d: dossier_order(d.domain, d.id)):
-            _mapping(dossier, 2 * INDENT, out, dash)
+        out.extend(memo.dossier(d) for d in data.dossiers)
     else:
         out.append("dossiers: []\n")
     if data.publishers:
         out.append("publishers:\n")
-        for host in sorted(data.publishers):
+        for host, publisher in data.publishers.items():
             out.append(f"{' ' * INDENT}{_key(host)}:\n")
-            _mapping(data.publishers[host], 2 * INDENT, out)
+            _mapping(publisher, 2 * INDENT, out)
     return "".join(out)
+
+
+def plain(record: Any) -> dict[str, Any]:
+    """The record as the file holds it, as plain values (what the models validate)."""
+    return {name: _plain_value(value) for name, value in fields(record)}
+
+
+def _plain_value(value: Any) -> Any:
+    if isinstance(value, tuple):
+        return [plain(v) if isinstance(v, tuple) and hasattr(v, "_fields") else v
+                for v in value]
+    return value
 
 
 def fields(record: Any) -> Iterator[tuple[str, Any]]:

@@ -17,14 +17,15 @@ from __future__ import annotations
 
 from contextlib import nullcontext
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
+from compartment.data.dataset import LoadResult
 from compartment.edit import canonical
 from compartment.errors import CompartmentError, Problem
 from compartment.store import datafile, storage
 
 if TYPE_CHECKING:
-    from compartment.data.dataset import Dataset, LoadResult
+    from compartment.data.dataset import Dataset
     from compartment.edit.changes import Change
 
 BOM = b"\xef\xbb\xbf"
@@ -81,21 +82,25 @@ def newline_of(text: str) -> str:
     return "\r\n" if end > 0 and text[end - 1] == "\r" else "\n"
 
 
-def write_text(data: Dataset, like: str) -> str:
+def write_text(data: Dataset, like: str, memo: canonical.Memo | None = None) -> str:
     """`data` in the canonical layout, with the preamble and line ends of the text `like`."""
-    out = canonical.dump(data, canonical.preamble(like))
+    out = canonical.dump(data, canonical.preamble(like), memo)
     newline = newline_of(like)
     return out.replace("\n", newline) if newline != "\n" else out
 
 
-def apply(text: str, name: str, change: Change | None) -> Edit:
-    """Validate `text`, make `change` (None: lay the text out canonically, as `fmt` does) and
-    validate the result. Data with errors: for `fmt`, an Edit that changes nothing and carries
-    the problems; for a change, EditRefused."""
+def apply(
+    text: str, name: str, change: Change | None, before: LoadResult | None = None
+) -> Edit:
+    """Validate `text` (or take `before`, its load from the cache), make `change` (None: lay
+    the text out canonically, as `fmt` does) and validate the result. Data with errors: for
+    `fmt`, an Edit that changes nothing and carries the problems; for a change, EditRefused."""
     from compartment.data import loader
 
-    spans: list[tuple[int, int]] = []
-    before = loader.load_text(text, name, spans=spans)
+    spans: list[tuple[int, int]] | None = None
+    if before is None:
+        spans = []
+        before = loader.load_text(text, name, spans=spans)
     if before.errors or before.dataset is None:
         if change is None:
             return Edit(text, text, "not formatted", before.problems)
@@ -104,8 +109,13 @@ def apply(text: str, name: str, change: Change | None) -> Edit:
             "(`compartment validate` lists them)",
             before.errors,
         )
-    relaid = write_text(before.dataset, text) != text
+    memo = canonical.Memo()
+    laid_out = write_text(before.dataset, text, memo)
+    relaid = laid_out != text
     if relaid:  # not canonical: would a comment be lost?
+        if spans is None:
+            spans = []
+            loader.load_text(text, name, spans=spans)
         lines = canonical.comments(text, spans)
         if lines:
             where = ", ".join(str(n) for n in lines[:5]) + (", ..." if len(lines) > 5 else "")
@@ -115,15 +125,44 @@ def apply(text: str, name: str, change: Change | None) -> Edit:
                 "only there: move it into the header or delete it, then run this again"
             )
     if change is None:
-        data, message = before.dataset, "reformatted"
-    else:
-        data, message = change(before.dataset)
-    after_text = write_text(data, text)
-    after = loader.load_text(after_text, name)
+        return Edit(text, laid_out, "reformatted", before.problems, [], before)
+    data, message = change(before.dataset)
+    data = canonical.ordered(data)  # as a load of the text written gives it
+    after_text = write_text(data, text, memo)
+    after = _validated(before, data, after_text, name)
     seen = {(p.code, p.message) for p in before.problems}
     new_warnings = [p for p in after.warnings if (p.code, p.message) not in seen]
-    return Edit(text, after_text, message, after.problems, new_warnings, after,
-                relaid and change is not None)
+    return Edit(text, after_text, message, after.problems, new_warnings, after, relaid)
+
+
+def _validated(before: LoadResult, data: Dataset, text: str, name: str) -> LoadResult:
+    """The load of `text`, the canonical writing of `data` (a change of `before`'s dataset):
+    the records the change made are validated by the models, then the whole by the rules
+    across records. Only when that finds a problem is the text loaded in full, for the lines
+    to report (the writer's round trip is held exact by the tests; it is not parsed again)."""
+    from pydantic import ValidationError
+
+    from compartment.data import checks, loader
+    from compartment.data.models import ActorModel, DossierModel, PublisherModel
+
+    old = before.dataset
+    assert old is not None
+    unchanged = {id(d) for d in old.dossiers}
+    new_records: list[tuple[Any, Any]] = [
+        *((DossierModel, d) for d in data.dossiers if id(d) not in unchanged),
+        *((ActorModel, a) for k, a in data.actors.items() if old.actors.get(k) is not a),
+        *((PublisherModel, p) for k, p in data.publishers.items()
+          if old.publishers.get(k) is not p),
+    ]
+    try:
+        for model, record in new_records:
+            model.model_validate(canonical.plain(record))
+        clean = not checks.run(data)
+    except ValidationError:
+        clean = False
+    if clean and not before.problems:
+        return LoadResult(before.path, data, [])
+    return loader.load_text(text, name, before.path)
 
 
 def rewrite(
@@ -131,8 +170,11 @@ def rewrite(
     force: bool = False,
 ) -> Edit:
     """`apply` to the file at `path`; with `write`, save the result if it has no errors and
-    changes something, and store its load in the cache. A read-only file is refused before
-    any work unless `force` (storage.check_writable)."""
+    changes something, and store its load in the cache. The file's cache entry, if it holds
+    this very content, spares the first validation. A read-only file is refused before any
+    work unless `force` (storage.check_writable)."""
+    from compartment.store import cache
+
     shown = name if name is not None else str(path)
     with storage.locked(path) if write else nullcontext():
         if write:
@@ -141,7 +183,9 @@ def rewrite(
         text, (line, column), reason = datafile.decode(raw)
         if text is None:
             raise CompartmentError(f"{shown}:{line}:{column}: {reason}")
-        edit = apply(text, shown, change)
+        hit = cache.read(path, raw, shown)
+        before = None if hit is None else LoadResult(path, *hit)
+        edit = apply(text, shown, change, before)
         if write and not edit.errors and edit.after != edit.before:
             new = encode(raw, edit.after)
             try:

@@ -107,7 +107,7 @@ class _Holder:
 def _read_lock(lock: Path) -> _Holder | None:
     """The lock's holder, or None if the file is gone or not a lock compartment wrote.
 
-    The format is `PID TIME [START]`; locks written before issue 15 have no START."""
+    The format is `PID TIME [START]`; older locks have no START."""
     try:
         raw = lock.read_bytes()[:4096]
         parts = raw.decode("ascii").split()

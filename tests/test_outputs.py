@@ -1,5 +1,5 @@
-"""Issue 15, the parts at the command line: `-o` into special files, messages that no
-terminal width can silence, and paths that cannot steer the terminal."""
+"""Outputs at the command line: `-o` into special files, messages that no terminal width can
+silence, and paths that cannot steer the terminal."""
 
 from __future__ import annotations
 

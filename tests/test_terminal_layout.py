@@ -1,0 +1,154 @@
+"""What the tables and pages look like in a terminal and in a pipe: widths, links, whole ids and sources."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from compartment.store.datafile import load
+from compartment.views import timeline
+
+SAMPLE = Path(__file__).parent / "sample.yaml"
+
+
+LONG_URL = (
+    "https://www.armscontrol.org/act/2002-01/us-withdrawal-abm-treaty-president-bushs-"
+    "remarks-and-us-diplomatic-notes"
+)
+
+
+def tagged(write_dataset: Callable[[str], Path], new_start: str = "[nuclear, treaty]",
+           nato: str = "[council]", aliases: str = "") -> Path:
+    """The sample with tags (and, optionally, New START's aliases)."""
+    text = SAMPLE.read_text(encoding="utf-8")
+    text = text.replace("    approach: [expose]\n", f"    approach: [expose]\n    tags: {new_start}\n")
+    text = text.replace("    aliases: [NRC]\n", f"    aliases: [NRC]\n    tags: {nato}\n")
+    if aliases:
+        text = text.replace("    title: New START\n", f"    title: New START\n    aliases: {aliases}\n")
+    return write_dataset(text)
+
+
+def ids(csv_text: str, column: str = "id") -> list[str]:
+    return [row[column] for row in csv.DictReader(io.StringIO(csv_text))]
+
+
+# -- item 9: lookups resolve case, titles, aliases and names ------------------------------
+
+
+@pytest.mark.parametrize("columns", ["80", "200"])
+def test_show_prints_every_source_whole_on_its_own_line(run, monkeypatch, columns: str) -> None:
+    monkeypatch.setenv("COLUMNS", columns)
+    out = run("show", "abm-treaty").stdout.splitlines()
+    assert f"             {LONG_URL}" in out
+    data = load(Path(__file__).parent.parent / "data" / "issues.yaml").dataset
+    assert data is not None
+    dossier = data.get("abm-treaty")
+    assert dossier is not None
+    urls = [s for e in dossier.events for s in e.sources if s.startswith("http")]
+    assert [line.strip() for line in out if line.strip().startswith("http")] == urls
+
+
+def test_show_links_web_sources_in_a_terminal() -> None:
+    from rich.console import Console
+
+    from compartment.views import render
+
+    data = load(SAMPLE).dataset
+    assert data is not None
+    out = io.StringIO()
+    console = Console(file=out, force_terminal=True, color_system="truecolor", width=80)
+    console.print(render.dossier_detail(data, data.get("nato-russia-cooperation")), crop=False)
+    url = ("https://honvedelem.hu/hirek/measures-following-nato-ministers-decision-to-suspend-"
+           "all-practical-cooperation-with-russia.html")
+    # OSC 8: ESC ] 8 ; params ; URL ESC \ text ESC ] 8 ; ; ESC \, the text the whole URL too.
+    assert f";{url}\x1b\\\x1b[2m{url}\x1b[0m\x1b]8;;\x1b\\" in out.getvalue()
+
+
+@pytest.mark.parametrize("source", [
+    "Hanna Notte, War on the Rocks, March 2023",
+    "ftp://example.org/file",
+    "javascript:alert(1)",
+    "https://example.org/a b",
+])
+def test_only_clean_web_urls_become_links(source: str) -> None:
+    from compartment.views import layout
+
+    assert layout.web_link(source) is None
+    assert layout.source_text(source).style == "dim"
+    assert layout.web_link("https://example.org/x?a=1") == "https://example.org/x?a=1"
+
+
+def test_a_piped_show_has_no_link_codes(run, sample) -> None:
+    out = run("--data", str(sample), "show", "new-start").stdout
+    assert "\x1b" not in out
+
+
+def test_info_shows_a_long_path_whole_at_80_columns(run, monkeypatch, tmp_path) -> None:
+    folder = tmp_path / ("a-folder-with-a-rather-long-name-" * 3)
+    folder.mkdir()
+    path = folder / "issues.yaml"
+    path.write_bytes(SAMPLE.read_bytes())
+    monkeypatch.setenv("COLUMNS", "80")
+    out = run("--data", str(path), "info").stdout
+    assert f"file         {path}\n" in out
+    assert "..." not in out and "…" not in out
+
+
+def test_list_dates_the_status_beside_it(run, sample) -> None:
+    out = run("--data", str(sample), "list", "--broken-off-by", "russia").stdout.splitlines()
+    assert out[0].split() == ["id", "title", "status", "status", "since", "broken", "off", "by",
+                              "domain"]
+    assert out[2].split() == ["new-start", "New", "START", "expired", "2026-02-05", "russia",
+                              "arms-control"]
+    # Scripts keep their keys.
+    csv_out = run("--data", str(sample), "list", "-f", "csv").stdout
+    assert csv_out.splitlines()[0] == "id,title,status,broken_off_by,since,domain"
+
+
+@pytest.mark.parametrize("argv", [
+    ["list"], ["show", "new-start"], ["info"], ["timeline"], ["stats"], ["stats", "--series", "year"],
+    ["stats", "--by", "status", "--per", "bloc"],
+])
+def test_piped_tables_have_no_trailing_blanks(run, sample, argv: list[str]) -> None:
+    out = run("--data", str(sample), *argv).stdout
+    assert out.strip()
+    assert [line for line in out.splitlines() if line != line.rstrip()] == []
+
+
+def test_timeline_never_splits_an_id_at_80_columns(run, monkeypatch) -> None:
+    monkeypatch.setenv("COLUMNS", "80")
+    out = run("timeline", "--dossier", "black-sea-grain-initiative").stdout
+    assert "black-sea-initiative-parties:" in out
+    assert max(len(line) for line in out.splitlines()) <= 80
+    data = load(Path(__file__).parent.parent / "data" / "issues.yaml").dataset
+    assert data is not None
+    words = set(out.split())
+    for entry in timeline.select(data, timeline.Filters()):
+        if entry.dossier == "black-sea-grain-initiative":
+            assert {entry.dossier, f"{entry.event.actor}:"} <= words
+
+
+def test_timeline_keeps_one_line_per_event_where_there_is_room(run, sample) -> None:
+    out = run("--data", str(sample), "timeline").stdout.splitlines()
+    assert out[0].split() == ["date", "dossier", "status", "who", "did", "what"]
+    assert "2023-02-21   new-start                 suspended   russia: suspended implementation" in out
+
+
+@pytest.mark.parametrize("group", ["", "event", "dossier", "actor", "claim", "publisher"])
+def test_help_shows_every_command_summary_whole_at_80_columns(run, monkeypatch, group: str) -> None:
+    monkeypatch.setenv("COLUMNS", "80")
+    out = run(*([group] if group else []), "--help").stdout
+    listed = out.split("Commands:")[1].splitlines()
+    assert [line for line in listed if line.rstrip().endswith("...")] == []
+
+
+def test_sources_weak_keeps_printing_urls_whole_at_80_columns(run, monkeypatch) -> None:
+    monkeypatch.setenv("COLUMNS", "80")
+    out = run("sources", "--weak").stdout.splitlines()
+    url = ("https://www.rbth.com/news/2014/04/05/moscow_will_not_take_initiative_in_restarting_"
+           "bilateral_presidential_com_35694.html")
+    assert f"    {url}" in out
