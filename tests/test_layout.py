@@ -24,7 +24,6 @@ HOMES = {
     "matplotlib": ("views/chart.py",),
     "compartment.cli": ("cli/", "__main__.py"),
 }
-MAX_LINES = 500
 
 
 def modules() -> list[Path]:
@@ -64,6 +63,38 @@ def test_the_checker_sees_imports() -> None:
     assert not allowed("views/render.py", HOMES["typer"])
 
 
-def test_no_module_is_over_the_size_limit() -> None:
-    sizes = {p.relative_to(PACKAGE).as_posix(): len(p.read_text().splitlines()) for p in modules()}
-    assert {name: n for name, n in sizes.items() if n > MAX_LINES} == {}
+# The rooms, from the ground up: a module imports only from its own room or those below it.
+# `errors` is the ground; `linkcheck` (the link check, an optional extra) stands beside the
+# views and imports only the ground and the data.
+FLOORS = ("errors", "data", "store", "edit", "history", "views", "linkcheck", "site", "cli",
+          "__main__")
+# Imports that run back up, each with its reason: none today.
+BACK_UP: set[tuple[str, str]] = set()
+
+
+def room(module: str) -> str:
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 else ""
+
+
+def test_imports_run_one_way() -> None:
+    upward = set()
+    for path in modules():
+        relative = path.relative_to(PACKAGE).with_suffix("").as_posix().replace("/", ".")
+        mine = room(f"compartment.{relative}")
+        if mine in ("", "__init__"):
+            continue
+        for name in imported(path):
+            if not name.startswith("compartment."):
+                continue
+            theirs = room(name)
+            if theirs in FLOORS and FLOORS.index(theirs) > FLOORS.index(mine):
+                upward.add((f"compartment.{relative}", name))
+    assert {(a, room(b)) for a, b in upward} <= BACK_UP, sorted(upward)
+
+
+def test_at_most_ten_modules_stand_beside_the_rooms() -> None:
+    top = [p.name for p in PACKAGE.glob("*.py")]
+    rooms = [p.name for p in PACKAGE.iterdir() if (p / "__init__.py").exists()]
+    assert len(top) <= 10, top
+    assert {"data", "store", "edit", "history", "views", "site", "cli"} <= set(rooms)

@@ -90,3 +90,15 @@ def test_output_to_stdout_device(sample: Path) -> None:
         [sys.executable, "-m", "compartment", "--data", str(sample), "export", "-f", "csv",
          "-o", "/dev/stdout"], capture_output=True, check=True)
     assert proc.stdout.startswith(b"id,title,")
+
+
+def test_output_onto_a_symlink_replaces_the_link_not_its_target(run, sample: Path, tmp_path: Path) -> None:
+    """`-o NAME` replaces the name itself: a link placed there (by whoever shares the folder)
+    is replaced by the output, and the file it points at is never written."""
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep me\n")
+    out = tmp_path / "out.csv"
+    out.symlink_to(victim)
+    run("--data", str(sample), "export", "-f", "csv", "-o", str(out))
+    assert victim.read_text() == "keep me\n"
+    assert not out.is_symlink() and out.read_text().startswith("id,title,")

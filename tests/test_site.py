@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import subprocess
@@ -436,3 +437,50 @@ def test_the_cli_does_not_import_jinja2_or_matplotlib_at_start() -> None:
     found = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True,
                            text=True).stdout
     assert found == "[]\n"
+
+
+@pytest.mark.slow
+def test_a_link_swapped_in_while_the_site_is_written_is_never_followed(
+    tmp_path: Path, sample: Path
+) -> None:
+    """Attack: a script races `site -o DIR --force`, turning a page into a symlink to another
+    file, and the `dossiers/` folder into a link to another folder, between the checks and
+    the writes. The victim file and folder must never be written (run 18 of 30 was, when
+    the write resolved the path again)."""
+    import threading
+
+    from compartment.site.build import build as build_site
+
+    data = load(sample).dataset
+    out = tmp_path / "site"
+    build_site(data, out, force=True)
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep me\n")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    page, folder = out / "index.html", out / "dossiers"
+    stop = threading.Event()
+
+    def swap() -> None:
+        while not stop.is_set():
+            for path, target in ((page, victim), (folder, elsewhere)):
+                aside = path.with_name(path.name + ".aside")
+                try:
+                    path.rename(aside)
+                    path.symlink_to(target)
+                    path.unlink()
+                    aside.rename(path)
+                except OSError:
+                    pass
+
+    racer = threading.Thread(target=swap)
+    racer.start()
+    try:
+        for _ in range(30):
+            with contextlib.suppress(CompartmentError):  # a refusal is fine: the swap was seen
+                build_site(data, out, force=True)
+    finally:
+        stop.set()
+        racer.join()
+    assert victim.read_text() == "keep me\n"
+    assert list(elsewhere.iterdir()) == []

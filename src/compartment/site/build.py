@@ -8,10 +8,10 @@ unless a `stamp` is given.
 
 Writing is careful because `-o` names a folder the user may have filled: a new or empty
 folder is written; a non-empty one is refused unless `force`, and then only the site's own
-files are replaced (atomically, through storage.write_output) and nothing else in the folder
-is touched or removed. Whatever would be written over must be a regular file (or a folder
-where a folder goes): never a symlink, which could point outside, nor a device or FIFO. The
-data file is never written.
+files are replaced (atomically, each name itself, never through a link: storage.write_tree)
+and nothing else in the folder is touched or removed. Whatever would be written over must be
+a regular file (or a folder where a folder goes): never a symlink, which could point outside,
+nor a device or FIFO. The data file is never written.
 
 jinja2 and matplotlib are imported only here, when a site is built: `pip install
 'compartment[site]'`.
@@ -26,7 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, BinaryIO
+from typing import TYPE_CHECKING, Any
 
 from compartment.data.dataset import Dataset
 from compartment.errors import CompartmentError, UsageError
@@ -142,13 +142,6 @@ def render(data: Dataset, end: str, stamp: str | None = None) -> dict[str, bytes
     return files
 
 
-def _writer(content: bytes) -> Callable[[BinaryIO], None]:
-    def write(out: BinaryIO) -> None:
-        out.write(content)
-
-    return write
-
-
 def _kind(path: Path) -> int | None:
     """The file type bits of `path` itself (a symlink is a symlink), None if nothing is there."""
     try:
@@ -230,6 +223,5 @@ def build(
     files = render(data, end or last_event(data), stamp)
     order = sorted(files)
     prepare(folder, order, force=force, data_file=data_file)
-    for path in order:
-        storage.write_output(folder / path, _writer(files[path]))
+    storage.write_tree(folder, files)
     return Built(folder, tuple(order), len(data.dossiers))

@@ -23,6 +23,7 @@ Standard library only; nothing here prints.
 from __future__ import annotations
 
 import contextlib
+import errno
 import io
 import os
 import re
@@ -300,32 +301,132 @@ def same_file(a: Path, b: Path) -> bool:
 def write_output(path: Path, write: Callable[[BinaryIO], None]) -> None:
     """Write an output file (`-o`) through `write`, which is handed a binary stream.
 
-    A regular file or a new path (or a symlink to either) is replaced atomically; a FIFO,
-    character device or socket is written in place; a folder is a UsageError. Failures are
-    CompartmentErrors naming the path.
+    The name itself is replaced, atomically: a new file is made in the same folder and
+    renamed onto the name (`write_in`), so a regular file, a new path or a symlink is
+    replaced by the output, and a symlink's target is never written. A FIFO, a character
+    device or a socket, or a link to one (`/dev/stdout`), is written in place; a folder is a
+    UsageError. Failures are CompartmentErrors naming the path.
     """
+    buffer = io.BytesIO()
+    write(buffer)
     try:
-        info: os.stat_result | None = os.stat(path)
-    except FileNotFoundError:
-        info = None
+        folder = _open_folder(path.parent)
     except OSError as exc:
+        if exc.errno == errno.ENOENT:
+            raise CompartmentError(f"-o {path}: the folder {path.parent} does not exist") from None
         raise CompartmentError(f"-o {path}: cannot write ({exc.strerror})") from None
-    if info is not None and stat.S_ISDIR(info.st_mode):
-        raise UsageError(f"-o {path}: that is a folder; name a file")
-    if info is None and not _real(path).parent.is_dir():
-        raise CompartmentError(f"-o {path}: the folder {_real(path).parent} does not exist")
     try:
-        if info is not None and not stat.S_ISREG(info.st_mode):
+        kind = _kind_in(folder, path.name)
+        if kind == stat.S_IFDIR:
+            raise UsageError(f"-o {path}: that is a folder; name a file")
+        if kind == stat.S_IFLNK:
+            try:
+                kind = stat.S_IFMT(os.stat(path).st_mode)
+            except OSError:
+                kind = None  # a dangling link: replaced like a file
+            if kind == stat.S_IFDIR:
+                raise UsageError(f"-o {path}: that is a folder; name a file")
+        if kind not in (None, stat.S_IFREG, stat.S_IFLNK):
             # A device, FIFO or socket: a reader may be waiting on it, and renaming over it
             # would replace it with a plain file (as root, even /dev/null).
             with open(path, "wb") as fh:
-                write(fh)
+                fh.write(buffer.getvalue())
             return
-        with replacing(path) as tmp, open(tmp, "wb") as fh:
-            write(fh)
-            fh.flush()
+        write_in(folder, path.name, buffer.getvalue())
     except OSError as exc:
         raise CompartmentError(f"-o {path}: cannot write output ({exc.strerror or exc})") from None
+    finally:
+        os.close(folder)
+
+
+def write_tree(folder: Path, files: dict[str, bytes]) -> None:
+    """Write `files` (relative paths with "/") under `folder`, each name replaced as
+    `write_in` does. Below `folder` (the user's own choice, followed if a link) no link is
+    followed: each subfolder is opened relative to its parent without following one, so a
+    page or a subfolder swapped for a link while the site is written makes a refusal, never
+    a write elsewhere."""
+    top = _open_folder(folder)
+    try:
+        for relative in sorted(files):
+            *parts, name = relative.split("/")
+            fd = os.dup(top)
+            try:
+                for part in parts:
+                    fd = _descend(fd, part, folder / relative)
+                kind = _kind_in(fd, name)
+                if kind not in (None, stat.S_IFREG):
+                    raise CompartmentError(f"{folder / relative}: not a regular file (a folder, "
+                                           "link or device); it was left as it is")
+                write_in(fd, name, files[relative])
+            finally:
+                os.close(fd)
+    except OSError as exc:
+        raise CompartmentError(f"-o {folder}: cannot write ({exc.strerror or exc})") from None
+    finally:
+        os.close(top)
+
+
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_DIRECTORY = getattr(os, "O_DIRECTORY", 0)
+
+
+def _open_folder(folder: Path) -> int:
+    return os.open(folder, os.O_RDONLY | _DIRECTORY | getattr(os, "O_CLOEXEC", 0))
+
+
+def _descend(parent: int, name: str, shown: Path) -> int:
+    """The subfolder `name` of the folder open as `parent` (closed here), made if missing;
+    a link or a file there is refused."""
+    try:
+        with contextlib.suppress(FileExistsError):
+            os.mkdir(name, dir_fd=parent)
+        try:
+            return os.open(name, os.O_RDONLY | _DIRECTORY | _NOFOLLOW, dir_fd=parent)
+        except OSError as exc:
+            if exc.errno in (errno.ELOOP, errno.ENOTDIR):
+                raise CompartmentError(f"{shown}: the site needs a folder at {name}, and there "
+                                       "is a link or a file; nothing more was written") from None
+            raise
+    finally:
+        os.close(parent)
+
+
+def _kind_in(folder: int, name: str) -> int | None:
+    """The file type bits of `name` in the folder open as `folder`; a link is a link."""
+    try:
+        return stat.S_IFMT(os.stat(name, dir_fd=folder, follow_symlinks=False).st_mode)
+    except FileNotFoundError:
+        return None
+
+
+def write_in(folder: int, name: str, data: bytes) -> None:
+    """Replace the entry `name` of the folder open as `folder` with a file holding `data`:
+    a temporary file made there (never through a link), flushed, then renamed onto the name,
+    so the entry is replaced whatever it is (a link is replaced, not followed). A regular
+    file's mode is kept; a new one gets the usual mode."""
+    info = None
+    with contextlib.suppress(FileNotFoundError):
+        info = os.stat(name, dir_fd=folder, follow_symlinks=False)
+    mode = stat.S_IMODE(info.st_mode) if info is not None and stat.S_ISREG(info.st_mode) \
+        else _umask_mode()
+    tmp = f".{name}.{os.getpid()}.{time.monotonic_ns()}{TMP_SUFFIX}"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW, 0o600, dir_fd=folder)
+    try:
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view):]
+            os.fchmod(fd, mode)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(tmp, name, src_dir_fd=folder, dst_dir_fd=folder)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp, dir_fd=folder)
+        raise
+    with contextlib.suppress(OSError):
+        os.fsync(folder)
 
 
 def write_text_output(path: Path, write: Callable[[TextIO], None]) -> None:
