@@ -484,3 +484,45 @@ def test_ordinary_cells_are_left_alone(cell: str) -> None:
     from compartment.views.export import neutralise
 
     assert neutralise(cell) == cell
+
+
+# -- line separators: what YAML reads as a line break and editors, diffs and CI do not ---------
+
+
+@pytest.mark.parametrize("char", ["\u2028", "\u2029", "\u0085"])
+def test_a_line_separator_in_a_comment_is_a_located_error(run, sample: Path, tmp_path: Path, char: str) -> None:
+    """Attack: U+2028 inside a comment ends the comment for libyaml, so the rest of the line
+    is live data a reviewer reads as a comment (`show` printed the hidden field). Now it is
+    an error at its line (counted by line feeds), for every command, and never exit 70."""
+    text = sample.read_text(encoding="utf-8")
+    hidden = f"# a harmless note{char}status: terminated\n"
+    path = tmp_path / "issues.yaml"
+    path.write_text(hidden + text, encoding="utf-8")
+    for args in (["validate"], ["fmt", "--check"], ["show", "new-start"],
+                 ["event", "add", "new-start", "--date", "2026-01", "--actor", "russia",
+                  "--action", "x", "--summary", "x", "--source", "https://tass.com/x"]):
+        result = run("--data", str(path), *args, ok=False)
+        assert result.exit_code == 1, (args, result.output)
+        assert f"{path}:1:18: " in result.output, (args, result.output)
+    assert path.read_text(encoding="utf-8") == hidden + text
+
+
+def test_line_numbers_count_line_feeds_only(tmp_path: Path) -> None:
+    text = "actors: {}\ndossiers: []\n# x\u2028y\nextra: 1\n"
+    result = load_text(text, "t.yaml")
+    assert [(p.location.line, p.location.column, p.code) for p in result.problems] == [
+        (3, 4, "line-separator")]
+
+
+@pytest.mark.parametrize("char", ["\u0085", "\u2028", "\x9b", "\x1b"])
+def test_an_edit_value_with_a_character_the_file_cannot_hold_is_refused(run, sample: Path, tmp_path: Path, char: str) -> None:
+    """Attack: a NEL in `--summary` was reported as set, then read back as a space; a C1
+    character that validate bans ended up in the file. Now the edit is a usage error."""
+    path = tmp_path / "issues.yaml"
+    path.write_bytes(sample.read_bytes())
+    result = run("--data", str(path), "event", "add", "new-start", "--date", "2026-01",
+                 "--actor", "russia", "--action", "said", "--summary", f"one{char}two",
+                 "--source", "https://tass.com/x", ok=False)
+    assert result.exit_code == 2
+    assert "summary: the text holds the character" in result.stderr
+    assert path.read_bytes() == sample.read_bytes()

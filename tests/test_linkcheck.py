@@ -131,6 +131,12 @@ def hanging_dns(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
     release.set()
 
 
+def check(urls: list[str], **options: object) -> list[LinkResult]:
+    """The checker as these tests need it: their servers are on 127.0.0.1, which a real run
+    refuses (see test_a_private_address_is_refused_unless_allowed)."""
+    return linkcheck.check(urls, allow_private=True, **options)  # type: ignore[arg-type]
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -139,7 +145,7 @@ def free_port() -> int:
 
 def timed(urls: list[str], **options: float) -> tuple[list[LinkResult], float]:
     start = time.monotonic()
-    results = linkcheck.check(urls, **options)  # type: ignore[arg-type]
+    results = check(urls, **options)  # type: ignore[arg-type]
     return results, time.monotonic() - start
 
 
@@ -261,7 +267,7 @@ def test_one_result_per_distinct_url_in_order_and_citations_skipped(base: str) -
         "HTTPS://",
         "Kommersant, 12 March 2014, p. 3",
     ]
-    results = linkcheck.check(urls)
+    results = check(urls)
     assert [(r.url, r.status, r.reason) for r in results] == [
         (f"{base}/ok", "ok", "200 OK"),
         ("Kommersant, 12 March 2014, p. 3", "skipped", "not an http(s) URL"),
@@ -281,7 +287,7 @@ def test_one_result_per_distinct_url_in_order_and_citations_skipped(base: str) -
     }
     assert linkcheck.failed(results) is True
     assert linkcheck.failed(results[:3]) is False
-    assert linkcheck.check(["no links here"]) == [
+    assert check(["no links here"]) == [
         LinkResult("no links here", "skipped", reason="not an http(s) URL")
     ]
 
@@ -301,7 +307,7 @@ def test_to_dict() -> None:
 
 def test_limits_must_be_positive() -> None:
     with pytest.raises(UsageError, match="must be positive"):
-        linkcheck.check([], concurrency=0)
+        check([], concurrency=0)
 
 
 def test_without_httpx(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -314,7 +320,7 @@ def test_without_httpx(monkeypatch: pytest.MonkeyPatch) -> None:
     assert caught.value.message == hint
     assert caught.value.exit_code == 1
     with pytest.raises(linkcheck.MissingHttpx):
-        linkcheck.check(["http://a.test/"])
+        check(["http://a.test/"])
 
 
 def test_importing_the_module_does_not_import_httpx() -> None:
@@ -324,7 +330,7 @@ def test_importing_the_module_does_not_import_httpx() -> None:
 
 
 def test_refusals_are_blocked_not_dead(base: str) -> None:
-    results = linkcheck.check([f"{base}/robots-go-away", f"{base}/slow-down"], timeout=5)
+    results = check([f"{base}/robots-go-away", f"{base}/slow-down"], timeout=5)
     assert [(r.status, r.code, r.reason) for r in results] == [
         ("blocked", 403, "403 Forbidden"), ("blocked", 429, "429 Too Many Requests")]
     assert not linkcheck.failed(results)  # a bot filter is no dead link
@@ -335,18 +341,101 @@ def test_no_network_ends_at_once_after_enough_hosts_fail() -> None:
     # are reported at once, the way an offline machine would see every real host.
     ports = [free_port() for _ in range(12)]
     urls = [f"http://127.0.0.1:{port}/x" for port in ports]
-    results = linkcheck.check(urls, concurrency=1, timeout=2)
+    results = check(urls, concurrency=1, timeout=2)
     reasons = [r.reason for r in results]
     tried = linkcheck.NO_NETWORK_AFTER
     assert reasons[:tried] == ["connection refused"] * tried
     assert reasons[tried:] == [f"no network: none of the first {tried} hosts could be "
-                               "reached"] * (12 - tried)
-    assert {r.status for r in results} == {"unreachable"}
+                               "reached; not tried"] * (12 - tried)
+    assert [r.status for r in results] == ["unreachable"] * tried + ["not-checked"] * (12 - tried)
+    assert linkcheck.failed(results)  # a check that could not look does not pass
+
+
+def test_a_dead_link_after_the_unreachable_hosts_never_passes(base: str) -> None:
+    """Attack: eight unreachable hosts listed first tripped the no-network rule, and a 404
+    later in the file went unreported with exit 0."""
+    ports = [free_port() for _ in range(linkcheck.NO_NETWORK_AFTER)]
+    urls = [f"http://127.0.0.1:{port}/x" for port in ports] + [f"{base}/gone"]
+    results = check(urls, concurrency=1, timeout=2)
+    assert results[-1].status in ("dead", "not-checked")
+    assert linkcheck.failed(results)
+
+
+def test_a_port_out_of_range_is_a_malformed_url_not_a_crash() -> None:
+    """Attack: one URL with port 99999 aborted the check with an OverflowError (exit 70)."""
+    results = check(["http://example.org:99999/x", "http://[::1/x"], timeout=2)
+    assert [(r.status, r.reason) for r in results] == [("dead", "malformed URL")] * 2
+
+
+def test_a_private_address_is_refused_unless_allowed(base: str) -> None:
+    """A hostile citation must not make the checker probe the network of whoever runs it:
+    loopback, private and link-local addresses are refused by default."""
+    refused = linkcheck.check([f"{base}/ok"], timeout=2)
+    assert refused[0].status == "dead"
+    assert refused[0].reason == ("refused: 127.0.0.1 is not a public address "
+                                 "(--allow-private checks it)")
+    assert check([f"{base}/ok"], timeout=2)[0].status == "ok"
+    named = linkcheck.check([f"{base.replace('127.0.0.1', 'localhost')}/ok"], timeout=2)
+    assert named[0].status == "dead" and "not a public address" in named[0].reason
+
+
+def test_a_name_that_resolves_to_a_private_address_among_public_ones_is_refused(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The addresses are checked as resolved for the connection itself: one private address
+    among public ones (DNS rebinding) is enough to refuse, redirect hops included, since each
+    connection resolves through the same loop."""
+    def getaddrinfo(host: object, port: object, *args: object, **kwargs: object) -> object:
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("93.184.216.34", 80)),
+                (socket.AF_INET, socket.SOCK_STREAM, 6, "", ("169.254.169.254", 80))]
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    results = linkcheck.check(["http://metadata.test/latest"], timeout=2)
+    assert results[0].status == "dead"
+    assert "169.254.169.254, not a public address" in results[0].reason
+
+
+@pytest.mark.parametrize(("address", "public"), [
+    ("93.184.216.34", True), ("127.0.0.1", False), ("10.1.2.3", False), ("192.168.0.1", False),
+    ("169.254.169.254", False), ("100.64.0.1", False), ("::1", False), ("fe80::1%eth0", False),
+    ("::ffff:127.0.0.1", False), ("2606:4700::1111", True), ("0.0.0.0", False),
+    ("224.0.0.1", False),
+])
+def test_which_addresses_are_public(address: str, public: bool) -> None:
+    assert linkcheck._public(address) is public
 
 
 def test_one_answering_host_keeps_the_network_up(base: str) -> None:
     ports = [free_port() for _ in range(12)]
     urls = [f"{base}/ok"] + [f"http://127.0.0.1:{port}/x" for port in ports]
-    results = linkcheck.check(urls, concurrency=1, timeout=2)
+    results = check(urls, concurrency=1, timeout=2)
     assert results[0].status == "ok"
     assert {r.reason for r in results[1:]} == {"connection refused"}  # each one tried
+
+
+def test_the_command_refuses_private_addresses_unless_allowed(run, write_dataset, base: str) -> None:
+    path = write_dataset(f"""\
+        actors: {{russia: {{name: Russia, bloc: russia}}}}
+        dossiers:
+          - id: d
+            title: D
+            domain: arctic
+            parties: [russia]
+            status: active
+            broken_off_by: null
+            summary: S.
+            events:
+              - date: '2000'
+                actor: russia
+                action: began
+                status: active
+                summary: Began.
+                sources: ['{base}/ok', '{base}/gone']
+        """)
+    refused = run("--data", str(path), "sources", "--check", "-f", "csv", ok=False)
+    assert refused.exit_code == 1
+    assert refused.stdout.count("refused: 127.0.0.1 is not a public address") == 2
+    allowed = run("--data", str(path), "sources", "--check", "--allow-private", "-f", "csv",
+                  ok=False)
+    assert allowed.exit_code == 1  # the dead link
+    assert "410 Gone" in allowed.stdout and "refused" not in allowed.stdout

@@ -16,22 +16,27 @@
 - "blocked": the server refused the checker (401, 403, 429): a login wall, a bot filter or
   rate limiting, not a missing page; reported, never a failure;
 - "dead": the server answered 4xx or 5xx (`code`; `reason` such as "404 Not Found"), or the
-  redirects were too many, or the URL is malformed;
+  redirects were too many, or the URL is malformed (a port out of range, a bad host), or it
+  (or a redirect) leads to an address that is not public: loopback, private, link-local or
+  otherwise reserved networks are refused unless `allow_private`, so that a hostile citation
+  cannot make the checker probe the network of whoever runs it (the addresses are checked
+  as resolved for the connection itself, so a name that resolves twice cannot slip by);
 - "unreachable": no answer at all: DNS failure, connection refused or reset, timeout, TLS
   error. Once a host fails to connect, its other URLs are reported unreachable at once
-  ("... (host already unreachable)") rather than costing one timeout each; and when
-  NO_NETWORK_AFTER hosts have failed to connect and none has answered, the network is taken
-  to be down and every remaining URL is reported unreachable at once ("no network: ...");
-- "not-checked": the total deadline passed first (in flight, or not tried);
+  ("... (host already unreachable)") rather than costing one timeout each;
+- "not-checked": the total deadline passed first (in flight, or not tried), or the network
+  was taken to be down: when NO_NETWORK_AFTER hosts have failed to connect and not one has
+  answered, the URLs not yet started are not tried ("no network: ..."), until some server
+  answers again;
 - "skipped": not an http(s) URL (a bare citation); nothing was fetched.
 
 Each URL is asked with HEAD, then GET when HEAD gets an error status or the connection is
 dropped without an answer: some servers refuse HEAD (405, 501) and others answer it wrongly
 (403, 404, 500), so the GET's answer is the verdict. A GET stops after the headers.
 
-`failed` is True only for dead links. An unreachable host is often transient, or the checker's
-own network (offline, behind a firewall), and a redirect still leads to the source; both are
-reported, neither fails the check.
+`failed` is True for dead links, and for links left unchecked because the network seemed
+down: a check that could not look must not pass. An unreachable host is often transient, and
+a redirect still leads to the source; both are reported, neither fails the check.
 
 Limits: `concurrency` requests at once, at most `per_host` of them to one host (host and
 port, counted for the URL's own host; redirect hops are not counted again); `timeout` seconds
@@ -50,6 +55,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import errno
+import ipaddress
 import socket
 import ssl
 import threading
@@ -140,9 +146,13 @@ def summary(results: Iterable[LinkResult]) -> dict[str, int]:
     return {status: counts[status] for status in STATUSES}
 
 
+NO_NETWORK = "no network"  # how the reason of a link skipped for that begins
+
+
 def failed(results: Iterable[LinkResult]) -> bool:
-    """True if any link is dead; redirects and unreachable hosts alone do not fail."""
-    return any(r.status == "dead" for r in results)
+    """True if any link is dead, or was not checked because the network seemed down;
+    redirects and unreachable hosts alone do not fail."""
+    return any(r.status == "dead" or r.reason.startswith(NO_NETWORK) for r in results)
 
 
 def unreachable_hosts(results: Iterable[LinkResult]) -> dict[str, list[LinkResult]]:
@@ -163,6 +173,7 @@ def check(
     deadline: float = 60.0,
     max_redirects: int = 5,
     user_agent: str = USER_AGENT,
+    allow_private: bool = False,
 ) -> list[LinkResult]:
     """Fetch each distinct http(s) URL and say how it answered (see the module's docstring)."""
     require()
@@ -172,9 +183,10 @@ def check(
     results = {u: LinkResult(u, "skipped", reason="not an http(s) URL") for u in distinct}
     wanted = [u for u in distinct if _is_http(u)]
     if wanted:
-        checker = _Checker(concurrency, per_host, timeout, max_redirects, user_agent)
+        checker = _Checker(concurrency, per_host, timeout, max_redirects, user_agent,
+                           allow_private)
         # Our own loop class, for its hang-proof resolver (_DaemonResolverLoop below).
-        with asyncio.Runner(loop_factory=_DaemonResolverLoop) as runner:
+        with asyncio.Runner(loop_factory=lambda: _DaemonResolverLoop(allow_private)) as runner:
             results.update(runner.run(checker.run(wanted, deadline)))
     return [results[u] for u in distinct]
 
@@ -206,8 +218,10 @@ class _Checker:
     """The state of one run: limits, hosts found unreachable, URLs started."""
 
     def __init__(
-        self, concurrency: int, per_host: int, timeout: float, max_redirects: int, agent: str
+        self, concurrency: int, per_host: int, timeout: float, max_redirects: int, agent: str,
+        allow_private: bool,
     ) -> None:
+        self.allow_private = allow_private
         self.timeout = timeout
         self.max_redirects = max_redirects
         self.agent = agent
@@ -257,7 +271,7 @@ class _Checker:
             first = httpx.URL(url)
         except httpx.InvalidURL:
             first = None
-        if first is None or not first.host:
+        if first is None or not first.host or not _port_in_range(first):
             return LinkResult(url, "dead", reason="malformed URL")
         key = _host_key(first)
         # The host's slots first, then a global one: a URL waiting for its host holds no
@@ -278,18 +292,27 @@ class _Checker:
                 reason = f"{self.down[key]} (host already unreachable)"
                 return LinkResult(url, "unreachable", None, moved, False, reason)
             if self.no_network is not None:
-                return LinkResult(url, "unreachable", None, moved, False, self.no_network)
+                return LinkResult(url, "not-checked", None, moved, False, self.no_network)
+            if not _port_in_range(current):
+                return LinkResult(url, "dead", None, moved, False, "malformed URL")
+            literal = current.host.strip("[]")
+            if not self.allow_private and _is_address(literal) and not _public(literal):
+                # An address in the URL is connected to without a lookup: checked here.
+                reason = (f"refused: {visible(literal)} is not a public address "
+                          "(--allow-private checks it)")
+                return LinkResult(url, "dead", None, moved, False, reason)
             try:
                 code, target = await self.fetch(client, current)
-            except (httpx.HTTPError, httpx.InvalidURL, TimeoutError) as exc:
+            except (httpx.HTTPError, httpx.InvalidURL, TimeoutError, ValueError) as exc:
                 status, reason, host_down = _describe(exc, self.timeout)
                 if host_down:
                     self.down.setdefault(key, reason)
                     if not self.answered and len(self.down) >= NO_NETWORK_AFTER:
-                        self.no_network = (f"no network: none of the first {len(self.down)} "
-                                           "hosts could be reached")
+                        self.no_network = (f"{NO_NETWORK}: none of the first {len(self.down)} "
+                                           "hosts could be reached; not tried")
                 return LinkResult(url, status, None, moved, False, reason)
             self.answered = True
+            self.no_network = None  # a server answered: the network works after all
             if target is None:
                 break
             codes.append(code)
@@ -342,11 +365,14 @@ def _describe(exc: Exception, timeout: float) -> tuple[Status, str, bool]:
         return "unreachable", f"timed out after {_seconds(timeout)}", False
     if isinstance(exc, TimeoutError):  # our cap on the whole request
         return "unreachable", f"no full answer after {_seconds(2 * timeout)}", False
+    private = next((e for e in _chain(exc) if isinstance(e, PrivateAddress)), None)
+    if private is not None:
+        return "dead", str(private), False
     if isinstance(exc, httpx.ConnectError):
         return "unreachable", _connect_failure(exc), True
     if isinstance(exc, httpx.UnsupportedProtocol):
         return "dead", "redirects to a URL that is not http(s)", False
-    if isinstance(exc, httpx.InvalidURL):
+    if isinstance(exc, httpx.InvalidURL | ValueError):
         return "dead", "malformed URL", False
     if any(isinstance(e, ConnectionResetError) for e in _chain(exc)):
         return "unreachable", "connection reset", False
@@ -394,13 +420,45 @@ def _chain(exc: BaseException) -> Iterator[BaseException]:
         todo.extend(x for x in (e.__cause__, e.__context__) if x is not None)
 
 
+def _port_in_range(url: httpx.URL) -> bool:
+    return url.port is None or 0 < url.port < 65536
+
+
+class PrivateAddress(OSError):
+    """A host resolved to an address that is not on the public internet."""
+
+
+def _is_address(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host.split("%", 1)[0])
+    except ValueError:
+        return False
+    return True
+
+
+def _public(address: str) -> bool:
+    try:
+        ip = ipaddress.ip_address(address.split("%", 1)[0])  # an IPv6 zone is not an address
+    except ValueError:
+        return False
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return ip.is_global and not ip.is_multicast
+
+
 class _DaemonResolverLoop(asyncio.SelectorEventLoop):
-    """An event loop whose DNS lookups run in daemon threads.
+    """An event loop whose DNS lookups run in daemon threads, and refuse addresses that are
+    not public unless `allow_private`.
 
     The stock loop resolves in its default executor, whose threads are joined when the loop
     and the interpreter shut down: one lookup that never returns would hang both, deadline
-    or not. Here a lookup that is given up on is simply abandoned.
+    or not. Here a lookup that is given up on is simply abandoned. The connection is made
+    to the addresses this lookup returns, so checking them here checks what is connected to.
     """
+
+    def __init__(self, allow_private: bool = False) -> None:
+        super().__init__()
+        self.allow_private = allow_private
 
     async def getaddrinfo(
         self,
@@ -425,6 +483,13 @@ class _DaemonResolverLoop(asyncio.SelectorEventLoop):
         def resolve() -> None:
             try:
                 result = socket.getaddrinfo(host, port, family, type, proto, flags)
+                hidden = [] if self.allow_private else [
+                    str(info[4][0]) for info in result if not _public(str(info[4][0]))]
+                if hidden:
+                    name = visible(host.decode() if isinstance(host, bytes) else str(host))
+                    raise PrivateAddress(
+                        f"refused: {name} resolves to {hidden[0]}, not a public address "
+                        "(--allow-private checks it)")
                 outcome: tuple[_GetAddrInfoResult | None, BaseException | None] = (result, None)
             except OSError as error:
                 outcome = (None, error)

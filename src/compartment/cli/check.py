@@ -151,6 +151,12 @@ def sources(
     concurrency: Annotated[
         int, typer.Option(min=1, max=64, help="--check: requests at once.")
     ] = 8,
+    allow_private: Annotated[
+        bool,
+        typer.Option("--allow-private", help="--check: also fetch URLs that resolve to "
+                     "loopback, private or link-local addresses (refused by default, so that "
+                     "a citation cannot probe your network); for testing a local copy."),
+    ] = False,
     output_format: Annotated[
         ListFormat, typer.Option("--format", "-f", help="Output format.")
     ] = ListFormat.table,
@@ -188,7 +194,7 @@ def sources(
         runtime.say(f"checking {len(urls)} links ({concurrency} at a time, at most "
                     f"{deadline:g} s in all)...")
         results = linkcheck.check(urls, concurrency=concurrency, timeout=timeout,
-                                  deadline=deadline)
+                                  deadline=deadline, allow_private=allow_private)
         counts = linkcheck.summary(results)
         shown = [r for r in results if r.status != "ok"]
         columns = ["status", "code", "url", "reason", "final_url"]
@@ -202,6 +208,10 @@ def sources(
             rows = ({c: r.to_dict()[c] for c in columns} for r in shown)
             _write_rows(output_format, rows, columns)
         runtime.say(", ".join(f"{n} {status}" for status, n in counts.items() if n))
+        skipped = sum(r.reason.startswith(linkcheck.NO_NETWORK) for r in results)
+        if skipped:
+            runtime.say(f"no network: {skipped} link{'s' * (skipped != 1)} could not be "
+                        "checked; the check fails until they can be")
         if linkcheck.failed(results):
             raise typer.Exit(ExitCode.PROBLEMS)
         return

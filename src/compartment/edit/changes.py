@@ -9,13 +9,16 @@ it in the canonical layout, the same way for every edit, `fmt` and the merge dri
 from __future__ import annotations
 
 import bisect
+import re
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 from compartment.data.dataset import Actor, Claim, Dataset, Dossier, Event, Publisher, with_state
 from compartment.data.lookup import find
 from compartment.data.vocab import DERIVED_FIELDS, DOSSIER_FIELDS, LIST_FIELDS, OPTIONAL_FIELDS
-from compartment.errors import CompartmentError, UsageError
+from compartment.errors import UNSAFE_CHARS, CompartmentError, UsageError, visible
+
+R = TypeVar("R")
 
 Change = Callable[[Dataset], tuple[Dataset, str]]
 
@@ -29,6 +32,35 @@ class EditError(CompartmentError):
     """The edit cannot be made: the record it needs is missing, or already there."""
 
 
+# What no text of the file may hold (control characters, bidi controls, the line breaks only
+# YAML knows): an edit's new values are refused before anything is worked out, so that what
+# is reported as set is what the file holds.
+_REFUSED = re.compile(f"{UNSAFE_CHARS.pattern}|[\u2028\u2029]")
+
+
+def checked(record: R) -> R:
+    """`record`, if none of its texts (nested records' included) holds a character the file
+    may not hold; else a UsageError naming the field and the character."""
+    fields: dict[str, Any] = record._asdict()  # type: ignore[attr-defined]
+    for name, value in fields.items():
+        for item in value if isinstance(value, tuple) else (value,):
+            if isinstance(item, tuple):
+                checked(item)
+            elif isinstance(item, str):
+                checked_text(name, item)
+    return record
+
+
+def checked_text(field: str, text: str) -> None:
+    bad = _REFUSED.search(text)
+    if bad is not None:
+        raise UsageError(
+            f"{field}: the text holds the character {visible(bad.group())}, which the data "
+            "file cannot hold (a control character, or a line break YAML reads and editors "
+            "do not); write the text without it"
+        )
+
+
 def _replace_dossier(data: Dataset, old: Dossier, new: Dossier) -> Dataset:
     dossiers = tuple(new if d is old else d for d in data.dossiers)
     return data._replace(dossiers=dossiers)
@@ -37,6 +69,7 @@ def _replace_dossier(data: Dataset, old: Dossier, new: Dossier) -> Dataset:
 def add_event(dossier_id: str, event: Event) -> Change:
     """Insert `event` in date order (after events of the same date); the dossier's `status`
     and `broken_off_by` follow its events."""
+    checked(event)
 
     def change(data: Dataset) -> tuple[Dataset, str]:
         dossier = find(data, dossier_id)
@@ -56,6 +89,7 @@ def add_claim(
 ) -> Change:
     """Append `claim` to the claims of the event of `date` in the dossier (`actor` and
     `action` pick it among several events of that date)."""
+    checked(claim)
 
     def change(data: Dataset) -> tuple[Dataset, str]:
         dossier = find(data, dossier_id)
@@ -88,6 +122,7 @@ def add_claim(
 
 def add_dossier(dossier: Dossier) -> Change:
     """Add a new dossier; its `status` and `broken_off_by` follow its events."""
+    checked(dossier)
 
     def change(data: Dataset) -> tuple[Dataset, str]:
         if data.get(dossier.id) is not None:
@@ -129,6 +164,8 @@ def set_field(
     """Set one field of a dossier: a scalar takes one value, a list the given values (in that
     order); `unset` removes an optional field. The arguments are checked by set_arguments."""
     field_name, new_values = set_arguments(field, values, unset)
+    for value in new_values or ():
+        checked_text(field_name, value)
 
     def change(data: Dataset) -> tuple[Dataset, str]:
         dossier = find(data, dossier_id)
@@ -156,6 +193,7 @@ def set_field(
 
 def add_actor(actor_id: str, name: str, bloc: str) -> Change:
     """Register an actor."""
+    checked(Actor(actor_id, name, bloc))
 
     def change(data: Dataset) -> tuple[Dataset, str]:
         if actor_id in data.actors:
@@ -171,6 +209,7 @@ def add_publisher(
 ) -> Change:
     """Register the publisher of the sources at `host` (lower-cased)."""
     host = host.lower()
+    checked(Publisher(host, name, kind, state_media, subdomains))
 
     def change(data: Dataset) -> tuple[Dataset, str]:
         if host in data.publishers:

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from compartment.data.dataset import LoadResult
-from compartment.edit import canonical
+from compartment.edit import canonical, changes
 from compartment.errors import CompartmentError, Problem
 from compartment.store import datafile, storage
 
@@ -156,9 +156,10 @@ def _validated(before: LoadResult, data: Dataset, text: str, name: str) -> LoadR
     ]
     try:
         for model, record in new_records:
+            changes.checked(record)  # a character the file cannot hold: the full load says
             model.model_validate(canonical.plain(record))
         clean = not checks.run(data)
-    except ValidationError:
+    except (ValidationError, CompartmentError):
         clean = False
     if clean and not before.problems:
         return LoadResult(before.path, data, [])
