@@ -484,3 +484,25 @@ def test_a_link_swapped_in_while_the_site_is_written_is_never_followed(
         racer.join()
     assert victim.read_text() == "keep me\n"
     assert list(elsewhere.iterdir()) == []
+
+
+def test_a_matplotlibrc_in_the_working_folder_changes_nothing(tmp_path: Path, sample: Path) -> None:
+    """Attack: a `matplotlibrc` where the command runs changed the site's bytes. The charts
+    are drawn with matplotlib's own defaults and ours, whatever rc files say."""
+    def build_in(folder: Path) -> dict[str, str]:
+        code = ("import sys; from pathlib import Path; from compartment.site.build import build; "
+                "from compartment.store.datafile import load; "
+                "build(load(Path(sys.argv[1])).dataset, Path(sys.argv[2]))")
+        out = folder / "site"
+        subprocess.run([sys.executable, "-c", code, str(sample), str(out)], cwd=folder,
+                       check=True, capture_output=True,
+                       env={**os.environ, "COMPARTMENT_CACHE_DIR": str(folder / "c")})
+        return {p.relative_to(out).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+                for p in sorted(out.rglob("*")) if p.is_file()}
+
+    plain, styled = tmp_path / "plain", tmp_path / "styled"
+    plain.mkdir()
+    styled.mkdir()
+    (styled / "matplotlibrc").write_text("axes.facecolor: red\nlines.linewidth: 9\n"
+                                         "font.size: 30\nsvg.hashsalt: other\n")
+    assert build_in(styled) == build_in(plain)

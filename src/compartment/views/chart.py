@@ -14,7 +14,8 @@ so nothing global is touched and no display is needed.
 from __future__ import annotations
 
 import datetime as _dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING, Any
 
@@ -63,6 +64,19 @@ def require() -> None:
         import matplotlib  # noqa: F401
     except ImportError:
         raise MissingMatplotlib from None
+
+
+@contextmanager
+def _defaults(style: dict[str, Any]) -> Iterator[None]:
+    """matplotlib's own defaults and `style`, whatever the matplotlibrc files of the working
+    folder or the user say, and only while drawing: the same data gives the same bytes."""
+    import matplotlib
+
+    with matplotlib.rc_context():
+        matplotlib.rcdefaults()
+        for key, value in style.items():
+            matplotlib.rcParams[key] = value  # type: ignore[index]  # the stubs want literals
+        yield
 
 
 def to_date(text: str) -> _dt.date:
@@ -119,10 +133,7 @@ def draw(
     """
     if fmt not in FORMATS:
         raise ValueError(f"unsupported format {fmt!r}; choose from {', '.join(FORMATS)}")
-    try:
-        import matplotlib
-    except ImportError:
-        raise MissingMatplotlib from None
+    require()
     from matplotlib import dates as mdates
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
@@ -137,7 +148,7 @@ def draw(
         "svg.hashsalt": "compartment",  # stable ids, so the same data gives the same SVG
         "svg.fonttype": "none",  # text stays text: searchable, selectable
     }
-    with matplotlib.rc_context(style):  # type: ignore[arg-type]  # stubs want literal keys
+    with _defaults(style):
         fig = Figure(figsize=(15, 1.6 + 0.3 * max(rows, 1)), layout="constrained")
         FigureCanvasAgg(fig)
         ax = fig.add_subplot()
@@ -266,10 +277,7 @@ def draw_series(
         raise ValueError(f"unsupported format {fmt!r}; choose from {', '.join(FORMATS)}")
     if not records:
         raise ValueError("no records to draw")
-    try:
-        import matplotlib
-    except ImportError:
-        raise MissingMatplotlib from None
+    require()
     from matplotlib import dates as mdates
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
@@ -291,7 +299,7 @@ def draw_series(
         "svg.hashsalt": "compartment-series",
         "svg.fonttype": "none",
     }
-    with matplotlib.rc_context(style):  # type: ignore[arg-type]  # stubs want literal keys
+    with _defaults(style):
         fig = Figure(figsize=(10, 5), layout="constrained")
         FigureCanvasAgg(fig)
         ax = fig.add_subplot()
