@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from compartment.data import loader
-from compartment.data.dataset import Claim, Dataset, Event
+from compartment.data.dataset import Claim, Dataset, Event, with_state
 from compartment.edit import changes as edit
 from compartment.edit import rewrite
 from compartment.history import merge
@@ -399,3 +399,76 @@ def test_the_driver_needs_three_files(run) -> None:
     result = run("merge-driver", "base.yaml", ok=False)
     assert result.exit_code == 2
     assert "give BASE, OURS and THEIRS" in result.stderr
+
+
+# -- the attacks of the reliability round: order and identity ----------------------------------
+
+
+def with_events(text: str, dossier_id: str, events: list[Event]) -> str:
+    """`text` with the dossier's events replaced by `events`, in that order, written by the
+    canonical writer (so the order is exactly what a side's file holds)."""
+    dataset = data(text)
+    dossiers = tuple(with_state(d._replace(events=tuple(events))) if d.id == dossier_id
+                     else d for d in dataset.dossiers)
+    return rewrite.write_text(dataset._replace(dossiers=dossiers), text)
+
+
+NRC = "nato-russia-cooperation"
+
+
+def test_each_sides_order_of_same_date_events_is_kept() -> None:
+    """Attack: theirs inserted a same-date event (United States, strained) before an existing
+    one (Russia, suspended), ours added a later event; the merge placed theirs's event after
+    the existing one, so the dossier read "strained, broken off by United States"."""
+    existing = event("2022-03-01", "russia", "suspended talks", "suspended")
+    base = add_event(SAMPLE, NRC, existing)
+    old = list(data(base).get(NRC).events)
+    inserted = event("2022-03-01", "united-states", "strained talks", "strained")
+    theirs = with_events(base, NRC, [*old[:-1], inserted, old[-1]])
+    ours = add_event(base, NRC, event("2023-01-01", "nato", "noted it"))
+    outcome = run_merge(base, ours, theirs)
+    assert outcome.conflicts == ()
+    merged = data(outcome.text).get(NRC)
+    assert [e.action for e in merged.events[-3:]] == ["strained talks", "suspended talks",
+                                                      "noted it"]
+    assert (merged.status, merged.broken_off_by) == ("suspended", "russia")
+
+
+def test_a_reorder_on_one_side_is_taken_and_two_that_cannot_both_hold_conflict() -> None:
+    a, b, c = (event("2022-03-01", actor, action, status) for actor, action, status in (
+        ("russia", "first", "strained"), ("nato", "second", "suspended"),
+        ("united-states", "third", None)))
+    first = list(data(SAMPLE).get(NRC).events)
+    base = with_events(SAMPLE, NRC, [*first, a, b, c])
+    ours = with_events(SAMPLE, NRC, [*first, b, a, c])  # ours moves b first
+    taken = run_merge(base, ours, base)
+    assert taken.conflicts == ()
+    assert [e.action for e in data(taken.text).get(NRC).events[-3:]] == ["second", "first",
+                                                                         "third"]
+    theirs = with_events(SAMPLE, NRC, [*first, a, c, b])  # theirs moves c before b
+    outcome = run_merge(base, ours, theirs)  # b < a (ours), c < b (theirs), a < c (both)
+    assert [c.reason for c in outcome.conflicts] == ["the two sides order them differently"]
+
+
+def test_events_that_cannot_be_told_apart_are_a_conflict_not_a_guess() -> None:
+    """Attack: with two events of one date, actor and action, events were paired by
+    position, so theirs's correction landed on ours's new event, exit 0."""
+    original = event("2022-03-01", "russia", "left", "suspended")
+    base = add_event(SAMPLE, "nato-russia-cooperation", original)
+    ours = add_event(base, "nato-russia-cooperation",
+                     original._replace(summary="A second departure.", status=None))
+    theirs = base.replace("        summary: left.\n", "        summary: Left, corrected.\n")
+    outcome = run_merge(base, ours, theirs)
+    assert [c.reason for c in outcome.conflicts] == [
+        "two records of this kind on one side cannot be told apart"]
+    assert "<<<<<<< ours" in outcome.text
+
+
+@settings(max_examples=20, deadline=None)
+@given(st.sampled_from(DOSSIERS), st.sampled_from(("title", "summary")),
+       st.text(alphabet="abc ", min_size=1, max_size=8).map(str.strip).filter(bool))
+def test_both_sides_changing_one_record_differently_is_a_conflict(dossier, field, value) -> None:
+    ours = rewrite.apply(SAMPLE, "t", edit.set_field(dossier, field, [f"ours {value}"])).after
+    theirs = rewrite.apply(SAMPLE, "t", edit.set_field(dossier, field, [f"theirs {value}"])).after
+    outcome = run_merge(SAMPLE, ours, theirs)
+    assert [c.reason for c in outcome.conflicts] == [f"{field} changed on both sides"]
