@@ -353,6 +353,8 @@ def yaml_dossier(d: dict[str, Any]) -> str:
                    f"        action: {e['action']}\n")
         if e["status"]:
             out.append(f"        status: {e['status']}\n")
+        if e["status"] in BREAKING:  # a break says what it answered: here, nothing stated
+            out.append("        over: []\n")
         if e["unverified"]:
             out.append("        unverified: true\n")
         out.append(_text("summary", e["summary"], "        "))

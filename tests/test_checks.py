@@ -49,6 +49,7 @@ CLEAN = textwrap.dedent(
             actor: russia
             action: suspended implementation
             status: suspended
+            over: []
             summary: Suspended.
             sources: [https://example.org/b]
       - id: arctic-council
@@ -71,6 +72,7 @@ CLEAN = textwrap.dedent(
 # Edits to CLEAN, each (old, new) with `old` found exactly once.
 Edits = tuple[tuple[str, str], ...]
 NEW_START_SECOND_DATE = ("date: 2023-02-21", "date: {}")
+NEW_START_FIRST_1990 = ("date: 2011-02-05", "date: 1990-01-01")
 ARCTIC_SOURCES = "        sources: [https://example.org/c]\n"
 ARCTIC_STATUS = "    status: active\n    broken_off_by: null\n"
 ARCTIC_EVENT_STATUS = "status: active\n        summary: Founded."
@@ -93,6 +95,16 @@ NEW_START_EXPIRES = (
     "        summary: Expired.\n"
     "        sources: [https://example.org/e]\n",
 )
+
+
+ADD_CRISIS = ("dossiers:\n", "crises:\n  crimea-2014:\n    name: Crimea\n    date: 2014-02-27\n"
+              "    summary: Seized.\n    sources: [https://example.org/crisis]\n"
+              "dossiers:\n")
+OVER = ("        over: []\n", "        over: [{}]\n")
+
+
+def over(*references: str) -> tuple[str, str]:
+    return OVER[0], OVER[1].format(", ".join(references))
 
 
 def registry(kind: str, subdomains: bool = False) -> tuple[str, str]:
@@ -176,25 +188,25 @@ FLAGGED: dict[str, list[tuple[str, Edits, list[Flagged]]]] = {
         ("duplicate-id", (("id: arctic-council", "id: new-start"),), [
             Flagged(9, 9, "dossiers[new-start].id", "duplicate-id",
                     "dossier id 'new-start' is used 2 times (also dossier number 2 in the file)"),
-            Flagged(29, 9, "dossiers[new-start].id", "duplicate-id",
+            Flagged(30, 9, "dossiers[new-start].id", "duplicate-id",
                     "dossier id 'new-start' is used 2 times (also dossier number 1 in the file)"),
         ]),
     ],
     "actor_references": [
         ("party", (("parties: [nato]", "parties: [nato, rusia]"),), [
-            Flagged(32, 21, "dossiers[arctic-council].parties[1]", "unknown-actor",
+            Flagged(33, 21, "dossiers[arctic-council].parties[1]", "unknown-actor",
                     "unknown actor 'rusia': add it under `actors:` or fix the id"),
         ]),
         ("third-party", (arctic_third_parties("china"),), [
-            Flagged(33, 21, "dossiers[arctic-council].third_parties[0]", "unknown-actor",
+            Flagged(34, 21, "dossiers[arctic-council].third_parties[0]", "unknown-actor",
                     "unknown actor 'china': add it under `actors:` or fix the id"),
         ]),
         ("event-actor", (actor_of_arctic_event("natoo"),), [
-            Flagged(38, 16, "dossiers[arctic-council].events[0].actor", "unknown-actor",
+            Flagged(39, 16, "dossiers[arctic-council].events[0].actor", "unknown-actor",
                     "unknown actor 'natoo': add it under `actors:` or fix the id"),
         ]),
         ("claim-by", (claim_by("rusia"),), [
-            Flagged(30, 17, "dossiers[new-start].events[1].claims[0].by", "unknown-actor",
+            Flagged(31, 17, "dossiers[new-start].events[1].claims[0].by", "unknown-actor",
                     "unknown actor 'rusia': add it under `actors:` or fix the id"),
         ]),
     ],
@@ -234,7 +246,7 @@ FLAGGED: dict[str, list[tuple[str, Edits, list[Flagged]]]] = {
                     "sets 'suspended'"),
         ]),
         ("no-status-event", ((ARCTIC_EVENT_STATUS, "summary: Founded."),), [
-            Flagged(37, 7, "dossiers[arctic-council].events", "no-status-event",
+            Flagged(38, 7, "dossiers[arctic-council].events", "no-status-event",
                     "no event sets a status; "
                     "give the event that started or changed it a `status:`"),
         ]),
@@ -246,7 +258,7 @@ FLAGGED: dict[str, list[tuple[str, Edits, list[Flagged]]]] = {
                     "the actor of the event of 2023-02-21"),
         ]),
         ("active-not-null", ((ARCTIC_STATUS, ARCTIC_STATUS.replace("null", "russia")),), [
-            Flagged(34, 20, "dossiers[arctic-council].broken_off_by", "broken-off-by-mismatch",
+            Flagged(35, 20, "dossiers[arctic-council].broken_off_by", "broken-off-by-mismatch",
                     "broken_off_by is 'russia' but the events say null, "
                     "since the dossier is active"),
         ]),
@@ -254,7 +266,7 @@ FLAGGED: dict[str, list[tuple[str, Edits, list[Flagged]]]] = {
             (ARCTIC_STATUS, "    status: expired\n    broken_off_by: nato\n"),
             (ARCTIC_EVENT_STATUS, ARCTIC_EVENT_STATUS.replace("active", "expired")),
         ), [
-            Flagged(34, 20, "dossiers[arctic-council].broken_off_by", "broken-off-by-mismatch",
+            Flagged(35, 20, "dossiers[arctic-council].broken_off_by", "broken-off-by-mismatch",
                     "broken_off_by is 'nato' but the events say null, "
                     "since no event moved it to strained, suspended or terminated"),
         ]),
@@ -266,11 +278,11 @@ FLAGGED: dict[str, list[tuple[str, Edits, list[Flagged]]]] = {
     ],
     "events_have_sources": [
         ("no-source", ((ARCTIC_SOURCES, "        sources: []\n"),), [
-            Flagged(37, 9, "dossiers[arctic-council].events[0]", "no-source",
+            Flagged(38, 9, "dossiers[arctic-council].events[0]", "no-source",
                     "event has no source: add at least one URL or citation under `sources:`"),
         ]),
         ("unsourced-unverified", ((ARCTIC_SOURCES, "        unverified: true\n"),), [
-            Flagged(37, 9, "dossiers[arctic-council].events[0]", "unsourced-unverified",
+            Flagged(38, 9, "dossiers[arctic-council].events[0]", "unsourced-unverified",
                     "unverified event has no source; add what was found, even if weak",
                     Severity.WARNING),
         ]),
@@ -285,7 +297,7 @@ FLAGGED: dict[str, list[tuple[str, Edits, list[Flagged]]]] = {
     ],
     "registered_publishers": [
         ("unregistered-subdomain", (registry("primary"), SUBDOMAIN_SOURCE), [
-            Flagged(28, 19, "dossiers[new-start].events[1].sources[0]", "unregistered-publisher",
+            Flagged(29, 19, "dossiers[new-start].events[1].sources[0]", "unregistered-publisher",
                     "the host 'www.example.org' is not a registered publisher; "
                     "did you mean example.org?"),
         ]),
@@ -295,12 +307,54 @@ FLAGGED: dict[str, list[tuple[str, Edits, list[Flagged]]]] = {
             Flagged(17, 7, "dossiers[new-start].events", "no-strong-source",
                     "no event of this dossier cites a primary or reference source",
                     Severity.WARNING),
-            Flagged(37, 7, "dossiers[arctic-council].events", "no-strong-source",
+            Flagged(38, 7, "dossiers[arctic-council].events", "no-strong-source",
                     "no event of this dossier cites a primary or reference source",
                     Severity.WARNING),
         ]),
     ],
 }
+
+FLAGGED.update({
+    "references": [
+        ("unknown-crisis", (ADD_CRISIS, over("crimea-2014", "crimea-2041")), [
+            Flagged(33, 29, "dossiers[new-start].events[1].over[1]", "unknown-reference",
+                    "over: 'crimea-2041' names nothing: no such crisis under `crises:`; did "
+                    "you mean crimea-2014?"),
+        ]),
+        ("no-event-that-day", (over("arctic-council@1996-09-20"),), [
+            Flagged(27, 16, "dossiers[new-start].events[1].over[0]", "unknown-reference",
+                    "over: 'arctic-council@1996-09-20' names nothing: no event of "
+                    "arctic-council is dated 1996-09-20"),
+        ]),
+        ("no-such-dossier", (over("arctic@1996-09-19"),), [
+            Flagged(27, 16, "dossiers[new-start].events[1].over[0]", "unknown-reference",
+                    "over: 'arctic@1996-09-19' names nothing: no dossier 'arctic'"),
+        ]),
+    ],
+    "linkage_stated": [
+        ("break-without-over", (("        over: []\n", ""),), [
+            Flagged(23, 9, "dossiers[new-start].events[1]", "no-over",
+                    "this break does not say what it answered: add `over:` with the crisis "
+                    "or event its actor stated, or `over: []` if the actor stated no link",
+                    Severity.WARNING),
+        ]),
+    ],
+    "unused_crises": [
+        ("named-by-no-event", (ADD_CRISIS,), [
+            Flagged(9, 3, "crises.crimea-2014", "unused-crisis",
+                    "crisis 'crimea-2014' is not named by any event's `over`", Severity.WARNING),
+        ]),
+    ],
+    "registered_crisis_publishers": [
+        ("crisis-source", (registry("primary"), ADD_CRISIS,
+                           ("https://example.org/crisis", "https://other.example/crisis"),
+                           over("crimea-2014")), [
+            Flagged(13, 15, "crises.crimea-2014.sources[0]", "unregistered-publisher",
+                    "the host 'other.example' is not a registered publisher; did you mean "
+                    "example.org?"),
+        ]),
+    ],
+})
 
 # rule name -> [(case id, edits)]: near misses that load clean, the rule included.
 PASSES: dict[str, list[tuple[str, Edits]]] = {
@@ -341,6 +395,17 @@ PASSES: dict[str, list[tuple[str, Edits]]] = {
         ("no-registry-no-check", (SUBDOMAIN_SOURCE,)),
     ],
     "strong_sources": [("reference-counts", (registry("reference"),))],
+    "references": [
+        ("a-crisis", (ADD_CRISIS, over("crimea-2014"))),
+        ("an-event-of-another-dossier", (over("arctic-council@1996-09-19"),)),
+    ],
+    "linkage_stated": [
+        ("before-1999", (date_of_second_event("1998-12-31"),
+                         ("        over: []\n", ""), NEW_START_FIRST_1990)),
+    ],
+    "unused_crises": [("named", (ADD_CRISIS, over("crimea-2014")))],
+    "registered_crisis_publishers": [("registered", (registry("primary"), ADD_CRISIS,
+                                                     over("crimea-2014")))],
 }
 
 RULE_NAMES = {rule.__name__ for rule in checks.RULES}
@@ -389,7 +454,7 @@ WARNINGS = [
     ("unused-actor", edited(ADD_CHINA),
      "{path}:2:3: actors.china: warning: actor 'china' is not used by any dossier"),
     ("unsourced-unverified", edited((ARCTIC_SOURCES, "        unverified: true\n")),
-     "{path}:37:9: dossiers[arctic-council].events[0]: warning: "
+     "{path}:38:9: dossiers[arctic-council].events[0]: warning: "
      "unverified event has no source; add what was found, even if weak"),
     # New START cites a primary source (un.example); the Arctic Council only news.
     ("no-strong-source", edited(
@@ -397,10 +462,17 @@ WARNINGS = [
         ("publishers:\n", "publishers:\n  un.example:\n    name: UN\n    kind: primary\n"),
         ("sources: [https://example.org/b]", "sources: [https://un.example/b]"),
     ),
-     "{path}:37:7: dossiers[arctic-council].events: warning: "
+     "{path}:38:7: dossiers[arctic-council].events: warning: "
      "no event of this dossier cites a primary or reference source"),
     ("no-final-newline", CLEAN.rstrip("\n"),
-     "{path}:42:1: warning: the file does not end with a newline; it may have been cut off"),
+     "{path}:43:1: warning: the file does not end with a newline; it may have been cut off"),
+    ("no-over", edited(("        over: []\n", "")),
+     "{path}:23:9: dossiers[new-start].events[1]: warning: this break does not say what it "
+     "answered: add `over:` with the crisis or event its actor stated, or `over: []` if the "
+     "actor stated no link"),
+    ("unused-crisis", edited(ADD_CRISIS),
+     "{path}:9:3: crises.crimea-2014: warning: crisis 'crimea-2014' is not named by any "
+     "event's `over`"),
 ]
 
 

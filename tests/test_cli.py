@@ -148,6 +148,8 @@ def test_export_events_csv(run, sample: Path) -> None:
         "actor": "russia",
         "action": "suspended implementation",
         "status": "suspended",
+        "over": "none stated",
+        "accuses": "",
         "unverified": "false",
         "summary": "Russia announced it was suspending the treaty.",
         "sources": "https://russianforces.org/blog/2023/02/russia_suspends_participation_.shtml",
@@ -162,8 +164,8 @@ def test_export_json_is_whole_dataset_and_deterministic(run, sample: Path) -> No
     assert list(data) == ["actors", "dossiers"]
     assert list(data["dossiers"][0]) == [
         "id", "title", "aliases", "domain", "parties", "forum", "status", "broken_off_by",
-        "since", "first_broken_off_by", "first_broken_off_on", "breaks", "approach",
-        "third_parties", "summary", "tags", "events",
+        "since", "first_broken_off_by", "first_broken_off_on", "breaks", "first_accusation",
+        "approach", "third_parties", "summary", "tags", "next", "events",
     ]
     assert data["dossiers"][0]["breaks"] == [
         {"date": "2023-02-21", "actor": "russia", "status": "suspended"}
@@ -232,7 +234,7 @@ def test_validate_json(run, write_dataset) -> None:
             "path": "extra",
             "severity": "error",
             "code": "unknown-field",
-            "message": "unknown field 'extra'; allowed: actors, dossiers, publishers",
+            "message": "unknown field 'extra'; allowed: actors, crises, dossiers, publishers",
         }
     ]
 
@@ -247,7 +249,7 @@ def test_validate_github_annotations(run, write_dataset) -> None:
     )
     result = run("--data", str(path), "validate", "--format", "github", ok=False)
     assert result.stdout == (
-        f"::error file={path},line=3,col=1::extra: unknown field 'extra'; allowed: actors, dossiers, publishers\n"
+        f"::error file={path},line=3,col=1::extra: unknown field 'extra'; allowed: actors, crises, dossiers, publishers\n"
     )
 
 

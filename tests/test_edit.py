@@ -278,7 +278,7 @@ def test_an_invalid_file_is_not_edited(write_dataset) -> None:
 def test_an_edit_that_brings_an_error_says_where(sample: Path) -> None:
     change = rewrite.apply(sample.read_text(encoding="utf-8"), "s", edit.add_event("new-start", event(actor="nobody")))
     assert [str(p) for p in change.errors] == [
-        "s:47:16: dossiers[new-start].events[3].actor: unknown actor 'nobody': add it under "
+        "s:48:16: dossiers[new-start].events[3].actor: unknown actor 'nobody': add it under "
         "`actors:` or fix the id"
     ]
 
@@ -448,7 +448,7 @@ def test_cli_event_add_dry_run_prints_the_diff(run, copy: Path) -> None:
         "     broken_off_by: russia\n"
         "     approach: [expose]\n"
         "     summary: The last treaty capping US and Russian strategic nuclear forces.\n"
-        "@@ -43,6 +43,13 @@\n"
+        "@@ -44,6 +44,13 @@\n"
         "         summary: The treaty expired without a successor.\n"
         "         sources:\n"
         "           - https://tass.com/politics/2082091\n"
@@ -470,7 +470,7 @@ def test_cli_event_add_dry_run_prints_the_diff(run, copy: Path) -> None:
 def test_cli_event_add_writes_and_says_where(run, copy: Path) -> None:
     result = run("--data", str(copy), "event", "add", "new-start", *EVENT_ARGS)
     assert result.stdout == ""
-    assert result.stderr == f"{copy}:46: added the event of 2026-03-01 to new-start\n"
+    assert result.stderr == f"{copy}:47: added the event of 2026-03-01 to new-start\n"
     assert run("--data", str(copy), "validate", "--strict").exit_code == 0
     assert not storage_leftovers(copy)
 
@@ -503,7 +503,7 @@ def test_cli_an_edit_bringing_an_error_is_refused(run, copy: Path) -> None:
     result = run("--data", str(copy), "event", "add", "new-start", *args, ok=False)
     assert result.exit_code == 1
     assert result.stderr == (
-        f"{copy}:47:16: dossiers[new-start].events[3].actor: unknown actor 'rusia': add it "
+        f"{copy}:48:16: dossiers[new-start].events[3].actor: unknown actor 'rusia': add it "
         "under `actors:` or fix the id\n"
         f"Error: the edit would bring 1 error(s) into {copy}; nothing was written\n"
     )

@@ -204,7 +204,7 @@ def test_validate_takes_the_files_pre_commit_passes(run, write_dataset, sample: 
     assert result.exit_code == 1
     assert result.stdout.splitlines() == [
         f"{sample}: no problems found",
-        f"{bad}:3:1: extra: unknown field 'extra'; allowed: actors, dossiers, publishers",
+        f"{bad}:3:1: extra: unknown field 'extra'; allowed: actors, crises, dossiers, publishers",
         f"{bad}: 1 error",
     ]
     assert run("validate", str(sample)).exit_code == 0

@@ -83,7 +83,7 @@ def test_newest_first_across_the_rename(run, repo: Path) -> None:
         "      also changed: title",
         "",
         "<id> 2025-04-01 Ann: break it",
-        "  ! <id>:data/ledger.yaml:70:1: invalid YAML: did not find expected node content",
+        "  ! <id>:data/ledger.yaml:72:1: invalid YAML: did not find expected node content",
         "",
         "<id> 2025-03-01 Ann: rename; Russia left",
         "  ~ dossier nato-russia-cooperation",

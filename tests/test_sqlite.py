@@ -38,8 +38,9 @@ def test_sqlite_export_counts_keys_and_joins(run, sample: Path, tmp_path: Path) 
                          ("nato-russia-cooperation", "2014-04", "nato")]
         foreign = db.execute("PRAGMA foreign_key_list(events)").fetchall()
         assert {(f[2], f[3]) for f in foreign} == {
-            ("dossiers", "dossier_id"), ("actors", "actor_id")
+            ("dossiers", "dossier_id"), ("actors", "actor_id"), ("actors", "accuses_actor_id")
         }
+        assert db.execute("SELECT count(*) FROM event_over").fetchone()[0] == 0  # `over: []`
     finally:
         db.close()
 

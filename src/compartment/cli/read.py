@@ -250,7 +250,8 @@ def export_(
             rows = export.claim_rows(data.dossiers)
             columns = export.CLAIM_COLUMNS
         elif events:
-            rows = export.event_rows(data.dossiers)
+            rows = export.event_rows(data.dossiers,
+                                     cells=output_format is not ExportFormat.jsonl)
             columns = export.EVENT_COLUMNS
         else:
             rows = (export.dossier_row(d) for d in data.dossiers)

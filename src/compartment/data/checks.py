@@ -14,7 +14,7 @@ from typing import NamedTuple
 from compartment.data import dates
 from compartment.data.dataset import Dataset, actors_named, derive_state, url_host
 from compartment.data.lookup import did_you_mean
-from compartment.data.vocab import STRONG_KINDS
+from compartment.data.vocab import LINKAGE_SINCE, STRONG_KINDS
 from compartment.errors import Severity
 
 
@@ -72,11 +72,19 @@ def actor_references(data: Dataset) -> Iterator[Finding]:
             yield Finding(
                 ("dossiers", i, "broken_off_by"), "unknown-actor", missing(d.broken_off_by)
             )
+        for n, decision in enumerate(d.next):
+            for b, actor in enumerate(decision.by):
+                if actor not in known:
+                    yield Finding(("dossiers", i, "next", n, "by", b), "unknown-actor",
+                                  missing(actor))
         for k, event in enumerate(d.events):
             if event.actor not in known:
                 yield Finding(
                     ("dossiers", i, "events", k, "actor"), "unknown-actor", missing(event.actor)
                 )
+            if event.accuses is not None and event.accuses not in known:
+                yield Finding(("dossiers", i, "events", k, "accuses"), "unknown-actor",
+                              missing(event.accuses))
             for c, claim in enumerate(event.claims):
                 for field in ("by", "blames"):
                     actor = getattr(claim, field)
@@ -105,6 +113,49 @@ def unused(actors: Iterable[str], used: Container[str]) -> Iterator[Finding]:
                 f"actor {actor!r} is not used by any dossier",
                 Severity.WARNING,
             )
+
+
+def references(data: Dataset) -> Iterator[Finding]:
+    """Every `over` names a registered crisis or another dossier's event (DOSSIER-ID@DATE)."""
+    for i, d in enumerate(data.dossiers):
+        for k, event in enumerate(d.events):
+            for r, reference in enumerate(event.over or ()):
+                if data.referenced(reference) is not None:
+                    continue
+                if "@" in reference:
+                    dossier_id, _, date = reference.partition("@")
+                    why = (f"no event of {dossier_id} is dated {date}" if data.get(dossier_id)
+                           else f"no dossier {dossier_id!r}")
+                else:
+                    why = ("no such crisis under `crises:`"
+                           + did_you_mean(reference, list(data.crises)))
+                yield Finding(("dossiers", i, "events", k, "over", r), "unknown-reference",
+                              f"over: {reference!r} names nothing: {why}")
+
+
+def linkage_stated(data: Dataset) -> Iterator[Finding]:
+    """A break after LINKAGE_SINCE says what it answered: `over: [crisis-id]`, another
+    dossier's event, or `over: []` where the acting side stated no link."""
+    for i, d in enumerate(data.dossiers):
+        breaking = {(b.date, b.actor, b.status) for b in d.breaks}
+        for k, event in enumerate(d.events):
+            if (event.over is None and event.date >= LINKAGE_SINCE
+                    and (event.date, event.actor, event.status) in breaking):
+                yield Finding(
+                    ("dossiers", i, "events", k), "no-over",
+                    "this break does not say what it answered: add `over:` with the crisis "
+                    "or event its actor stated, or `over: []` if the actor stated no link",
+                    Severity.WARNING,
+                )
+
+
+def unused_crises(data: Dataset) -> Iterator[Finding]:
+    named = {r for d in data.dossiers for e in d.events for r in e.over or ()}
+    for crisis in data.crises:
+        if crisis not in named:
+            yield Finding(("crises", crisis), "unused-crisis",
+                          f"crisis {crisis!r} is not named by any event's `over`",
+                          Severity.WARNING)
 
 
 def chronological_events(data: Dataset) -> Iterator[Finding]:
@@ -204,6 +255,10 @@ def registered_publishers(data: Dataset) -> Iterator[Finding]:
             cited += [(("dossiers", i, "events", k, "claims", c, "sources", n), s)
                       for c, claim in enumerate(event.claims)
                       for n, s in enumerate(claim.sources)]
+            if k == 0:  # the dossier's decision points, once
+                cited += [(("dossiers", i, "next", m, "sources", n), s)
+                          for m, decision in enumerate(d.next)
+                          for n, s in enumerate(decision.sources)]
             for path, source in cited:
                 host = url_host(source)
                 if host is None or data.publisher_of(source) is not None:
@@ -211,6 +266,20 @@ def registered_publishers(data: Dataset) -> Iterator[Finding]:
                 hint = did_you_mean(host, hosts, "; register it under `publishers:` "
                                     "(compartment publisher add)")
                 yield Finding(path, "unregistered-publisher",
+                              f"the host {host!r} is not a registered publisher{hint}")
+
+
+def registered_crisis_publishers(data: Dataset) -> Iterator[Finding]:
+    if not data.publishers:
+        return
+    hosts = list(data.publishers)
+    for crisis_id, crisis in data.crises.items():
+        for n, source in enumerate(crisis.sources):
+            host = url_host(source)
+            if host is not None and data.publisher_of(source) is None:
+                hint = did_you_mean(host, hosts, "; register it under `publishers:` "
+                                    "(compartment publisher add)")
+                yield Finding(("crises", crisis_id, "sources", n), "unregistered-publisher",
                               f"the host {host!r} is not a registered publisher{hint}")
 
 
@@ -242,8 +311,28 @@ RULES: tuple[Rule, ...] = (
     broken_off_by_matches_events,
     events_have_sources,
     registered_publishers,
+    registered_crisis_publishers,
     strong_sources,
+    references,
+    linkage_stated,
+    unused_crises,
 )
+
+
+def past_due(data: Dataset, today: str) -> Iterator[Finding]:
+    """Decision points dated before `today` (a partial date once its whole period is past):
+    what happened is to be recorded as an event, and the entry dropped or moved. Not one of
+    RULES: the answer changes with the day, so it is asked when validating, never cached."""
+    for i, d in enumerate(data.dossiers):
+        for n, decision in enumerate(d.next):
+            if dates.last_day(decision.date) < today:
+                yield Finding(
+                    ("dossiers", i, "next", n, "date"), "past-due",
+                    f"the decision point of {decision.date} ({decision.due}) has passed "
+                    f"(today is {today}): record what happened as an event, then drop this "
+                    "entry or move it to the next date",
+                    Severity.WARNING,
+                )
 
 
 def run(data: Dataset, rules: tuple[Rule, ...] = RULES) -> list[Finding]:

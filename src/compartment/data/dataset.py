@@ -15,7 +15,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from compartment.data.vocab import BREAK_RANK, BREAKING_STATUSES, DOSSIER_FIELDS, LIST_FIELDS
+from compartment.data.vocab import (
+    BREAK_RANK,
+    BREAKING_STATUSES,
+    DOSSIER_FIELDS,
+    EVENT_FIELDS,
+    LIST_FIELDS,
+)
 from compartment.errors import Problem
 
 
@@ -68,23 +74,25 @@ class Event(NamedTuple):
     status: str | None = None
     unverified: bool = False
     claims: tuple[Claim, ...] = ()
+    # What the step answered, as its actor stated it: crisis ids, or other dossiers' events
+    # as DOSSIER@DATE; None: not recorded, (): the actor stated no link.
+    over: tuple[str, ...] | None = None
+    accuses: str | None = None  # whom the actor formally accuses of a breach
 
     def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {
-            "date": self.date,
-            "actor": self.actor,
-            "action": self.action,
-            "status": self.status,
-            "unverified": self.unverified,
-            "summary": self.summary,
-            "sources": list(self.sources),
-        }
-        if self.claims:  # only where there are some: most events carry none
-            out["claims"] = [c.to_dict() for c in self.claims]
+        out: dict[str, Any] = {}
+        for name in EVENT_FIELDS:
+            value = getattr(self, name)
+            if name == "claims":
+                if value:  # only where there are some: most events carry none
+                    out["claims"] = [c.to_dict() for c in value]
+                continue
+            out[name] = list(value) if isinstance(value, tuple) else value
         return out
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Event:
+        over = d.get("over")
         return cls(
             date=d["date"],
             actor=d["actor"],
@@ -97,7 +105,45 @@ class Event(NamedTuple):
                 Claim(c["by"], c["says"], tuple(c["sources"]), c.get("blames"))
                 for c in d.get("claims") or ()
             ),
+            over=None if over is None else tuple(over),
+            accuses=d.get("accuses"),
         )
+
+
+class Crisis(NamedTuple):
+    """A crisis or move that breaks of cooperation were made over (`over:` names it)."""
+
+    id: str
+    name: str
+    date: str
+    summary: str
+    sources: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "date": self.date, "summary": self.summary,
+                "sources": list(self.sources)}
+
+
+class Decision(NamedTuple):
+    """A scheduled decision point of a dossier: a mandate's expiry, a review conference, a
+    ministerial, a treaty's term; `date` may be partial."""
+
+    date: str
+    due: str
+    by: tuple[str, ...]
+    sources: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"date": self.date, "due": self.due, "by": list(self.by),
+                "sources": list(self.sources)}
+
+
+class Accusation(NamedTuple):
+    """A formal accusation of a breach: `actor` accused `accused` on `date`."""
+
+    date: str
+    actor: str
+    accused: str
 
 
 class Break(NamedTuple):
@@ -188,6 +234,7 @@ class Dossier(NamedTuple):
     approach: tuple[str, ...] = ()
     third_parties: tuple[str, ...] = ()
     tags: tuple[str, ...] = ()
+    next: tuple[Decision, ...] = ()  # scheduled decision points still ahead
 
     @property
     def since(self) -> str | None:
@@ -214,6 +261,17 @@ class Dossier(NamedTuple):
         return first.date if first else None
 
     @property
+    def accusations(self) -> tuple[Accusation, ...]:
+        """Every formal accusation of a breach in the events, in order. An accusation is no
+        break: it changes no status."""
+        return tuple(Accusation(e.date, e.actor, e.accuses) for e in self.events if e.accuses)
+
+    @property
+    def first_accusation(self) -> Accusation | None:
+        found = self.accusations
+        return found[0] if found else None
+
+    @property
     def disputed(self) -> bool:
         """Whether the parties' claims about this dossier blame at least two different
         actors (a cached head stores the same flag: heads.Head.disputed)."""
@@ -236,13 +294,15 @@ class Dossier(NamedTuple):
         out: dict[str, Any] = {}
         for name in DOSSIER_FIELDS:
             value = getattr(self, name)
-            if name == "events":
+            if name in ("events", "next"):
                 value = [e.to_dict() for e in value]
             out[name] = list(value) if isinstance(value, tuple) else value
             if name == "broken_off_by":
+                first = self.first_accusation
                 out.update(since=self.since, first_broken_off_by=self.first_broken_off_by,
                            first_broken_off_on=self.first_broken_off_on,
-                           breaks=[b.to_dict() for b in self.breaks])
+                           breaks=[b.to_dict() for b in self.breaks],
+                           first_accusation=first._asdict() if first else None)
         return out
 
     @classmethod
@@ -250,14 +310,20 @@ class Dossier(NamedTuple):
         values = {name: d[name] for name in cls._fields if name in d}
         values.update({name: tuple(values[name] or ()) for name in LIST_FIELDS if name in values})
         values["events"] = tuple(Event.from_dict(e) for e in d["events"])
+        values["next"] = tuple(Decision(n["date"], n["due"], tuple(n["by"]), tuple(n["sources"]))
+                               for n in d.get("next") or ())
         return cls(**values)
 
 
 def actors_named(d: Dossier) -> set[str]:
     """Every actor the dossier names: its parties and third parties, who broke it off, each
-    event's actor, and who makes and who is blamed by each claim."""
+    event's actor and whom it accuses, who makes and who is blamed by each claim, and who
+    decides each decision point."""
     named = {*d.parties, *d.third_parties, *[e.actor for e in d.events]}
+    named.update(actor for n in d.next for actor in n.by)
     for e in d.events:
+        if e.accuses:
+            named.add(e.accuses)
         for c in e.claims:
             named.add(c.by)
             if c.blames:
@@ -271,6 +337,32 @@ class Dataset(NamedTuple):
     actors: dict[str, Actor]
     dossiers: tuple[Dossier, ...]
     publishers: dict[str, Publisher] = {}
+    crises: dict[str, Crisis] = {}
+
+    def referenced(self, reference: str) -> Crisis | list[Event] | None:
+        """What an `over` reference names: a crisis, or the events of DOSSIER@DATE (one or
+        more of that date); None if nothing."""
+        if "@" not in reference:
+            return self.crises.get(reference)
+        dossier_id, _, date = reference.partition("@")
+        dossier = self.get(dossier_id)
+        found = [e for e in dossier.events if e.date == date] if dossier else []
+        return found or None
+
+    def crises_of(self, event: Event, seen: frozenset[str] = frozenset()) -> list[str]:
+        """The crises an event answered: those its `over` names, and those of the events it
+        names, followed through their own `over`, in order, each once."""
+        out: list[str] = []
+        for reference in event.over or ():
+            if reference in seen:
+                continue
+            found = self.referenced(reference)
+            if isinstance(found, Crisis):
+                named = [found.id]
+            else:
+                named = [c for e in found or () for c in self.crises_of(e, seen | {reference})]
+            out.extend(c for c in named if c not in out)
+        return out
 
     def get(self, dossier_id: str) -> Dossier | None:
         for dossier in self.dossiers:
@@ -284,7 +376,8 @@ class Dataset(NamedTuple):
 
     def as_of(self, date: str) -> Dataset:
         kept = (d.as_of(date) for d in self.dossiers)
-        return Dataset(self.actors, tuple(d for d in kept if d is not None), self.publishers)
+        return Dataset(self.actors, tuple(d for d in kept if d is not None), self.publishers,
+                       self.crises)
 
     def publisher_of(self, source: str) -> Publisher | None:
         """The registered publisher of a source URL, or None (unregistered, or no URL)."""
@@ -304,8 +397,10 @@ class Dataset(NamedTuple):
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
             "actors": {aid: a.to_dict() for aid, a in self.actors.items()},
-            "dossiers": [d.to_dict() for d in self.dossiers],
         }
+        if self.crises:
+            out["crises"] = {cid: c.to_dict() for cid, c in self.crises.items()}
+        out["dossiers"] = [d.to_dict() for d in self.dossiers]
         if self.publishers:
             out["publishers"] = {h: p.to_dict() for h, p in self.publishers.items()}
         return out
@@ -321,7 +416,11 @@ class Dataset(NamedTuple):
                             bool(p.get("subdomains")))
             for host, p in (d.get("publishers") or {}).items()
         }
-        return cls(actors, dossiers, publishers)
+        crises = {
+            cid: Crisis(cid, c["name"], c["date"], c["summary"], tuple(c["sources"]))
+            for cid, c in (d.get("crises") or {}).items()
+        }
+        return cls(actors, dossiers, publishers, crises)
 
 
 def url_host(source: str) -> str | None:

@@ -47,3 +47,15 @@ def parse_full(text: str) -> str:
 
 def today() -> str:
     return _dt.date.today().isoformat()
+
+
+def last_day(text: str) -> str:
+    """The last day of a (possibly partial) date's period, as YYYY-MM-DD: "2027" is
+    "2027-12-31", "2027-02" is "2027-02-28"."""
+    import calendar
+
+    parts = [int(p) for p in text.split("-")]
+    year = parts[0]
+    month = parts[1] if len(parts) > 1 else 12
+    day = parts[2] if len(parts) > 2 else calendar.monthrange(year, month)[1]
+    return f"{year:04d}-{month:02d}-{day:02d}"

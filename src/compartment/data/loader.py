@@ -19,7 +19,9 @@ from compartment.data.checks import Finding
 from compartment.data.dataset import (
     Actor,
     Claim,
+    Crisis,
     Dataset,
+    Decision,
     Dossier,
     Event,
     LoadResult,
@@ -29,8 +31,8 @@ from compartment.data.lookup import suggest
 from compartment.data.yamlsource import Progress
 from compartment.errors import Location, Problem, Severity, render_path, visible
 
-TOP_LEVEL_KEYS = ("actors", "dossiers", "publishers")
-LOCATED_BY_KEY = ("unknown-field", "unused-actor")  # these point at the key, not its value
+TOP_LEVEL_KEYS = ("actors", "crises", "dossiers", "publishers")
+LOCATED_BY_KEY = ("unknown-field", "unused-actor", "unused-crisis")  # at the key, not its value
 
 # YAML reads these as line breaks, editors, diffs and CI annotations do not: a comment that
 # holds one ends early for the parser while a reviewer sees it go on (so data can hide there),
@@ -186,7 +188,7 @@ def validate(value: Any) -> tuple[Dataset | None, list[Finding], dict[int, str]]
     """
     from pydantic import ValidationError
 
-    from compartment.data.models import ActorModel, DossierModel, PublisherModel
+    from compartment.data.models import ActorModel, CrisisModel, DossierModel, PublisherModel
 
     findings: list[Finding] = []
     if not isinstance(value, dict):
@@ -199,9 +201,10 @@ def validate(value: Any) -> tuple[Dataset | None, list[Finding], dict[int, str]]
             findings.append(Finding((key,), "unknown-field", unknown(key, TOP_LEVEL_KEYS)))
     sections: dict[str, Any] = {}
     for key, kind, wanted in (("actors", dict, "a mapping of actor ids"),
+                              ("crises", dict, "a mapping of crisis ids"),
                               ("dossiers", list, "a list of dossiers"),
                               ("publishers", dict, "a mapping of host names")):
-        raw = value.get(key, {} if key == "publishers" else None)
+        raw = value.get(key, {} if key in ("crises", "publishers") else None)
         if not isinstance(raw, kind):
             findings.append(Finding((key,), "shape", f"`{key}:` must be {wanted}"))
             raw = kind()
@@ -231,6 +234,18 @@ def validate(value: Any) -> tuple[Dataset | None, list[Finding], dict[int, str]]
         if model is not None:
             actors[actor_id] = Actor(actor_id, **_fields(model, Actor, skip=1))
 
+    crises: dict[str, Crisis] = {}
+    for crisis_id, record in sections["crises"].items():
+        if not _ID.fullmatch(crisis_id):
+            findings.append(Finding(
+                ("crises", crisis_id), "bad-id",
+                f"crisis id {visible(crisis_id)!r} must be kebab-case: a name and its year, "
+                "such as crimea-2014",
+            ))
+        model = _model(CrisisModel, record, ("crises", crisis_id), findings, ValidationError)
+        if model is not None:
+            crises[crisis_id] = Crisis(crisis_id, **_fields(model, Crisis, skip=1))
+
     names: dict[int, str] = {}
     valid: list[Dossier] = []
     index: list[int] = []  # the file position of each valid dossier
@@ -243,7 +258,7 @@ def validate(value: Any) -> tuple[Dataset | None, list[Finding], dict[int, str]]
             valid.append(_record(model))
             index.append(i)
 
-    dataset = Dataset(actors, tuple(valid), publishers)
+    dataset = Dataset(actors, tuple(valid), publishers, crises)
     # An actor named only by a dossier that is not valid is not unused.
     rules = checks.RULES if len(valid) == len(sections["dossiers"]) else tuple(
         r for r in checks.RULES if r is not checks.unused_actors)
@@ -274,9 +289,10 @@ def _model(
 
 # Which record each model becomes; the record's fields are the model's (a test keeps them so).
 def _record(model: Any) -> Any:
-    from compartment.data.models import ClaimModel, DossierModel, EventModel
+    from compartment.data.models import ClaimModel, DecisionModel, DossierModel, EventModel
 
-    records: dict[Any, Any] = {DossierModel: Dossier, EventModel: Event, ClaimModel: Claim}
+    records: dict[Any, Any] = {DossierModel: Dossier, EventModel: Event, ClaimModel: Claim,
+                               DecisionModel: Decision}
     kind = records[type(model)]
     return kind(**_fields(model, kind))
 

@@ -109,6 +109,34 @@ class ClaimModel(BaseModel):
     sources: list[Line] = Field(min_length=1, description="where they said it: URLs or citations")
 
 
+Reference = Annotated[
+    str,
+    StringConstraints(
+        pattern=r"^[a-z0-9]+(-[a-z0-9]+)*(@[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?)?$", max_length=100
+    ),
+    Field(description="a crisis id (kosovo-1999), or another dossier's event as "
+          "DOSSIER-ID@YYYY-MM-DD"),
+]
+
+
+class CrisisModel(BaseModel):
+    model_config = _CONFIG
+    name: Line
+    date: PartialDate = Field(description="when it began")
+    summary: Text
+    sources: list[Line] = Field(min_length=1, description="URLs or citations")
+
+
+class DecisionModel(BaseModel):
+    model_config = _CONFIG
+    date: PartialDate = Field(description="when it is due, as precisely as published")
+    due: Line = Field(description="what is due, in a reader's words")
+    by: list[Id] = Field(min_length=1, description="the actor ids of who decides")
+    sources: list[Line] = Field(
+        min_length=1, description="where the date is published: a schedule, a resolution's "
+        "expiry, a treaty's term, an announced meeting")
+
+
 class EventModel(BaseModel):
     model_config = _CONFIG
     date: PartialDate
@@ -122,6 +150,14 @@ class EventModel(BaseModel):
     sources: list[Line] = Field(default_factory=list, description="URLs or citations")
     claims: list[ClaimModel] = Field(
         default_factory=list, description="what each party said about the event"
+    )
+    over: list[Reference] | None = Field(
+        default=None, description="what the step answered, as its actor stated it: crisis "
+        "ids or other dossiers' events (DOSSIER-ID@DATE); [] when the actor stated no link",
+    )
+    accuses: Id | None = Field(
+        default=None, description="the actor id of whom the actor formally accuses of a "
+        "breach (an accusation is no break)",
     )
 
 
@@ -141,12 +177,19 @@ class DossierModel(BaseModel):
     third_parties: list[Id] = Field(default_factory=list)
     summary: Text
     tags: list[Id] = Field(default_factory=list)
+    next: list[DecisionModel] = Field(
+        default_factory=list, description="scheduled decision points still ahead")
     events: list[EventModel] = Field(min_length=1)
 
 
 class DatasetModel(BaseModel):
     model_config = _CONFIG
     actors: dict[Id, ActorModel]
+    crises: dict[Id, CrisisModel] = Field(
+        default_factory=dict,
+        description="the crises and moves that breaks were made over, by id: a name and the "
+        "year it began (crimea-2014)",
+    )
     dossiers: list[DossierModel]
     publishers: dict[Host, PublisherModel] = Field(
         default_factory=dict,
@@ -156,7 +199,10 @@ class DatasetModel(BaseModel):
 
 # Which model holds the records of a list field, and of each top-level section: what the
 # loader names when a key is unknown (`allowed: ...`).
-MODEL_OF_FIELD: dict[str, type[BaseModel]] = {"events": EventModel, "claims": ClaimModel}
+MODEL_OF_FIELD: dict[str, type[BaseModel]] = {
+    "events": EventModel, "claims": ClaimModel, "next": DecisionModel,
+}
 TOP_MODELS: dict[str, type[BaseModel]] = {
-    "actors": ActorModel, "dossiers": DossierModel, "publishers": PublisherModel,
+    "actors": ActorModel, "crises": CrisisModel, "dossiers": DossierModel,
+    "publishers": PublisherModel,
 }

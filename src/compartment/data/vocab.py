@@ -63,19 +63,27 @@ APPROACHES: dict[str, str] = {
 # tests, the layout (fmt), the exports, SQLite, diff and the edits all derive their lists
 # from these, so a new field is added here once.
 ACTOR_FIELDS = ("name", "bloc")
+CRISIS_FIELDS = ("name", "date", "summary", "sources")
 DOSSIER_FIELDS = (
     "id", "title", "aliases", "domain", "parties", "forum", "status", "broken_off_by",
-    "approach", "third_parties", "summary", "tags", "events",
+    "approach", "third_parties", "summary", "tags", "next", "events",
 )
 EVENT_FIELDS = (
-    "date", "actor", "action", "status", "unverified", "summary", "sources", "claims",
+    "date", "actor", "action", "status", "over", "accuses", "unverified", "summary", "sources",
+    "claims",
 )
+DECISION_FIELDS = ("date", "due", "by", "sources")
 CLAIM_FIELDS = ("by", "blames", "says", "sources")
 PUBLISHER_FIELDS = ("name", "kind", "state_media", "subdomains")
 # Of the dossier's fields: lists of text, those that may be left out, and those that follow
 # from the events and are never set by hand.
 LIST_FIELDS = ("aliases", "parties", "approach", "third_parties", "tags")
-OPTIONAL_FIELDS = ("aliases", "forum", "approach", "third_parties", "tags")
+OPTIONAL_FIELDS = ("aliases", "forum", "approach", "third_parties", "tags", "next")
+# Of the dossier's fields: lists of records, each with fields of its own.
+RECORD_LISTS = ("next", "events")
+# Breaks after this year must say what they answered (`over:`): before it, the record of
+# who linked what to which crisis is not what the ledger is for.
+LINKAGE_SINCE = "1999"
 DERIVED_FIELDS = ("status", "broken_off_by")
 
 

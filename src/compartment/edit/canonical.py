@@ -5,8 +5,8 @@ every edit and the merge driver produce the same bytes for the same data, and an
 canonical file changes only the lines of what changed:
 
 * the preamble (the comment lines that open the file) as it was, then `actors:` in
-  alphabetical order of id, `dossiers:` in the canonical order (domain in the vocabulary's
-  order, then id), `publishers:` in alphabetical order of host;
+  alphabetical order of id, `crises:` by id, `dossiers:` in the canonical order (domain in
+  the vocabulary's order, then id), `publishers:` in alphabetical order of host;
 * keys in the data contract's order (vocab.py); a field left at its default (no aliases, no
   claims, `unverified: false`) is left out, `broken_off_by: null` and `sources:` never;
 * 2-space indentation, a list's dash indented 2 under its key;
@@ -26,10 +26,21 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from compartment.data.dataset import Actor, Claim, Dataset, Dossier, Event, Publisher
+from compartment.data.dataset import (
+    Actor,
+    Claim,
+    Crisis,
+    Dataset,
+    Decision,
+    Dossier,
+    Event,
+    Publisher,
+)
 from compartment.data.vocab import (
     ACTOR_FIELDS,
     CLAIM_FIELDS,
+    CRISIS_FIELDS,
+    DECISION_FIELDS,
     DOSSIER_FIELDS,
     EVENT_FIELDS,
     PUBLISHER_FIELDS,
@@ -47,6 +58,8 @@ FIELDS: dict[type, tuple[str, ...]] = {
     Dossier: DOSSIER_FIELDS,
     Event: EVENT_FIELDS,
     Claim: CLAIM_FIELDS,
+    Crisis: CRISIS_FIELDS,
+    Decision: DECISION_FIELDS,
 }
 BLOCK_LISTS = ("sources",)  # one item a line whatever their length
 
@@ -95,6 +108,7 @@ def ordered(data: Dataset) -> Dataset:
         {k: data.actors[k] for k in sorted(data.actors)},
         tuple(sorted(data.dossiers, key=lambda d: dossier_order(d.domain, d.id))),
         {k: data.publishers[k] for k in sorted(data.publishers)},
+        {k: data.crises[k] for k in sorted(data.crises)},
     )
 
 
@@ -110,6 +124,11 @@ def dump(data: Dataset, preamble: str = "", memo: Memo | None = None) -> str:
             _mapping(actor, 2 * INDENT, out)
     else:
         out.append("actors: {}\n")
+    if data.crises:
+        out.append("crises:\n")
+        for crisis_id, crisis in data.crises.items():
+            out.append(f"{' ' * INDENT}{_key(crisis_id)}:\n")
+            _mapping(crisis, 2 * INDENT, out)
     if data.dossiers:
         out.append("dossiers:\n")
         out.extend(memo.dossier(d) for d in data.dossiers)

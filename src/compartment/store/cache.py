@@ -37,7 +37,7 @@ import msgspec
 
 from compartment import __version__
 from compartment.data import checks, dates
-from compartment.data.dataset import Actor, Dataset, Dossier, Publisher
+from compartment.data.dataset import Actor, Crisis, Dataset, Dossier, Publisher
 from compartment.data.vocab import APPROACHES, BLOCS, DOMAINS, PUBLISHER_KINDS, STATUSES
 from compartment.errors import Problem, Severity
 
@@ -47,7 +47,7 @@ except ImportError:  # another Python implementation
     from hashlib import blake2b
 
 CACHE_ENV = "COMPARTMENT_CACHE_DIR"
-FORMAT = 11  # bump when the layout of an entry changes
+FORMAT = 12  # bump when the layout of an entry changes
 SUFFIX = ".cache"
 # The largest entry a data file of N bytes can produce is SIZE_FACTOR * N + SIZE_SLACK: the
 # MessagePack body is smaller than the YAML it comes from (0.65-0.75 of it), but an unused
@@ -78,6 +78,7 @@ class Payload(NamedTuple):
     dossiers: tuple[Dossier, ...]
     publishers: tuple[Publisher, ...]
     warnings: tuple[Problem, ...]  # their file is the name the reader gives
+    crises: tuple[Crisis, ...] = ()
 
 
 _header = msgspec.msgpack.Decoder(Header)
@@ -130,7 +131,7 @@ def read(data_path: Path, raw: bytes, display: str) -> tuple[Dataset, list[Probl
     except (ValueError, TypeError, msgspec.DecodeError):
         return None
     data = Dataset({a.id: a for a in payload.actors}, payload.dossiers,
-                   {p.host: p for p in payload.publishers})
+                   {p.host: p for p in payload.publishers}, {c.id: c for c in payload.crises})
     if not _sound(payload, data):
         return None
     warnings = [w._replace(location=w.location._replace(file=display)) for w in payload.warnings]
@@ -144,7 +145,7 @@ def write(data_path: Path, raw: bytes, data: Dataset, warnings: list[Problem]) -
 
     body = msgspec.msgpack.encode(Payload(
         tuple(data.actors.values()), data.dossiers, tuple(data.publishers.values()),
-        tuple(w for w in warnings if not w.is_error),
+        tuple(w for w in warnings if not w.is_error), tuple(data.crises.values()),
     ))
     head = msgspec.msgpack.encode(
         Header(FORMAT, __version__, digest(raw), len(body), zlib.crc32(body)))
@@ -189,7 +190,8 @@ def _sound(payload: Payload, data: Dataset) -> bool:
     with parties and events), then no error from the rules across records. The values are
     gathered into sets first: a ledger repeats them (1,000 dossiers: 6,000 events, a few
     hundred distinct dates)."""
-    if len(data.actors) != len(payload.actors) or len(data.publishers) != len(payload.publishers):
+    if (len(data.actors) != len(payload.actors) or len(data.crises) != len(payload.crises)
+            or len(data.publishers) != len(payload.publishers)):
         return False
     dossiers = payload.dossiers
     if not all(d.parties and d.events for d in dossiers):
@@ -199,7 +201,8 @@ def _sound(payload: Payload, data: Dataset) -> bool:
     statuses.discard(None)
     domains = {d.domain for d in dossiers}
     approaches = {a for d in dossiers for a in d.approach}
-    days = {e.date for e in events}
+    days = {e.date for e in events} | {n.date for d in dossiers for n in d.next} | {
+        c.date for c in payload.crises}
     if not (statuses <= STATUSES.keys() and domains <= DOMAINS.keys()
             and approaches <= APPROACHES.keys()
             and {a.bloc for a in payload.actors} <= BLOCS.keys()

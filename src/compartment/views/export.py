@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any, TextIO
 
 from compartment.data.dataset import Dossier
-from compartment.data.vocab import CLAIM_FIELDS, DOSSIER_FIELDS, EVENT_FIELDS
+from compartment.data.vocab import CLAIM_FIELDS, DOSSIER_FIELDS, EVENT_FIELDS, RECORD_LISTS
 from compartment.views.fields import fields as dossier_fields
 
 LIST_SEPARATOR = "; "
@@ -23,7 +23,7 @@ DERIVED_COLUMNS = ("since", "first_broken_off_by", "first_broken_off_on")
 DOSSIER_COLUMNS = tuple(
     column
     for field in DOSSIER_FIELDS
-    if field != "events"
+    if field not in RECORD_LISTS
     for column in ((field, *DERIVED_COLUMNS) if field == "broken_off_by" else (field,))
 )
 EVENT_COLUMNS = ("dossier", *(f for f in EVENT_FIELDS if f != "claims"))
@@ -82,11 +82,20 @@ def dossier_row(d: Dossier, columns: Sequence[str] = DOSSIER_COLUMNS) -> dict[st
     return row
 
 
-def event_rows(dossiers: Iterable[Dossier]) -> Iterable[dict[str, Any]]:
+# A cell cannot tell an empty list from a missing one: `over: []` (its actor stated no link)
+# is written as this, `over` left out as an empty cell.
+NO_LINK_STATED = "none stated"
+
+
+def event_rows(dossiers: Iterable[Dossier], *, cells: bool = False) -> Iterable[dict[str, Any]]:
+    """A row per event, claims left out (they have rows of their own: claim_rows); with
+    `cells`, for a table (CSV, Markdown), `over: []` as NO_LINK_STATED."""
     for d in dossiers:
         for e in d.events:
             row = {"dossier": d.id, **e.to_dict()}
-            row.pop("claims", None)  # claims have rows of their own (claim_rows)
+            row.pop("claims", None)
+            if cells and row["over"] == []:
+                row["over"] = NO_LINK_STATED
             yield row
 
 

@@ -19,11 +19,11 @@ spreadsheet pivot wants every cell; `total` is the number of dossiers counted in
 
 from __future__ import annotations
 
-import calendar
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from compartment.data import dates
 from compartment.data.dataset import Dossier
 from compartment.data.vocab import STATUSES
 
@@ -48,10 +48,7 @@ def period_of(date: str, period: str) -> Period:
 
 def last_day(key: Period) -> str:
     """The last day of a period, as YYYY-MM-DD."""
-    if isinstance(key, int):
-        return f"{key:04d}-12-31"
-    year, month = int(key[:4]), int(key[5:7])
-    return f"{key}-{calendar.monthrange(year, month)[1]:02d}"
+    return dates.last_day(f"{key:04d}" if isinstance(key, int) else key)
 
 
 def periods(first: str, end: str, period: str) -> list[tuple[Period, str]]:

@@ -16,7 +16,14 @@ can join and count without parsing JSON):
   dossier_tags           dossier_id -> dossiers, position, tag
   events                 id PK (1, 2, ... in file order), dossier_id -> dossiers, position
                          (within the dossier), date, actor_id -> actors, action, status,
-                         unverified (0 or 1), summary
+                         accuses_actor_id -> actors, unverified (0 or 1), summary
+  event_over             event_id -> events, position, crisis_id -> crises, or
+                         dossier_id -> dossiers and date: what the event answered
+  crises                 id PK, name, date, summary
+  crisis_sources         crisis_id -> crises, position, source
+  decisions              id PK, dossier_id -> dossiers, position, date, due: what is next
+  decision_deciders      decision_id -> decisions, position, actor_id -> actors
+  decision_sources       decision_id -> decisions, position, source
   sources                event_id -> events, position, source
   claims                 id PK, event_id -> events, position, by_actor_id -> actors,
                          blames_actor_id -> actors, says
@@ -32,7 +39,7 @@ from __future__ import annotations
 import sqlite3
 
 from compartment.data.dataset import Dataset, Dossier
-from compartment.data.vocab import DOSSIER_FIELDS, LIST_FIELDS
+from compartment.data.vocab import DOSSIER_FIELDS, LIST_FIELDS, RECORD_LISTS
 
 _SCHEMA = """
 CREATE TABLE actors (
@@ -86,9 +93,51 @@ CREATE TABLE events (
     actor_id TEXT NOT NULL REFERENCES actors (id),
     action TEXT NOT NULL,
     status TEXT,
+    accuses_actor_id TEXT REFERENCES actors (id),
     unverified INTEGER NOT NULL CHECK (unverified IN (0, 1)),
     summary TEXT NOT NULL,
     UNIQUE (dossier_id, position)
+);
+CREATE TABLE crises (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    date TEXT NOT NULL,
+    summary TEXT NOT NULL
+);
+CREATE TABLE crisis_sources (
+    crisis_id TEXT NOT NULL REFERENCES crises (id),
+    position INTEGER NOT NULL,
+    source TEXT NOT NULL,
+    PRIMARY KEY (crisis_id, position)
+);
+CREATE TABLE event_over (
+    event_id INTEGER NOT NULL REFERENCES events (id),
+    position INTEGER NOT NULL,
+    crisis_id TEXT REFERENCES crises (id),
+    dossier_id TEXT REFERENCES dossiers (id),
+    date TEXT,
+    PRIMARY KEY (event_id, position),
+    CHECK ((crisis_id IS NULL) != (dossier_id IS NULL))
+);
+CREATE TABLE decisions (
+    id INTEGER PRIMARY KEY,
+    dossier_id TEXT NOT NULL REFERENCES dossiers (id),
+    position INTEGER NOT NULL,
+    date TEXT NOT NULL,
+    due TEXT NOT NULL,
+    UNIQUE (dossier_id, position)
+);
+CREATE TABLE decision_deciders (
+    decision_id INTEGER NOT NULL REFERENCES decisions (id),
+    position INTEGER NOT NULL,
+    actor_id TEXT NOT NULL REFERENCES actors (id),
+    PRIMARY KEY (decision_id, position)
+);
+CREATE TABLE decision_sources (
+    decision_id INTEGER NOT NULL REFERENCES decisions (id),
+    position INTEGER NOT NULL,
+    source TEXT NOT NULL,
+    PRIMARY KEY (decision_id, position)
 );
 CREATE TABLE sources (
     event_id INTEGER NOT NULL REFERENCES events (id),
@@ -130,7 +179,7 @@ _DERIVED = {"since": "TEXT", "first_broken_off_by": "TEXT REFERENCES actors (id)
 _TYPES = {"id": "TEXT PRIMARY KEY", "broken_off_by": "TEXT REFERENCES actors (id)"}
 DOSSIER_COLUMNS: tuple[str, ...] = ("id", "position", *(
     column
-    for name in DOSSIER_FIELDS if name not in (*LIST_FIELDS, "id", "events")
+    for name in DOSSIER_FIELDS if name not in (*LIST_FIELDS, *RECORD_LISTS, "id")
     for column in ((name, *_DERIVED) if name == "broken_off_by" else (name,))
 ))
 
@@ -198,13 +247,18 @@ def fill(db: sqlite3.Connection, data: Dataset) -> None:
     sources: list[tuple[int, int, str]] = []
     claims: list[tuple[object, ...]] = []
     claim_sources: list[tuple[int, int, str]] = []
+    over: list[tuple[object, ...]] = []
     for d in data.dossiers:
         for k, e in enumerate(d.events):
             event_id += 1
             events.append(
-                (event_id, d.id, k, e.date, e.actor, e.action, e.status, int(e.unverified),
-                 e.summary)
+                (event_id, d.id, k, e.date, e.actor, e.action, e.status, e.accuses,
+                 int(e.unverified), e.summary)
             )
+            for r, reference in enumerate(e.over or ()):
+                target, _, date = reference.partition("@")
+                over.append((event_id, r, None if date else target, target if date else None,
+                             date or None))
             sources.extend((event_id, n, source) for n, source in enumerate(e.sources))
             for c, claim in enumerate(e.claims):
                 claim_id += 1
@@ -212,9 +266,27 @@ def fill(db: sqlite3.Connection, data: Dataset) -> None:
                 claim_sources.extend((claim_id, n, s) for n, s in enumerate(claim.sources))
     db.executemany(
         "INSERT INTO events (id, dossier_id, position, date, actor_id, action, status,"
-        " unverified, summary) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " accuses_actor_id, unverified, summary) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         events,
     )
+    db.executemany("INSERT INTO event_over (event_id, position, crisis_id, dossier_id, date)"
+                   " VALUES (?, ?, ?, ?, ?)", over)
+    db.executemany("INSERT INTO crises (id, name, date, summary) VALUES (?, ?, ?, ?)",
+                   [(c.id, c.name, c.date, c.summary) for c in data.crises.values()])
+    db.executemany("INSERT INTO crisis_sources (crisis_id, position, source) VALUES (?, ?, ?)",
+                   [(c.id, n, s) for c in data.crises.values() for n, s in enumerate(c.sources)])
+    decisions = [(d.id, n, x) for d in data.dossiers for n, x in enumerate(d.next)]
+    db.executemany("INSERT INTO decisions (id, dossier_id, position, date, due)"
+                   " VALUES (?, ?, ?, ?, ?)",
+                   [(k, d, n, x.date, x.due) for k, (d, n, x) in enumerate(decisions, 1)])
+    db.executemany("INSERT INTO decision_deciders (decision_id, position, actor_id)"
+                   " VALUES (?, ?, ?)",
+                   [(k, b, a) for k, (_, _, x) in enumerate(decisions, 1)
+                    for b, a in enumerate(x.by)])
+    db.executemany("INSERT INTO decision_sources (decision_id, position, source)"
+                   " VALUES (?, ?, ?)",
+                   [(k, b, s) for k, (_, _, x) in enumerate(decisions, 1)
+                    for b, s in enumerate(x.sources)])
     db.executemany("INSERT INTO sources (event_id, position, source) VALUES (?, ?, ?)", sources)
     db.executemany(
         "INSERT INTO claims (id, event_id, position, by_actor_id, blames_actor_id, says)"
