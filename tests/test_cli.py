@@ -106,6 +106,7 @@ def test_show_exact(run, sample: Path) -> None:
         "─" * 120,
         "2014-04   NATO    suspended   suspended practical cooperation",
         "                              NATO foreign ministers suspended all practical cooperation.",
+        "                              over: no link stated",
         # The source whole, on its own line under the actor, even past the edge.
         "          https://honvedelem.hu/hirek/measures-following-nato-ministers-decision-to-suspend-all-practical-cooperation-with-russia.html",
     ]
@@ -361,9 +362,11 @@ def test_list_table_limit(run, sample) -> None:
     assert len(csv_out.splitlines()) == 3  # the limit is for tables only
 
 
-def test_show_tells_the_breaks_then_where_it_stands(run, sample: Path) -> None:
+def test_show_lists_only_breaks_as_breaks(run, sample: Path) -> None:
+    """An expiry is where the dossier stands, not a break (the site agreed; show did not)."""
     shown = lines(run("--data", str(sample), "show", "new-start").stdout)
-    assert "breaks         suspended by Russia on 2023-02-21, then expired on 2026-02-05" in shown
+    assert "breaks         suspended by Russia on 2023-02-21" in shown
+    assert "status         expired  (ended by its own terms)" in shown
 
 
 def test_show_markdown_is_a_page_whose_data_stays_text(run, write_dataset) -> None:

@@ -35,6 +35,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "info": ("read", "info"),
     "timeline": ("history", "timeline"),
     "stats": ("history", "stats"),
+    "crises": ("history", "crises"),
+    "upcoming": ("history", "upcoming"),
     "diff": ("history", "diff"),
     "log": ("vcs", "log"),
     "chart": ("history", "chart"),

@@ -9,7 +9,13 @@ from typing import Annotated, Any, Optional
 import typer
 
 from compartment.cli import runtime
-from compartment.cli.options import Force, ListFormat, ProblemFormat, complete_dossier
+from compartment.cli.options import (
+    Force,
+    ListFormat,
+    ProblemFormat,
+    complete_dossier,
+    full_date,
+)
 from compartment.data import lookup
 from compartment.errors import CompartmentError, ExitCode, UsageError, one_line
 
@@ -29,10 +35,18 @@ def validate(
             show_default=False,
         ),
     ] = None,
+    as_of: Annotated[
+        Optional[str],
+        typer.Option("--as-of", metavar="DATE", callback=full_date,
+                     help="The day a decision point (`next:`) counts as passed after "
+                     "(YYYY-MM-DD). Default: today."),
+    ] = None,
 ) -> None:
     """Check the data file and report every problem.
 
-    Each problem is one line, file:line:col: path: message.
+    Each problem is one line, file:line:col: path: message. A decision point (`next:`)
+    whose date has passed is a warning: record what happened as an event, then drop the
+    entry or move it to the next date.
 
     Exit code 0 when clean, 1 when problems are found (warnings count only with --strict).
     With several FILEs, --format json prints a list with one report per file.
@@ -45,7 +59,20 @@ def validate(
 
     if files:
         runtime.refuse_known_at(ctx, "validate FILE...")
-    results = [runtime.load(ctx, path) for path in files] if files else [runtime.load(ctx)]
+    from compartment.data import dates, loader
+    from compartment.store import datafile
+
+    day = as_of or dates.today()
+    results = []
+    paths: list[Path | None] = [*files] if files else [None]
+    for path in paths:
+        result = runtime.load(ctx, path)
+        if result.dataset is not None and any(d.next for d in result.dataset.dossiers):
+            known = runtime.known_at(ctx) if path is None else None
+            source = (runtime.blob(ctx, known) if known is not None
+                      else datafile.read_bytes(result.path))
+            result = loader.with_past_due(result, day, source)
+        results.append(result)
     failed = any(reports.failing(r.problems, strict) for r in results)
     if output_format is ProblemFormat.json:
         found = [reports.validation(r, strict) for r in results]

@@ -19,6 +19,7 @@ from compartment.cli.options import (
     KindChoice,
     StatusChoice,
     complete_actor,
+    complete_crisis,
     complete_dossier,
     complete_field,
     complete_field_value,
@@ -108,6 +109,21 @@ def event_add(
     unverified: Annotated[
         bool, typer.Option("--unverified", help="No source confirms it.")
     ] = False,
+    over: Annotated[
+        Optional[list[str]],
+        typer.Option("--over", metavar="CRISIS", autocompletion=complete_crisis,
+                     help="What the step answered, as its actor stated it: a crisis id, or "
+                     "another dossier's event as DOSSIER-ID@DATE (repeatable)."),
+    ] = None,
+    no_link: Annotated[
+        bool, typer.Option("--no-link", help="Its actor stated no link to a crisis: records "
+                           "`over: []`.")
+    ] = False,
+    accuses: Annotated[
+        Optional[str],
+        typer.Option(metavar="ACTOR", autocompletion=complete_actor,
+                     help="The actor formally accuses this one of a breach (no break)."),
+    ] = None,
     dry_run: DryRun = False,
     force: Force = False,
 ) -> None:
@@ -116,8 +132,9 @@ def event_add(
     It goes after the events of the same date.
 
     With --status the dossier's status and broken_off_by are updated to what the events now
-    say. The whole file is validated before anything is written; the rest of the file is
-    left exactly as it was.
+    say. A break (a status worse than the one before) from 1999 on says what it answered:
+    --over with the crisis or event its actor named, or --no-link. The whole file is
+    validated before anything is written; the rest of the file is left exactly as it was.
 
     Example:
 
@@ -129,10 +146,13 @@ def event_add(
     from compartment.data.dataset import Event
     from compartment.edit import changes as edit
 
+    if over and no_link:
+        raise UsageError("give --over or --no-link, not both")
     new = Event(
         date=date, actor=actor, action=action, summary=summary,
         sources=_sources(source, unverified),
         status=status.value if status is not None else None, unverified=unverified,
+        over=tuple(over) if over else (() if no_link else None), accuses=accuses,
     )
     _apply(ctx, dry_run, force, edit.add_event(dossier_id, new))
 
@@ -339,7 +359,7 @@ def actor_add(
 
     Example:
 
-      compartment actor add poland --name Poland --bloc west --dry-run
+      compartment actor add kazakhstan --name Kazakhstan --bloc third-party --dry-run
     """
     from compartment.edit import changes as edit
 

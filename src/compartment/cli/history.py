@@ -197,7 +197,6 @@ def stats(
 
       compartment stats --series year --domain arms-control
     """
-    from compartment.data.dataset import Dataset
     from compartment.views import export, query, render
     from compartment.views import stats as st
 
@@ -221,8 +220,11 @@ def stats(
         return
     if as_of is not None:
         data = data.as_of(as_of)
-    data = Dataset(data.actors, tuple(query.select(data, filters)), data.publishers)
-    pivot = st.pivot(data, by.value, per.value if per else None)
+    data = data._replace(dossiers=tuple(query.select(data, filters)))
+    try:
+        pivot = st.pivot(data, by.value, per.value if per else None)
+    except ValueError as exc:
+        raise UsageError(f"--by {by.value} --per {per.value if per else ''}: {exc}") from None
     if output_format is ListFormat.table:
         console = runtime.stdout()
         console.print(render.stats_table(pivot))
@@ -411,3 +413,125 @@ def chart(
             output, lambda out: ch.draw(data, rows, out, fmt, end, heading, since))
     count = len(rows)
     runtime.say(f"{output}: {count} dossier{'s' * (count != 1)} drawn")
+
+
+def crises(
+    ctx: typer.Context,
+    crisis: Annotated[
+        Optional[list[str]],
+        typer.Option("--crisis", "-c", metavar="ID", help="Only this crisis (repeatable); "
+                     "`none stated` and `not recorded` name the breaks without one."),
+    ] = None,
+    as_of: AsOf = None,
+    output_format: Annotated[
+        ListFormat, typer.Option("--format", "-f", help="Output format.")
+    ] = ListFormat.table,
+) -> None:
+    """Each crisis and the breaks made over it.
+
+    And what became of each. A break answered a crisis when its event names the crisis in
+    `over:`, or names an event
+    of another dossier that did (Russia's step on START II in 2002 answered the US
+    withdrawal from the ABM Treaty, the day before). Breaks whose actor stated no link are
+    listed under `none stated`; breaks before 1999, for which the ledger records none,
+    under `not recorded`. Each break shows its bloc, and whether the dossier recovered
+    afterwards or where it stands now. CSV and JSON give one row per break and crisis.
+
+    Examples:
+
+      compartment crises
+
+      compartment crises --crisis georgia-2008 --crisis crimea-2014
+
+      compartment crises --format csv > breaks-by-crisis.csv
+    """
+    from compartment.views import export, linkage, render
+
+    data = runtime.dataset(ctx)
+    if as_of is not None:
+        data = data.as_of(as_of)
+    groups = linkage.by_crisis(data)
+    if crisis:
+        known = [c for c, _ in groups]
+        for wanted in crisis:
+            if wanted not in known:
+                raise UsageError(f"--crisis: no crisis {wanted!r}"
+                                 f"{lookup.did_you_mean(wanted, known)}")
+        groups = [(c, found) for c, found in groups if c in crisis]
+    if output_format is ListFormat.table:
+        runtime.stdout().print(render.crises_report(data, groups), soft_wrap=True)
+        return
+    records = [b.to_dict() for _, found in groups for b in found]
+    columns = list(linkage.LinkedBreak._fields)
+    if output_format is ListFormat.csv:
+        export.write_csv(records, columns, sys.stdout)
+    elif output_format is ListFormat.json:
+        names = {c: data.crises[c].to_dict() for c, _ in groups if c in data.crises}
+        export.write_json({"crises": names, "breaks": records}, sys.stdout)
+    else:
+        export.write_markdown(records, columns, sys.stdout)
+
+
+def upcoming(
+    ctx: typer.Context,
+    start: Annotated[
+        Optional[str],
+        typer.Option("--from", metavar="DATE", callback=full_date,
+                     help="The first day (YYYY-MM-DD). Default: today."),
+    ] = None,
+    within: Annotated[
+        Optional[str],
+        typer.Option(metavar="SPAN", help="How far ahead: a number and d, w, m or y, such as "
+                     "6m or 2y. Default: no limit."),
+    ] = None,
+    domain: DomainFilter = None,
+    status: StatusFilter = None,
+    tag: TagFilter = None,
+    output_format: Annotated[
+        ListFormat, typer.Option("--format", "-f", help="Output format.")
+    ] = ListFormat.table,
+) -> None:
+    """The decision points ahead: what is due, and who decides.
+
+    A decision point is a date a dossier's next test is published for: a mandate's expiry,
+    a review conference, a ministerial, a chairmanship handover, a treaty's term (`next:`
+    in the data file, each with its source). A partial date (2027-05) counts from the start
+    of its period and is shown while any day of it is ahead. Filters work as in `list`.
+    `export --format ics` writes the same points as a calendar.
+
+    Examples:
+
+      compartment upcoming
+
+      compartment upcoming --within 6m
+
+      compartment upcoming --from 2027-01-01 --within 1y --domain arctic --format csv
+    """
+    from compartment.data import dates
+    from compartment.views import export, query, render
+    from compartment.views import upcoming as up
+
+    data = runtime.dataset(ctx)
+    first = start or dates.today()
+    try:
+        last = up.window_end(first, within) if within is not None else None
+    except ValueError as exc:
+        raise UsageError(f"--within: {exc}") from None
+    filters = query.Filters(statuses=values(status), domains=values(domain),
+                            tags=lookup.check_tags(data, tag or []))
+    found = up.within(up.decisions(query.select(data, filters)), first, last)
+    if output_format is ListFormat.table:
+        if not found:
+            until = f" to {last}" if last else ""
+            runtime.say(f"No decision point from {first}{until} matches these filters.")
+            return
+        runtime.stdout().print(render.upcoming_report(data, found), soft_wrap=True)
+        return
+    records = [u.to_dict() for u in found]
+    columns = list(up.Upcoming._fields)
+    if output_format is ListFormat.csv:
+        export.write_csv(records, columns, sys.stdout)
+    elif output_format is ListFormat.json:
+        export.write_json(records, sys.stdout)
+    else:
+        export.write_markdown(records, columns, sys.stdout)

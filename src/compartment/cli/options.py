@@ -92,6 +92,7 @@ class StatsField(str, Enum):
     by = "by"
     blames = "blames"
     source_kind = "source-kind"
+    crisis = "crisis"
 
 
 # -- dates typed on the command line --------------------------------------------------------
@@ -149,6 +150,11 @@ def _completion_data(ctx: typer.Context) -> Dataset | None:
         return datafile.load(source.path).dataset
     except Exception:  # noqa: BLE001 - a completion must never break the user's shell
         return None
+
+
+def complete_crisis(ctx: typer.Context, incomplete: str) -> list[str]:
+    data = _completion_data(ctx)
+    return [c for c in (data.crises if data else ()) if c.startswith(incomplete)]
 
 
 def complete_dossier(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:

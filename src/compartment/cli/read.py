@@ -3,7 +3,7 @@
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Annotated, BinaryIO, Optional, TextIO
+from typing import TYPE_CHECKING, Annotated, BinaryIO, Optional, TextIO
 
 import typer
 
@@ -22,11 +22,15 @@ from compartment.cli.options import (
     SortField,
     StatusFilter,
     TagFilter,
+    complete_crisis,
     complete_dossier,
     values,
 )
 from compartment.data import lookup
 from compartment.errors import UsageError
+
+if TYPE_CHECKING:
+    from compartment.data.dataset import Dataset
 
 # A terminal table of thousands of rows is slow to draw and useless to read; past this many
 # rows the table says how to see all of them.
@@ -43,6 +47,12 @@ def list_(
     search: SearchFilter = None,
     tag: TagFilter = None,
     disputed: DisputedFilter = False,
+    over: Annotated[
+        Optional[list[str]],
+        typer.Option("--over", metavar="CRISIS", autocompletion=complete_crisis,
+                     help="Dossiers broken off over this crisis (repeatable: any of them), as "
+                     "`compartment crises` lists them."),
+    ] = None,
     sort: Annotated[SortField, typer.Option(help="Sort by this field.")] = SortField.file,
     output_format: Annotated[
         ListFormat, typer.Option("--format", "-f", help="Output format.")
@@ -71,6 +81,8 @@ def list_(
 
       compartment list --tag nuclear --party "United States"
 
+      compartment list --over georgia-2008
+
       compartment list --as-of 2022-02-23 --format csv
     """
     from compartment.views import query
@@ -82,7 +94,8 @@ def list_(
         data, values(status), broken_off_by, values(domain), party, search,
         first_broken_off_by, disputed,
     )
-    filters = filters._replace(tags=lookup.check_tags(data, tag or []))
+    filters = filters._replace(tags=lookup.check_tags(data, tag or []),
+                               over=_crises(data, over or []))
     rows = query.sort(query.select(data, filters), sort.value)
     if output_format is ListFormat.table:
         from compartment.views import render
@@ -113,6 +126,18 @@ def list_(
         export.write_json_rows(records, sys.stdout)
     else:
         export.write_markdown(records, export.LIST_COLUMNS, sys.stdout)
+
+
+def _crises(data: "Dataset", wanted: list[str]) -> list[str]:
+    """`--over` values: crisis ids of the data, or the two rows without one."""
+    from compartment.views import linkage
+
+    known = [*data.crises, linkage.NONE_STATED, linkage.NOT_RECORDED]
+    for value in wanted:
+        if value not in known:
+            raise UsageError(f"--over: no crisis {value!r}{lookup.did_you_mean(value, known)}; "
+                             "`compartment crises` lists them")
+    return wanted
 
 
 def show(
@@ -224,11 +249,10 @@ def export_(
     if as_of is not None:
         data = data.as_of(as_of)
     if tag:
-        from compartment.data.dataset import Dataset
         from compartment.views import query
 
         chosen = query.select(data, query.Filters(tags=lookup.check_tags(data, tag)))
-        data = Dataset(data.actors, tuple(chosen), data.publishers)
+        data = data._replace(dossiers=tuple(chosen))
     if output_format is ExportFormat.sqlite:
         from compartment.views import sqlite
 

@@ -178,9 +178,9 @@ def load(ctx: typer.Context, path: Path | None = None) -> LoadResult:
         from compartment.history import revisions
 
         repo = _repository(ctx)
-        blob = revisions.blob_of(repo, commit.sha, commit.rev)
+        sha = revisions.blob_of(repo, commit.sha, commit.rev)
         with _collector_resumed_after():
-            return revisions.load_blob(repo, blob, f"{commit.rev}:{repo.path}")
+            return revisions.load_blob(repo, sha, f"{commit.rev}:{repo.path}")
     if path is None:
         source = data_source(ctx)
         path, how = source.path, f" (data file chosen by {source.how})"
@@ -201,6 +201,22 @@ def load(ctx: typer.Context, path: Path | None = None) -> LoadResult:
             progress.close()
     except datafile.DataFileNotFound as exc:
         raise UsageError(f"{exc}{how}") from None
+
+
+def blob(ctx: typer.Context, commit: Commit) -> bytes:
+    """The bytes of the data file at `commit` (read once per command)."""
+    from compartment.history import revisions
+
+    meta = ctx.find_root().meta
+    if "compartment.blob" not in meta:
+        repo = _repository(ctx)
+        sha = revisions.blob_of(repo, commit.sha, commit.rev)
+        raw = revisions.read_blobs(repo, [sha]).get(sha)
+        if raw is None:
+            raise CompartmentError(revisions.oversized(repo, sha))
+        meta["compartment.blob"] = raw
+    found: bytes = meta["compartment.blob"]
+    return found
 
 
 def dataset(ctx: typer.Context, result: LoadResult | None = None) -> Dataset:

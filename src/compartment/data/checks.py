@@ -12,7 +12,13 @@ from collections.abc import Callable, Container, Iterable, Iterator
 from typing import NamedTuple
 
 from compartment.data import dates
-from compartment.data.dataset import Dataset, actors_named, derive_state, url_host
+from compartment.data.dataset import (
+    Dataset,
+    actors_named,
+    breaking_events,
+    derive_state,
+    url_host,
+)
 from compartment.data.lookup import did_you_mean
 from compartment.data.vocab import LINKAGE_SINCE, STRONG_KINDS
 from compartment.errors import Severity
@@ -137,10 +143,9 @@ def linkage_stated(data: Dataset) -> Iterator[Finding]:
     """A break after LINKAGE_SINCE says what it answered: `over: [crisis-id]`, another
     dossier's event, or `over: []` where the acting side stated no link."""
     for i, d in enumerate(data.dossiers):
-        breaking = {(b.date, b.actor, b.status) for b in d.breaks}
+        breaking = {id(e) for e in breaking_events(d.events)}
         for k, event in enumerate(d.events):
-            if (event.over is None and event.date >= LINKAGE_SINCE
-                    and (event.date, event.actor, event.status) in breaking):
+            if event.over is None and event.date >= LINKAGE_SINCE and id(event) in breaking:
                 yield Finding(
                     ("dossiers", i, "events", k), "no-over",
                     "this break does not say what it answered: add `over:` with the crisis "

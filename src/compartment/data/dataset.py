@@ -157,8 +157,8 @@ class Break(NamedTuple):
         return {"date": self.date, "actor": self.actor, "status": self.status}
 
 
-def derive_breaks(events: tuple[Event, ...]) -> tuple[Break, ...]:
-    """Every break in the events, in order.
+def breaking_events(events: tuple[Event, ...]) -> tuple[Event, ...]:
+    """Every break in the events, in order: the events themselves.
 
     The rule (README, "The data contract"): walk the status-setting events in file order
     (date order; equal and partial dates keep file order). An event breaks the dossier when
@@ -168,7 +168,7 @@ def derive_breaks(events: tuple[Event, ...]) -> tuple[Break, ...]:
     active. A recovery (back to active or a milder status) is no break, and the next worsening
     after it is a second break.
     """
-    breaks: list[Break] = []
+    found: list[Event] = []
     rank = 0
     for event in events:
         if event.status is None:
@@ -178,9 +178,14 @@ def derive_breaks(events: tuple[Event, ...]) -> tuple[Break, ...]:
             rank = 0
             continue
         if new > rank:
-            breaks.append(Break(event.date, event.actor, event.status))
+            found.append(event)
         rank = new
-    return tuple(breaks)
+    return tuple(found)
+
+
+def derive_breaks(events: tuple[Event, ...]) -> tuple[Break, ...]:
+    """Every break in the events, in order (breaking_events), as date, actor and status."""
+    return tuple(Break(e.date, e.actor, e.status or "") for e in breaking_events(events))
 
 
 class State(NamedTuple):

@@ -168,14 +168,39 @@ def _load(
             Severity.WARNING,
         ))
     if findings:
-        located = yamlsource.SourceMap(source)
-        for path_, code, message, severity in findings:
-            line, col = located.locate(path_, key=code in LOCATED_BY_KEY)
-            where = render_path(path_, names)
-            problems.append(Problem(Location(name, line, col, path_, where), code, message,
-                                    severity))
+        problems.extend(locate(findings, source, name, names))
         problems.sort(key=lambda p: (p.location.line, p.location.column))
     return LoadResult(path, dataset, problems)
+
+
+def locate(
+    findings: list[Finding], source: str | bytes, name: str, names: dict[int, str]
+) -> list[Problem]:
+    """The findings as problems at their lines in `source` (the text they were found in);
+    `names` gives each dossier's id by its position, for paths a reader can follow."""
+    located = yamlsource.SourceMap(source)
+    out = []
+    for path_, code, message, severity in findings:
+        line, col = located.locate(path_, key=code in LOCATED_BY_KEY)
+        where = render_path(path_, names)
+        out.append(Problem(Location(name, line, col, path_, where), code, message, severity))
+    return out
+
+
+def with_past_due(result: LoadResult, today: str, source: str | bytes) -> LoadResult:
+    """`result` with a warning for each decision point dated before `today` (checks.past_due),
+    located in `source`, the text `result` was loaded from. Asked for by `validate`, never
+    cached: the answer changes with the day."""
+    if result.dataset is None:
+        return result
+    findings = list(checks.past_due(result.dataset, today))
+    if not findings:
+        return result
+    name = result.problems[0].location.file if result.problems else str(result.path)
+    names = dict(enumerate(d.id for d in result.dataset.dossiers))
+    problems = [*result.problems, *locate(findings, source, name, names)]
+    problems.sort(key=lambda p: (p.location.line, p.location.column))
+    return result._replace(problems=problems)
 
 
 def validate(value: Any) -> tuple[Dataset | None, list[Finding], dict[int, str]]:

@@ -41,6 +41,7 @@ from compartment.data.dataset import (
 from compartment.data.vocab import (
     ACTOR_FIELDS,
     CLAIM_FIELDS,
+    CRISIS_FIELDS,
     DERIVED_FIELDS,
     DOSSIER_FIELDS,
     EVENT_FIELDS,
@@ -182,10 +183,12 @@ class _Merger:
         publishers = self.keyed(
             base.publishers, ours.publishers, theirs.publishers, lambda k: f"publisher {k}",
             self._fields(PUBLISHER_FIELDS))
+        crises = self.keyed(base.crises, ours.crises, theirs.crises, lambda k: f"crisis {k}",
+                            self._fields(CRISIS_FIELDS))
         dossiers = self.keyed(
             {d.id: d for d in base.dossiers}, {d.id: d for d in ours.dossiers},
             {d.id: d for d in theirs.dossiers}, lambda k: f"dossier {k}", self.dossier)
-        return Dataset(actors, tuple(dossiers.values()), publishers)
+        return Dataset(actors, tuple(dossiers.values()), publishers, crises)
 
     def _fields(self, fields: tuple[str, ...]) -> Callable[[V, V, V, str], V]:
         def merge(b: V, o: V, t: V, record: str) -> V:

@@ -190,8 +190,19 @@ def dossier_markdown(dossier: Dossier, names: dict[str, str]) -> str:
         else:
             value = md_text(("; " if field.name == "aliases" else ", ").join(field.values))
         fields.append((field.label, value))
+        if field.name == "since" and dossier.first_accusation is not None:
+            accused = dossier.first_accusation
+            fields.append(("first accused", f"{actors([accused.accused])}, by "
+                           f"{actors([accused.actor])}, on {accused.date}"))
     lines += [f"| {label} | {value} |" for label, value in fields]
-    lines += ["", md_text(dossier.summary), "", "## Events", ""]
+    lines += ["", md_text(dossier.summary), ""]
+    if dossier.next:
+        lines += ["## Next", ""]
+        for decision in dossier.next:
+            lines.append(f"- **{decision.date}**: {md_text(decision.due)} (decided by "
+                         f"{actors(decision.by)}); {md_source(decision.sources[0])}")
+        lines.append("")
+    lines += ["## Events", ""]
     for e in dossier.events:
         status = f" → **{e.status}**" if e.status else ""
         unverified = " *(unverified)*" if e.unverified else ""
@@ -200,6 +211,10 @@ def dossier_markdown(dossier: Dossier, names: dict[str, str]) -> str:
             f"{status}{unverified}"
         )
         lines += ["", md_text(e.summary), ""]
+        if e.accuses:
+            lines += [f"Accuses {actors([e.accuses])}.", ""]
+        if e.over is not None:
+            lines += [f"Over: {', '.join(f'`{r}`' for r in e.over) or 'no link stated'}.", ""]
         lines += [f"- {md_source(s)}" for s in e.sources]
         lines.append("")
     return "\n".join(lines)

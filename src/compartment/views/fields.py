@@ -12,7 +12,7 @@ from compartment.data.vocab import DOSSIER_FIELDS
 
 # Fields that hold actor ids (shown with the actors' names), and fields shown elsewhere.
 ACTOR_REFERENCES = ("parties", "third_parties", "broken_off_by")
-NOT_LISTED = ("events", "summary")
+NOT_LISTED = ("events", "summary", "next")
 
 
 class Field(NamedTuple):

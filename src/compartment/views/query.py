@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import NamedTuple
 
-from compartment.data.dataset import Dataset, Dossier
+from compartment.data.dataset import Dataset, Dossier, breaking_events
 from compartment.data.lookup import resolve_actor
 from compartment.data.vocab import STATUSES
+from compartment.views import linkage
 
 
 class Filters(NamedTuple):
@@ -19,6 +20,7 @@ class Filters(NamedTuple):
     first_broken_off_by: Sequence[str] = ()  # actor ids or blocs
     disputed: bool = False  # only dossiers whose claims blame different actors
     tags: Sequence[str] = ()  # any of these tags
+    over: Sequence[str] = ()  # broken off over any of these crises (views/linkage.py labels)
 
 
 def _matches_actor(data: Dataset, actor: str | None, wanted: Sequence[str]) -> bool:
@@ -50,6 +52,11 @@ def select(data: Dataset, filters: Filters) -> list[Dossier]:
         if parties and not any(_matches_actor(data, p, parties) for p in d.parties):
             continue
         if tags and tags.isdisjoint(t.casefold() for t in d.tags):
+            continue
+        if filters.over and not any(
+            crisis in filters.over for e in breaking_events(d.events)
+            for crisis in linkage.labels(data, e)
+        ):
             continue
         if needle is not None:
             haystack = "\n".join((d.id, d.title, d.summary, *d.aliases, *d.tags)).casefold()

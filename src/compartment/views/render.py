@@ -8,6 +8,7 @@ validation shows as an escape instead of steering the terminal.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -21,11 +22,20 @@ from compartment.data.dataset import Claim, Dataset, Dossier
 from compartment.data.vocab import STATUSES
 from compartment.errors import Problem, one_line, visible
 from compartment.views.fields import fields as dossier_fields
-from compartment.views.layout import EventList, EventRow, KeyValues, LinesTable, Trimmed
+from compartment.views.layout import (
+    EventList,
+    EventRow,
+    KeyValues,
+    LinesTable,
+    Trimmed,
+    source_text,
+)
 
 if TYPE_CHECKING:
+    from compartment.views.linkage import LinkedBreak
     from compartment.views.stats import Pivot
     from compartment.views.timeline import Entry
+    from compartment.views.upcoming import Upcoming
 
 STATUS_STYLES = {
     "active": "green",
@@ -114,9 +124,19 @@ def dossier_detail(data: Dataset, d: Dossier) -> Group:
         else:
             value = text(joined.join(field.values))
         fields.add_row(field.label, value)
-        if field.name == "since" and d.breaks:
-            fields.add_row("breaks", text(story(data, d)))
+        if field.name == "since":
+            accused = d.first_accusation
+            if accused is not None:  # an accusation is no break: beside the first one
+                fields.add_row("first accused", text(
+                    f"{actor_label(data, accused.accused)}, by {actor_label(data, accused.actor)}"
+                    f", on {accused.date}"))
+            if d.breaks:
+                fields.add_row("breaks", text(story(data, d)))
     fields.add_row("summary", text(d.summary))
+    for n, decision in enumerate(d.next):
+        who = ", ".join(actor_label(data, a) for a in decision.by)
+        fields.add_row("next" if n == 0 else "", text(f"{decision.date}: {decision.due} "
+                                                      f"(decided by {who})"))
 
     return Group(Trimmed(fields), Text(""), EventList(_event_rows(data, d)))
 
@@ -128,8 +148,13 @@ def _event_rows(data: Dataset, d: Dossier) -> list[EventRow]:
         what = Text.assemble(text(e.action, "bold"))  # bold: the action, not the summary
         if e.unverified:
             what.append(Text("  UNVERIFIED", style="bold magenta"))
+        if e.accuses:
+            what.append(text(f"  accuses {actor_label(data, e.accuses)}", "italic"))
         what.append("\n")
         what.append(text(e.summary))
+        if e.over is not None:
+            answered = ", ".join(_reference(data, r) for r in e.over) or "no link stated"
+            what.append(text(f"\nover: {answered}", "dim"))
         claims = []
         for who, said_by_them in claims_by_party(e.claims):
             for claim in said_by_them:
@@ -143,18 +168,17 @@ def _event_rows(data: Dataset, d: Dossier) -> list[EventRow]:
     return rows
 
 
+def _reference(data: Dataset, reference: str) -> str:
+    """An `over` reference as a reader reads it: the crisis's name, or DOSSIER@DATE."""
+    crisis = data.crises.get(reference)
+    return f"{crisis.name} ({reference})" if crisis is not None else reference
+
+
 def story(data: Dataset, d: Dossier) -> str:
-    """The breaks in order, then where the dossier stands if that is not the last break:
-    `suspended by Russia on 2023-02-21, then expired on 2026-02-05`."""
-    steps = [f"{b.status} by {actor_label(data, b.actor)} on {b.date}" for b in d.breaks]
-    last = d.breaks[-1]
-    if (d.since, d.status) != (last.date, last.status):
-        # Not itself a break: a recovery, an expiry, or the same status set again by another
-        # actor (CTBT: strained by the US Senate in 1999, by Russia's de-ratification in 2023).
-        again = d.status == last.status
-        by = f" by {actor_label(data, d.broken_off_by)}" if again and d.broken_off_by else ""
-        steps.append(f"{d.status}{' again' if again else ''}{by} on {d.since}")
-    return ", then ".join(steps)
+    """The breaks in order: `suspended by Russia on 2023-02-21, then terminated by ...`. Where
+    the dossier stands now (an expiry, a recovery) is its status, not a break."""
+    return ", then ".join(
+        f"{b.status} by {actor_label(data, b.actor)} on {b.date}" for b in d.breaks)
 
 
 def claims_by_party(claims: Sequence[Claim]) -> list[tuple[str, list[Claim]]]:
@@ -443,3 +467,51 @@ def series_table(columns: Sequence[str], rows: Sequence[Sequence[str]]) -> Table
     for row in rows:
         table.add_row(*(text(cell) for cell in row))
     return table
+
+
+def crises_report(data: Dataset, groups: Sequence[tuple[str, Sequence[LinkedBreak]]]) -> Group:
+    """`crises`: each crisis, then each break made over it on a line of its own (date,
+    status, dossier, who, and what became of it), a line that wraps rather than cuts."""
+    lines: list[Text] = []
+    for crisis_id, found in groups:
+        crisis = data.crises.get(crisis_id)
+        head = text(crisis_id, "bold")
+        if crisis is not None:
+            head.append(text(f"  {crisis.date}  {crisis.name}"))
+        elif "@" in crisis_id:  # another dossier's move that named no crisis itself
+            moves = data.referenced(crisis_id)
+            if isinstance(moves, list):
+                head.append(text("  " + "; ".join(
+                    f"{actor_label(data, e.actor)}: {e.action}" for e in moves)))
+        blocs = Counter(b.bloc or "none" for b in found)
+        head.append(text(f"  ({len(found)} break{'s' * (len(found) != 1)}"
+                         + "".join(f", {bloc} {n}" for bloc, n in sorted(blocs.items()))
+                         + ")", "dim"))
+        lines.append(head)
+        for b in found:
+            line = text(f"  {b.date:<10}  ")
+            line.append(status_text(b.status))
+            line.append(text(f"  {b.dossier}  by {actor_label(data, b.actor)}"
+                             + (f" ({b.bloc})" if b.bloc else "")))
+            after = f"recovered {b.recovered}" if b.recovered else f"now {b.now}"
+            line.append(text(f"; {after}", "dim"))
+            lines.append(line)
+        lines.append(Text(""))
+    return Group(*lines[:-1])
+
+
+def upcoming_report(data: Dataset, found: Sequence[Upcoming]) -> Group:
+    """`upcoming`: each decision point, its date, dossier and status on a line, what is due
+    and who decides under it, then its first source."""
+    lines: list[Text] = []
+    for u in found:
+        line = text(f"{u.date}  ", "bold")
+        line.append(text(u.dossier, "bold"))
+        line.append(text("  "))
+        line.append(status_text(u.status))
+        lines.append(line)
+        names = ", ".join(actor_label(data, a) for a in u.by)
+        lines.append(text(f"  {u.due} (decided by {names})"))
+        if u.sources:
+            lines.append(Text("  ") + source_text(u.sources[0]))
+    return Group(*lines)

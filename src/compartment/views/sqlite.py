@@ -217,6 +217,10 @@ def fill(db: sqlite3.Connection, data: Dataset) -> None:
         "INSERT INTO actors (id, name, bloc) VALUES (?, ?, ?)",
         [(a.id, a.name, a.bloc) for a in data.actors.values()],
     )
+    db.executemany("INSERT INTO crises (id, name, date, summary) VALUES (?, ?, ?, ?)",
+                   [(c.id, c.name, c.date, c.summary) for c in data.crises.values()])
+    db.executemany("INSERT INTO crisis_sources (crisis_id, position, source) VALUES (?, ?, ?)",
+                   [(c.id, n, s) for c in data.crises.values() for n, s in enumerate(c.sources)])
     db.executemany(
         f"INSERT INTO dossiers ({', '.join(DOSSIER_COLUMNS)})"
         f" VALUES ({', '.join('?' * len(DOSSIER_COLUMNS))})",
@@ -271,10 +275,6 @@ def fill(db: sqlite3.Connection, data: Dataset) -> None:
     )
     db.executemany("INSERT INTO event_over (event_id, position, crisis_id, dossier_id, date)"
                    " VALUES (?, ?, ?, ?, ?)", over)
-    db.executemany("INSERT INTO crises (id, name, date, summary) VALUES (?, ?, ?, ?)",
-                   [(c.id, c.name, c.date, c.summary) for c in data.crises.values()])
-    db.executemany("INSERT INTO crisis_sources (crisis_id, position, source) VALUES (?, ?, ?)",
-                   [(c.id, n, s) for c in data.crises.values() for n, s in enumerate(c.sources)])
     decisions = [(d.id, n, x) for d in data.dossiers for n, x in enumerate(d.next)]
     db.executemany("INSERT INTO decisions (id, dossier_id, position, date, due)"
                    " VALUES (?, ?, ?, ?, ?)",

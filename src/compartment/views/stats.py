@@ -24,6 +24,14 @@ Fields of a claim, counted once per claim, paired only with each other:
 
 so `--by blames --per by` is the who-blames-whom matrix.
 
+A field of a break, counted once per break and crisis (views/linkage.py):
+
+  crisis        the crisis the break was made over (`none stated`, `not recorded` when it
+                names none), paired with a field of the break: bloc, year, status,
+                broken-off-by (whose break it is) or domain (its dossier's)
+
+so `--by crisis --per bloc` is what each crisis cost, and who linked.
+
 A field of an event, counted once per event (with `--per`, by a field of its dossier):
 
   source-kind   the best kind of source it cites (evidence.KIND_ORDER: primary, reference,
@@ -50,7 +58,10 @@ DOSSIER_FIELDS = (
 )
 CLAIM_FIELDS = ("by", "blames")
 EVENT_FIELDS = ("source-kind",)
-FIELDS = DOSSIER_FIELDS + CLAIM_FIELDS + EVENT_FIELDS
+BREAK_FIELDS = ("crisis",)
+# The fields of a break that a crisis pairs with.
+BREAK_PAIRS = ("bloc", "year", "status", "broken-off-by", "domain")
+FIELDS = DOSSIER_FIELDS + CLAIM_FIELDS + EVENT_FIELDS + BREAK_FIELDS
 
 Value = str | int | None
 
@@ -88,6 +99,13 @@ def _order(field: str) -> Callable[[Value], tuple[int, Any]]:
         "status": tuple(STATUSES), "bloc": tuple(BLOCS), "first-bloc": tuple(BLOCS),
         "domain": tuple(DOMAINS), "source-kind": KIND_ORDER,
     }
+    if field == "crisis":  # by year, as history runs; moves by their date; the rest last
+        def when(value: Value) -> tuple[int, Any]:
+            text = str(value)
+            if value is None or " " in text:
+                return (2, text)
+            return (0, text.partition("@")[2][:4] + text if "@" in text else text[-4:] + text)
+        return when
     rank = orders.get(field)
 
     def key(value: Value) -> tuple[int, Any]:
@@ -152,8 +170,22 @@ def pivot(data: Dataset, by: str, per: str | None = None) -> Pivot:
         )
     if per in EVENT_FIELDS:
         raise ValueError(f"{per} counts events: give it as --by, with a dossier field as --per")
+    if (by in BREAK_FIELDS or per in BREAK_FIELDS) and {by, per} - {*BREAK_FIELDS, *BREAK_PAIRS,
+                                                                     None}:
+        raise ValueError(f"crisis counts breaks: pair it with {', '.join(BREAK_PAIRS)}")
     counts: Counter[tuple[Value, Value]] = Counter()
-    if by in EVENT_FIELDS:
+    if by in BREAK_FIELDS or per in BREAK_FIELDS:
+        from compartment.views import linkage
+
+        domains = {d.id: d.domain for d in data.dossiers}
+        for b in linkage.linked_breaks(data):
+            cells: dict[str | None, Value] = {
+                "crisis": b.crisis, "bloc": b.bloc, "year": int(b.date[:4]),
+                "status": b.status, "broken-off-by": b.actor, "domain": domains[b.dossier],
+                None: None,
+            }
+            counts[(cells[by], cells[per])] += 1
+    elif by in EVENT_FIELDS:
         from compartment.views import evidence
 
         for dossier in data.dossiers:
