@@ -46,6 +46,7 @@ class ExportFormat(str, Enum):
     jsonl = "jsonl"
     markdown = "markdown"
     sqlite = "sqlite"
+    ics = "ics"
 
 
 class ProblemFormat(str, Enum):

@@ -27,7 +27,7 @@ from compartment.cli.options import (
     values,
 )
 from compartment.data import lookup
-from compartment.errors import UsageError
+from compartment.errors import CompartmentError, UsageError
 
 if TYPE_CHECKING:
     from compartment.data.dataset import Dataset
@@ -216,14 +216,15 @@ def export_(
     as_of: AsOf = None,
     tag: TagFilter = None,
 ) -> None:
-    """Export the dataset: JSON, JSONL, CSV, Markdown, SQLite.
+    """Export the dataset: JSON, CSV, Markdown, SQLite, iCalendar.
 
-    JSON is nested; SQLite is a database file.
+    JSON is nested; SQLite is a database file; ics is a calendar of the decision points.
 
     CSV has a header row, one row per dossier (or per event with --events, per claim with
     --claims), list fields joined with "; ". The same data always gives byte-identical
-    output. SQLite needs -o: tables actors, dossiers, breaks, events, sources, claims,
-    claim_sources and publishers, plus one table per list field.
+    output. SQLite needs -o (docs/data.md lists its tables). --format ics writes each
+    decision point ahead (`next:`, as `upcoming` lists them) as an all-day event with a
+    stable UID, for a calendar application to import or subscribe to.
 
     Examples:
 
@@ -232,6 +233,8 @@ def export_(
       compartment export --format csv --events -o events.csv
 
       compartment export --format sqlite -o compartment.db
+
+      compartment export --format ics -o next.ics
 
       compartment export --tag nuclear --format csv
     """
@@ -253,16 +256,29 @@ def export_(
 
         chosen = query.select(data, query.Filters(tags=lookup.check_tags(data, tag)))
         data = data._replace(dossiers=tuple(chosen))
-    if output_format is ExportFormat.sqlite:
-        from compartment.views import sqlite
+    if output_format in (ExportFormat.sqlite, ExportFormat.ics):
+        if output_format is ExportFormat.sqlite:
+            from compartment.views import sqlite
 
-        assert output is not None
-        database = sqlite.database(data)
+            content = sqlite.database(data)
+        else:
+            from compartment.views import calendar
 
-        def write_database(out: BinaryIO) -> None:
-            out.write(database)
+            try:
+                content = calendar.ics(data)
+            except ImportError:
+                raise CompartmentError("--format ics needs icalendar: pip install icalendar "
+                                       "(it comes with compartment-ledger)") from None
+        if output is None:
+            sys.stdout.flush()
+            sys.stdout.buffer.write(content)
+            return
 
-        storage.write_output(output, write_database)
+        def write_bytes(out: BinaryIO) -> None:
+            out.write(content)
+
+        storage.write_output(output, write_bytes)
+        runtime.say(f"{output}: wrote {_what(data, output_format, events, claims)}")
         return
 
     def write(out: TextIO) -> None:
@@ -291,6 +307,21 @@ def export_(
         write(sys.stdout)
     else:
         storage.write_text_output(output, write)
+        runtime.say(f"{output}: wrote {_what(data, output_format, events, claims)}")
+
+
+def _what(data: "Dataset", output_format: ExportFormat, events: bool, claims: bool) -> str:
+    """What an export to a file holds, for the line that confirms it."""
+    if output_format is ExportFormat.ics:
+        count = sum(len(d.next) for d in data.dossiers)
+        return f"{count} decision point{'s' * (count != 1)} (iCalendar)"
+    if claims:
+        count, kind = sum(len(e.claims) for d in data.dossiers for e in d.events), "claim"
+    elif events:
+        count, kind = sum(len(d.events) for d in data.dossiers), "event"
+    else:
+        count, kind = len(data.dossiers), "dossier"
+    return f"{count} {kind}{'s' * (count != 1)} ({output_format.value})"
 
 
 def info(ctx: typer.Context) -> None:

@@ -334,7 +334,7 @@ def past_due(data: Dataset, today: str) -> Iterator[Finding]:
                 yield Finding(
                     ("dossiers", i, "next", n, "date"), "past-due",
                     f"the decision point of {decision.date} ({decision.due}) has passed "
-                    f"(today is {today}): record what happened as an event, then drop this "
+                    f"(as of {today}): record what happened as an event, then drop this "
                     "entry or move it to the next date",
                     Severity.WARNING,
                 )

@@ -16,13 +16,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from compartment.data.dataset import Dataset, Dossier, Event
-from compartment.data.vocab import DERIVED_FIELDS, DOSSIER_FIELDS
+from compartment.data.vocab import DERIVED_FIELDS, DOSSIER_FIELDS, EVENT_FIELDS
 
 # Fields compared one by one for a dossier present on both sides; `events` has its own rules.
 # status and broken_off_by are reported with both values, the others by name.
 _TRACKED = (*DERIVED_FIELDS, "first_broken_off_by")
 _OTHER_FIELDS = tuple(f for f in DOSSIER_FIELDS if f not in ("id", *DERIVED_FIELDS, "events"))
-_EVENT_FIELDS = ("status", "unverified", "summary", "sources", "claims")
+_EVENT_FIELDS = tuple(f for f in EVENT_FIELDS if f not in ("date", "actor", "action"))
+# Event fields reported with both values; the others by name (text, lists of sources).
+_SHOWN = ("status", "unverified", "over", "accuses")
 
 
 # -- comparing ----------------------------------------------------------------------------
@@ -68,11 +70,13 @@ class DatasetDiff:
     changed: tuple[DossierDiff, ...] = ()
     actors_added: tuple[str, ...] = field(default=())
     actors_removed: tuple[str, ...] = field(default=())
+    crises_added: tuple[str, ...] = field(default=())
+    crises_removed: tuple[str, ...] = field(default=())
 
     def __bool__(self) -> bool:
         return bool(
             self.added or self.removed or self.changed or self.actors_added
-            or self.actors_removed
+            or self.actors_removed or self.crises_added or self.crises_removed
         )
 
 
@@ -135,6 +139,8 @@ def compare(
         changed=tuple(changed),
         actors_added=tuple(a for a in new.actors if a not in old.actors),
         actors_removed=tuple(a for a in old.actors if a not in new.actors),
+        crises_added=tuple(c for c in new.crises if c not in old.crises),
+        crises_removed=tuple(c for c in old.crises if c not in new.crises),
     )
 
 
@@ -142,6 +148,8 @@ def compare(
 
 
 def _value(value: Any) -> str:
+    if isinstance(value, tuple):
+        return "[" + ", ".join(value) + "]"
     return "null" if value is None else str(value)
 
 
@@ -166,6 +174,10 @@ def lines(diff: DatasetDiff) -> Iterator[tuple[str, str]]:
         yield "add", f"+ actor {actor}"
     for actor in diff.actors_removed:
         yield "remove", f"- actor {actor}"
+    for crisis in diff.crises_added:
+        yield "add", f"+ crisis {crisis}"
+    for crisis in diff.crises_removed:
+        yield "remove", f"- crisis {crisis}"
     for d in diff.added:
         yield "add", f"+ dossier {d.id}: {d.title} ({d.status}, {_events(d)})"
     for d in diff.removed:
@@ -187,7 +199,7 @@ def lines(diff: DatasetDiff) -> Iterator[tuple[str, str]]:
 def _what_changed(ec: EventChange) -> str:
     parts = []
     for f in ec.fields:
-        if f in ("status", "unverified"):
+        if f in _SHOWN:
             parts.append(f"{f}: {_value(getattr(ec.old, f))} -> {_value(getattr(ec.new, f))}")
         elif f == "claims":
             parts.append(_claims_changed(ec.old, ec.new))
@@ -240,6 +252,11 @@ def markdown(diff: DatasetDiff) -> str:
         out += [f"- added `{a}`" for a in diff.actors_added]
         out += [f"- removed `{a}`" for a in diff.actors_removed]
         out.append("")
+    if diff.crises_added or diff.crises_removed:
+        out += ["**Crises**", ""]
+        out += [f"- added `{c}`" for c in diff.crises_added]
+        out += [f"- removed `{c}`" for c in diff.crises_removed]
+        out.append("")
     for dd in diff.changed:
         out += [f"**`{dd.id}`**", ""]
         out += [f"- {c.field}: {_value(c.old)} → **{_value(c.new)}**" for c in dd.changes]
@@ -266,6 +283,8 @@ def to_dict(diff: DatasetDiff) -> dict[str, Any]:
         "same": not diff,
         "actors_added": list(diff.actors_added),
         "actors_removed": list(diff.actors_removed),
+        "crises_added": list(diff.crises_added),
+        "crises_removed": list(diff.crises_removed),
         "dossiers_added": [_dossier_brief(d) for d in diff.added],
         "dossiers_removed": [_dossier_brief(d) for d in diff.removed],
         "dossiers_changed": [
