@@ -313,7 +313,7 @@ def test_limits_must_be_positive() -> None:
 def test_without_httpx(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "httpx", None)  # `import httpx` now fails
     hint = (
-        "checking links needs httpx: install compartment[check] (pip install 'compartment[check]')"
+        "checking links needs httpx: pip install httpx (or install compartment-ledger[check])"
     )
     with pytest.raises(CompartmentError) as caught:
         linkcheck.require()

@@ -45,7 +45,7 @@ whole request (a server dripping its headers); `deadline` seconds in all, a hard
 unfinished by then are "not-checked"). The resolver runs in daemon threads, so even a DNS
 lookup that never returns cannot hold `check` (or the interpreter's exit) past the deadline.
 
-httpx is an optional dependency (`pip install 'compartment[check]'`), imported only inside
+httpx is an optional dependency (`pip install httpx`, or the extra `check`), imported only inside
 the functions that fetch, so importing this module costs nothing. `check` runs its own event
 loop, so it cannot be called from inside a running one.
 """
@@ -99,8 +99,8 @@ class MissingHttpx(CompartmentError):
 
     def __init__(self) -> None:
         super().__init__(
-            "checking links needs httpx: install compartment[check] "
-            "(pip install 'compartment[check]')"
+            "checking links needs httpx: pip install httpx (or install "
+            "compartment-ledger[check])"
         )
 
 

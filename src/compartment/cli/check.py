@@ -272,8 +272,10 @@ def sources(
         _write_rows(output_format, records, columns)
     runtime.say(
         f"{total.strong} of {total.events} events ({total.share:.1%}) cite a primary or "
-        f"reference source; {total.dossiers_without_strong} of {total.dossiers} dossiers "
-        f"have none; {total.publishers} publishers registered"
+        f"reference source, {total.recent_strong} of {total.recent_events} "
+        f"({total.recent_share:.1%}) of those since {evidence.RECENT_SINCE}; "
+        f"{total.dossiers_without_strong} of {total.dossiers} dossiers have none; "
+        f"{total.publishers} publishers registered"
     )
 
 

@@ -361,7 +361,7 @@ def chart(
     --as-of), grouped by domain, coloured by status, with a marker for each event.
     --kind series: a stacked area of how many dossiers stood in each status at the end of
     each year (the data of `compartment stats --series year`). Both take the filters of
-    `compartment list`. Needs matplotlib: pip install 'compartment[chart]'.
+    `compartment list`. Needs matplotlib: pip install matplotlib.
 
     Examples:
 

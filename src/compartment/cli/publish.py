@@ -41,7 +41,7 @@ def site(
     Plain files with relative links: open index.html from disk, or publish the folder on
     any static host. No page asks any other origin for anything. The charts run to the
     date of the last event, so the same data always gives byte-identical files. Needs
-    jinja2 and matplotlib: pip install 'compartment[site]'.
+    jinja2 and matplotlib: pip install jinja2 matplotlib.
 
     Examples:
 

@@ -132,33 +132,50 @@ def weak_events(data: Dataset) -> list[WeakEvent]:
     return sorted(found, key=lambda w: (-rank[w.kind], w.dossier_share, w.event.date))
 
 
+# The recent years, whose sources the summary reports apart: since Russia's full-scale
+# invasion, when most breaks of the ledger happened and the first reports were news.
+RECENT_SINCE = "2022"
+
+
 @dataclass(frozen=True)
 class Summary:
     events: int
-    strong: int
+    strong: int  # events citing a primary or reference source
     dossiers: int
     dossiers_without_strong: int
     publishers: int
+    recent_events: int = 0  # those dated RECENT_SINCE or later
+    recent_strong: int = 0
 
     @property
     def share(self) -> float:
         return self.strong / self.events if self.events else 0.0
 
+    @property
+    def recent_share(self) -> float:
+        return self.recent_strong / self.recent_events if self.recent_events else 0.0
+
     def to_dict(self) -> dict[str, Any]:
         return {"events": self.events, "strong_events": self.strong,
                 "strong_share": round(self.share, 3), "dossiers": self.dossiers,
                 "dossiers_without_strong": self.dossiers_without_strong,
-                "publishers": self.publishers}
+                "publishers": self.publishers, "recent_since": RECENT_SINCE,
+                "recent_events": self.recent_events,
+                "recent_strong_events": self.recent_strong,
+                "recent_strong_share": round(self.recent_share, 3)}
 
 
 def summary(data: Dataset) -> Summary:
     per = dossiers(data)
+    recent = [e for d in data.dossiers for e in d.events if e.date >= RECENT_SINCE]
     return Summary(
         events=sum(d.events for d in per),
         strong=sum(d.strong for d in per),
         dossiers=len(per),
         dossiers_without_strong=sum(1 for d in per if not d.strong),
         publishers=len(data.publishers),
+        recent_events=len(recent),
+        recent_strong=sum(is_strong(data, e) for e in recent),
     )
 
 
