@@ -270,12 +270,12 @@ def sources(
         runtime.stdout().print(render.records_table(columns, cells, numeric), crop=False)
     else:
         _write_rows(output_format, records, columns)
+    recent = (f", {total.recent_strong} of {total.recent_events} ({total.recent_share:.1%}) "
+              f"of those since {evidence.RECENT_SINCE}" if total.recent_events else "")
     runtime.say(
         f"{total.strong} of {total.events} events ({total.share:.1%}) cite a primary or "
-        f"reference source, {total.recent_strong} of {total.recent_events} "
-        f"({total.recent_share:.1%}) of those since {evidence.RECENT_SINCE}; "
-        f"{total.dossiers_without_strong} of {total.dossiers} dossiers have none; "
-        f"{total.publishers} publishers registered"
+        f"reference source{recent}; {total.dossiers_without_strong} of {total.dossiers} "
+        f"dossiers have none; {total.publishers} publishers registered"
     )
 
 
