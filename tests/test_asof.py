@@ -6,6 +6,7 @@ import json
 from datetime import date
 from pathlib import Path
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -143,7 +144,16 @@ def test_stats_as_of(run, sample: Path) -> None:
 def test_stats_as_of_rejects_a_bad_date(run, sample: Path) -> None:
     result = run("--data", str(sample), "stats", "--as-of", "2023-02-30", ok=False)
     assert result.exit_code == 2
-    assert "is not a date" in result.stderr
+    assert "2023-02-30 is not a day in the calendar" in result.stderr
+
+
+@pytest.mark.parametrize(("given", "day"), [("2014", "2014-12-31"), ("2014-02", "2014-02-28"),
+                                            ("2014-03-18", "2014-03-18")])
+def test_as_of_a_month_or_a_year_is_its_last_day(run, given: str, day: str) -> None:
+    """`--as-of 2014` was refused while `timeline --until 2014` worked."""
+    shipped = ["--data", str(Path(__file__).resolve().parent.parent / "data" / "issues.yaml")]
+    partial = run(*shipped, "list", "--as-of", given, "-f", "csv").stdout
+    assert partial == run(*shipped, "list", "--as-of", day, "-f", "csv").stdout
 
 
 def test_today_is_a_full_date() -> None:

@@ -298,8 +298,9 @@ FLAGGED: dict[str, list[tuple[str, Edits, list[Flagged]]]] = {
     "registered_publishers": [
         ("unregistered-subdomain", (registry("primary"), SUBDOMAIN_SOURCE), [
             Flagged(29, 19, "dossiers[new-start].events[1].sources[0]", "unregistered-publisher",
-                    "the host 'www.example.org' is not a registered publisher; "
-                    "did you mean example.org?"),
+                    "the host 'www.example.org' is not a registered publisher (did you mean "
+                    "example.org?); register it with `compartment publisher add "
+                    "www.example.org --name NAME --kind KIND`"),
         ]),
     ],
     "strong_sources": [
@@ -350,8 +351,9 @@ FLAGGED.update({
                            ("https://example.org/crisis", "https://other.example/crisis"),
                            over("crimea-2014")), [
             Flagged(13, 15, "crises.crimea-2014.sources[0]", "unregistered-publisher",
-                    "the host 'other.example' is not a registered publisher; did you mean "
-                    "example.org?"),
+                    "the host 'other.example' is not a registered publisher (did you mean "
+                    "example.org?); register it with `compartment publisher add other.example "
+                    "--name NAME --kind KIND`"),
         ]),
     ],
 })

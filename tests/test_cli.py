@@ -129,12 +129,13 @@ def test_export_csv_exact(run, sample: Path) -> None:
     result = run("--data", str(sample), "export", "--format", "csv")
     assert result.stdout == (
         "id,title,aliases,domain,parties,forum,status,broken_off_by,since,first_broken_off_by,"
-        "first_broken_off_on,approach,third_parties,summary,tags\n"
+        "first_broken_off_on,broken_off_by_bloc,first_broken_off_by_bloc,approach,third_parties,"
+        "summary,tags\n"
         "new-start,New START,,arms-control,united-states; russia,,expired,russia,2026-02-05,"
-        "russia,2023-02-21,expose,,"
+        "russia,2023-02-21,russia,russia,expose,,"
         "The last treaty capping US and Russian strategic nuclear forces.,\n"
         "nato-russia-cooperation,NATO-Russia practical cooperation,NRC,security-dialogue,nato; russia,,"
-        "suspended,nato,2014-04,nato,2014-04,,,"
+        "suspended,nato,2014-04,nato,2014-04,west,west,,,"
         "Practical civilian and military cooperation in the NATO-Russia Council.,\n"
     )
 

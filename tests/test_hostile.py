@@ -351,7 +351,8 @@ def test_09_big_scalar_and_deep_nesting_end_fast() -> None:
 def test_10_as_of_not_a_date(run, sample) -> None:
     result = run("--data", str(sample), "list", "--as-of", "yesterday", ok=False)
     assert result.exit_code == 2
-    assert "Invalid value for '--as-of': 'yesterday' is not a date; write it as YYYY-MM-DD" in result.stderr
+    assert ("Invalid value for '--as-of': 'yesterday': must be a date written YYYY-MM-DD, "
+            "YYYY-MM or YYYY") in result.stderr
 
 
 def cli(*args: str, env: dict[str, str] | None = None, **kw) -> subprocess.CompletedProcess:

@@ -193,5 +193,8 @@ def test_dossier_rows_are_the_columns_of_to_dict(raw: dict) -> None:
     data = Dataset.from_dict(raw)
     for d in data.dossiers:
         record = d.to_dict()
+        blocs = {"broken_off_by_bloc": data.bloc_of(d.broken_off_by),
+                  "first_broken_off_by_bloc": data.bloc_of(d.first_broken_off_by)}
         for columns in (export.DOSSIER_COLUMNS, export.LIST_COLUMNS):
-            assert export.dossier_row(d, columns) == {c: record[c] for c in columns}
+            assert export.dossier_row(d, columns, data) == {
+                c: blocs[c] if c in blocs else record[c] for c in columns}

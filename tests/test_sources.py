@@ -172,8 +172,9 @@ def test_publisher_add(run, data_file: Path) -> None:
 def test_unregistered_host_is_an_error_with_a_hint(run, write_dataset) -> None:
     path = write_dataset(DATA.replace("https://news.example.com/d", "https://news.example.co/d"))
     result = run("--data", str(path), "validate", ok=False)
-    assert ("the host 'news.example.co' is not a registered publisher; did you mean "
-            "news.example.com?") in result.stdout
+    assert ("the host 'news.example.co' is not a registered publisher (did you mean "
+            "news.example.com?); register it with `compartment publisher add news.example.co "
+            "--name NAME --kind KIND`") in result.stdout
 
 
 def test_a_read_only_data_file_is_refused_unless_forced(run, data_file: Path) -> None:

@@ -152,3 +152,37 @@ def test_sources_weak_keeps_printing_urls_whole_at_80_columns(run, monkeypatch) 
     urls = [line.strip() for line in out if line.strip().startswith("http")]
     longest = max(urls, key=len)
     assert len(longest) > 80 and f"    {longest}" in out  # whole, on its line, past the edge
+
+
+def test_a_pivot_too_wide_for_the_terminal_keeps_every_value_and_says_so(run, monkeypatch) -> None:
+    """`stats --by first-bloc --per first-year` at 80 columns dropped 2020, 2022, ... and the
+    total with nothing on stderr; now it switches to one line per row, and says so."""
+    monkeypatch.setenv("COLUMNS", "80")
+    table = run("stats", "--by", "first-bloc", "--per", "first-year")
+    assert table.stderr == ("the table is wider than 80 columns: one line per first-bloc "
+                            "instead (--format csv gives the table)\n")
+    rows = list(csv.DictReader(io.StringIO(
+        run("stats", "--by", "first-bloc", "--per", "first-year", "-f", "csv").stdout)))
+    years = {r["first_year"] for r in rows if r["first_year"]}
+    assert years and all(f"{year}=" in table.stdout for year in years)
+    assert "total=" in table.stdout
+    assert max(len(line) for line in table.stdout.splitlines()) <= 80
+
+
+@pytest.mark.parametrize("by", ["publisher", "dossier"])
+def test_sources_never_cut_a_cell_at_80_columns(run, monkeypatch, by: str) -> None:
+    monkeypatch.setenv("COLUMNS", "80")
+    out = run("sources", "--by", by).stdout
+    rows = list(csv.DictReader(io.StringIO(run("sources", "--by", by, "-f", "csv").stdout)))
+    key = "host" if by == "publisher" else "id"
+    for row in rows:
+        assert row[key] in out
+        if by == "publisher":
+            assert f"kind={row['kind']}" in out or f" {row['kind']} " in out
+
+
+def test_a_pivot_that_fits_is_a_table_with_whole_ids(run, monkeypatch) -> None:
+    monkeypatch.setenv("COLUMNS", "200")
+    out = run("stats", "--by", "blames", "--per", "by")
+    assert out.stderr == ""
+    assert "osce-chair-and-secretariat" in out.stdout.splitlines()[0]  # a header never folded

@@ -59,17 +59,38 @@ def build_command(name: str) -> Any:
     module, attribute = COMMANDS[name]
     target = getattr(import_module(f"compartment.cli.{module}"), attribute)
     if isinstance(target, typer.Typer):
-        return typer.main.get_group_from_info(
+        built = typer.main.get_group_from_info(
             typer.models.TyperInfo(target, name=name),
             pretty_exceptions_short=app.pretty_exceptions_short,
             suggest_commands=app.suggest_commands,
             rich_markup_mode=app.rich_markup_mode,
         )
-    return typer.main.get_command_from_info(
-        typer.models.CommandInfo(name=name, callback=target),
-        pretty_exceptions_short=app.pretty_exceptions_short,
-        rich_markup_mode=app.rich_markup_mode,
-    )
+    else:
+        built = typer.main.get_command_from_info(
+            typer.models.CommandInfo(name=name, callback=target),
+            pretty_exceptions_short=app.pretty_exceptions_short,
+            rich_markup_mode=app.rich_markup_mode,
+        )
+    _plain_metavars(built)
+    return built
+
+
+def _plain_metavars(command: Any) -> None:
+    """A required argument reads `ID` in the usage line, as in every other tool's help,
+    not Typer's `{ID}`, which looks like a choice or a placeholder to fill with braces."""
+    for sub in getattr(command, "commands", {}).values():
+        _plain_metavars(sub)
+    for param in command.params:
+        if param.param_type_name == "argument" and param.metavar and param.required:
+            param.make_metavar = lambda ctx=None, usage=False, shown=param.metavar: shown
+        elif (param.param_type_name == "option" and param.metavar is None
+              and not getattr(param, "is_flag", False)):
+            # `<str>`, `<int range>`: Typer's names of types, not what to type.
+            param.metavar = _METAVARS.get(param.type.name)
+
+
+_METAVARS = {"str": "TEXT", "int": "N", "int range": "N", "float": "SECONDS",
+             "float range": "SECONDS"}
 
 
 def summary(name: str) -> str:

@@ -266,8 +266,13 @@ def sources(
         runtime.stdout().print(render.weak_events(records), soft_wrap=True, end="")
     elif output_format is ListFormat.table:
         numeric = ("events", "strong_events", "strong_share", "citations", "dossiers")
-        cells = ([_cell(r[c]) for c in columns] for r in records)
-        runtime.stdout().print(render.records_table(columns, cells, numeric), crop=False)
+        cells = [[_cell(r[c]) for c in columns] for r in records]
+        console = runtime.stdout()
+        table, long = render.fitted(columns, cells, console.width, numeric, ("name", "title"))
+        if long:
+            runtime.say(f"the table is wider than {console.width} columns: one line per row "
+                        "instead (--format csv gives the table)")
+        console.print(table)
     else:
         _write_rows(output_format, records, columns)
     recent = (f", {total.recent_strong} of {total.recent_events} ({total.recent_share:.1%}) "

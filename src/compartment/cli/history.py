@@ -227,7 +227,14 @@ def stats(
         raise UsageError(f"--by {by.value} --per {per.value if per else ''}: {exc}") from None
     if output_format is ListFormat.table:
         console = runtime.stdout()
-        console.print(render.stats_table(pivot))
+        table = render.stats_table(pivot)
+        if render.too_wide(table, console.width):  # never a column lost, nor an id split
+            runtime.say(f"the table is wider than {console.width} columns: one line per "
+                        f"{pivot.by} instead (--format csv gives the table)")
+            columns, rows = st.grid(pivot)
+            console.print(render.long_layout(columns, rows))
+            return
+        console.print(table)
         if runtime.stdout_is_terminal():
             console.print()
             console.print(render.stats_bars(pivot, console.width))
@@ -265,7 +272,8 @@ def _series(
 def diff(
     ctx: typer.Context,
     rev_a: Annotated[
-        Optional[str], typer.Argument(metavar="REV_A", help="The old revision (default HEAD).")
+        Optional[str], typer.Argument(metavar="REV_A", help="The old revision (default HEAD): "
+                                      "a commit, tag or branch, or a date YYYY-MM-DD.")
     ] = None,
     rev_b: Annotated[
         Optional[str],

@@ -113,6 +113,19 @@ def full_date(value: str | None) -> str | None:
         raise typer.BadParameter(str(exc)) from None
 
 
+def as_of_date(value: str | None) -> str | None:
+    """An --as-of date: a day, or a month or year meaning its last day (`--as-of 2014` is
+    the state at the end of 2014), as `--until` reads one."""
+    if value is None:
+        return None
+    from compartment.data import dates
+
+    problem = dates.check(value)
+    if problem:
+        raise typer.BadParameter(f"{value!r}: {problem}")
+    return dates.last_day(value)
+
+
 def partial_date(value: str | None) -> str | None:
     """An event's --date, possibly partial (YYYY or YYYY-MM)."""
     if value is None:
@@ -229,12 +242,13 @@ def complete_field_value(ctx: typer.Context, incomplete: str) -> list[tuple[str,
 
 # -- options several commands share, defined once (Typer copies each per command) ----------
 
-AS_OF_HELP = "Show the state as it stood on this date (YYYY-MM-DD), from the events alone."
+AS_OF_HELP = ("Show the state as it stood on this date, from the events alone: YYYY-MM-DD, or "
+              "YYYY-MM / YYYY for the end of that month or year.")
 DRY_RUN_HELP = "Print the diff that would be written, and write nothing."
 
 AsOf = Annotated[
     Optional[str],
-    typer.Option("--as-of", metavar="DATE", help=AS_OF_HELP, callback=full_date),
+    typer.Option("--as-of", metavar="DATE", help=AS_OF_HELP, callback=as_of_date),
 ]
 StatusFilter = Annotated[
     Optional[list[StatusChoice]],

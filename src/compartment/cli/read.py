@@ -57,6 +57,13 @@ def list_(
     output_format: Annotated[
         ListFormat, typer.Option("--format", "-f", help="Output format.")
     ] = ListFormat.table,
+    columns: Annotated[
+        Optional[str],
+        typer.Option(metavar="NAMES", help="The columns to show, comma-separated: any field of "
+                     "a dossier, since, first_broken_off_by, first_broken_off_on, "
+                     "broken_off_by_bloc, first_broken_off_by_bloc. Default: id, title, "
+                     "status, since, broken_off_by, domain."),
+    ] = None,
     as_of: AsOf = None,
     limit: Annotated[
         int,
@@ -83,6 +90,8 @@ def list_(
 
       compartment list --over georgia-2008
 
+      compartment list --columns id,first_broken_off_by,first_broken_off_on
+
       compartment list --as-of 2022-02-23 --format csv
     """
     from compartment.views import query
@@ -97,6 +106,7 @@ def list_(
     filters = filters._replace(tags=lookup.check_tags(data, tag or []),
                                over=_crises(data, over or []))
     rows = query.sort(query.select(data, filters), sort.value)
+    chosen = _columns(columns) if columns is not None else None
     if output_format is ListFormat.table:
         from compartment.views import render
 
@@ -105,7 +115,9 @@ def list_(
             return
         console = runtime.stdout()
         shown = rows[:limit] if limit else rows
-        console.print(render.dossier_table(shown, console.width), crop=False)
+        table = (render.dossier_table(shown, console.width) if chosen is None
+                 else render.chosen_table(data, shown, chosen))
+        console.print(table, crop=False)
         if len(shown) < len(rows):
             runtime.say(
                 f"Showing {len(shown):,} of {len(rows):,} dossiers: --limit 0 shows them all, "
@@ -119,13 +131,29 @@ def list_(
         return
     from compartment.views import export
 
-    records = (export.dossier_row(d, export.LIST_COLUMNS) for d in rows)
+    names = chosen or export.LIST_COLUMNS
+    records = (export.dossier_row(d, names, data) for d in rows)
     if output_format is ListFormat.csv:
-        export.write_csv(records, export.LIST_COLUMNS, sys.stdout)
+        export.write_csv(records, names, sys.stdout)
     elif output_format is ListFormat.json:
         export.write_json_rows(records, sys.stdout)
     else:
-        export.write_markdown(records, export.LIST_COLUMNS, sys.stdout)
+        export.write_markdown(records, names, sys.stdout)
+
+
+def _columns(given: str) -> tuple[str, ...]:
+    """`--columns`: names of export.DOSSIER_COLUMNS (a dash may stand for an underscore)."""
+    from compartment.views import export
+
+    names = tuple(n.strip().replace("-", "_") for n in given.split(",") if n.strip())
+    for name in names:
+        if name not in export.DOSSIER_COLUMNS:
+            raise UsageError(f"--columns: no column {name!r}"
+                             f"{lookup.did_you_mean(name, export.DOSSIER_COLUMNS)}; choose from "
+                             f"{', '.join(export.DOSSIER_COLUMNS)}")
+    if not names:
+        raise UsageError("--columns: name at least one column")
+    return names
 
 
 def _crises(data: "Dataset", wanted: list[str]) -> list[str]:
@@ -294,7 +322,7 @@ def export_(
                                      cells=output_format is not ExportFormat.jsonl)
             columns = export.EVENT_COLUMNS
         else:
-            rows = (export.dossier_row(d) for d in data.dossiers)
+            rows = (export.dossier_row(d, data=data) for d in data.dossiers)
             columns = export.DOSSIER_COLUMNS
         if output_format is ExportFormat.csv:
             export.write_csv(rows, columns, out, raw=raw)

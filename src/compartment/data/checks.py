@@ -19,7 +19,7 @@ from compartment.data.dataset import (
     derive_state,
     url_host,
 )
-from compartment.data.lookup import did_you_mean
+from compartment.data.lookup import did_you_mean, suggest
 from compartment.data.vocab import LINKAGE_SINCE, STRONG_KINDS
 from compartment.errors import Severity
 
@@ -268,10 +268,14 @@ def registered_publishers(data: Dataset) -> Iterator[Finding]:
                 host = url_host(source)
                 if host is None or data.publisher_of(source) is not None:
                     continue
-                hint = did_you_mean(host, hosts, "; register it under `publishers:` "
-                                    "(compartment publisher add)")
-                yield Finding(path, "unregistered-publisher",
-                              f"the host {host!r} is not a registered publisher{hint}")
+                yield Finding(path, "unregistered-publisher", _unregistered(host, hosts))
+
+
+def _unregistered(host: str, hosts: list[str]) -> str:
+    close = suggest(host, hosts)
+    hint = f" (did you mean {', '.join(close)}?)" if close else ""
+    return (f"the host {host!r} is not a registered publisher{hint}; register it with "
+            f"`compartment publisher add {host} --name NAME --kind KIND`")
 
 
 def registered_crisis_publishers(data: Dataset) -> Iterator[Finding]:
@@ -282,10 +286,8 @@ def registered_crisis_publishers(data: Dataset) -> Iterator[Finding]:
         for n, source in enumerate(crisis.sources):
             host = url_host(source)
             if host is not None and data.publisher_of(source) is None:
-                hint = did_you_mean(host, hosts, "; register it under `publishers:` "
-                                    "(compartment publisher add)")
                 yield Finding(("crises", crisis_id, "sources", n), "unregistered-publisher",
-                              f"the host {host!r} is not a registered publisher{hint}")
+                              _unregistered(host, hosts))
 
 
 def strong_sources(data: Dataset) -> Iterator[Finding]:

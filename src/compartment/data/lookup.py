@@ -5,6 +5,7 @@ closest candidates ("did you mean"), used by the commands' messages and the load
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 
 from compartment.data.dataset import Dataset, Dossier
@@ -73,7 +74,12 @@ def find(data: Dataset, dossier_id: str, option: str | None = None) -> Dossier:
     by_id = [d for d in data.dossiers if d.id.casefold() == wanted]
     by_name = [d for d in data.dossiers
                if any(k.casefold() == wanted for k in (d.title, *d.aliases))]
-    for found in (by_id, by_name):
+    # Then a word a person would type for it: a tag, or a word of its title or an alias
+    # (`iran` finds the Iran nuclear deal, not ITER, which is only spelled alike).
+    by_word = [d for d in data.dossiers
+               if wanted in {t.casefold() for t in d.tags}
+               or any(wanted in _words(k) for k in (d.title, *d.aliases))]
+    for found in (by_id, by_name, by_word):
         if len(found) == 1:
             return found[0]
         if found:
@@ -84,6 +90,11 @@ def find(data: Dataset, dossier_id: str, option: str | None = None) -> Dossier:
         raise UsageError(f"{option}: no dossier with id {dossier_id!r}{hint}")
     hint = _hint(suggest_by(dossier_id, keys), "; `compartment list` shows the ids")
     raise CompartmentError(f"no dossier with id {dossier_id!r}{hint}")
+
+
+def _words(text: str) -> set[str]:
+    """The words of a title or alias, in lower case: letters and digits, hyphens kept."""
+    return set(re.findall(r"[\w-]+", text.casefold()))
 
 
 def _initials(name: str) -> str:

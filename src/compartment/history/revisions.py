@@ -216,7 +216,8 @@ def load_revision(repo: Repository, rev: str | None, working_file: Path) -> Load
 
     if rev is None:
         return datafile.load(working_file, display=str(working_file))
-    return load_blob(repo, blob_of(repo, commit_of(repo, rev), rev), f"{rev}:{repo.path}")
+    # resolve, as --known-at does: a commit, tag or branch, or a date YYYY-MM-DD.
+    return load_blob(repo, blob_of(repo, resolve(repo, rev).sha, rev), f"{rev}:{repo.path}")
 
 
 def load_blob(repo: Repository, blob: str, name: str, raw: bytes | None = None) -> LoadResult:

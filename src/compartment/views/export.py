@@ -11,15 +11,17 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import Any, TextIO
 
-from compartment.data.dataset import Dossier
+from compartment.data.dataset import Dataset, Dossier
 from compartment.data.vocab import CLAIM_FIELDS, DOSSIER_FIELDS, EVENT_FIELDS, RECORD_LISTS
 from compartment.views.fields import fields as dossier_fields
 
 LIST_SEPARATOR = "; "
 
-# The contract's fields (vocab.py), with the derived ones after broken_off_by: `since`, and who
-# broke the dossier off first and when. Events and claims have their own rows.
-DERIVED_COLUMNS = ("since", "first_broken_off_by", "first_broken_off_on")
+# The contract's fields (vocab.py), with the derived ones after broken_off_by: `since`, who
+# broke the dossier off first and when, and the blocs of who broke it off last and first.
+# Events and claims have their own rows.
+DERIVED_COLUMNS = ("since", "first_broken_off_by", "first_broken_off_on", "broken_off_by_bloc",
+                   "first_broken_off_by_bloc")
 DOSSIER_COLUMNS = tuple(
     column
     for field in DOSSIER_FIELDS
@@ -72,12 +74,18 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
-def dossier_row(d: Dossier, columns: Sequence[str] = DOSSIER_COLUMNS) -> dict[str, Any]:
-    """The columns of `d.to_dict()`, built without the rest of it (its events above all):
-    `list -f csv` on 100,000 dossiers spent most of its time building records it dropped."""
+def dossier_row(
+    d: Dossier, columns: Sequence[str] = DOSSIER_COLUMNS, data: Dataset | None = None
+) -> dict[str, Any]:
+    """The dossier's `columns` (DOSSIER_COLUMNS), built without the rest of it (its events
+    above all); the blocs need `data`, whose registry of actors gives them."""
     row: dict[str, Any] = {}
     for column in columns:
-        value = d.since if column == "since" else getattr(d, column)
+        if column.endswith("_bloc"):
+            actor = getattr(d, column.removesuffix("_bloc"))
+            value = data.bloc_of(actor) if data is not None else None
+        else:
+            value = getattr(d, column)
         row[column] = list(value) if isinstance(value, tuple) else value
     return row
 

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from rich import box
 from rich.cells import cell_len
-from rich.console import Console, ConsoleOptions, Group, RenderResult
+from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
 from rich.table import Table
 from rich.text import Text
 
@@ -104,6 +104,20 @@ def dossier_table(dossiers: Sequence[Dossier], console_width: int) -> LinesTable
         table = LinesTable(header[:4], rows, wrap=1, expand=table.expand,
                            status_styles=STATUS_STYLES, under=True)
     return table
+
+
+def chosen_table(data: Dataset, dossiers: Sequence[Dossier], columns: Sequence[str]) -> LinesTable:
+    """`list --columns`: those columns (export.dossier_row), lists joined with "; "; the
+    title wraps if shown, else the last column."""
+    from compartment.views.export import dossier_row
+
+    rows = []
+    for d in dossiers:
+        row = dossier_row(d, columns, data)
+        rows.append([visible("; ".join(v) if isinstance(v, list) else "" if v is None
+                             else str(v)).expandtabs(8) for v in row.values()])
+    wrap = list(columns).index("title") if "title" in columns else len(columns) - 1
+    return LinesTable(list(columns), rows, wrap=wrap, expand=False, status_styles=STATUS_STYLES)
 
 
 def dossier_detail(data: Dataset, d: Dossier) -> Group:
@@ -352,7 +366,7 @@ def stats_table(pivot: Pivot) -> Table:
         box=box.SIMPLE, pad_edge=False, show_edge=False, show_footer=True, collapse_padding=True
     )
     longest = max((len(label(r)) for r in pivot.rows), default=5)
-    table.add_column(pivot.by, footer="total", overflow="fold", min_width=min(longest, 12))
+    table.add_column(pivot.by, footer="total", no_wrap=True, min_width=min(longest, 12))
     if pivot.per is None:
         table.add_column("count", justify="right", footer=str(pivot.total), no_wrap=True)
         for row in pivot.rows:
@@ -360,8 +374,8 @@ def stats_table(pivot: Pivot) -> Table:
         return table
     for column in pivot.columns:
         table.add_column(
-            _stat_label(pivot.per, column), justify="right", overflow="fold",
-            min_width=min(len(label(column)), 6), footer=str(pivot.column_total(column)),
+            _stat_label(pivot.per, column), justify="right", no_wrap=True,
+            footer=str(pivot.column_total(column)),
         )
     table.add_column(
         "total", justify="right", footer=str(pivot.total), style="bold", no_wrap=True, min_width=5
@@ -515,3 +529,49 @@ def upcoming_report(data: Dataset, found: Sequence[Upcoming]) -> Group:
         if u.sources:
             lines.append(Text("  ") + source_text(u.sources[0]))
     return Group(*lines)
+
+
+def too_wide(renderable: RenderableType, width: int) -> bool:
+    """Whether `renderable`, its cells whole, is wider than `width`."""
+    return Console(width=10_000).measure(renderable).maximum > width
+
+
+def long_layout(columns: Sequence[str], rows: Sequence[Sequence[str]]) -> Group:
+    """A table as one block per row: its first cell, then `column=value` for each filled
+    cell, on lines that wrap at blanks. What a table becomes where it does not fit: every
+    value stays, whole."""
+    lines: list[Text] = []
+    for row in rows:
+        line = text(row[0], "bold")
+        parts = [f"{column}={cell}"
+                 for column, cell in zip(columns[1:], row[1:], strict=True) if cell]
+        if parts:
+            line.append(text("  " + ", ".join(parts)))
+        lines.append(line)
+    return Group(*lines)
+
+
+def fitted(
+    columns: Sequence[str], rows: Sequence[Sequence[str]], width: int,
+    numeric: Sequence[str] = (), wrap: Sequence[str] = (),
+) -> tuple[RenderableType, bool]:
+    """A table whose cells are never cut or split (ids, hosts, counts stay whole; only the
+    `wrap` columns wrap, at blanks) if it fits in `width`, else the long layout. Returns the
+    renderable and whether it is the long layout, for the caller to say so: a table never
+    loses a column silently."""
+    widths = [max(cell_len(visible(c)) for c in [column, *(r[i] for r in rows)])
+              for i, column in enumerate(columns)]
+    least = sum(min(w, WRAP_MIN_WIDTH) if c in wrap else w for c, w in zip(columns, widths,
+                                                                            strict=True))
+    if least + 2 * (len(columns) - 1) > width:
+        return long_layout(columns, rows), True
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
+    for column in columns:
+        table.add_column(column, justify="right" if column in numeric else "left",
+                         no_wrap=column not in wrap, overflow="fold")
+    for row in rows:
+        table.add_row(*(text(cell) for cell in row))
+    return Trimmed(table), False
+
+
+WRAP_MIN_WIDTH = 12  # below this a wrapped cell is more line breaks than words
