@@ -143,3 +143,43 @@ def test_series_kind_draws_the_curve(run, sample: Path, tmp_path: Path) -> None:
     lanes = tmp_path / "lanes.svg"
     run("--data", str(sample), "chart", "-o", str(lanes))
     assert lanes.read_text(encoding="utf-8") != svg  # the kind changes the picture
+
+
+# -- hover texts and crisis marks ------------------------------------------------------------
+
+
+def test_lane_tips_name_each_stretch_and_event_as_drawn(sample: Path) -> None:
+    data = load(sample).dataset
+    assert data is not None
+    tips = chart.lane_tips(data, data.dossiers, "2024-01-01")
+    out = io.BytesIO()
+    chart.draw(data, data.dossiers, out, "svg", "2024-01-01")
+    drawn = {g.get("id") for g in ET.fromstring(out.getvalue()).iter(
+        "{http://www.w3.org/2000/svg}g")}
+    assert set(tips) <= drawn  # every hover text has its group in the picture
+    first = chart.lanes(data.dossiers)[0][1][0]
+    assert tips[chart.span_gid(1, 1)].startswith(f"{first.title}: ")
+    assert tips[chart.event_gid(1, 1)].startswith(f"{first.title}, {first.events[0].date}: ")
+
+
+def test_the_curve_marks_crises_inside_its_time_axis() -> None:
+    from compartment.views import series
+
+    records = series.records([dossier(event("2010-05", "active"), event("2014-03", "suspended"))],
+                             "year", end="2024-06-30")
+    marks = [chart.Mark("crimea-2014", "2014-02-27", "Crimea"),
+             chart.Mark("outside-1999", "1999", "too early"),
+             chart.Mark("ukraine-2022", "2022-02-24", "Ukraine")]
+    assert [m.label for m in chart.marks_within(marks, ["2010-12-31", "2024-06-30"])] == [
+        "crimea-2014", "ukraine-2022"]
+    tips = chart.series_tips(records, end="2024-06-30", marks=marks)
+    assert tips["year-2014"] == "2014 (at the end of 2014): 1 suspended; 1 dossiers"
+    assert tips["year-2024"] == "2024 (on 2024-06-30): 1 suspended; 1 dossiers"
+    assert tips["mark-1"] == tips["mark-1-label"] == "Crimea" and tips["mark-2"] == "Ukraine"
+    out = io.BytesIO()
+    chart.draw_series(records, out, "svg", end="2024-06-30", marks=marks, size=(4.6, 4.4))
+    root = ET.fromstring(out.getvalue())
+    texts = {t.text for t in root.iter("{http://www.w3.org/2000/svg}text")}
+    assert {"crimea-2014", "ukraine-2022"} <= texts and "outside-1999" not in texts
+    groups = {g.get("id") for g in root.iter("{http://www.w3.org/2000/svg}g")}
+    assert set(tips) <= groups

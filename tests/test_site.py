@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+import csv
 import hashlib
+import json
 import os
+import re
 import subprocess
 import sys
 from html.parser import HTMLParser
@@ -19,7 +22,9 @@ pytest.importorskip("matplotlib", reason="the site needs matplotlib")
 from compartment.data import dates
 from compartment.errors import CompartmentError
 from compartment.site import build, pages, svg
+from compartment.site.build import last_event
 from compartment.store.datafile import load
+from compartment.views import calendar, series
 
 CSP = (
     "default-src 'none'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
@@ -182,12 +187,11 @@ def html_pages(folder: Path) -> dict[str, Page]:
             if name.endswith(".html")}
 
 
-def test_the_site_has_its_pages_and_every_link_resolves(site: Path) -> None:
-    assert sorted(files_of(site)) == [
-        "dossiers/hostile.html", "dossiers/new-start.html", "index.html", "sources.html",
-        *STATIC_FILES, "timeline.html",
-    ]
-    for name, page in html_pages(site).items():
+def assert_links_resolve(site: Path) -> None:
+    """Every relative link names a file of the site, and every anchor an id on its page."""
+    by_name = html_pages(site)
+    ids = {name: {a.get("id") for _, a in page.elements} for name, page in by_name.items()}
+    for name, page in by_name.items():
         for tag, attrs in page.elements:
             for key in ("href", "src"):
                 target = attrs.get(key)
@@ -196,12 +200,22 @@ def test_the_site_has_its_pages_and_every_link_resolves(site: Path) -> None:
                 parts = urlsplit(target)
                 if parts.scheme or target.startswith("data:"):
                     continue  # checked by the origin test below
+                path = name
                 if parts.path:
-                    assert (site / name).parent.joinpath(parts.path).resolve().is_file(), (
-                        name, target)
-                if parts.fragment and not parts.path:  # an anchor on the same page
-                    ids = {a.get("id") for _, a in page.elements}
-                    assert parts.fragment in ids, (name, target)
+                    found = (site / name).parent.joinpath(parts.path).resolve()
+                    assert found.is_file(), (name, target)
+                    path = found.relative_to(site.resolve()).as_posix()
+                if parts.fragment:  # an anchor on this page or another
+                    assert parts.fragment in ids[path], (name, target)
+
+
+def test_the_site_has_its_pages_and_every_link_resolves(site: Path) -> None:
+    assert sorted(files_of(site)) == [
+        "about.html", "data/curve.csv", "data/curve.json", "data/lanes.csv", "data/lanes.json",
+        "dossiers/hostile.html", "dossiers/new-start.html", "feed.xml", "index.html",
+        "linkage.html", "next.html", "next.ics", "sources.html", *STATIC_FILES, "timeline.html",
+    ]
+    assert_links_resolve(site)
 
 
 def test_no_page_can_reach_another_origin(site: Path) -> None:
@@ -234,7 +248,7 @@ def test_hostile_text_stays_text(site: Path) -> None:
     for name, page in html_pages(site).items():
         assert page.all("img") == [] and page.all("iframe") == [], name
         links = [a.get("href") or "" for a in page.all("a")]
-        assert not [h for h in links if h.lower().startswith(("javascript", "data"))], name
+        assert not [h for h in links if urlsplit(h).scheme.lower() in ("javascript", "data")], name
         assert "https://example.org/a\"onmouseover=\"alert(7)" not in links
     text = (site / "dossiers" / "hostile.html").read_text()
     dossier = Page(text)
@@ -255,6 +269,15 @@ def test_hostile_text_stays_text(site: Path) -> None:
     # the hostile title is in the swimlane chart too, as SVG text
     timeline = (site / "timeline.html").read_text()
     assert "<script>alert(" not in timeline and "&lt;script&gt;alert(" in timeline
+    # and in the feed, as text, and as escaped HTML inside the entry's content
+    import xml.etree.ElementTree as ET
+
+    feed = ET.parse(site / "feed.xml").getroot()
+    titles = [e.findtext("{http://www.w3.org/2005/Atom}title") or "" for e in feed.iter(
+        "{http://www.w3.org/2005/Atom}entry")]
+    assert any(t.startswith('<script>alert("title")</script> & "quoted": NATO') for t in titles)
+    contents = " ".join(e.text or "" for e in feed.iter("{http://www.w3.org/2005/Atom}content"))
+    assert "<script" not in contents and "&lt;script&gt;alert(" in contents
 
 
 @pytest.mark.parametrize(("source", "link"), [
@@ -281,7 +304,7 @@ def test_a_dossier_page_shows_breaks_events_claims_by_party_and_publishers(site:
     assert russia < russia2 < us
     assert "(blames United States)" in shown and "(blames Russia)" in shown
     assert "US Department of State · primary" in shown  # www.state.gov: a subdomain
-    assert "TASS · news · state media (russia)" in shown
+    assert "TASS · news · state media (Russia)" in shown
     assert 'href="https://tass.com/politics/1580101" rel="noopener noreferrer"' in text
 
 
@@ -294,17 +317,19 @@ def test_the_index_lists_every_dossier_with_what_the_filters_need(site: Path) ->
     assert "new start" in (rows[0]["data-search"] or "")
     form = page.all("form")
     assert form == [{"id": "filters", "class": "filters", "hidden": None}]  # shown by the script
-    svgs = page.all("svg")
-    assert svgs[0]["role"] == "img" and svgs[0]["aria-labelledby"] == "curve-title curve-desc"
+    svgs = page.all("svg")  # the recent years for a phone, then the whole curve
+    assert [(s["role"], s["aria-labelledby"]) for s in svgs] == [
+        ("img", "recent-title recent-desc"), ("img", "curve-title curve-desc"),
+    ]
 
 
 def test_the_sources_page_reports_the_registry(site: Path) -> None:
     shown = Page((site / "sources.html").read_text()).words()
     assert "1 of 3 events (33%) cite a primary or reference source" in shown
     assert "US Department of State state.gov primary 2" in shown
-    assert "TASS tass.com news russia 3" in shown
+    assert "TASS tass.com news · state media (Russia) 3" in shown
     assert "Example <Publisher> example.org news 3" in shown
-    assert "Hosts not in the registry" not in shown  # the validator requires them all
+    assert "Sites not among the publishers" not in shown  # the validator requires them all
 
 
 def test_the_same_data_gives_the_same_bytes_in_another_process(
@@ -321,7 +346,7 @@ def test_the_same_data_gives_the_same_bytes_in_another_process(
 def test_stamp_prints_the_date(run, ledger: Path, tmp_path: Path) -> None:
     out = tmp_path / "stamped"
     result = run("--data", str(ledger), "site", "-o", str(out), "--stamp")
-    assert result.stderr == f"{out}: 7 files, 2 dossier pages; open {out / 'index.html'}\n"
+    assert result.stderr == f"{out}: 16 files, 2 dossier pages; open {out / 'index.html'}\n"
     assert f"Built with compartment on {dates.today()}." in (out / "index.html").read_text()
 
 
@@ -506,3 +531,431 @@ def test_a_matplotlibrc_in_the_working_folder_changes_nothing(tmp_path: Path, sa
     (styled / "matplotlibrc").write_text("axes.facecolor: red\nlines.linewidth: 9\n"
                                          "font.size: 30\nsvg.hashsalt: other\n")
     assert build_in(styled) == build_in(plain)
+
+
+# -- linkage, what comes next, the feed, the about page, charts for readers ----------------
+
+# Crises and the breaks over them (one answering another dossier's move, one with no link
+# stated, one too early to be recorded), a formal accusation, a dossier broken off and
+# recovered, decision points (one within six months of the last event), two events of one
+# date, a summary quoting "the article", and one publisher under two hosts.
+LINKED = """\
+actors:
+  eu:
+    name: European Union
+    bloc: west
+  nato:
+    name: NATO
+    bloc: west
+  russia:
+    name: Russia
+    bloc: russia
+  united-states:
+    name: United States
+    bloc: west
+  us-russia:
+    name: United States and Russia
+    bloc: international
+crises:
+  crimea-2014:
+    name: Russia's seizure of Crimea
+    date: 2014-02-27
+    summary: Armed men seized Crimea's parliament.
+    sources: [https://www.state.gov/crimea/]
+  ukraine-2022:
+    name: The full-scale invasion of Ukraine
+    date: 2022-02-24
+    summary: Russia invaded Ukraine.
+    sources: [https://www.state.gov/ukraine/]
+dossiers:
+  - id: inf-treaty
+    title: INF Treaty
+    domain: arms-control
+    parties: [united-states, russia]
+    status: terminated
+    broken_off_by: united-states
+    summary: The 1987 treaty on intermediate-range missiles.
+    events:
+      - date: 1987-12-08
+        actor: us-russia
+        action: signed
+        status: active
+        summary: The treaty was signed.
+        sources: [https://www.state.gov/inf/]
+      - date: 2014-07-29
+        actor: united-states
+        action: found Russia in violation
+        accuses: russia
+        summary: The compliance report found a violation.
+        sources: [https://www.state.gov/report-2014/]
+      - date: 2019-02-02
+        actor: united-states
+        action: suspended its obligations
+        status: terminated
+        over: [inf-treaty@2014-07-29]
+        summary: The United States suspended and gave notice.
+        sources: [https://www.state.gov/inf-2019/]
+  - id: nato-russia-council
+    title: NATO-Russia Council
+    domain: security-dialogue
+    parties: [nato, russia]
+    status: suspended
+    broken_off_by: nato
+    summary: The council of NATO and Russia.
+    events:
+      - date: 1986-05-27
+        actor: nato
+        action: froze talks
+        status: strained
+        summary: An early break, before links were recorded.
+        sources: [https://www.nato.int/1986/]
+      - date: 2002-05-28
+        actor: nato
+        action: founded the council
+        status: active
+        summary: The council was founded.
+        sources: [https://www.nato.int/nrc/]
+      - date: 2014-04-01
+        actor: nato
+        action: suspended cooperation
+        status: suspended
+        over: [crimea-2014]
+        summary: NATO suspended all practical cooperation.
+        sources: [https://www.nato.int/2014/, https://tass.ru/nato]
+  - id: iss
+    title: International Space Station
+    domain: space
+    parties: [united-states, russia]
+    status: active
+    broken_off_by: null
+    summary: The station; the article lists space among the dossiers still walled off.
+    next:
+      - date: 2024-03
+        due: Crew seat swap renewal
+        by: [us-russia]
+        sources: [https://www.nasa.gov/swap/, https://tass.com/swap]
+      - date: 2030
+        due: Deorbit of the station
+        by: [united-states, russia]
+        sources: [https://www.nasa.gov/deorbit/]
+    events:
+      - date: 1998-11-20
+        actor: us-russia
+        action: launched the first module
+        status: active
+        summary: Zarya launched.
+        sources: [https://www.nasa.gov/zarya/]
+      - date: 2022-07-26
+        actor: russia
+        action: announced its withdrawal after 2024
+        status: strained
+        over: [ukraine-2022]
+        summary: Roscosmos announced it would leave.
+        sources: [https://tass.com/iss]
+      - date: 2022-07-26
+        actor: russia
+        action: clarified
+        summary: A second statement on the same day.
+        sources: [https://tass.com/iss2]
+      - date: 2024-01-10
+        actor: us-russia
+        action: extended seat swaps
+        status: active
+        over: []
+        summary: The agencies extended the seat swaps.
+        sources: [https://www.nasa.gov/2024/]
+  - id: eu-summits
+    title: EU-Russia summits
+    domain: diplomacy
+    parties: [eu, russia]
+    status: suspended
+    broken_off_by: eu
+    summary: Twice-yearly summits.
+    events:
+      - date: 1998-01-01
+        actor: eu
+        action: held the first summit
+        status: active
+        summary: The first summit.
+        sources: [https://www.state.gov/eu/]
+      - date: 2014-03-20
+        actor: eu
+        action: cancelled the summit
+        status: suspended
+        over: []
+        summary: The EU cancelled the June summit.
+        sources: [https://www.state.gov/eu-2014/]
+publishers:
+  nasa.gov:
+    name: NASA
+    kind: primary
+    subdomains: true
+  nato.int:
+    name: NATO
+    kind: primary
+    subdomains: true
+  state.gov:
+    name: US Department of State
+    kind: primary
+    subdomains: true
+  tass.com:
+    name: TASS
+    kind: news
+    state_media: russia
+  tass.ru:
+    name: TASS
+    kind: news
+    state_media: russia
+"""
+BUNDLED = Path(__file__).parent.parent / "data" / "issues.yaml"
+
+
+def build_from(text_or_path: str | Path, folder: Path) -> Path:
+    if isinstance(text_or_path, Path):
+        ledger = text_or_path
+    else:
+        ledger = folder / "issues.yaml"
+        ledger.write_text(text_or_path, encoding="utf-8")
+    data = load(ledger, use_cache=False).dataset
+    assert data is not None
+    out = folder / "site"
+    build(data, out)
+    return out
+
+
+@pytest.fixture(scope="module")
+def linked(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_from(LINKED, tmp_path_factory.mktemp("linked"))
+
+
+@pytest.fixture(scope="module")
+def bundled(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_from(BUNDLED, tmp_path_factory.mktemp("bundled"))
+
+
+def words(site: Path, name: str) -> str:
+    return Page((site / name).read_text()).words()
+
+
+def links(site: Path, name: str) -> dict[str, str]:
+    """The page's links by target, with the text a reader sees in each."""
+    found: dict[str, str] = {}
+    for match in re.finditer(r"<a\s[^>]*>.*?</a>", (site / name).read_text(), re.DOTALL):
+        link = Page(match[0])
+        found[link.all("a")[0].get("href") or ""] = link.words()
+    return found
+
+
+def test_the_linkage_page_shows_each_crisis_with_its_breaks(linked: Path) -> None:
+    assert_links_resolve(linked)
+    page = Page((linked / "linkage.html").read_text())
+    headings = [a["id"] for t, a in page.elements if t == "h2" and a.get("id")]
+    assert headings == ["cost-heading", "crimea-2014", "ukraine-2022", "moves-heading",
+                        "none-stated", "not-recorded"]
+    shown = page.words()
+    # what each crisis cost, by bloc, and who linked first
+    assert ("Russia's seizure of Crimea 2014-02-27 1 1 NATO (west, 2014-04-01)" in shown)
+    assert ("The full-scale invasion of Ukraine 2022-02-24 1 1 Russia (russia, 2022-07-26)"
+            in shown)
+    assert "No link stated 1 1" in shown and "Not recorded 1 1" in shown
+    # each break: date, dossier, actor, bloc, status, recovered or now
+    assert ("2022-07-26 International Space Station Russia russia strained active again from "
+            "2024-01-10 ; active now") in shown
+    assert "In answer to INF Treaty, 2014-07-29" in shown
+    assert "2019-02-02 INF Treaty United States west terminated terminated now" in shown
+    assert "1986-05-27 NATO-Russia Council NATO west strained active again from 2002-05-28" in shown
+    assert links(linked, "linkage.html")["dossiers/iss.html"] == "International Space Station"
+    assert links(linked, "linkage.html")["dossiers/inf-treaty.html#e-2014-07-29"] == (
+        "INF Treaty, 2014-07-29")
+
+
+def test_a_dossier_page_shows_what_each_event_answered_and_who_accused_first(
+    linked: Path,
+) -> None:
+    iss = words(linked, "dossiers/iss.html")
+    assert "2022-07-26 : strained by Russia (russia) · over: The full-scale invasion" in iss
+    assert links(linked, "dossiers/iss.html")["../linkage.html#ukraine-2022"] == (
+        "The full-scale invasion of Ukraine")
+    assert "extended seat swaps The agencies extended the seat swaps. over: no link stated" in iss
+    ids = {a.get("id") for _, a in Page((linked / "dossiers/iss.html").read_text()).elements}
+    assert {"e-2022-07-26", "e-2022-07-26-2"} <= ids  # two events of one date
+    inf = words(linked, "dossiers/inf-treaty.html")
+    assert ("Broken off first by United States (west) on 2019-02-02 First accused Russia, by "
+            "United States, 2014-07-29") in inf
+    assert "found Russia in violation The compliance report found a violation. accuses Russia" in inf
+    assert links(linked, "dossiers/inf-treaty.html")["../dossiers/inf-treaty.html#e-2014-07-29"] == (
+        "INF Treaty, 2014-07-29")
+    assert "strained by NATO (west) · over: not recorded" in words(
+        linked, "dossiers/nato-russia-council.html")
+
+
+def test_what_comes_next(linked: Path) -> None:
+    index = words(linked, "index.html")
+    soon = index[index.index("What's next"):index.index("All dossiers")]
+    # six months from the last event (2024-01-10): the swap, not the deorbit
+    assert "from 2024-01-10 to 2024-07-09" in soon
+    assert "2024-03 · International Space Station active Crew seat swap renewal" in soon
+    assert "Deorbit" not in soon
+    for name in ("index.html", "next.html"):
+        assert {"next.ics", "feed.xml"} <= set(links(linked, name)), name
+    ahead = words(linked, "next.html")
+    assert ("2024-03 · International Space Station active Crew seat swap renewal Decided by "
+            "United States and Russia. Source: NASA (and 1 more on the dossier's page).") in ahead
+    assert "2030 · International Space Station active Deorbit of the station" in ahead
+    assert links(linked, "next.html")["https://www.nasa.gov/swap/"] == "NASA"
+    assert links(linked, "next.html")["dossiers/iss.html"] == "International Space Station"
+    data = load(linked.parent / "issues.yaml", use_cache=False).dataset
+    assert data is not None
+    assert (linked / "next.ics").read_bytes() == calendar.ics(data)
+    iss = words(linked, "dossiers/iss.html")
+    assert ("What comes next Scheduled decision points of this dossier. All decision points · "
+            "calendar 2024-03 · decided by United States and Russia Crew seat swap renewal") in iss
+
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+
+
+def test_the_feed_is_atom_and_the_same_on_every_build(bundled: Path, tmp_path: Path) -> None:
+    import xml.etree.ElementTree as ET
+
+    feed = ET.parse(bundled / "feed.xml").getroot()
+    assert feed.tag == f"{ATOM}feed"
+    for required in ("id", "title", "updated", "author/{*}name"):
+        assert (feed.findtext(f"{ATOM}{required}") or "").strip(), required
+    assert feed.find(f"{ATOM}link[@rel='self']") is not None
+    entries = feed.findall(f"{ATOM}entry")
+    assert len(entries) >= 30
+    ids = [e.findtext(f"{ATOM}id") or "" for e in entries]
+    assert len(set(ids)) == len(ids) and all(i.startswith("tag:compartment,2026:") for i in ids)
+    updated = [e.findtext(f"{ATOM}updated") or "" for e in entries]
+    assert updated == sorted(updated, reverse=True)  # newest first
+    assert feed.findtext(f"{ATOM}updated") == updated[0]
+    assert updated[0].startswith(last_event(load(BUNDLED).dataset))  # the data's date
+    for entry in entries:
+        assert (entry.findtext(f"{ATOM}title") or "").strip()
+        assert entry.find(f"{ATOM}content[@type='html']") is not None
+        link = entry.find(f"{ATOM}link[@rel='alternate']")
+        assert link is not None
+        page, _, anchor = (link.get("href") or "").partition("#")
+        assert anchor in {a.get("id") for _, a in Page((bundled / page).read_text()).elements}
+    # every page offers it
+    for name, page in html_pages(bundled).items():
+        feeds = [a for a in page.all("link") if a.get("type") == "application/atom+xml"]
+        assert [a.get("rel") for a in feeds] == ["alternate"], name
+        assert (bundled / name).parent.joinpath(feeds[0]["href"] or "").resolve() == (
+            bundled / "feed.xml").resolve()
+    again = build_from(BUNDLED, tmp_path)
+    assert (again / "feed.xml").read_bytes() == (bundled / "feed.xml").read_bytes()
+    assert files_of(again) == files_of(bundled)
+
+
+def test_the_reference_article_is_named_and_linked_wherever_it_is_quoted(
+    site: Path, linked: Path, bundled: Path
+) -> None:
+    url = pages.ARTICLE.url
+    for folder in (site, linked, bundled):
+        for name, page in html_pages(folder).items():
+            if "the article" in page.words().lower():
+                assert url in links(folder, name), (folder.parent.name, name)
+    assert "The article: Hanna Notte, “U.S.-Russian Relations Can Still Get Worse” , War on " \
+        "the Rocks, 28 March 2023." in words(linked, "dossiers/iss.html")
+    # the citation of it in a source becomes a link too
+    assert links(site, "dossiers/new-start.html")[url].startswith("Hanna Notte")
+
+
+def test_the_about_page_and_never_broken_off(linked: Path, bundled: Path) -> None:
+    for folder in (linked, bundled):  # in every page's navigation
+        for path in sorted(folder.rglob("*.html")):
+            text = path.read_text()
+            nav = Page(text[text.index('<nav aria-label="Site">'):text.index("</nav>")])
+            root = "../" if path.parent != folder else ""
+            assert f"{root}about.html" in [a.get("href") for a in nav.all("a")], path
+    about = words(linked, "about.html")
+    for phrase in ("A dossier", "Status", "Breaks, and who broke a dossier off", "Accusations",
+                   "Crises, and what a break was made over", "Decision points", "Sources",
+                   "CC BY 4.0", "MIT licence"):
+        assert phrase in about, phrase
+    # The ISS was broken off in 2022 and recovered: not broken off today, not "never".
+    assert "Never broken off means no break at all: 0 dossiers." in about
+    assert "nobody has it broken off today: International Space Station ." in about
+    index = words(linked, "index.html")
+    assert "Not in the table: 1 dossier not broken off today" in index
+    assert "Not in the table: 1 dossier never broken off" not in index
+    row = next(a for t, a in Page((linked / "index.html").read_text()).elements
+               if t == "tr" and a.get("data-search", "").startswith("international space"))
+    assert (row["data-bloc"], row["data-first-bloc"]) == ("none", "russia")
+    data = load(BUNDLED).dataset
+    assert data is not None
+    never = sum(1 for d in data.dossiers if d.first_break is None)
+    assert f"Never broken off means no break at all: {never} dossiers." in words(
+        bundled, "about.html")
+
+
+def test_the_sources_page_merges_publishers_and_speaks_plainly(linked: Path) -> None:
+    shown = words(linked, "sources.html")
+    assert "TASS tass.com, tass.ru news · state media (Russia) 3" in shown
+    assert shown.count("TASS") == 1
+    for name, page in html_pages(linked).items():
+        assert "state_media" not in page.words() and "`" not in page.words(), name
+
+
+def test_every_page_has_a_description_and_open_graph_metadata(linked: Path) -> None:
+    for name, page in html_pages(linked).items():
+        metas = {a.get("name") or a.get("property"): a.get("content") for a in page.all("meta")}
+        for key in ("description", "og:title", "og:description", "og:type"):
+            assert (metas.get(key) or "").strip(), (name, key)
+    iss = Page((linked / "dossiers/iss.html").read_text())
+    og = {a.get("property"): a.get("content") for a in iss.all("meta")}
+    assert og["og:title"] == "International Space Station" and og["og:type"] == "article"
+
+
+def test_the_charts_carry_hover_values_notes_crises_and_their_data(linked: Path) -> None:
+    import xml.etree.ElementTree as ET
+
+    text = (linked / "index.html").read_text()
+    start = text.index("<svg", text.index('class="whole'))
+    curve = ET.fromstring(text[start:text.index("</svg>", start) + 6])
+    tips = {g.get("id"): g.findtext("title") for g in curve.iter("g") if g.find("title")
+            is not None}
+    assert tips["curve-year-2022"] == (
+        "2022 (at the end of 2022): 1 strained, 2 suspended, 1 terminated; 4 dossiers")
+    assert tips["curve-year-2024"] == "2024 (on 2024-01-10): 1 active, 2 suspended, " \
+        "1 terminated; 4 dossiers"
+    marks = {t for t in tips.values() if t and t.startswith(("crimea-2014", "ukraine-2022"))}
+    assert marks == {"crimea-2014: Russia's seizure of Crimea (from 2014-02-27)",
+                     "ukraine-2022: The full-scale invasion of Ukraine (from 2022-02-24)"}
+    assert {"crimea-2014", "ukraine-2022"} <= {t.text for t in curve.iter("text")}
+    assert "Source: the ledger's data, 4 dossiers and 12 dated events, as of 2024-01-10." in (
+        words(linked, "index.html"))
+    timeline = (linked / "timeline.html").read_text()
+    assert "<title>International Space Station: strained from 2022-07-26 to 2024-01-10</title>" \
+        in timeline
+    assert "<title>INF Treaty, 2014-07-29: United States found Russia in violation</title>" \
+        in timeline
+    data = load(linked.parent / "issues.yaml", use_cache=False).dataset
+    assert data is not None
+    records = series.records(data.dossiers, "year", end="2024-01-10")
+    with (linked / "data/curve.csv").open(newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert [{k: int(v) for k, v in r.items()} for r in rows] == series.pivot(records)
+    curve_json = json.loads((linked / "data/curve.json").read_text())
+    assert curve_json["rows"] == series.pivot(records) and curve_json["as_of"] == "2024-01-10"
+    assert [c["id"] for c in curve_json["crises"]] == ["crimea-2014", "ukraine-2022"]
+    with (linked / "data/lanes.csv").open(newline="") as f:
+        lanes = list(csv.DictReader(f))
+    assert {"dossier": "iss", "title": "International Space Station", "domain": "space",
+            "status": "strained", "from": "2022-07-26", "to": "2024-01-10"} in lanes
+    assert json.loads((linked / "data/lanes.json").read_text())["rows"] == [
+        {**r, "status": r["status"] or None} for r in lanes]
+    for name in ("index.html", "timeline.html"):
+        downloads = {h for h in links(linked, name) if h.startswith("data/")}
+        assert len(downloads) == 2, name
+
+
+def test_svg_titles_become_hover_texts() -> None:
+    doc = (b'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 1 1"><g id="year-2022">'
+           b'<path d="M 0 0" style="fill: none"/></g><g id="other"/></svg>')
+    out = svg.inline(doc, "c", "T", "D", {"year-2022": "2022: 4 <dossiers>"})
+    assert ('<g id="c-year-2022" pointer-events="all">\n<title>2022: 4 &lt;dossiers&gt;</title>'
+            in out)
+    assert '<g id="c-other" />' in out

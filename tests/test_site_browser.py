@@ -2,8 +2,9 @@
 
 Select these with `python -m pytest -m browser`; they skip, saying why, when selenium,
 Chromium or its driver is missing (Debian: `apt-get install chromium chromium-driver`).
-Screenshots of the index and of a dossier page go to the test's temporary folder; with
-UPDATE_SCREENSHOTS=1 the index's also replaces docs/site-index.png, the README's picture.
+Screenshots of the index (at a desktop's and a phone's width) and of a dossier page go to
+the tests' temporary folders; with UPDATE_SCREENSHOTS=1 the index's at desktop width also
+replaces docs/site-index.png, the README's picture.
 """
 
 from __future__ import annotations
@@ -34,8 +35,8 @@ def _which(names: tuple[str, ...]) -> str | None:
 def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     pytest.importorskip("jinja2", reason="the site needs jinja2: pip install 'compartment[site]'")
     pytest.importorskip("matplotlib", reason="the site needs matplotlib")
-    from compartment.data.loader import load
     from compartment.site import build
+    from compartment.store.datafile import load
 
     data = load(DATA, use_cache=False).dataset
     assert data is not None
@@ -102,7 +103,7 @@ def test_the_index_filters_sorts_and_links(driver: Any, site: Path, tmp_path: Pa
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import Select
 
-    from compartment.data.loader import load
+    from compartment.store.datafile import load
 
     data = load(DATA, use_cache=False).dataset
     assert data is not None
@@ -133,6 +134,15 @@ def test_the_index_filters_sorts_and_links(driver: Any, site: Path, tmp_path: Pa
     driver.find_element(By.CSS_SELECTOR, "#filters button[type=reset]").click()
     assert len(visible_rows(driver)) == len(data.dossiers)
 
+    # "Never broken off" is no first break; a dossier broken off and recovered is only
+    # broken off by nobody today.
+    bloc = Select(driver.find_element(By.ID, "f-bloc"))
+    bloc.select_by_visible_text("never broken off")
+    assert len(visible_rows(driver)) == sum(d.first_break is None for d in data.dossiers)
+    bloc.select_by_visible_text("nobody today")
+    assert len(visible_rows(driver)) == sum(d.broken_off_by is None for d in data.dossiers)
+    driver.find_element(By.CSS_SELECTOR, "#filters button[type=reset]").click()
+
     # Sorting by "Since": the header's button, then the rows in date order.
     since = driver.find_elements(By.CSS_SELECTOR, "#dossiers thead th")[5]
     since.find_element(By.TAG_NAME, "button").click()
@@ -156,7 +166,8 @@ def test_the_index_filters_sorts_and_links(driver: Any, site: Path, tmp_path: Pa
 
 def test_no_page_logs_an_error_or_leaves_the_folder(driver: Any, site: Path) -> None:
     console(driver), requests(driver)  # drop what earlier tests left
-    paths = [site / "index.html", site / "timeline.html", site / "sources.html",
+    paths = [site / "index.html", site / "timeline.html", site / "linkage.html",
+             site / "next.html", site / "sources.html", site / "about.html",
              *sorted((site / "dossiers").iterdir())[:8]]
     for path in paths:
         open_page(driver, path)
@@ -182,11 +193,51 @@ def test_a_phone_width_page_does_not_scroll_sideways(driver: Any, site: Path) ->
                            {"width": 390, "height": 844, "deviceScaleFactor": 1, "mobile": True})
     try:
         for path in (site / "index.html", site / "dossiers" / "new-start.html",
-                     site / "timeline.html", site / "sources.html"):
+                     site / "timeline.html", site / "linkage.html", site / "next.html",
+                     site / "sources.html", site / "about.html"):
             open_page(driver, path)
             width, scrolled = driver.execute_script(
                 "return [document.documentElement.clientWidth,"
                 " document.documentElement.scrollWidth]")
             assert (width, scrolled) == (390, 390), path.name
+            # Tables wrap, or turn into cards: none hides values to the side in its box
+            # (only the charts, drawn wide, scroll inside theirs).
+            cut = driver.execute_script(
+                "document.querySelectorAll('details').forEach(d => { d.open = true; });"
+                "return [...document.querySelectorAll('.scroll')]"
+                ".filter(s => !s.closest('figure') && s.scrollWidth > s.clientWidth + 1)"
+                ".map(s => s.getAttribute('aria-label') || s.getAttribute('aria-labelledby'));")
+            assert cut == [], path.name
+    finally:
+        driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+
+
+def test_a_phone_sees_the_curve_to_its_end_without_scrolling_sideways(
+    driver: Any, site: Path, tmp_path: Path
+) -> None:
+    from selenium.webdriver.common.by import By
+
+    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                           {"width": 390, "height": 844, "deviceScaleFactor": 1, "mobile": True})
+    try:
+        open_page(driver, site / "index.html")
+        driver.save_screenshot(str(tmp_path / "index-phone.png"))
+        assert driver.execute_script(
+            "return document.documentElement.scrollWidth <= window.innerWidth")
+        year = driver.find_element(By.ID, "recent-year-2022")  # the hover column of 2022
+        assert year.find_element(By.XPATH, "ancestor::*[local-name()='svg']").is_displayed()
+        driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", year)
+        driver.save_screenshot(str(tmp_path / "curve-phone.png"))
+        left, right, top, bottom, hit, scrolled = driver.execute_script(
+            "const r = arguments[0].getBoundingClientRect();"
+            "const at = document.elementFromPoint((r.left + r.right) / 2, (r.top + r.bottom) / 2);"
+            "return [r.left, r.right, r.top, r.bottom,"
+            " at.closest('g[id]') === arguments[0], window.scrollX];", year)
+        assert 0 <= left < right <= 390 and 0 <= top < bottom <= 844, (left, right, top, bottom)
+        assert hit  # what a finger or pointer there reaches: 2022's counts, as its title
+        assert scrolled == 0
+        assert year.find_element(By.TAG_NAME, "title").get_attribute("textContent").startswith(
+            "2022 (at the end of 2022): ")
+        assert (tmp_path / "curve-phone.png").stat().st_size > 10_000
     finally:
         driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})

@@ -35,8 +35,10 @@ def site(
 ) -> None:
     """Write the ledger as a static website.
 
-    An index with the curve and a table that filters, a page per dossier, a timeline and
-    the sources.
+    An index with the curve, what comes next and a table that filters; a page per dossier;
+    the crises and the breaks made over each; the decision points ahead with a calendar file
+    (next.ics); a timeline; the sources; an about page; an Atom feed of the latest events
+    (feed.xml); and each chart's data as CSV and JSON (data/).
 
     Plain files with relative links: open index.html from disk, or publish the folder on
     any static host. No page asks any other origin for anything. The charts run to the

@@ -1,10 +1,12 @@
 """`compartment site`: the ledger as a static website, written into a folder.
 
 The site is plain files with relative links (index, one page per dossier, a timeline, the
-sources), so it works from `file://` and from any static host. Every style sheet and script
-ships in `static/`; charts are inline SVG; a Content-Security-Policy in each page forbids
-any other origin. The same data gives byte-identical files: nothing depends on the clock
-unless a `stamp` is given.
+crises and the breaks over them, what comes next, the sources, an about page; an Atom feed
+of the latest events, the decision points as a calendar, the data behind each chart as CSV
+and JSON), so it works from `file://` and from any static host. Every style sheet and
+script ships in `static/`; charts are inline SVG; a Content-Security-Policy in each page
+forbids any other origin. The same data gives byte-identical files: nothing depends on the
+clock unless a `stamp` is given, and "now" is the `end` date (by default the last event's).
 
 Writing is careful because `-o` names a folder the user may have filled: a new or empty
 folder is written; a non-empty one is refused unless `force`, and then only the site's own
@@ -19,10 +21,8 @@ jinja2 and matplotlib are imported only here, when a site is built: `pip install
 
 from __future__ import annotations
 
-import io
 import os
 import stat
-from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -30,15 +30,14 @@ from typing import TYPE_CHECKING, Any
 
 from compartment.data.dataset import Dataset
 from compartment.errors import CompartmentError, UsageError
-from compartment.site import pages, svg
+from compartment.site import charts, feed, pages
 from compartment.store import storage
-from compartment.views import chart, series
+from compartment.views import calendar, chart
 
 if TYPE_CHECKING:
     from jinja2 import Environment
 
 STATIC = ("site.css", "site.js")
-CURVE_TITLE = "How many cooperation dossiers stood in each status, year by year"
 
 
 class MissingSiteExtra(CompartmentError):
@@ -72,50 +71,13 @@ def environment() -> Environment:
     )
 
 
-def _svg(draw: Callable[[io.BytesIO], None], prefix: str, title: str, desc: str) -> str:
-    out = io.BytesIO()
-    draw(out)
-    return svg.inline(out.getvalue(), prefix, title, desc)
-
-
-def charts(data: Dataset, end: str) -> dict[str, Any]:
-    """The curve (with its records, for the table beside it) and the swimlanes, as SVG."""
-    try:
-        chart.require()
-    except chart.MissingMatplotlib:
-        raise MissingSiteExtra("matplotlib") from None
-    records = series.records(data.dossiers, "year", end=end)
-    curve_desc = (
-        "A stacked area chart of the number of dossiers in each status at the end of each "
-        "year, from the first event to " + end + "; the table below gives the same counts."
-    )
-    curve = _svg(
-        lambda out: chart.draw_series(records, out, "svg", "", end=end),
-        "curve", CURVE_TITLE, curve_desc,
-    )
-    lanes_desc = (
-        "One lane per dossier, grouped by domain, from its first event to " + end + ", "
-        "coloured by the status in force, with a marker for each event; the dossier table "
-        "on the index and the dossier pages give the same facts as text."
-    )
-    lanes = _svg(
-        lambda out: chart.draw(data, data.dossiers, out, "svg", end),
-        "lanes", "Each dossier's status over time", lanes_desc,
-    )
-    return {
-        "curve": curve,
-        "curve_columns": series.columns(records),
-        "curve_rows": series.pivot(records),
-        "lanes": lanes,
-    }
-
-
 def render(data: Dataset, end: str, stamp: str | None = None) -> dict[str, bytes]:
     """Every file of the site, by its path relative to the folder. Pure but for jinja2's
     and matplotlib's work: nothing is written."""
     env = environment()
     if not data.dossiers:
         raise CompartmentError("the data has no dossier; there is no site to build")
+    env.globals["article"] = pages.ARTICLE
     common = {
         "stamp": stamp,
         "end": end,
@@ -128,14 +90,23 @@ def render(data: Dataset, end: str, stamp: str | None = None) -> dict[str, bytes
         html = env.get_template(template).render(root=root, here=path, **common, **context)
         files[path] = html.encode("utf-8")
 
-    drawn = charts(data, end)
-    page("index.html", "index.html", **pages.index_context(data), curve=drawn)
+    try:
+        drawn, chart_files = charts.charts(data, end)
+    except chart.MissingMatplotlib:
+        raise MissingSiteExtra("matplotlib") from None
+    page("index.html", "index.html", **pages.index_context(data, end), curve=drawn)
     names = pages.Names(data)
     for d in data.dossiers:
         view = pages.dossier_view(names, d)
         page(f"dossiers/{view.page}", "dossier.html", d=view)
     page("timeline.html", "timeline.html", **pages.timeline_context(data), lanes=drawn["lanes"])
+    page("linkage.html", "linkage.html", **pages.linkage_context(data))
+    page("next.html", "next.html", **pages.next_context(data, end))
     page("sources.html", "sources.html", **pages.sources_context(data))
+    page("about.html", "about.html", **pages.about_context(data))
+    files["feed.xml"] = feed.atom(data)
+    files["next.ics"] = calendar.ics(data)
+    files.update(chart_files)
     static = resources.files("compartment.site").joinpath("static")
     for name in STATIC:
         files[f"static/{name}"] = static.joinpath(name).read_bytes()

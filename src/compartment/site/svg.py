@@ -9,11 +9,15 @@ attribute and the `<style>` rule becomes inherited attributes on the root.
 Going through ElementTree also means the output is re-serialised by an XML writer: a title
 holding `</svg><script>` comes out as escaped text whatever the input held. Ids get a prefix,
 so two charts on one page never share one (matplotlib names every figure `figure_1`).
+
+Hover texts need no script: an SVG `<title>` first in a group is the tooltip of everything in
+it. views/chart.py names the groups (matplotlib's `gid`) and says what each should read.
 """
 
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from collections.abc import Mapping
 
 SVG_NS = "http://www.w3.org/2000/svg"
 XLINK_HREF = "{http://www.w3.org/1999/xlink}href"
@@ -49,14 +53,25 @@ def _declarations(style: str) -> list[tuple[str, str]]:
     return out
 
 
-def inline(svg: bytes, prefix: str, title: str, description: str) -> str:
+def inline(
+    svg: bytes, prefix: str, title: str, description: str, tips: Mapping[str, str] | None = None
+) -> str:
     """The SVG document as an `<svg>` element for an HTML page.
 
     It scales to its container (viewBox kept, fixed width and height dropped), is an image
     with an accessible name (`role="img"`, a `<title>` and a `<desc>`), and carries no
-    metadata, style sheet or style attribute.
+    metadata, style sheet or style attribute. Each element whose id is in `tips` gets that
+    text as its `<title>` (a tooltip), and takes the pointer even where it is unpainted, so
+    an invisible area can carry one.
     """
     root = ET.fromstring(svg)
+    for element in list(root.iter()):
+        tip = (tips or {}).get(element.get("id") or "")
+        if tip is not None:
+            hover = ET.Element("title")
+            hover.text = tip
+            element.insert(0, hover)
+            element.set("pointer-events", "all")
     for parent in list(root.iter()):
         for child in list(parent):
             if _local(child.tag) in ("metadata", "style"):  # the style rule: ROOT_DEFAULTS

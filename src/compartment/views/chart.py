@@ -9,15 +9,21 @@ period ("2014-03" at 1 March 2014), the rule used everywhere.
 matplotlib is optional (`pip install 'compartment[chart]'`) and imported only when a chart is
 drawn; without it, `draw` raises MissingMatplotlib. No pyplot: a Figure with the Agg canvas,
 so nothing global is touched and no display is needed.
+
+Each chart names its parts with a `gid`, which matplotlib writes as the `id` of an SVG group
+(each lane's stretches and events, each year of the curve, each crisis mark); `lane_tips` and
+`series_tips` say what a reader hovering over each should read, without drawing. site/svg.py
+turns them into SVG `<title>` elements.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
+import itertools
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any, NamedTuple
 
 from compartment.data.dataset import Dataset, Dossier
 from compartment.data.vocab import DOMAINS, STATUSES
@@ -38,7 +44,22 @@ STATUS_COLOURS = {
     "expired": "#9a9a9a",
 }
 NO_STATUS_COLOUR = "#e4e4e4"
+MARK_COLOUR = "#222222"
 TITLE_WIDTH = 44  # characters of a dossier's title shown beside its lane
+
+Tips = dict[str, str]  # an SVG group's id (matplotlib's gid) -> its hover text
+
+
+def span_gid(lane: int, n: int) -> str:
+    return f"lane-{lane}-span-{n}"
+
+
+def event_gid(lane: int, n: int) -> str:
+    return f"lane-{lane}-event-{n}"
+
+
+def mark_gid(n: int) -> str:
+    return f"mark-{n}"
 
 
 class MissingMatplotlib(CompartmentError):
@@ -56,6 +77,14 @@ class Span:
     start: str  # a date, possibly partial
     end: str
     status: str | None  # None before the first status-setting event
+
+
+class Mark(NamedTuple):
+    """A dated vertical line across the curve, such as the start of a crisis."""
+
+    label: str  # short, drawn beside the line: the crisis id
+    date: str  # possibly partial
+    note: str  # the hover text
 
 
 def require() -> None:
@@ -125,7 +154,8 @@ def draw(
     title: str = "",
     start: str | None = None,
 ) -> None:
-    """Draw `dossiers` as lanes up to the date `end` and write the image to `out`.
+    """Draw `dossiers` as lanes up to the date `end` and write the image to `out`. The
+    lanes are numbered from 1 in the order drawn, their parts named as `lane_tips` says.
 
     The time axis starts at `start` when given (lanes that began earlier are cut at the
     edge), else just before the earliest event. The right margin names who broke each
@@ -172,7 +202,7 @@ def draw(
                 ticks.append(y)
                 labels.append(_short(dossier.title))
                 breakers.append(_breaker(dossier, end))
-                _lane(ax, dossier, y, lane_height, end)
+                _lane(ax, dossier, len(ticks), y, lane_height, end)
         ax.set_ylim(y + 0.8, 0.2)
         ax.set_yticks(ticks, labels)
         ax.tick_params(axis="y", length=0)
@@ -214,6 +244,29 @@ def draw(
         fig.savefig(out, format=fmt, dpi=130, metadata=metadata)
 
 
+def lane_tips(data: Dataset, dossiers: Sequence[Dossier], end: str) -> Tips:
+    """What `draw`'s lanes say on hover: each stretch of a status, each event."""
+    tips: Tips = {}
+    lane = 0
+    for _, members in lanes(dossiers):
+        for dossier in members:
+            lane += 1
+            for n, span in enumerate(spans(dossier, end), 1):
+                tips[span_gid(lane, n)] = (f"{dossier.title}: {span.status or 'no status yet'} "
+                                           f"from {span.start} to {span.end}")
+            for n, event in enumerate(dossier.events, 1):
+                if event.date > end:
+                    break
+                actor = data.actors[event.actor].name if event.actor in data.actors else (
+                    event.actor)
+                tips[event_gid(lane, n)] = (
+                    f"{dossier.title}, {event.date}: {actor} {event.action}"
+                    + (f" (to {event.status})" if event.status else "")
+                    + (" (unverified)" if event.unverified else "")
+                )
+    return tips
+
+
 def _breaker(dossier: Dossier, end: str) -> str:
     from compartment.data.dataset import derive_state
 
@@ -223,38 +276,61 @@ def _breaker(dossier: Dossier, end: str) -> str:
     return f"{state.broken_off_by} {state.break_date[:4]}"
 
 
-def _lane(ax: Axes, dossier: Dossier, y: float, height: float, end: str) -> None:
+def _lane(ax: Axes, dossier: Dossier, lane: int, y: float, height: float, end: str) -> None:
     from matplotlib.dates import date2num as num
 
-    for span in spans(dossier, end):
+    for n, span in enumerate(spans(dossier, end), 1):
         x0, x1 = num(to_date(span.start)), num(to_date(span.end))
         colour = STATUS_COLOURS.get(span.status or "", NO_STATUS_COLOUR)
         ax.broken_barh(
             [(x0, max(x1 - x0, 1.0))], (y - height / 2, height), facecolors=colour,
-            edgecolor="none",
+            edgecolor="none", gid=span_gid(lane, n),
         )
-    for event in dossier.events:
+    for n, event in enumerate(dossier.events, 1):
         if event.date > end:
             break
         x = num(to_date(event.date))
+        marker: dict[str, Any]
         if event.status is not None:
-            ax.plot(
-                [x], [y], marker="D", markersize=6, linestyle="",
-                markerfacecolor=STATUS_COLOURS[event.status], markeredgecolor="black",
-                markeredgewidth=0.8, zorder=4,
-            )
+            marker = {"marker": "D", "markersize": 6, "markerfacecolor":
+                      STATUS_COLOURS[event.status], "markeredgecolor": "black",
+                      "markeredgewidth": 0.8, "zorder": 4}
         elif event.unverified:
-            ax.plot(
-                [x], [y], marker="o", markersize=4, linestyle="", markerfacecolor="white",
-                markeredgecolor="#222222", markeredgewidth=0.8, zorder=3,
-            )
+            marker = {"marker": "o", "markersize": 4, "markerfacecolor": "white",
+                      "markeredgecolor": "#222222", "markeredgewidth": 0.8, "zorder": 3}
         else:
-            ax.plot(
-                [x], [y], marker="o", markersize=3.5, linestyle="", color="#222222", zorder=3,
-            )
+            marker = {"marker": "o", "markersize": 3.5, "color": "#222222", "zorder": 3}
+        ax.plot([x], [y], linestyle="", gid=event_gid(lane, n), **marker)
 
 
 # -- the compartmentalization curve (series.py) ---------------------------------------------
+
+
+class Curve(NamedTuple):
+    """The curve's records as drawn: one row per period, and the day each count is taken."""
+
+    period: str  # "year" or "month"
+    rows: list[dict[str, Any]]  # series.pivot
+    statuses: list[str]  # bottom of the stack first
+    cuts: list[str]  # each period's last day, or `end` for the last
+
+
+def curve(records: Sequence[Mapping[str, Any]], end: str | None) -> Curve:
+    from compartment.views import series
+
+    period = "month" if "month" in records[0] else "year"
+    rows = series.pivot(records, period)
+    cuts = [series.last_day(row[period]) for row in rows]
+    if end is not None and cuts:
+        cuts[-1] = min(cuts[-1], end)
+    return Curve(period, rows, series.columns(records, period)[1:-1], cuts)
+
+
+def marks_within(marks: Sequence[Mark], cuts: Sequence[str]) -> list[Mark]:
+    """The marks inside the curve's time axis, in date order."""
+    first, last = to_date(cuts[0]), to_date(cuts[-1])
+    return sorted((m for m in marks if first <= to_date(m.date) <= last),
+                  key=lambda m: (to_date(m.date), m.label))
 
 
 def draw_series(
@@ -264,14 +340,19 @@ def draw_series(
     title: str = "",
     *,
     end: str | None = None,
+    marks: Sequence[Mark] = (),
+    size: tuple[float, float] = (10, 5),
 ) -> None:
     """Draw `series.records(...)` as a stacked area chart and write the image to `out`.
 
     Statuses stack in the vocabulary's order, active at the bottom, so the green band is
     what is still walled off and the band's thinning is the curve the ledger is about. Each
     period's count is placed on the day it was taken: the period's last day, or `end` for
-    the last period when given (series.records cuts it there). Sized to read at 1000 px
-    wide; the SVG is deterministic (fixed hash salt, no date), so it can be embedded.
+    the last period when given (series.records cuts it there). Over each period lies an
+    invisible column to hover over (`series_tips`). `marks` inside the time axis are drawn
+    as labelled vertical lines. Sized to read at 1000 px wide (`size` in inches; below 7
+    inches wide the legend goes under the chart); the SVG is deterministic (fixed hash
+    salt, no date), so it can be embedded.
     """
     if fmt not in FORMATS:
         raise ValueError(f"unsupported format {fmt!r}; choose from {', '.join(FORMATS)}")
@@ -281,18 +362,12 @@ def draw_series(
     from matplotlib import dates as mdates
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
-    from matplotlib.patches import Patch
+    from matplotlib.patches import Patch, Rectangle
     from matplotlib.ticker import MaxNLocator
 
-    from compartment.views import series
-
-    period = "month" if "month" in records[0] else "year"
-    rows = series.pivot(records, period)
-    statuses = series.columns(records, period)[1:-1]
-    cuts = [series.last_day(row[period]) for row in rows]
-    if end is not None and cuts:
-        cuts[-1] = min(cuts[-1], end)
+    period, rows, statuses, cuts = curve(records, end)
     x = [mdates.date2num(to_date(c)) for c in cuts]
+    narrow = size[0] < 7
     style = {
         "font.family": "DejaVu Sans",
         "font.size": 12,
@@ -300,7 +375,7 @@ def draw_series(
         "svg.fonttype": "none",
     }
     with _defaults(style):
-        fig = Figure(figsize=(10, 5), layout="constrained")
+        fig = Figure(figsize=size, layout="constrained")
         FigureCanvasAgg(fig)
         ax = fig.add_subplot()
         colours = [STATUS_COLOURS.get(s, NO_STATUS_COLOUR) for s in statuses]
@@ -315,16 +390,68 @@ def draw_series(
         ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
         ax.set_xlim(x[0], x[-1])
         ax.yaxis.set_major_locator(MaxNLocator(integer=True))
-        ax.set_ylim(0, max(row["total"] for row in rows) * 1.04)
+        top = max(row["total"] for row in rows) * 1.04
+        ax.set_ylim(0, top)
         ax.set_ylabel("dossiers")
         ax.grid(axis="y", color="#ffffff", linewidth=0.6, alpha=0.6)
         ax.set_axisbelow(False)  # the white rules run across the bands, as a scale
         for side in ("top", "right"):
             ax.spines[side].set_visible(False)
+        # One invisible column per period, from halfway to the previous point to halfway to
+        # the next: what a reader hovers over to read the period's counts.
+        edges = [x[0], *((a + b) / 2 for a, b in itertools.pairwise(x)), x[-1]]
+        for i, row in enumerate(rows):
+            ax.add_patch(Rectangle((edges[i], 0), edges[i + 1] - edges[i], top,
+                                   facecolor="none", edgecolor="none",
+                                   gid=f"{period}-{row[period]}", zorder=5))
+        _marks(ax, marks_within(marks, cuts), x[-1] - x[0], size[0])
         legend = [Patch(facecolor=c, label=s) for s, c in zip(statuses, colours, strict=True)]
-        # Top of the stack first, so the legend reads in the same order as the bands.
-        fig.legend(handles=legend[::-1], loc="outside right upper", frameon=False)
+        if narrow:
+            fig.legend(handles=legend, loc="outside lower center", ncols=3, frameon=False,
+                       fontsize=10)
+        else:
+            # Top of the stack first, so the legend reads in the same order as the bands.
+            fig.legend(handles=legend[::-1], loc="outside right upper", frameon=False)
         if title:
             fig.suptitle(title, fontsize=13, fontweight="bold")
         metadata = {"Date": None} if fmt == "svg" else {"Software": None}
         fig.savefig(out, format=fmt, dpi=100, metadata=metadata)
+
+
+def series_tips(
+    records: Sequence[Mapping[str, Any]], *, end: str | None = None, marks: Sequence[Mark] = ()
+) -> Tips:
+    """What `draw_series` says on hover: each period's counts, each mark's note."""
+    period, rows, statuses, cuts = curve(records, end)
+    tips: Tips = {}
+    for i, row in enumerate(rows):
+        when = f"on {cuts[i]}" if i == len(rows) - 1 else f"at the end of {row[period]}"
+        counts = ", ".join(f"{row[s]} {s}" for s in statuses if row[s])
+        tips[f"{period}-{row[period]}"] = (
+            f"{row[period]} ({when}): {counts or 'none'}; {row['total']} dossiers"
+        )
+    for n, mark in enumerate(marks_within(marks, cuts), 1):
+        tips[mark_gid(n)] = tips[f"{mark_gid(n)}-label"] = mark.note
+    return tips
+
+
+def _marks(ax: Axes, marks: Sequence[Mark], days: float, width: float) -> None:
+    """Vertical lines at the marks' dates, labelled from the top of the axes down, right of
+    the line; a label too close to the one before moves right, so that two never overlap."""
+    from matplotlib import dates as mdates
+
+    size = 10 if width < 7 else 8.5  # points: a narrow chart is drawn to be shown larger
+    # A label takes its size and a little more across; the axes take ~80% of the figure.
+    gap = days * (size * 1.35 / 72) / (width * 0.8)
+    previous: float | None = None
+    for n, mark in enumerate(marks, 1):
+        at = mdates.date2num(to_date(mark.date))
+        place = at if previous is None else max(at, previous + gap)
+        previous = place
+        ax.axvline(at, color=MARK_COLOUR, linewidth=0.9, linestyle=(0, (4, 2)), zorder=6,
+                   gid=mark_gid(n))
+        ax.text(place, 0.985, mark.label, transform=ax.get_xaxis_transform(),
+                rotation=90, ha="left", va="top", fontsize=size, color=MARK_COLOUR, zorder=7,
+                gid=f"{mark_gid(n)}-label",
+                bbox={"boxstyle": "square,pad=0.15", "facecolor": "white", "alpha": 0.8,
+                      "edgecolor": "none"})

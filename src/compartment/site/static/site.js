@@ -32,7 +32,9 @@
       const keep =
         (!status || d.status === status) &&
         (!domain || d.domain === domain) &&
-        (!bloc || d.bloc === bloc) &&
+        // "never": no first break. A dossier broken off and recovered is not broken off
+        // today ("none") but was broken off once.
+        (!bloc || (bloc === "never" ? d.firstBloc === "none" : d.bloc === bloc)) &&
         words.every((w) => d.search.includes(w));
       row.hidden = !keep;
       count += keep ? 1 : 0;
