@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import zlib
 from collections.abc import Callable
 from pathlib import Path
 
@@ -40,13 +39,17 @@ def header(entry: Path) -> cache.Header:
     return msgspec.msgpack.decode(blob[4 : 4 + size], type=cache.Header)
 
 
-def rewrite(entry: Path, new_header: cache.Header, payload: object | None = None) -> None:
-    """Replace an entry's header (and, if given, its payload) as another run could have."""
+def rewrite(entry: Path, new_header: cache.Header, payload: object | None = None,
+            secret: bytes | None = None) -> None:
+    """Replace an entry's header (and, if given, its payload) as another run of compartment
+    could have, with the user's cache key; or, given another `secret`, as a forger who knows
+    the format and computes lengths and MACs but has not the key."""
     blob = entry.read_bytes()
     size = int.from_bytes(blob[:4], "big")
     body = blob[4 + size :] if payload is None else msgspec.msgpack.encode(payload)
-    # A forger can compute the lengths and checksums too: the entry is consistent as a file.
-    head = msgspec.msgpack.encode(new_header._replace(length=len(body), check=zlib.crc32(body)))
+    new_header = new_header._replace(length=len(body))
+    key = cache.cache_key(create=False) if secret is None else secret
+    head = msgspec.msgpack.encode(new_header._replace(mac=cache.mac(key, new_header, body)))
     entry.write_bytes(len(head).to_bytes(4, "big") + head + body)
 
 
@@ -433,7 +436,8 @@ def test_forged_and_damaged_entries_are_exact_or_a_miss(data: st.DataObject, tmp
         at = data.draw(st.integers(0, len(good) - 1))
         entry.write_bytes(good[:at] + data.draw(st.binary(min_size=1, max_size=16)) + good[at + 1 :])
     else:
-        rewrite(entry, header(entry), forgeries[kind](data))
+        rewrite(entry, header(entry), forgeries[kind](data), secret=data.draw(
+            st.binary(min_size=cache.KEY_SIZE, max_size=cache.KEY_SIZE)))
     hit = cache.read(path, path.read_bytes(), str(path))
     if hit is not None:  # only ever the truth
         assert hit[0] == cold.dataset and hit[1] == cold.warnings, kind
@@ -485,3 +489,41 @@ def test_what_an_edit_stores_is_what_a_cold_load_of_its_file_gives(run, data: Pa
     assert [d.id for d in warm.dataset.dossiers] == [d.id for d in cold.dataset.dossiers]
     assert list(warm.dataset.actors) == list(cold.dataset.actors)
     assert warm.dataset == cold.dataset and warm.problems == cold.problems
+
+
+def test_a_genuine_body_under_another_files_digest_is_a_miss(data: Path) -> None:
+    assert load(data).dataset is not None
+    (entry,) = entries()
+    # The body of one ledger offered as another's: only the MAC, which covers the key, says.
+    entry_header = header(entry)
+    blob = entry.read_bytes()
+    forged = msgspec.msgpack.encode(entry_header._replace(key=cache.digest(b"other content\n")))
+    entry.write_bytes(len(forged).to_bytes(4, "big") + forged + blob[4 + int.from_bytes(blob[:4], "big"):])
+    assert cache.read(data, b"other content\n", "x") is None
+
+
+@pytest.mark.parametrize("spoil", ["readable by others", "cut short", "a symlink", "absent"])
+def test_without_a_sound_cache_key_nothing_is_read_or_written(
+    data: Path, tmp_path: Path, spoil: str
+) -> None:
+    assert load(data).dataset is not None and read(data)
+    key = cache.cache_dir() / cache.KEY_NAME
+    if spoil == "readable by others":
+        key.chmod(0o644)
+    elif spoil == "cut short":
+        key.write_bytes(key.read_bytes()[:-1])
+    elif spoil == "a symlink":
+        (tmp_path / "elsewhere").write_bytes(key.read_bytes())
+        (tmp_path / "elsewhere").chmod(0o600)
+        key.unlink()
+        key.symlink_to(tmp_path / "elsewhere")
+    else:
+        key.unlink()
+        assert read(data) is None  # the entries of the lost key are misses
+        assert load(data).dataset is not None and read(data)  # a new key, a new entry
+        return
+    assert read(data) is None
+    (entry,) = entries()
+    entry.unlink()
+    assert load(data).dataset is not None  # a cold load, and no entry written
+    assert entries() == []

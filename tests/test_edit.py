@@ -378,7 +378,9 @@ def test_any_event_added_to_any_dataset_only_adds_lines(text, new, data) -> None
     change = rewrite.apply(text, "p.yaml", edit.add_event(dossier.id, new))
     assert change.errors == []
     added_only(text, change.after)
-    after = loader.load_text(change.after, "p.yaml").dataset
+    full = loader.load_text(change.after, "p.yaml")
+    assert change.loaded.problems == full.problems  # located without composing the file
+    after = full.dataset
     assert new in after.get(dossier.id).events
     assert len(after.get(dossier.id).events) == len(dossier.events) + 1
 
@@ -410,6 +412,21 @@ def test_the_canonical_text_reads_back_as_the_records_it_was_written_from(text) 
     again = loader.load_text(written, "p.yaml").dataset
     assert again == loaded.dataset
     assert [d.id for d in again.dossiers] == [d.id for d in loaded.dataset.dossiers]
+
+
+def test_an_edit_of_a_file_with_warnings_locates_them_as_a_full_load_does(sample: Path) -> None:
+    # Warnings on several records and sections: an unused actor, a break with no `over`.
+    text = sample.read_text(encoding="utf-8")
+    text = rewrite.apply(text, "s", edit.add_actor("zz-actor", "Z", "west")).after
+    new = Event("2022-03-01", "russia", "left", "Left.", ("https://tass.com/x",),
+                status="terminated")
+    text = rewrite.apply(text, "s", edit.add_event("new-start", new)).after
+    before = loader.load_text(text, "s")
+    assert {p.code for p in before.warnings} >= {"unused-actor", "no-over"}
+    change = rewrite.apply(text, "s", edit.add_actor("aa-actor", "A", "russia"), before)
+    full = loader.load_text(change.after, "s")
+    assert change.loaded.problems == full.problems
+    assert len(full.warnings) == len(before.warnings) + 1
 
 
 @pytest.mark.parametrize("bloc", sorted(BLOCS))

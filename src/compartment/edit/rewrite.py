@@ -21,10 +21,11 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from compartment.data.dataset import LoadResult
 from compartment.edit import canonical, changes
-from compartment.errors import CompartmentError, Problem
+from compartment.errors import CompartmentError, Location, Problem, Severity, render_path
 from compartment.store import datafile, storage
 
 if TYPE_CHECKING:
+    from compartment.data.checks import Finding
     from compartment.data.dataset import Dataset
     from compartment.edit.changes import Change
 
@@ -158,12 +159,54 @@ def _validated(before: LoadResult, data: Dataset, text: str, name: str) -> LoadR
         for model, record in new_records:
             changes.checked(record)  # a character the file cannot hold: the full load says
             model.model_validate(canonical.plain(record))
-        clean = not checks.run(data)
+        findings = checks.run(data)
     except (ValidationError, CompartmentError):
-        clean = False
-    if clean and not before.problems:
-        return LoadResult(before.path, data, [])
-    return loader.load_text(text, name, before.path)
+        return loader.load_text(text, name, before.path)
+    if any(f.severity is Severity.ERROR for f in findings):
+        return loader.load_text(text, name, before.path)
+    located = _located(findings, text, name, dict(enumerate(d.id for d in data.dossiers)))
+    if located is None:
+        return loader.load_text(text, name, before.path)
+    return LoadResult(before.path, data, located)
+
+
+def _located(findings: list[Finding], text: str, name: str,
+             names: dict[int, str]) -> list[Problem] | None:
+    """The warnings `findings` at their lines in `text`, a canonical writing: each located
+    in the one block it points into (a dossier, or a top-level section such as `actors:`),
+    composed alone. A ledger with warnings on many dossiers then costs an edit a fraction of
+    composing the whole file. None if a path leads nowhere (the full load will say)."""
+    from compartment.data import yamlsource
+    from compartment.data.loader import LOCATED_BY_KEY
+
+    lines = text.splitlines(keepends=True)
+    tops = [n for n, line in enumerate(lines) if line[:1] not in ("", " ", "#", "\n")]
+    top_of = {lines[n].split(":", 1)[0]: n for n in tops}
+    ends = dict(zip(tops, [*tops[1:], len(lines)], strict=True))
+    starts: list[int] = []
+    if "dossiers" in top_of:
+        first = top_of["dossiers"]
+        starts = [n for n in range(first, ends[first]) if lines[n].startswith("  - id: ")]
+    dossier_ends = [*starts[1:], ends[top_of["dossiers"]]] if starts else []
+    maps: dict[tuple[int, int], yamlsource.SourceMap] = {}
+    out = []
+    for path, code, message, severity in findings:
+        if (path[0] == "dossiers" and len(path) > 1 and isinstance(path[1], int)
+                and path[1] < len(starts)):
+            start, end, inner = starts[path[1]], dossier_ends[path[1]], (0, *path[2:])
+        elif isinstance(path[0], str) and path[0] in top_of:
+            start, end, inner = top_of[path[0]], ends[top_of[path[0]]], path
+        else:
+            return None
+        if (start, end) not in maps:
+            maps[start, end] = yamlsource.SourceMap("".join(lines[start:end]))
+        line, col = maps[start, end].locate(inner, key=code in LOCATED_BY_KEY)
+        if not line:
+            return None
+        where = Location(name, start + line, col, path, render_path(path, names))
+        out.append(Problem(where, code, message, severity))
+    out.sort(key=lambda p: (p.location.line, p.location.column))
+    return out
 
 
 def rewrite(
