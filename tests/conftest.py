@@ -57,7 +57,7 @@ def run() -> Run:
 
 # `python -m pytest --hypothesis-profile=fuzz tests/test_properties.py` runs the property
 # tests far longer than the everyday default, and the loader's fuzz test longest of all: it
-# is the one that guards against hostile files. See README "Data safety" for how long.
+# is the one that guards against hostile files. See docs/contributing.md, "Tests", for how long.
 from hypothesis import HealthCheck, settings  # noqa: E402
 
 FUZZ_EXAMPLES = 5_000

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Callable
+import re
 from pathlib import Path
 
 import pytest
@@ -13,24 +11,6 @@ SAMPLE = Path(__file__).parent / "sample.yaml"
 
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def tagged(write_dataset: Callable[[str], Path], new_start: str = "[nuclear, treaty]",
-           nato: str = "[council]", aliases: str = "") -> Path:
-    """The sample with tags (and, optionally, New START's aliases)."""
-    text = SAMPLE.read_text(encoding="utf-8")
-    text = text.replace("    approach: [expose]\n", f"    approach: [expose]\n    tags: {new_start}\n")
-    text = text.replace("    aliases: [NRC]\n", f"    aliases: [NRC]\n    tags: {nato}\n")
-    if aliases:
-        text = text.replace("    title: New START\n", f"    title: New START\n    aliases: {aliases}\n")
-    return write_dataset(text)
-
-
-def ids(csv_text: str, column: str = "id") -> list[str]:
-    return [row[column] for row in csv.DictReader(io.StringIO(csv_text))]
-
-
-# -- item 9: lookups resolve case, titles, aliases and names ------------------------------
 
 
 @pytest.mark.slow  # a pytest of its own in a subprocess: 10 s
@@ -70,19 +50,31 @@ def test_the_fuzz_profile_gives_its_5000_examples_to_the_loader_fuzz_test_only(t
     assert 200 <= seen.count("other") < 300
 
 
-def test_the_readme_pins_the_release_tag_of_the_one_version() -> None:
+def test_the_pre_commit_example_pins_a_commit_that_any_clone_can_name() -> None:
+    # A fresh clone has no tags, so an example naming one (`rev: v0.1.0`) fails there.
+    text = (ROOT / "docs" / "editing.md").read_text(encoding="utf-8")
+    revs = re.findall(r"^\s+rev: (\S+)", text, re.M)
+    assert revs and all(re.fullmatch(r"[0-9a-f]{40}", rev) for rev in revs), revs
+
+
+def test_the_version_is_the_same_in_the_changelog_and_the_citation() -> None:
+    import yaml
+
     from compartment import __version__
 
-    text = (ROOT / "README.md").read_text(encoding="utf-8")
-    assert f"    rev: v{__version__}  " in text
-    assert "OWNER" not in text
+    citation = yaml.safe_load((ROOT / "CITATION.cff").read_text(encoding="utf-8"))
+    assert citation["version"] == __version__
+    changelog = (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
+    assert re.search(r"^## (\S+)", changelog, re.M)[1] == __version__  # type: ignore[index]
 
 
-def test_what_the_readme_examples_write_is_ignored_by_git() -> None:
+def test_what_the_docs_examples_write_is_ignored_by_git() -> None:
     ignored = set((ROOT / ".gitignore").read_text(encoding="utf-8").split())
-    written = {"compartment.db", "dossiers.png", "curve.svg", "curve.png", "russia.svg",
-               "events.csv", "dossiers.csv"}
-    assert written <= ignored
+    pages = [ROOT / "README.md", *(ROOT / "docs").glob("*.md")]
+    text = " ".join(" ".join(page.read_text(encoding="utf-8").split()) for page in pages)
+    written = set(re.findall(r"(?:-o|--output) ([a-z_][\w.-]*)", text))
+    assert {"ledger.db", "_site", "next.ics"} <= written  # the regex finds them
+    assert written <= ignored, written - ignored
 
 
 def test_the_readme_makes_a_venv_with_python3() -> None:

@@ -1,3 +1,3 @@
 """compartment: a ledger of cooperation dossiers between Russia and the West."""
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

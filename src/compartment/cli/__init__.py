@@ -58,6 +58,7 @@ def build_command(name: str) -> Any:
     `app.add_typer(sub_app, name=name)` would have had Typer build it."""
     module, attribute = COMMANDS[name]
     target = getattr(import_module(f"compartment.cli.{module}"), attribute)
+    built: Any
     if isinstance(target, typer.Typer):
         built = typer.main.get_group_from_info(
             typer.models.TyperInfo(target, name=name),

@@ -107,7 +107,8 @@ def fmt_(
 ) -> None:
     """Rewrite the data file in its canonical layout.
 
-    Every comment is kept.
+    The comment lines that open the file are kept; a comment anywhere else is refused
+    with its line, never dropped.
 
     Actors alphabetical; dossiers by domain (in the vocabulary's order), then id; events by
     date; keys in the data contract's order; 2-space indentation; dates unquoted. Data with

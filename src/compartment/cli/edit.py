@@ -122,7 +122,8 @@ def event_add(
     accuses: Annotated[
         Optional[str],
         typer.Option(metavar="ACTOR", autocompletion=complete_actor,
-                     help="The actor formally accuses this one of a breach (no break)."),
+                     help="Whom the acting side formally accuses of a breach (an "
+                     "accusation, not a break)."),
     ] = None,
     dry_run: DryRun = False,
     force: Force = False,
@@ -134,7 +135,7 @@ def event_add(
     With --status the dossier's status and broken_off_by are updated to what the events now
     say. A break (a status worse than the one before) from 1999 on says what it answered:
     --over with the crisis or event its actor named, or --no-link. The whole file is
-    validated before anything is written; the rest of the file is left exactly as it was.
+    validated before anything is written; in a canonical file only the new lines change.
 
     Example:
 
@@ -359,7 +360,8 @@ def actor_add(
 
     Example:
 
-      compartment actor add kazakhstan --name Kazakhstan --bloc third-party --dry-run
+      compartment actor add kazakhstan --name Kazakhstan --bloc third-party \\
+        --dry-run
     """
     from compartment.edit import changes as edit
 
@@ -397,7 +399,8 @@ def publisher_add(
 
     Example:
 
-      compartment publisher add www.sipri.org --name SIPRI --kind reference --dry-run
+      compartment publisher add www.sipri.org --name SIPRI --kind reference \\
+        --dry-run
     """
     from compartment.edit import changes as edit
 

@@ -513,7 +513,8 @@ def upcoming(
 
       compartment upcoming --within 6m
 
-      compartment upcoming --from 2027-01-01 --within 1y --domain arctic --format csv
+      compartment upcoming --from 2027-01-01 --within 1y --domain arctic \\
+        --format csv
     """
     from compartment.data import dates
     from compartment.views import export, query, render

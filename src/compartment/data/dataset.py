@@ -160,11 +160,11 @@ class Break(NamedTuple):
 def breaking_events(events: tuple[Event, ...]) -> tuple[Event, ...]:
     """Every break in the events, in order: the events themselves.
 
-    The rule (README, "The data contract"): walk the status-setting events in file order
-    (date order; equal and partial dates keep file order). An event breaks the dossier when
-    its status ranks above the status before it; before the first status-setting event the
-    dossier counts as active, so a first event that suspends is a break. `expired` is no
-    break, and after it nothing is compared with it: a later status is measured against
+    The rule (docs/data.md, "What follows from the events"): walk the status-setting events in
+    file order (date order; equal and partial dates keep file order). An event breaks the
+    dossier when its status ranks above the status before it; before the first status-setting
+    event the dossier counts as active, so a first event that suspends is a break. `expired` is
+    no break, and after it nothing is compared with it: a later status is measured against
     active. A recovery (back to active or a milder status) is no break, and the next worsening
     after it is a second break.
     """

@@ -1,6 +1,6 @@
 """Dates that may be partial: YYYY-MM-DD, or YYYY-MM / YYYY where only that is known.
 
-The rule, documented in the README: a date is compared as its text. So a partial date sorts
+The rule, documented in docs/data.md: a date is compared as its text. So a partial date sorts
 as the start of its period and before every full date inside it ("2014" < "2014-03" <
 "2014-03-01"), and an event dated "2014-03" counts as having happened as of 2014-03-01.
 One rule for sorting and for "as of" means the state on a day is always a prefix of the

@@ -171,7 +171,8 @@ class DossierModel(BaseModel):
     forum: Line | None = None
     status: Status = Field(description="; ".join(f"{k}: {v}" for k, v in STATUSES.items()))
     broken_off_by: Id | None = Field(
-        description="the actor who broke cooperation off, or null (derived rule: see README)"
+        description="the actor who broke cooperation off, or null (derived from the events: "
+        "see docs/data.md)"
     )
     approach: list[Approach] = Field(default_factory=list)
     third_parties: list[Id] = Field(default_factory=list)
