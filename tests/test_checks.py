@@ -302,6 +302,14 @@ FLAGGED: dict[str, list[tuple[str, Edits, list[Flagged]]]] = {
                     "example.org?); register it with `compartment publisher add "
                     "www.example.org --name NAME --kind KIND`"),
         ]),
+        ("crisis-source", (registry("primary"), ADD_CRISIS,
+                           ("https://example.org/crisis", "https://other.example/crisis"),
+                           over("crimea-2014")), [
+            Flagged(13, 15, "crises.crimea-2014.sources[0]", "unregistered-publisher",
+                    "the host 'other.example' is not a registered publisher (did you mean "
+                    "example.org?); register it with `compartment publisher add other.example "
+                    "--name NAME --kind KIND`"),
+        ]),
     ],
     "strong_sources": [
         ("only-news", (registry("news"),), [
@@ -346,16 +354,6 @@ FLAGGED.update({
                     "crisis 'crimea-2014' is not named by any event's `over`", Severity.WARNING),
         ]),
     ],
-    "registered_crisis_publishers": [
-        ("crisis-source", (registry("primary"), ADD_CRISIS,
-                           ("https://example.org/crisis", "https://other.example/crisis"),
-                           over("crimea-2014")), [
-            Flagged(13, 15, "crises.crimea-2014.sources[0]", "unregistered-publisher",
-                    "the host 'other.example' is not a registered publisher (did you mean "
-                    "example.org?); register it with `compartment publisher add other.example "
-                    "--name NAME --kind KIND`"),
-        ]),
-    ],
 })
 
 # rule name -> [(case id, edits)]: near misses that load clean, the rule included.
@@ -395,6 +393,7 @@ PASSES: dict[str, list[tuple[str, Edits]]] = {
     "registered_publishers": [
         ("registered-with-subdomains", (registry("primary", subdomains=True), SUBDOMAIN_SOURCE)),
         ("no-registry-no-check", (SUBDOMAIN_SOURCE,)),
+        ("registered-crisis-source", (registry("primary"), ADD_CRISIS, over("crimea-2014"))),
     ],
     "strong_sources": [("reference-counts", (registry("reference"),))],
     "references": [
@@ -406,8 +405,6 @@ PASSES: dict[str, list[tuple[str, Edits]]] = {
                          ("        over: []\n", ""), NEW_START_FIRST_1990)),
     ],
     "unused_crises": [("named", (ADD_CRISIS, over("crimea-2014")))],
-    "registered_crisis_publishers": [("registered", (registry("primary"), ADD_CRISIS,
-                                                     over("crimea-2014")))],
 }
 
 RULE_NAMES = {rule.__name__ for rule in checks.RULES}

@@ -173,8 +173,8 @@ def test_a_blob_over_the_size_limit_is_reported_not_read(
     result = run("--data", str(repo / "data" / "ledger.yaml"), "log", "-n", "1")
     assert "over the limit of 1,000; set COMPARTMENT_MAX_BYTES to raise it" in result.stdout
     repository = revisions.repository(repo / "data" / "ledger.yaml")
-    with pytest.raises(revisions.RevisionError, match="over the limit"):
-        revisions.read(repository, "HEAD")
+    loaded = revisions.load_revision(repository, "HEAD", repo / "data" / "ledger.yaml")
+    assert loaded.dataset is None and "over the limit" in loaded.errors[0].message
 
 
 def test_known_at_and_diff_follow_the_rename(run, repo: Path) -> None:
@@ -193,3 +193,20 @@ def test_blobs_read_in_small_batches_give_the_same_log(
     whole = ledgerlog.walk(repository)
     monkeypatch.setattr(ledgerlog, "_BATCH_BYTES", 1)  # one blob per git process
     assert ledgerlog.walk(repository) == whole
+
+
+def test_a_commit_that_only_registers_a_crisis_is_not_in_a_dossiers_log(
+    run, repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data = repo / "data" / "ledger.yaml"
+    crisis = ("crises:\n  crimea-2014:\n    name: Crimea\n    date: 2014-02-27\n"
+              "    summary: The seizure of Crimea.\n    sources:\n      - https://un.example/c\n")
+    data.write_text(data.read_text(encoding="utf-8").replace("dossiers:\n", crisis + "dossiers:\n", 1),
+                    encoding="utf-8")
+    monkeypatch.setenv("GIT_AUTHOR_DATE", "2025-06-01T12:00:00+00:00")
+    monkeypatch.setenv("GIT_COMMITTER_DATE", "2025-06-01T12:00:00+00:00")
+    git(repo, "commit", "-qam", "register a crisis")
+    whole = masked(run("--data", str(data), "log", "-n", "1").stdout)
+    assert whole[:2] == ["<id> 2025-06-01 Ann: register a crisis", "  + crisis crimea-2014"]
+    one = masked(run("--data", str(data), "log", "new-start", "-n", "1").stdout)
+    assert one[0] == "<id> 2025-05-01 Ann: fix it"

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from compartment.data.dataset import Dataset, LoadResult
 from compartment.data.loader import load_text
-from compartment.data.vocab import APPROACHES, BLOCS, DOMAINS, STATUSES
+from compartment.data.vocab import APPROACHES, BLOCS, DOMAINS, DOSSIER_FIELDS, STATUSES
 from compartment.errors import Problem
 from compartment.views import export
 
@@ -89,8 +89,11 @@ def test_json_export_round_trips(raw: dict) -> None:
     data = loaded(raw)
     out = io.StringIO()
     export.write_json(data.to_dict(), out)
-    back = Dataset.from_dict(json.loads(out.getvalue()))
-    assert back == data
+    back = json.loads(out.getvalue())
+    for record in back["dossiers"]:  # drop what the events derive: the loader derives it again
+        for key in set(record) - set(DOSSIER_FIELDS):
+            del record[key]
+    assert loaded(back) == data
 
 
 @given(datasets())
@@ -190,7 +193,7 @@ def test_json_rows_are_written_as_json_dump_writes_the_list(rows: list) -> None:
 
 @given(datasets())
 def test_dossier_rows_are_the_columns_of_to_dict(raw: dict) -> None:
-    data = Dataset.from_dict(raw)
+    data = loaded(raw)
     for d in data.dossiers:
         record = d.to_dict()
         blocs = {"broken_off_by_bloc": data.bloc_of(d.broken_off_by),

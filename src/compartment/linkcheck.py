@@ -1,12 +1,5 @@
 """Whether the sources' links still answer: the core of `compartment sources --check`.
 
-    check(urls, *, concurrency=8, per_host=2, timeout=10.0, deadline=60.0,
-          max_redirects=5, user_agent=USER_AGENT) -> list[LinkResult]
-    summary(results) -> dict[str, int]        # every status in STATUSES, zeros included
-    failed(results) -> bool                   # any link dead
-    unreachable_hosts(results) -> dict[str, list[LinkResult]]
-    require() -> None                         # raises MissingHttpx without httpx
-
 `check` returns one `LinkResult` per distinct URL, in the order each first appears. Its
 `status` is one of:
 
@@ -61,9 +54,9 @@ import ssl
 import threading
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from http import HTTPStatus
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, get_args
 from urllib.parse import urlsplit
 
 from compartment import __version__
@@ -74,22 +67,17 @@ if TYPE_CHECKING:
 
     import httpx
 
-Status = Literal[
-    "ok", "redirected", "blocked", "dead", "unreachable", "not-checked", "skipped"
-]
-STATUSES: tuple[Status, ...] = (
-    "ok", "redirected", "blocked", "dead", "unreachable", "not-checked", "skipped"
-)
-# Answers that refuse the checker rather than say the page is gone: a login wall, a bot
-# filter (news sites answer robots 403), rate limiting. A person with a browser usually
-# gets the page, so these are reported but do not fail the check.
+Status = Literal["ok", "redirected", "blocked", "dead", "unreachable", "not-checked", "skipped"]
+STATUSES: tuple[Status, ...] = get_args(Status)
+# Answers that refuse the checker, not say the page is gone (a login wall, a bot filter: news
+# sites answer robots 403; rate limiting): a person with a browser usually gets the page.
 BLOCKED = frozenset({401, 403, 429})
 # Offline (or behind a resolver that never answers), every host fails one by one, each after
 # its own DNS or connect timeout: 300 hosts took a minute and more. When this many distinct
-# hosts have failed to connect and not one has answered, the network is taken to be down and
-# the rest are reported unreachable at once.
+# hosts have failed to connect and not one has answered, the network is taken to be down.
 NO_NETWORK_AFTER = 8
 PERMANENT = frozenset({301, 308})
+MAX_REDIRECTS = 5
 USER_AGENT = f"compartment-linkcheck/{__version__}"
 GRACE = 1.0  # seconds allowed after the deadline to cancel requests and close connections
 
@@ -98,10 +86,8 @@ class MissingHttpx(CompartmentError):
     """httpx is not installed."""
 
     def __init__(self) -> None:
-        super().__init__(
-            "checking links needs httpx: pip install httpx (or install "
-            "compartment-ledger[check])"
-        )
+        super().__init__("checking links needs httpx: pip install httpx (or install "
+                         "compartment-ledger[check])")
 
 
 def require() -> None:
@@ -130,14 +116,7 @@ class LinkResult:
             return ""
 
     def to_dict(self) -> dict[str, object]:
-        return {
-            "url": self.url,
-            "status": self.status,
-            "code": self.code,
-            "final_url": self.final_url,
-            "permanent": self.permanent,
-            "reason": self.reason,
-        }
+        return asdict(self)
 
 
 def summary(results: Iterable[LinkResult]) -> dict[str, int]:
@@ -155,36 +134,19 @@ def failed(results: Iterable[LinkResult]) -> bool:
     return any(r.status == "dead" or r.reason.startswith(NO_NETWORK) for r in results)
 
 
-def unreachable_hosts(results: Iterable[LinkResult]) -> dict[str, list[LinkResult]]:
-    """The unreachable results grouped by host, hosts in order of first appearance."""
-    groups: dict[str, list[LinkResult]] = {}
-    for r in results:
-        if r.status == "unreachable":
-            groups.setdefault(r.host, []).append(r)
-    return groups
-
-
 def check(
-    urls: Iterable[str],
-    *,
-    concurrency: int = 8,
-    per_host: int = 2,
-    timeout: float = 10.0,
-    deadline: float = 60.0,
-    max_redirects: int = 5,
-    user_agent: str = USER_AGENT,
-    allow_private: bool = False,
+    urls: Iterable[str], *, concurrency: int = 8, per_host: int = 2, timeout: float = 10.0,
+    deadline: float = 60.0, allow_private: bool = False,
 ) -> list[LinkResult]:
     """Fetch each distinct http(s) URL and say how it answered (see the module's docstring)."""
     require()
-    if concurrency < 1 or per_host < 1 or timeout <= 0 or deadline <= 0 or max_redirects < 0:
+    if concurrency < 1 or per_host < 1 or timeout <= 0 or deadline <= 0:
         raise UsageError("the link checker's limits and times must be positive")
     distinct = list(dict.fromkeys(u.strip() for u in urls))
     results = {u: LinkResult(u, "skipped", reason="not an http(s) URL") for u in distinct}
     wanted = [u for u in distinct if _is_http(u)]
     if wanted:
-        checker = _Checker(concurrency, per_host, timeout, max_redirects, user_agent,
-                           allow_private)
+        checker = _Checker(concurrency, per_host, timeout, allow_private)
         # Our own loop class, for its hang-proof resolver (_DaemonResolverLoop below).
         with asyncio.Runner(loop_factory=lambda: _DaemonResolverLoop(allow_private)) as runner:
             results.update(runner.run(checker.run(wanted, deadline)))
@@ -217,18 +179,13 @@ def _code_text(code: int) -> str:
 class _Checker:
     """The state of one run: limits, hosts found unreachable, URLs started."""
 
-    def __init__(
-        self, concurrency: int, per_host: int, timeout: float, max_redirects: int, agent: str,
-        allow_private: bool,
-    ) -> None:
+    def __init__(self, concurrency: int, per_host: int, timeout: float,
+                 allow_private: bool) -> None:
         self.allow_private = allow_private
         self.timeout = timeout
-        self.max_redirects = max_redirects
-        self.agent = agent
         self.slots = asyncio.Semaphore(concurrency)
         self.host_slots: defaultdict[str, asyncio.Semaphore] = defaultdict(
-            lambda: asyncio.Semaphore(per_host)
-        )
+            lambda: asyncio.Semaphore(per_host))
         self.down: dict[str, str] = {}  # host key -> why it could not be reached
         self.answered = False  # some server answered: the network works
         self.no_network: str | None = None  # why the network is taken to be down
@@ -238,7 +195,7 @@ class _Checker:
         import httpx
 
         client = httpx.AsyncClient(
-            headers={"User-Agent": self.agent, "Accept": "*/*"},
+            headers={"User-Agent": USER_AGENT, "Accept": "*/*"},
             timeout=httpx.Timeout(self.timeout),
             # The semaphores limit the connections; the pool only keeps them for reuse.
             limits=httpx.Limits(max_connections=None, max_keepalive_connections=20),
@@ -273,10 +230,9 @@ class _Checker:
             first = None
         if first is None or not first.host or not _port_in_range(first):
             return LinkResult(url, "dead", reason="malformed URL")
-        key = _host_key(first)
         # The host's slots first, then a global one: a URL waiting for its host holds no
         # global slot, so one slow host cannot occupy them all.
-        async with self.host_slots[key], self.slots:
+        async with self.host_slots[_host_key(first)], self.slots:
             self.started.add(url)
             return await self.follow(client, url, first)
 
@@ -296,7 +252,7 @@ class _Checker:
             if not _port_in_range(current):
                 return LinkResult(url, "dead", None, moved, False, "malformed URL")
             literal = current.host.strip("[]")
-            if not self.allow_private and _is_address(literal) and not _public(literal):
+            if not self.allow_private and _address(literal) is not None and not _public(literal):
                 # An address in the URL is connected to without a lookup: checked here.
                 reason = (f"refused: {visible(literal)} is not a public address "
                           "(--allow-private checks it)")
@@ -316,8 +272,8 @@ class _Checker:
             if target is None:
                 break
             codes.append(code)
-            if len(codes) > self.max_redirects:
-                reason = f"more than {self.max_redirects} redirects"
+            if len(codes) > MAX_REDIRECTS:
+                reason = f"more than {MAX_REDIRECTS} redirects"
                 return LinkResult(url, "dead", code, str(target), False, reason)
             current = target
         final = str(current) if str(current) != str(first) else None
@@ -330,9 +286,8 @@ class _Checker:
             return LinkResult(url, "ok", code, None, False, _code_text(code))
         return LinkResult(url, "redirected", code, final, permanent, _code_text(codes[0]))
 
-    async def fetch(
-        self, client: httpx.AsyncClient, url: httpx.URL
-    ) -> tuple[int, httpx.URL | None]:
+    async def fetch(self, client: httpx.AsyncClient,
+                    url: httpx.URL) -> tuple[int, httpx.URL | None]:
         """One hop: the status code and where it redirects, HEAD first and GET if need be."""
         import httpx
 
@@ -428,22 +383,18 @@ class PrivateAddress(OSError):
     """A host resolved to an address that is not on the public internet."""
 
 
-def _is_address(host: str) -> bool:
+def _address(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
     try:
-        ipaddress.ip_address(host.split("%", 1)[0])
+        return ipaddress.ip_address(host.split("%", 1)[0])  # an IPv6 zone is not an address
     except ValueError:
-        return False
-    return True
+        return None
 
 
 def _public(address: str) -> bool:
-    try:
-        ip = ipaddress.ip_address(address.split("%", 1)[0])  # an IPv6 zone is not an address
-    except ValueError:
-        return False
+    ip = _address(address)
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
         ip = ip.ipv4_mapped
-    return ip.is_global and not ip.is_multicast
+    return ip is not None and ip.is_global and not ip.is_multicast
 
 
 class _DaemonResolverLoop(asyncio.SelectorEventLoop):
@@ -461,14 +412,8 @@ class _DaemonResolverLoop(asyncio.SelectorEventLoop):
         self.allow_private = allow_private
 
     async def getaddrinfo(
-        self,
-        host: bytes | str | None,
-        port: bytes | str | int | None,
-        *,
-        family: int = 0,
-        type: int = 0,
-        proto: int = 0,
-        flags: int = 0,
+        self, host: bytes | str | None, port: bytes | str | int | None, *,
+        family: int = 0, type: int = 0, proto: int = 0, flags: int = 0,
     ) -> _GetAddrInfoResult:
         answer: asyncio.Future[_GetAddrInfoResult] = self.create_future()
 

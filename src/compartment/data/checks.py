@@ -246,29 +246,33 @@ def events_have_sources(data: Dataset) -> Iterator[Finding]:
                 )
 
 
+def cited(data: Dataset) -> Iterator[tuple[tuple[str | int, ...], str]]:
+    """Every source the ledger cites, with its path: the crises', the decision points', the
+    events' and their claims'."""
+    for crisis_id, crisis in data.crises.items():
+        for n, source in enumerate(crisis.sources):
+            yield ("crises", crisis_id, "sources", n), source
+    for i, d in enumerate(data.dossiers):
+        for m, decision in enumerate(d.next):
+            for n, source in enumerate(decision.sources):
+                yield ("dossiers", i, "next", m, "sources", n), source
+        for k, event in enumerate(d.events):
+            for n, source in enumerate(event.sources):
+                yield ("dossiers", i, "events", k, "sources", n), source
+            for c, claim in enumerate(event.claims):
+                for n, source in enumerate(claim.sources):
+                    yield ("dossiers", i, "events", k, "claims", c, "sources", n), source
+
+
 def registered_publishers(data: Dataset) -> Iterator[Finding]:
     """In a ledger that keeps a publisher registry, every source URL's host is in it."""
     if not data.publishers:
         return
     hosts = list(data.publishers)
-    for i, d in enumerate(data.dossiers):
-        for k, event in enumerate(d.events):
-            cited: list[tuple[tuple[str | int, ...], str]] = [
-                (("dossiers", i, "events", k, "sources", n), s)
-                for n, s in enumerate(event.sources)
-            ]
-            cited += [(("dossiers", i, "events", k, "claims", c, "sources", n), s)
-                      for c, claim in enumerate(event.claims)
-                      for n, s in enumerate(claim.sources)]
-            if k == 0:  # the dossier's decision points, once
-                cited += [(("dossiers", i, "next", m, "sources", n), s)
-                          for m, decision in enumerate(d.next)
-                          for n, s in enumerate(decision.sources)]
-            for path, source in cited:
-                host = url_host(source)
-                if host is None or data.publisher_of(source) is not None:
-                    continue
-                yield Finding(path, "unregistered-publisher", _unregistered(host, hosts))
+    for path, source in cited(data):
+        host = url_host(source)
+        if host is not None and data.publisher_of(source) is None:
+            yield Finding(path, "unregistered-publisher", _unregistered(host, hosts))
 
 
 def _unregistered(host: str, hosts: list[str]) -> str:
@@ -276,18 +280,6 @@ def _unregistered(host: str, hosts: list[str]) -> str:
     hint = f" (did you mean {', '.join(close)}?)" if close else ""
     return (f"the host {host!r} is not a registered publisher{hint}; register it with "
             f"`compartment publisher add {host} --name NAME --kind KIND`")
-
-
-def registered_crisis_publishers(data: Dataset) -> Iterator[Finding]:
-    if not data.publishers:
-        return
-    hosts = list(data.publishers)
-    for crisis_id, crisis in data.crises.items():
-        for n, source in enumerate(crisis.sources):
-            host = url_host(source)
-            if host is not None and data.publisher_of(source) is None:
-                yield Finding(("crises", crisis_id, "sources", n), "unregistered-publisher",
-                              _unregistered(host, hosts))
 
 
 def strong_sources(data: Dataset) -> Iterator[Finding]:
@@ -318,7 +310,6 @@ RULES: tuple[Rule, ...] = (
     broken_off_by_matches_events,
     events_have_sources,
     registered_publishers,
-    registered_crisis_publishers,
     strong_sources,
     references,
     linkage_stated,

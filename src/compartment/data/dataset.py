@@ -20,7 +20,6 @@ from compartment.data.vocab import (
     BREAKING_STATUSES,
     DOSSIER_FIELDS,
     EVENT_FIELDS,
-    LIST_FIELDS,
 )
 from compartment.errors import Problem
 
@@ -89,26 +88,6 @@ class Event(NamedTuple):
                 continue
             out[name] = list(value) if isinstance(value, tuple) else value
         return out
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> Event:
-        over = d.get("over")
-        return cls(
-            date=d["date"],
-            actor=d["actor"],
-            action=d["action"],
-            summary=d["summary"],
-            sources=tuple(d.get("sources") or ()),
-            status=d.get("status"),
-            unverified=bool(d.get("unverified", False)),
-            claims=tuple(
-                Claim(c["by"], c["says"], tuple(c["sources"]), c.get("blames"))
-                for c in d.get("claims") or ()
-            ),
-            over=None if over is None else tuple(over),
-            accuses=d.get("accuses"),
-        )
-
 
 class Crisis(NamedTuple):
     """A crisis or move that breaks of cooperation were made over (`over:` names it)."""
@@ -218,7 +197,6 @@ def derive_state(events: tuple[Event, ...], as_of: str | None = None) -> State:
     return State(status, breaker, since, break_date)
 
 
-
 def with_state(dossier: Dossier) -> Dossier:
     """The dossier with `status` and `broken_off_by` as its events say (the derived rule)."""
     state = derive_state(dossier.events)
@@ -279,7 +257,7 @@ class Dossier(NamedTuple):
     @property
     def disputed(self) -> bool:
         """Whether the parties' claims about this dossier blame at least two different
-        actors (a cached head stores the same flag: heads.Head.disputed)."""
+        actors."""
         blamed = {c.blames for e in self.events for c in e.claims if c.blames is not None}
         return len(blamed) > 1
 
@@ -309,16 +287,6 @@ class Dossier(NamedTuple):
                            breaks=[b.to_dict() for b in self.breaks],
                            first_accusation=first._asdict() if first else None)
         return out
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> Dossier:
-        values = {name: d[name] for name in cls._fields if name in d}
-        values.update({name: tuple(values[name] or ()) for name in LIST_FIELDS if name in values})
-        values["events"] = tuple(Event.from_dict(e) for e in d["events"])
-        values["next"] = tuple(Decision(n["date"], n["due"], tuple(n["by"]), tuple(n["sources"]))
-                               for n in d.get("next") or ())
-        return cls(**values)
-
 
 def actors_named(d: Dossier) -> set[str]:
     """Every actor the dossier names: its parties and third parties, who broke it off, each
@@ -409,24 +377,6 @@ class Dataset(NamedTuple):
         if self.publishers:
             out["publishers"] = {h: p.to_dict() for h, p in self.publishers.items()}
         return out
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> Dataset:
-        actors = {
-            aid: Actor(id=aid, name=a["name"], bloc=a["bloc"]) for aid, a in d["actors"].items()
-        }
-        dossiers = tuple(Dossier.from_dict(rec) for rec in d["dossiers"])
-        publishers = {
-            host: Publisher(host, p["name"], p["kind"], p.get("state_media"),
-                            bool(p.get("subdomains")))
-            for host, p in (d.get("publishers") or {}).items()
-        }
-        crises = {
-            cid: Crisis(cid, c["name"], c["date"], c["summary"], tuple(c["sources"]))
-            for cid, c in (d.get("crises") or {}).items()
-        }
-        return cls(actors, dossiers, publishers, crises)
-
 
 def url_host(source: str) -> str | None:
     """The host of an http(s) URL, lower-cased and without port or credentials; None for a

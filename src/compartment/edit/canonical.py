@@ -117,29 +117,26 @@ def dump(data: Dataset, preamble: str = "", memo: Memo | None = None) -> str:
     memo = memo or Memo()
     data = ordered(data)
     out: list[str] = [preamble] if preamble else []
-    if data.actors:
-        out.append("actors:\n")
-        for actor_id, actor in data.actors.items():
-            out.append(f"{' ' * INDENT}{_key(actor_id)}:\n")
-            _mapping(actor, 2 * INDENT, out)
-    else:
-        out.append("actors: {}\n")
-    if data.crises:
-        out.append("crises:\n")
-        for crisis_id, crisis in data.crises.items():
-            out.append(f"{' ' * INDENT}{_key(crisis_id)}:\n")
-            _mapping(crisis, 2 * INDENT, out)
+    _registry("actors", data.actors, out, empty="actors: {}\n")
+    _registry("crises", data.crises, out)
     if data.dossiers:
         out.append("dossiers:\n")
         out.extend(memo.dossier(d) for d in data.dossiers)
     else:
         out.append("dossiers: []\n")
-    if data.publishers:
-        out.append("publishers:\n")
-        for host, publisher in data.publishers.items():
-            out.append(f"{' ' * INDENT}{_key(host)}:\n")
-            _mapping(publisher, 2 * INDENT, out)
+    _registry("publishers", data.publishers, out)
     return "".join(out)
+
+
+def _registry(name: str, records: dict[str, Any], out: list[str], empty: str = "") -> None:
+    """A mapping of records by key (actors, crises, publishers); `empty` if it has none."""
+    if not records:
+        out.append(empty)
+    else:
+        out.append(f"{name}:\n")
+        for key, record in records.items():
+            out.append(f"{' ' * INDENT}{_scalar(key)}:\n")
+            _mapping(record, 2 * INDENT, out)
 
 
 def plain(record: Any) -> dict[str, Any]:
@@ -240,10 +237,6 @@ def fold(value: str, width: int) -> list[str]:
         start = last_space + 1
     lines.append(value[start:])
     return lines
-
-
-def _key(text: str) -> str:
-    return _scalar(text)
 
 
 def _scalar(value: str, flow: bool = False) -> str:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from compartment.data.dataset import Dataset, Dossier, Event
@@ -54,10 +54,8 @@ class DossierDiff:
     events_changed: tuple[EventChange, ...] = ()
 
     def __bool__(self) -> bool:
-        return bool(
-            self.changes or self.other_fields or self.events_added or self.events_removed
-            or self.events_changed
-        )
+        return bool(self.changes or self.other_fields or self.events_added
+                    or self.events_removed or self.events_changed)
 
 
 @dataclass(frozen=True)
@@ -68,25 +66,22 @@ class DatasetDiff:
     added: tuple[Dossier, ...] = ()
     removed: tuple[Dossier, ...] = ()
     changed: tuple[DossierDiff, ...] = ()
-    actors_added: tuple[str, ...] = field(default=())
-    actors_removed: tuple[str, ...] = field(default=())
-    crises_added: tuple[str, ...] = field(default=())
-    crises_removed: tuple[str, ...] = field(default=())
+    actors_added: tuple[str, ...] = ()
+    actors_removed: tuple[str, ...] = ()
+    crises_added: tuple[str, ...] = ()
+    crises_removed: tuple[str, ...] = ()
 
     def __bool__(self) -> bool:
-        return bool(
-            self.added or self.removed or self.changed or self.actors_added
-            or self.actors_removed or self.crises_added or self.crises_removed
-        )
+        return bool(self.added or self.removed or self.changed or self.actors_added
+                    or self.actors_removed or self.crises_added or self.crises_removed)
 
 
 def event_key(event: Event) -> tuple[str, str, str]:
     return (event.date, event.actor, event.action)
 
 
-def _pair_events(
-    old: tuple[Event, ...], new: tuple[Event, ...]
-) -> tuple[list[Event], list[Event], list[EventChange]]:
+def _pair_events(old: tuple[Event, ...],
+                 new: tuple[Event, ...]) -> tuple[list[Event], list[Event], list[EventChange]]:
     waiting: dict[tuple[str, str, str], list[Event]] = defaultdict(list)
     for event in old:
         waiting[event_key(event)].append(event)
@@ -107,19 +102,15 @@ def _pair_events(
 
 
 def compare_dossiers(old: Dossier, new: Dossier) -> DossierDiff:
-    changes = tuple(
-        FieldChange(f, getattr(old, f), getattr(new, f))
-        for f in _TRACKED
-        if getattr(old, f) != getattr(new, f)
-    )
+    changes = tuple(FieldChange(f, getattr(old, f), getattr(new, f))
+                    for f in _TRACKED if getattr(old, f) != getattr(new, f))
     other = tuple(f for f in _OTHER_FIELDS if getattr(old, f) != getattr(new, f))
     added, removed, changed = _pair_events(old.events, new.events)
     return DossierDiff(new.id, changes, other, tuple(added), tuple(removed), tuple(changed))
 
 
-def compare(
-    old: Dataset, new: Dataset, old_name: str = "old", new_name: str = "new", file: str = ""
-) -> DatasetDiff:
+def compare(old: Dataset, new: Dataset, old_name: str = "old", new_name: str = "new",
+            file: str = "") -> DatasetDiff:
     """What changed from `old` to `new`; dossiers in the order of the file they come from."""
     old_ids = {d.id for d in old.dossiers}
     new_ids = {d.id for d in new.dossiers}
@@ -131,9 +122,7 @@ def compare(
             if diff:
                 changed.append(diff)
     return DatasetDiff(
-        old_name,
-        new_name,
-        file,
+        old_name, new_name, file,
         added=tuple(d for d in new.dossiers if d.id not in old_ids),
         removed=tuple(d for d in old.dossiers if d.id not in new_ids),
         changed=tuple(changed),
@@ -170,14 +159,10 @@ def lines(diff: DatasetDiff) -> Iterator[tuple[str, str]]:
     if not diff:
         yield "", "no differences"
         return
-    for actor in diff.actors_added:
-        yield "add", f"+ actor {actor}"
-    for actor in diff.actors_removed:
-        yield "remove", f"- actor {actor}"
-    for crisis in diff.crises_added:
-        yield "add", f"+ crisis {crisis}"
-    for crisis in diff.crises_removed:
-        yield "remove", f"- crisis {crisis}"
+    for kind, added, removed in (("actor", diff.actors_added, diff.actors_removed),
+                                 ("crisis", diff.crises_added, diff.crises_removed)):
+        yield from (("add", f"+ {kind} {name}") for name in added)
+        yield from (("remove", f"- {kind} {name}") for name in removed)
     for d in diff.added:
         yield "add", f"+ dossier {d.id}: {d.title} ({d.status}, {_events(d)})"
     for d in diff.removed:
@@ -237,26 +222,17 @@ def markdown(diff: DatasetDiff) -> str:
     if not diff:
         out += ["No differences.", ""]
         return "\n".join(out)
-    if diff.added:
-        out += ["**Dossiers added**", ""]
-        out += [f"- `{d.id}`: {md_text(d.title)} ({d.status}, {_events(d)})"
-                for d in diff.added]
-        out.append("")
-    if diff.removed:
-        out += ["**Dossiers removed**", ""]
-        out += [f"- `{d.id}`: {md_text(d.title)} ({d.status}, {_events(d)})"
-                for d in diff.removed]
-        out.append("")
-    if diff.actors_added or diff.actors_removed:
-        out += ["**Actors**", ""]
-        out += [f"- added `{a}`" for a in diff.actors_added]
-        out += [f"- removed `{a}`" for a in diff.actors_removed]
-        out.append("")
-    if diff.crises_added or diff.crises_removed:
-        out += ["**Crises**", ""]
-        out += [f"- added `{c}`" for c in diff.crises_added]
-        out += [f"- removed `{c}`" for c in diff.crises_removed]
-        out.append("")
+    for what, dossiers in (("added", diff.added), ("removed", diff.removed)):
+        if dossiers:
+            out += [f"**Dossiers {what}**", ""]
+            out += [f"- `{d.id}`: {md_text(d.title)} ({d.status}, {_events(d)})" for d in dossiers]
+            out.append("")
+    for heading, added, removed in (("Actors", diff.actors_added, diff.actors_removed),
+                                    ("Crises", diff.crises_added, diff.crises_removed)):
+        if added or removed:
+            out += [f"**{heading}**", ""]
+            out += [f"- added `{n}`" for n in added] + [f"- removed `{n}`" for n in removed]
+            out.append("")
     for dd in diff.changed:
         out += [f"**`{dd.id}`**", ""]
         out += [f"- {c.field}: {_value(c.old)} → **{_value(c.new)}**" for c in dd.changes]

@@ -32,9 +32,8 @@ class Entry:
     against: str = ""  # the commit compared with, when not the parent (its version was bad)
 
 
-def walk(
-    repo: revisions.Repository, since: str | None = None, dossier: str | None = None
-) -> list[Entry]:
+def walk(repo: revisions.Repository, since: str | None = None,
+         dossier: str | None = None) -> list[Entry]:
     """The commits that changed the data (or, with `dossier`, that dossier), oldest first.
 
     Commits that changed only comments or layout are left out; so are, with `dossier`,
@@ -106,14 +105,10 @@ def walk(
 
 def only(diff: datadiff.DatasetDiff, dossier: str) -> datadiff.DatasetDiff:
     """The part of `diff` about one dossier."""
-    return replace(
-        diff,
-        added=tuple(d for d in diff.added if d.id == dossier),
-        removed=tuple(d for d in diff.removed if d.id == dossier),
-        changed=tuple(d for d in diff.changed if d.id == dossier),
-        actors_added=(),
-        actors_removed=(),
-    )
+    return replace(diff, added=tuple(d for d in diff.added if d.id == dossier),
+                   removed=tuple(d for d in diff.removed if d.id == dossier),
+                   changed=tuple(d for d in diff.changed if d.id == dossier),
+                   actors_added=(), actors_removed=(), crises_added=(), crises_removed=())
 
 
 def _heading(entry: Entry) -> str:

@@ -2,8 +2,8 @@
 
 Records are matched by identity: actors by id, publishers by host, dossiers by id, events by
 (date, actor, action) within their dossier, claims by (party, text) within their event. Two
-records of one identity in one version cannot be told apart: unless all three versions agree
-on them, that is a conflict, never a guess by position. For each record and each field, the
+records of one identity in one version cannot be told apart: unless both sides agree on
+them, that is a conflict, never a guess by position. For each record and each field, the
 usual three-way rule: what one side changed and the other left as in BASE is taken; the same
 change on both sides is taken once; different changes to one field, or a removal on one side
 of what the other changed, are conflicts. `status` and `broken_off_by` are not merged but
@@ -31,13 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-from compartment.data.dataset import (
-    Dataset,
-    Dossier,
-    Event,
-    LoadResult,
-    with_state,
-)
+from compartment.data.dataset import Dataset, Dossier, Event, LoadResult, with_state
 from compartment.data.vocab import (
     ACTOR_FIELDS,
     CLAIM_FIELDS,
@@ -50,6 +44,7 @@ from compartment.data.vocab import (
 from compartment.edit import canonical
 from compartment.edit.rewrite import newline_of, write_text
 from compartment.errors import CompartmentError
+from compartment.history.datadiff import event_key
 
 # The fields merged one by one: all but a record's identity, the lists of records that have
 # an identity of their own (events, claims) and the fields derived from the events.
@@ -79,16 +74,10 @@ class Conflict:
 
 
 EventKey = tuple[str, str, str]
-ClaimKey = tuple[str, str]
 
 
-def event_key(event: Event) -> EventKey:
-    return (event.date, event.actor, event.action)
-
-
-def _by_identity(
-    records: Iterable[V], key: Callable[[V], K]
-) -> tuple[dict[K, V], dict[K, tuple[V, ...]]]:
+def _by_identity(records: Iterable[V],
+                 key: Callable[[V], K]) -> tuple[dict[K, V], dict[K, tuple[V, ...]]]:
     """The records by identity, and the identities several records share (with all of them)."""
     out: dict[K, V] = {}
     shared: dict[K, list[V]] = {}
@@ -121,14 +110,8 @@ class _Merger:
             return ours
         return self._choose(ours, theirs, record, what)
 
-    def keyed(
-        self,
-        base: dict[K, V],
-        ours: dict[K, V],
-        theirs: dict[K, V],
-        name: Callable[[K], str],
-        merge: Callable[[V, V, V, str], V],
-    ) -> dict[K, V]:
+    def keyed(self, base: dict[K, V], ours: dict[K, V], theirs: dict[K, V],
+              name: Callable[[K], str], merge: Callable[[V, V, V, str], V]) -> dict[K, V]:
         """Records by key: OURS's order, then those only THEIRS has, in THEIRS's order."""
         out: dict[K, V] = {}
         for key in (*ours, *(k for k in theirs if k not in ours)):
@@ -150,22 +133,17 @@ class _Merger:
                 out[key] = kept
         return out
 
-    def identified(
-        self,
-        versions: tuple[Sequence[V], Sequence[V], Sequence[V]],
-        key: Callable[[V], K],
-        name: Callable[[K], str],
-        merge: Callable[[V, V, V, str], V],
-    ) -> dict[K, Any]:
+    def identified(self, versions: tuple[Sequence[V], Sequence[V], Sequence[V]],
+                   key: Callable[[V], K], name: Callable[[K], str],
+                   merge: Callable[[V, V, V, str], V]) -> dict[K, Any]:
         """`keyed` over records that carry their identity (events, claims). An identity that
-        several records share in some version is kept as it is where all three versions
-        agree on those records, else it is a conflict (OURS's or THEIRS's records kept)."""
+        several records share in some version is kept as it is where both sides agree on
+        those records, else it is a conflict (OURS's or THEIRS's records kept)."""
         (b, b_shared), (o, o_shared), (t, t_shared) = (_by_identity(v, key) for v in versions)
-        kept_one: dict[K, V] = self.keyed(b, o, t, name, merge)
-        merged: dict[K, Any] = dict(kept_one)
+        merged: dict[K, Any] = dict(self.keyed(b, o, t, name, merge))
         for k in {*b_shared, *o_shared, *t_shared}:
             sides = [tuple(r for r in v if key(r) == k) for v in versions]
-            if sides[0] == sides[1] == sides[2] or sides[1] == sides[2]:
+            if sides[1] == sides[2]:
                 kept = sides[1]
             else:
                 kept = self._choose(sides[1], sides[2], name(k),
@@ -190,34 +168,32 @@ class _Merger:
             {d.id: d for d in theirs.dossiers}, lambda k: f"dossier {k}", self.dossier)
         return Dataset(actors, tuple(dossiers.values()), publishers, crises)
 
+    def own(self, b: Any, o: Any, t: Any, record: str, fields: tuple[str, ...]) -> dict[str, Any]:
+        return {f: self.pick(getattr(b, f), getattr(o, f), getattr(t, f), record,
+                             f"{f} changed on both sides") for f in fields}
+
     def _fields(self, fields: tuple[str, ...]) -> Callable[[V, V, V, str], V]:
-        def merge(b: V, o: V, t: V, record: str) -> V:
-            values = {f: self.pick(getattr(b, f), getattr(o, f), getattr(t, f), record,
-                                   f"{f} changed on both sides") for f in fields}
-            return o._replace(**values)  # type: ignore[attr-defined, no-any-return]
+        def merge(b: Any, o: Any, t: Any, record: str) -> Any:
+            return o._replace(**self.own(b, o, t, record, fields))
         return merge
 
     def dossier(self, b: Dossier, o: Dossier, t: Dossier, record: str) -> Dossier:
-        own = {f: self.pick(getattr(b, f), getattr(o, f), getattr(t, f), record,
-                            f"{f} changed on both sides") for f in DOSSIER_OWN}
+        own = self.own(b, o, t, record, DOSSIER_OWN)
         merged = self.identified((b.events, o.events, t.events), event_key,
                                  lambda k: f"{record}, event {k[0]} {k[1]}: {k[2]}", self.event)
         events = self.order(merged, (b.events, o.events, t.events), record)
         return with_state(o._replace(**own, events=tuple(events)))
 
     def event(self, b: Event, o: Event, t: Event, record: str) -> Event:
-        own = {f: self.pick(getattr(b, f), getattr(o, f), getattr(t, f), record,
-                            f"{f} changed on both sides") for f in EVENT_OWN}
+        own = self.own(b, o, t, record, EVENT_OWN)
         claims = self.identified(
             (b.claims, o.claims, t.claims), lambda c: (c.by, c.says),
             lambda k: f"{record}, claim by {k[0]}", self._fields(CLAIM_OWN))
         flat = tuple(c for value in claims.values() for c in _records(value))
         return o._replace(**own, claims=flat)
 
-    def order(
-        self, merged: dict[EventKey, Event | tuple[Event, ...]],
-        versions: tuple[Sequence[Event], ...], record: str,
-    ) -> list[Event]:
+    def order(self, merged: dict[EventKey, Event | tuple[Event, ...]],
+              versions: tuple[Sequence[Event], ...], record: str) -> list[Event]:
         """The merged events in date order; those of one date in the order both sides allow
         (see the module's docstring)."""
         positions = [{event_key(e): i for i, e in enumerate(v)} for v in versions]
@@ -237,40 +213,30 @@ class _Merger:
             while len(placed) < len(keys):
                 ready = [k for k in keys if k not in placed and after[k] <= set(placed)]
                 if not ready:  # a cycle: the two orders cannot both hold
-                    rest = [k for k in keys if k not in placed]
                     self._choose(None, None, f"{record}, events of {date}",
                                  "the two sides order them differently")
-                    placed.extend(rest)
+                    placed += [k for k in keys if k not in placed]
                     break
                 placed.append(ready[0])
             for k in placed:
                 out.extend(_records(merged[k]))
         return out
 
-    def _pair(
-        self, x: EventKey, y: EventKey, positions: list[dict[EventKey, int]], record: str
-    ) -> tuple[EventKey, EventKey] | None:
+    def _pair(self, x: EventKey, y: EventKey, positions: list[dict[EventKey, int]],
+              record: str) -> tuple[EventKey, EventKey] | None:
         """Which of two same-date events comes first: (first, second), or None if no side
         holds both (then the order of `merged`: OURS's first)."""
         def says(side: dict[EventKey, int]) -> bool | None:
             return side[x] < side[y] if x in side and y in side else None
 
         b, o, t = (says(p) for p in positions)
-        decided: bool | None
-        if o is not None and t is not None:
-            if o == t:
-                decided = o
-            elif b == o:
-                decided = t
-            elif b == t:
-                decided = o
-            else:
-                decided = self._choose(o, t, f"{record}, events of {x[0]}",
-                                       "the two sides order them differently")
-        elif o is not None or t is not None:
+        if o is None and t is None:
+            return None
+        if o is None or t is None:
             decided = o if o is not None else t
         else:
-            return None
+            decided = self.pick(b, o, t, f"{record}, events of {x[0]}",
+                                "the two sides order them differently")
         return (x, y) if decided else (y, x)
 
 
@@ -314,10 +280,9 @@ def merge_texts(base: str, ours: str, theirs: str, name: str,
     when a side does not load or holds a comment the canonical layout cannot keep."""
     from compartment.data import loader
 
-    texts = {"base": base, "ours": ours, "theirs": theirs}
     loaded: dict[str, LoadResult] = {}
     commented: list[Conflict] = []
-    for side, text in texts.items():
+    for side, text in (("base", base), ("ours", ours), ("theirs", theirs)):
         spans: list[tuple[int, int]] = []
         loaded[side] = loader.load_text(text, f"{side}:{name}", spans=spans)
         data = loaded[side].dataset
@@ -329,7 +294,7 @@ def merge_texts(base: str, ours: str, theirs: str, name: str,
                     "the canonical layout; merged line by line to keep it: check the result"))
     bad = {side: r for side, r in loaded.items() if r.dataset is None or r.errors}
     if bad or commented:
-        return _by_line(bad, name, line_merge, conflicts=commented)
+        return _by_line(bad, name, line_merge, commented)
     b, o, t = (loaded[side].dataset for side in ("base", "ours", "theirs"))
     assert b is not None and o is not None and t is not None
     preambles = [canonical.preamble(text) for text in (base, ours, theirs)]
@@ -338,10 +303,8 @@ def merge_texts(base: str, ours: str, theirs: str, name: str,
         merger = _Merger(prefer)
         header = merger.pick(preambles[0], preambles[1], preambles[2], name,
                              "the comments at the top changed on both sides")
-        data = merger.dataset(b, o, t)
-        text = canonical.dump(data, header)
-        newline = newline_of(ours)
-        return (text.replace("\n", newline) if newline != "\n" else text), merger.conflicts
+        text = canonical.dump(merger.dataset(b, o, t), header)
+        return text.replace("\n", newline_of(ours)), merger.conflicts
 
     text, conflicts = written("ours")
     if not conflicts:
@@ -356,10 +319,8 @@ def merge_texts(base: str, ours: str, theirs: str, name: str,
     return Outcome(markers(text, theirs_side), tuple(conflicts), name)
 
 
-def _by_line(
-    bad: dict[str, Any], name: str, line_merge: Callable[[], tuple[str, bool]],
-    why: str = "", conflicts: Iterable[Conflict] = (),
-) -> Outcome:
+def _by_line(bad: dict[str, Any], name: str, line_merge: Callable[[], tuple[str, bool]],
+             conflicts: Iterable[Conflict]) -> Outcome:
     """git's line merge, when the records cannot be matched or written. A side with errors
     makes it a conflict even where the lines merge, so that nobody commits it unread; with
     only BASE bad, a clean line merge that validates is a merge."""
@@ -371,11 +332,9 @@ def _by_line(
         first = result.errors[0] if result.errors else None
         found.append(Conflict(side, f"does not validate ({first})" if first else
                               "does not load"))
-    if why:
-        found.append(Conflict(name, why))
     if not clean:
         found.append(Conflict(name, "lines conflict in git's line merge"))
-    elif set(bad) <= {"base"} and not why:
+    elif set(bad) <= {"base"}:
         result = loader.load_text(text, name)
         if result.errors:
             found.append(Conflict(name, f"the merged file does not validate: "
@@ -387,10 +346,8 @@ def markers(ours: str, theirs: str, ours_label: str = "ours",
             theirs_label: str = "theirs") -> str:
     """`ours` with each region where `theirs` differs in standard conflict markers."""
     newline = newline_of(ours)
-    a = [line if line.endswith("\n") else line + newline
-         for line in ours.splitlines(keepends=True)]
-    b = [line if line.endswith("\n") else line + newline
-         for line in theirs.splitlines(keepends=True)]
+    a, b = ([line if line.endswith("\n") else line + newline
+             for line in text.splitlines(keepends=True)] for text in (ours, theirs))
     out: list[str] = []
     matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
@@ -408,8 +365,7 @@ def merge_files(base: Path, ours: Path, theirs: Path, name: str) -> Outcome:
     from compartment.history import revisions
     from compartment.store import datafile, storage
 
-    texts = []
-    raws = []
+    texts, raws = [], []
     for path in (base, ours, theirs):
         raw = datafile.read_bytes(path)
         text, (line, column), reason = datafile.decode(raw)
@@ -451,9 +407,6 @@ def install(top: Path, path: str, driver: str = DRIVER) -> list[str]:
         done.append(f"{attributes}: already has {line!r}")
     else:
         new = old + ("\n" if old and not old.endswith("\n") else "") + line + "\n"
-        if attributes.exists():
-            storage.write_atomic(attributes, new.encode("utf-8"))
-        else:
-            attributes.write_text(new, encoding="utf-8")
+        storage.write_atomic(attributes, new.encode("utf-8"))
         done.append(f"{attributes}: added {line!r} (commit it, so that clones merge alike)")
     return done

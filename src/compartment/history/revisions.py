@@ -24,12 +24,8 @@ from typing import TYPE_CHECKING
 from compartment.errors import UsageError, visible
 from compartment.history.datadiff import (
     DatasetDiff,
-    DossierDiff,
-    EventChange,
-    FieldChange,
     compare,
     compare_dossiers,
-    event_key,
     lines,
     markdown,
     to_dict,
@@ -39,17 +35,11 @@ if TYPE_CHECKING:
     from compartment.data.dataset import LoadResult
 
 WORKING_TREE = "working tree"
-__all__ = [
-    "DatasetDiff", "DossierDiff", "EventChange", "FieldChange", "compare", "compare_dossiers",
-    "event_key", "lines", "markdown", "to_dict",
-]
+__all__ = ["DatasetDiff", "compare", "compare_dossiers", "lines", "markdown", "to_dict"]
 
 
 class RevisionError(UsageError):
     """A revision or repository problem the user can fix; the message is one line."""
-
-
-# -- reading from git ---------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -58,9 +48,8 @@ class Repository:
     path: str  # the data file, relative to `top`, with forward slashes
 
 
-def _git(
-    args: list[str], cwd: Path, stdin: str | None = None, timeout: int = 60
-) -> subprocess.CompletedProcess[bytes]:
+def _git(args: list[str], cwd: Path, stdin: str | None = None,
+         timeout: int = 60) -> subprocess.CompletedProcess[bytes]:
     env = {**os.environ, "LC_ALL": "C"}  # git's messages in English, to recognise them
     try:
         return subprocess.run(
@@ -149,15 +138,6 @@ def blob_of(repo: Repository, sha: str, rev: str | None = None) -> str:
         if found.returncode == 0:
             return found.stdout.decode().strip()
     raise RevisionError(f"{repo.path} does not exist at revision {rev or sha[:12]}")
-
-
-def read(repo: Repository, rev: str) -> bytes:
-    """The data file's bytes as committed at `rev`; RevisionError if over the size limit."""
-    blob = blob_of(repo, commit_of(repo, rev), rev)
-    raw = read_blobs(repo, [blob]).get(blob)
-    if raw is None:
-        raise RevisionError(f"{repo.path} at {rev}: {oversized(repo, blob)}")
-    return raw
 
 
 def sizes(repo: Repository, blobs: list[str]) -> dict[str, int]:
@@ -254,8 +234,7 @@ _NO_BLOB = "0" * 40
 def file_history(repo: Repository, since: str | None = None) -> list[FileCommit]:
     """The commits that changed the data file, newest first, across renames (--follow).
     Merge commits are left out: their changes are those of the commits they merge."""
-    args = ["log", "--follow", "--raw", "--no-abbrev",
-            "--format=%x1e%H%x1f%cI%x1f%an%x1f%s"]
+    args = ["log", "--follow", "--raw", "--no-abbrev", "--format=%x1e%H%x1f%cI%x1f%an%x1f%s"]
     if since is not None:
         args.append(f"--since={since} 00:00:00")
     done = _git([*args, "--", repo.path], repo.top, timeout=600)  # a long history
@@ -265,15 +244,13 @@ def file_history(repo: Repository, since: str | None = None) -> list[FileCommit]
     for record in done.stdout.decode("utf-8", "replace").split("\x1e")[1:]:
         head, _, rest = record.partition("\n")
         sha, date, author, subject = [*head.split("\x1f"), "", "", ""][:4]
-        for line in rest.splitlines():
-            if not line.startswith(":"):
-                continue
-            meta, _, paths = line.partition("\t")
-            fields = meta.split()
-            old, new = (None if b.strip(".") == _NO_BLOB else b for b in fields[2:4])
-            out.append(FileCommit(sha, date, visible(author), visible(subject), old, new,
-                                  visible(paths.split("\t")[-1])))
-            break
+        line = next((x for x in rest.splitlines() if x.startswith(":")), None)
+        if line is None:
+            continue
+        meta, _, paths = line.partition("\t")
+        old, new = (None if b.strip(".") == _NO_BLOB else b for b in meta.split()[2:4])
+        out.append(FileCommit(sha, date, visible(author), visible(subject), old, new,
+                              visible(paths.split("\t")[-1])))
     return out
 
 
@@ -285,14 +262,6 @@ def merge_file(ours: Path, base: Path, theirs: Path) -> tuple[str, bool]:
     if done.returncode < 0 or done.returncode > 127:
         raise RevisionError(f"git merge-file failed: {_first_line(done.stderr)}")
     return done.stdout.decode("utf-8", "replace"), done.returncode == 0
-
-
-def top_folder(folder: Path) -> Path:
-    """The top of the work tree that holds `folder`; RevisionError outside one."""
-    done = _git(["rev-parse", "--show-toplevel"], folder)
-    if done.returncode != 0:
-        raise RevisionError(f"{folder} is not inside a git repository")
-    return Path(done.stdout.decode().strip())
 
 
 def config(top: Path, key: str, value: str | None = None) -> str | None:

@@ -1,28 +1,18 @@
 """Writing a file safely: a lock file against concurrent edits, and atomic replacement.
 
 * `locked(path)` takes `PATH.lock`, created with O_CREAT | O_EXCL so that exactly one process
-  gets it; a second edit is refused with `Locked`, never made to wait or to interleave. The
-  lock records the holder's pid and, on Linux, its start time: a lock whose process is
-  provably gone (no such pid, or the pid now belongs to a process started at another time)
-  is taken over; otherwise the refusal names the lock file and how to clear it. Whoever holds
-  the lock removes the temporary files an interrupted write left beside the file.
-* `replacing(path)` hands out a temporary file in the same folder; when the block ends
-  normally the file is flushed to disk (fsync) and renamed over `path` (os.replace, atomic on
-  POSIX and Windows), keeping the permissions, owner and group `path` had (owner and group
-  where the system permits). If anything fails first, the temporary file is removed and
-  `path` is untouched: a crash never leaves half a file.
-* `write_atomic(path, data, force=...)` is an edit's write: `replacing`, after refusing a
-  read-only file (`check_writable`) unless forced.
-* `write_output(path, write)` is every `-o FILE`: a regular file (or a new one) is replaced
-  atomically as above; a FIFO, a character device or a socket (`/dev/null`, `/dev/stdout`,
-  a named pipe) is opened and written in place, never renamed over; a folder is refused.
+  gets it; a second edit is refused with `Locked`, never made to wait or to interleave. A
+  lock whose process is provably gone is taken over (`_stale`).
+* `replacing(path)` hands out a temporary file in the same folder, flushed to disk and
+  renamed over `path` (os.replace, atomic on POSIX and Windows) when the block ends normally,
+  keeping `path`'s permissions, owner and group; a crash never leaves half a file.
+* `write_atomic` is an edit's write, `write_output` every `-o FILE`.
 
 Standard library only; nothing here prints.
 """
 
 from __future__ import annotations
 
-import contextlib
 import errno
 import io
 import os
@@ -39,6 +29,8 @@ from compartment.errors import CompartmentError, UsageError
 
 LOCK_SUFFIX = ".lock"
 TMP_SUFFIX = ".tmp"
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_DIRECTORY = getattr(os, "O_DIRECTORY", 0)
 # A temporary file of `replacing` untouched for this long is an orphan of a killed write. Only
 # the lock holder looks, so no edit can be writing it; the margin is for writers that take no
 # lock (another tool, an older compartment), whose temporary file is fresh while they write.
@@ -170,7 +162,7 @@ def _take_over(lock: Path, seen: bytes) -> bool:
     except ImportError:  # no flock: leave it to the user, as the message says
         return False
     try:
-        fd = os.open(lock, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+        fd = os.open(lock, os.O_RDONLY | _NOFOLLOW)
     except OSError:
         return False
     try:
@@ -190,20 +182,14 @@ def _take_over(lock: Path, seen: bytes) -> bool:
 
 def _held_message(path: Path, lock: Path, holder: _Holder | None) -> str:
     if holder is None:
-        return (
-            f"{path} is being edited by another process (lock file {lock}); try again, or "
-            "delete the lock file if no compartment command is running"
-        )
+        return (f"{path} is being edited by another process (lock file {lock}); try again, or "
+                "delete the lock file if no compartment command is running")
     who = f"process {holder.pid}" + (f", since {holder.since}" if holder.since else "")
     if not _alive(holder.pid):
-        return (
-            f"{path} is locked by {who}, which is no longer running: the lock is stale. "
-            f"Delete {lock} and try again"
-        )
-    return (
-        f"{path} is being edited by another compartment command ({who}); try again when it "
-        f"has finished, or, if no compartment command is running, delete {lock}"
-    )
+        return (f"{path} is locked by {who}, which is no longer running: the lock is stale. "
+                f"Delete {lock} and try again")
+    return (f"{path} is being edited by another compartment command ({who}); try again when it "
+            f"has finished, or, if no compartment command is running, delete {lock}")
 
 
 def _alive(pid: int) -> bool:
@@ -213,7 +199,7 @@ def _alive(pid: int) -> bool:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
-    except (PermissionError, OSError):
+    except OSError:
         return True  # it exists but is not ours, or we cannot tell: assume it is running
     return True
 
@@ -222,21 +208,16 @@ def _remove_orphans(target: Path) -> None:
     """Remove `.NAME.XXXXXXXX.tmp` files that `replacing` left beside `target` when a write
     was killed: exactly mkstemp's eight characters, regular files (never a link or a folder),
     untouched for ORPHAN_SECONDS. Only a lock holder calls this. Never an error."""
-    pattern = re.compile(
-        re.escape(f".{target.name}.") + r"[a-z0-9_]{8}" + re.escape(TMP_SUFFIX)
-    )
+    pattern = re.compile(re.escape(f".{target.name}.") + r"[a-z0-9_]{8}" + re.escape(TMP_SUFFIX))
     cutoff = time.time() - ORPHAN_SECONDS
-    try:
-        with os.scandir(target.parent) as found:
-            for entry in found:
-                if not pattern.fullmatch(entry.name):
-                    continue
-                with suppress(OSError):
-                    info = entry.stat(follow_symlinks=False)
-                    if stat.S_ISREG(info.st_mode) and info.st_mtime < cutoff:
-                        os.unlink(entry.path)
-    except OSError:
-        return
+    with suppress(OSError), os.scandir(target.parent) as found:
+        for entry in found:
+            if not pattern.fullmatch(entry.name):
+                continue
+            with suppress(OSError):
+                info = entry.stat(follow_symlinks=False)
+                if stat.S_ISREG(info.st_mode) and info.st_mtime < cutoff:
+                    os.unlink(entry.path)
 
 
 def _umask_mode() -> int:
@@ -269,12 +250,13 @@ def replacing(path: Path) -> Iterator[Path]:
         else:
             _keep_owner(tmp, info)
             os.chmod(tmp, stat.S_IMODE(info.st_mode))  # after chown, which may clear set-id bits
-        _fsync_file(tmp)
+        _fsync(tmp)
         os.replace(tmp, target)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
-    _fsync_folder(folder)
+    with suppress(OSError):  # the rename made durable; not possible (nor needed) everywhere
+        _fsync(folder, _DIRECTORY)
 
 
 def _keep_owner(tmp: Path, info: os.stat_result) -> None:
@@ -286,7 +268,7 @@ def _keep_owner(tmp: Path, info: os.stat_result) -> None:
         os.chown(tmp, info.st_uid, info.st_gid)
     except PermissionError:
         # An ordinary user may still keep the group, if they belong to it.
-        with contextlib.suppress(PermissionError):
+        with suppress(PermissionError):
             os.chown(tmp, -1, info.st_gid)
 
 
@@ -317,16 +299,14 @@ def write_output(path: Path, write: Callable[[BinaryIO], None]) -> None:
         raise CompartmentError(f"-o {path}: cannot write ({exc.strerror})") from None
     try:
         kind = _kind_in(folder, path.name)
-        if kind == stat.S_IFDIR:
-            raise UsageError(f"-o {path}: that is a folder; name a file")
         if kind == stat.S_IFLNK:
             try:
                 kind = stat.S_IFMT(os.stat(path).st_mode)
             except OSError:
                 kind = None  # a dangling link: replaced like a file
-            if kind == stat.S_IFDIR:
-                raise UsageError(f"-o {path}: that is a folder; name a file")
-        if kind not in (None, stat.S_IFREG, stat.S_IFLNK):
+        if kind == stat.S_IFDIR:
+            raise UsageError(f"-o {path}: that is a folder; name a file")
+        if kind not in (None, stat.S_IFREG):
             # A device, FIFO or socket: a reader may be waiting on it, and renaming over it
             # would replace it with a plain file (as root, even /dev/null).
             with open(path, "wb") as fh:
@@ -366,10 +346,6 @@ def write_tree(folder: Path, files: dict[str, bytes]) -> None:
         os.close(top)
 
 
-_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
-_DIRECTORY = getattr(os, "O_DIRECTORY", 0)
-
-
 def _open_folder(folder: Path) -> int:
     return os.open(folder, os.O_RDONLY | _DIRECTORY | getattr(os, "O_CLOEXEC", 0))
 
@@ -378,7 +354,7 @@ def _descend(parent: int, name: str, shown: Path) -> int:
     """The subfolder `name` of the folder open as `parent` (closed here), made if missing;
     a link or a file there is refused."""
     try:
-        with contextlib.suppress(FileExistsError):
+        with suppress(FileExistsError):
             os.mkdir(name, dir_fd=parent)
         try:
             return os.open(name, os.O_RDONLY | _DIRECTORY | _NOFOLLOW, dir_fd=parent)
@@ -405,7 +381,7 @@ def write_in(folder: int, name: str, data: bytes) -> None:
     so the entry is replaced whatever it is (a link is replaced, not followed). A regular
     file's mode is kept; a new one gets the usual mode."""
     info = None
-    with contextlib.suppress(FileNotFoundError):
+    with suppress(FileNotFoundError):
         info = os.stat(name, dir_fd=folder, follow_symlinks=False)
     mode = stat.S_IMODE(info.st_mode) if info is not None and stat.S_ISREG(info.st_mode) \
         else _umask_mode()
@@ -422,10 +398,10 @@ def write_in(folder: int, name: str, data: bytes) -> None:
             os.close(fd)
         os.replace(tmp, name, src_dir_fd=folder, dst_dir_fd=folder)
     except BaseException:
-        with contextlib.suppress(OSError):
+        with suppress(OSError):
             os.unlink(tmp, dir_fd=folder)
         raise
-    with contextlib.suppress(OSError):
+    with suppress(OSError):
         os.fsync(folder)
 
 
@@ -461,15 +437,12 @@ def check_writable(path: Path, *, force: bool = False) -> None:
     except OSError as exc:
         raise CompartmentError(f"{path}: cannot write ({exc.strerror})") from None
     if stat.S_IMODE(info.st_mode) & 0o222 == 0 or not os.access(target, os.W_OK):
-        raise CompartmentError(
-            f"{path} is read-only; make it writable (chmod u+w) or use --force to write it "
-            "anyway"
-        )
+        raise CompartmentError(f"{path} is read-only; make it writable (chmod u+w) or use "
+                               "--force to write it anyway")
 
 
-def write_atomic(
-    path: Path, data: bytes, *, expect: bytes | None = None, force: bool = False
-) -> None:
+def write_atomic(path: Path, data: bytes, *, expect: bytes | None = None,
+                 force: bool = False) -> None:
     """Replace the file at `path` with `data`, atomically.
 
     With `expect`, refuse (Changed) if the file no longer holds those bytes: someone saved it
@@ -489,26 +462,9 @@ def write_atomic(
                 raise Changed(f"{path} changed while it was being edited; nothing was written")
 
 
-def _fsync_file(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
+def _fsync(path: Path, flags: int = 0) -> None:
+    fd = os.open(path, os.O_RDONLY | flags)
     try:
         os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _fsync_folder(folder: Path) -> None:
-    """Make the rename itself durable; not possible (nor needed) everywhere."""
-    flags = getattr(os, "O_DIRECTORY", None)
-    if flags is None:
-        return
-    try:
-        fd = os.open(folder, os.O_RDONLY | flags)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
     finally:
         os.close(fd)
