@@ -201,41 +201,27 @@ def main_options(
     ctx: typer.Context,
     data: Annotated[
         Optional[str],
-        typer.Option(
-            "--data",
-            metavar="PATH",
-            help=(
-                "The data file. Default: $COMPARTMENT_DATA, else the nearest data/issues.yaml "
-                "in this folder or above, else the copy bundled with compartment."
-            ),
-        ),
+        typer.Option("--data", metavar="PATH", help="The data file. Default: $COMPARTMENT_DATA, "
+                     "else the nearest data/issues.yaml in this folder or above, else the copy "
+                     "bundled with compartment."),
     ] = None,
     known_at: Annotated[
         Optional[str],
-        typer.Option(
-            "--known-at",
-            metavar="REV",
-            help=(
-                "Read the data file as committed at this git revision: a commit, tag or "
-                "branch, or a date YYYY-MM-DD (the current branch's last commit on or before "
-                "it). Combines with --as-of."
-            ),
-        ),
+        typer.Option("--known-at", metavar="REV", help="Read the data file as committed at this "
+                     "git revision: a commit, tag or branch, or a date YYYY-MM-DD (the current "
+                     "branch's last commit on or before it). Combines with --as-of."),
     ] = None,
     debug: Annotated[
         bool, typer.Option("--debug", help="Show a traceback if compartment itself fails.")
     ] = False,
     no_cache: Annotated[
         bool,
-        typer.Option(
-            "--no-cache",
-            help="Parse and validate the data file afresh; do not read or write the cache "
-            "(kept in $COMPARTMENT_CACHE_DIR, else $XDG_CACHE_HOME/compartment).",
-        ),
+        typer.Option("--no-cache", help="Parse and validate the data file afresh; do not read or "
+                     "write the cache (kept in $COMPARTMENT_CACHE_DIR, else "
+                     "$XDG_CACHE_HOME/compartment)."),
     ] = False,
     version: Annotated[
-        bool,
-        typer.Option("--version", callback=_version, is_eager=True, help="Print the version."),
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
     ] = False,
     install_completion: options.InstallCompletion = None,
     show_completion: options.ShowCompletion = None,

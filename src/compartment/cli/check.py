@@ -1,15 +1,15 @@
 """Keeping the data file sound: validate, fmt, and the evidence report `sources`."""
 
 import sys
-from collections.abc import Iterable, Sequence
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import Annotated, Optional
 
 import typer
 
 from compartment.cli import runtime
 from compartment.cli.options import (
+    FORMAT,
     Force,
     ListFormat,
     ProblemFormat,
@@ -29,11 +29,8 @@ def validate(
     ] = ProblemFormat.text,
     files: Annotated[
         Optional[list[Path]],
-        typer.Argument(
-            metavar="[FILE]...",
-            help="Check these files instead of the data file in use (as pre-commit passes them).",
-            show_default=False,
-        ),
+        typer.Argument(metavar="[FILE]...", show_default=False, help="Check these files instead "
+                       "of the data file in use (as pre-commit passes them)."),
     ] = None,
     as_of: Annotated[
         Optional[str],
@@ -55,12 +52,12 @@ def validate(
 
       compartment validate --strict
     """
+    from compartment.data import dates, loader
+    from compartment.store import datafile
     from compartment.views import export, render, reports
 
     if files:
         runtime.refuse_known_at(ctx, "validate FILE...")
-    from compartment.data import dates, loader
-    from compartment.store import datafile
 
     day = as_of or dates.today()
     results = []
@@ -97,11 +94,8 @@ def fmt_(
     ] = False,
     files: Annotated[
         Optional[list[Path]],
-        typer.Argument(
-            metavar="[FILE]...",
-            help="Format these files instead of the data file in use.",
-            show_default=False,
-        ),
+        typer.Argument(metavar="[FILE]...", show_default=False,
+                       help="Format these files instead of the data file in use."),
     ] = None,
     force: Force = False,
 ) -> None:
@@ -176,18 +170,14 @@ def sources(
     deadline: Annotated[
         float, typer.Option(min=1, help="--check: seconds for the whole check, a hard stop.")
     ] = 120.0,
-    concurrency: Annotated[
-        int, typer.Option(min=1, max=64, help="--check: requests at once.")
-    ] = 8,
+    concurrency: Annotated[int, typer.Option(min=1, max=64, help="--check: requests at once.")] = 8,
     allow_private: Annotated[
         bool,
         typer.Option("--allow-private", help="--check: also fetch URLs that resolve to "
                      "loopback, private or link-local addresses (refused by default, so that "
                      "a citation cannot probe your network); for testing a local copy."),
     ] = False,
-    output_format: Annotated[
-        ListFormat, typer.Option("--format", "-f", help="Output format.")
-    ] = ListFormat.table,
+    output_format: Annotated[ListFormat, FORMAT] = ListFormat.table,
 ) -> None:
     """Report the evidence behind the ledger.
 
@@ -233,8 +223,7 @@ def sources(
             runtime.stdout().print(render.link_results([r.to_dict() for r in shown]),
                                    soft_wrap=True, end="")
         else:
-            rows = ({c: r.to_dict()[c] for c in columns} for r in shown)
-            _write_rows(output_format, rows, columns)
+            runtime.write_rows(output_format, (r.to_dict() for r in shown), columns)
         runtime.say(", ".join(f"{n} {status}" for status, n in counts.items() if n))
         skipped = sum(r.reason.startswith(linkcheck.NO_NETWORK) for r in results)
         if skipped:
@@ -246,15 +235,12 @@ def sources(
     if dossier is not None:
         raise UsageError("--dossier goes with --check")
     if not data.publishers:
-        raise CompartmentError(
-            "the data file has no publisher registry (`publishers:`); register the hosts of "
-            "its sources with `compartment publisher add`"
-        )
+        raise CompartmentError("the data file has no publisher registry (`publishers:`); "
+                               "register the hosts of its sources with `compartment publisher add`")
     total = evidence.summary(data)
     if weak:
-        found = evidence.weak_events(data)
         columns = ["dossier", "date", "actor", "action", "best_kind", "sources"]
-        records = [w.to_dict() for w in found]
+        records = [w.to_dict() for w in evidence.weak_events(data)]
     elif by is SourcesView.dossier:
         columns = ["id", "events", "strong_events", "strong_share", "title"]
         records = [d.to_dict() for d in evidence.dossiers(data)]
@@ -275,7 +261,7 @@ def sources(
                         "instead (--format csv gives the table)")
         console.print(table)
     else:
-        _write_rows(output_format, records, columns)
+        runtime.write_rows(output_format, records, columns)
     recent = (f", {total.recent_strong} of {total.recent_events} ({total.recent_share:.1%}) "
               f"of those since {evidence.RECENT_SINCE}" if total.recent_events else "")
     runtime.say(
@@ -291,13 +277,3 @@ def _cell(value: object) -> str:
     if isinstance(value, list):
         return "\n".join(str(v) for v in value)
     return "" if value is None else str(value)
-
-
-def _write_rows(output_format: ListFormat, rows: Iterable[dict[str, Any]],
-                columns: Sequence[str]) -> None:
-    from compartment.views import export
-
-    if output_format is ListFormat.csv:
-        export.write_csv(rows, columns, sys.stdout)
-    else:
-        export.write_markdown(rows, columns, sys.stdout)

@@ -44,6 +44,11 @@ actor_app = _sub_app("Register actors.")
 claim_app = _sub_app("Record what a party said about an event.")
 publisher_app = _sub_app("Register the publishers of sources.")
 
+DossierArgument = Annotated[
+    str,
+    typer.Argument(metavar="DOSSIER", help="The dossier's id.", autocompletion=complete_dossier),
+]
+
 
 def _apply(ctx: typer.Context, dry_run: bool, force: bool, transform: "Change") -> None:
     """Make the edit on the data file in use, or print its diff with --dry-run."""
@@ -74,20 +79,15 @@ def _apply(ctx: typer.Context, dry_run: bool, force: bool, transform: "Change") 
 
 def _sources(sources: list[str] | None, unverified: bool) -> tuple[str, ...]:
     if not sources and not unverified:
-        raise UsageError(
-            "give at least one --source URL or citation (or --unverified for an event no "
-            "source confirms)"
-        )
+        raise UsageError("give at least one --source URL or citation (or --unverified for an "
+                         "event no source confirms)")
     return tuple(sources or ())
 
 
 @event_app.command("add")
 def event_add(
     ctx: typer.Context,
-    dossier_id: Annotated[
-        str, typer.Argument(metavar="DOSSIER", help="The dossier's id.",
-                            autocompletion=complete_dossier)
-    ],
+    dossier_id: DossierArgument,
     date: Annotated[
         str, typer.Option(metavar="DATE", help="YYYY-MM-DD, or YYYY-MM / YYYY.",
                           callback=partial_date)
@@ -193,8 +193,7 @@ def dossier_add(
     ] = None,
     forum: Annotated[Optional[str], typer.Option(help="Where the parties meet.")] = None,
     approach: Annotated[
-        Optional[list[ApproachChoice]],
-        typer.Option(help="A Western response named (repeatable)."),
+        Optional[list[ApproachChoice]], typer.Option(help="A Western response named (repeatable).")
     ] = None,
     third_party: Annotated[
         Optional[list[str]],
@@ -242,8 +241,7 @@ def dossier_add(
 def dossier_set(
     ctx: typer.Context,
     dossier_id: Annotated[
-        str,
-        typer.Argument(metavar="ID", help="The dossier's id.", autocompletion=complete_dossier),
+        str, typer.Argument(metavar="ID", help="The dossier's id.", autocompletion=complete_dossier)
     ],
     field: Annotated[
         str,
@@ -251,12 +249,8 @@ def dossier_set(
     ],
     values: Annotated[
         Optional[list[str]],
-        typer.Argument(
-            metavar="VALUE",
-            help="The new value; for a list field each VALUE is one item, in order.",
-            autocompletion=complete_field_value,
-            show_default=False,
-        ),
+        typer.Argument(metavar="VALUE", autocompletion=complete_field_value, show_default=False,
+                       help="The new value; for a list field each VALUE is one item, in order."),
     ] = None,
     unset: Annotated[
         bool, typer.Option("--unset", help="Remove an optional field (forum or a list).")
@@ -281,20 +275,13 @@ def dossier_set(
     """
     from compartment.edit import changes as edit
 
-    given = values or []
-    _apply(
-        ctx, dry_run, force,
-        edit.set_field(dossier_id, field, given, unset=unset),
-    )
+    _apply(ctx, dry_run, force, edit.set_field(dossier_id, field, values or [], unset=unset))
 
 
 @claim_app.command("add")
 def claim_add(
     ctx: typer.Context,
-    dossier_id: Annotated[
-        str, typer.Argument(metavar="DOSSIER", help="The dossier's id.",
-                            autocompletion=complete_dossier)
-    ],
+    dossier_id: DossierArgument,
     date: Annotated[
         str, typer.Option(metavar="DATE", help="The event's date, as the file writes it.",
                           callback=partial_date)
@@ -365,10 +352,7 @@ def actor_add(
     """
     from compartment.edit import changes as edit
 
-    _apply(
-        ctx, dry_run, force,
-        edit.add_actor(actor_id, name, bloc.value),
-    )
+    _apply(ctx, dry_run, force, edit.add_actor(actor_id, name, bloc.value))
 
 
 @publisher_app.command("add")
@@ -404,7 +388,4 @@ def publisher_add(
     """
     from compartment.edit import changes as edit
 
-    _apply(
-        ctx, dry_run, force,
-        edit.add_publisher(host, name, kind.value, state_media, subdomains),
-    )
+    _apply(ctx, dry_run, force, edit.add_publisher(host, name, kind.value, state_media, subdomains))

@@ -9,6 +9,7 @@ import typer
 from compartment.cli import runtime
 from compartment.cli.options import (
     BOUND_RULE,
+    FORMAT,
     AsOf,
     BlocChoice,
     BrokenOffByFilter,
@@ -42,38 +43,23 @@ def timeline(
     ctx: typer.Context,
     since: Annotated[
         Optional[str],
-        typer.Option(
-            metavar="DATE",
-            help=f"Keep events on or after this date ({BOUND_RULE}); --since 2014 starts on "
-            "1 January 2014.",
-        ),
+        typer.Option(metavar="DATE", help=f"Keep events on or after this date ({BOUND_RULE}); "
+                     "--since 2014 starts on 1 January 2014."),
     ] = None,
     until: Annotated[
         Optional[str],
-        typer.Option(
-            metavar="DATE",
-            help=f"Keep events on or before this date ({BOUND_RULE}); --until 2014 ends on "
-            "31 December 2014.",
-        ),
+        typer.Option(metavar="DATE", help=f"Keep events on or before this date ({BOUND_RULE}); "
+                     "--until 2014 ends on 31 December 2014."),
     ] = None,
     dossier: Annotated[
         Optional[list[str]],
-        typer.Option(
-            "--dossier",
-            metavar="ID",
-            help="Keep this dossier's events (repeatable).",
-            autocompletion=complete_dossier,
-        ),
+        typer.Option("--dossier", metavar="ID", help="Keep this dossier's events (repeatable).",
+                     autocompletion=complete_dossier),
     ] = None,
     actor: Annotated[
         Optional[list[str]],
-        typer.Option(
-            "--actor",
-            "-a",
-            metavar="ACTOR",
-            help="Keep events by this actor (repeatable).",
-            autocompletion=complete_actor,
-        ),
+        typer.Option("--actor", "-a", metavar="ACTOR", autocompletion=complete_actor,
+                     help="Keep events by this actor (repeatable)."),
     ] = None,
     bloc: Annotated[
         Optional[list[BlocChoice]],
@@ -85,17 +71,10 @@ def timeline(
     ] = None,
     tag: Annotated[
         Optional[list[str]],
-        typer.Option(
-            "--tag",
-            "-t",
-            metavar="TAG",
-            help="Keep events of dossiers with this tag (repeatable: any of them).",
-            autocompletion=complete_tag,
-        ),
+        typer.Option("--tag", "-t", metavar="TAG", autocompletion=complete_tag,
+                     help="Keep events of dossiers with this tag (repeatable: any of them)."),
     ] = None,
-    output_format: Annotated[
-        ListFormat, typer.Option("--format", "-f", help="Output format.")
-    ] = ListFormat.table,
+    output_format: Annotated[ListFormat, FORMAT] = ListFormat.table,
 ) -> None:
     """List every dossier's events in date order, by year.
 
@@ -114,7 +93,7 @@ def timeline(
 
       compartment timeline --tag nuclear --since 2019
     """
-    from compartment.views import export, render
+    from compartment.views import render
     from compartment.views import timeline as tl
 
     since, until = bound("--since", since), bound("--until", until)
@@ -132,32 +111,23 @@ def timeline(
         tags=lookup.check_tags(data, tag or []),
     )
     found = tl.select(data, filters)
-    if output_format is ListFormat.table:
-        if not found:
-            runtime.say("No event matches these filters.")
-            return
+    if output_format is not ListFormat.table:
+        runtime.write_rows(output_format, (entry.to_dict() for entry in found), tl.COLUMNS)
+    elif found:
         runtime.stdout().print(render.timeline_table(tl.by_year(found)))
-        return
-    records = [entry.to_dict() for entry in found]
-    if output_format is ListFormat.csv:
-        export.write_csv(records, tl.COLUMNS, sys.stdout)
-    elif output_format is ListFormat.json:
-        export.write_json(records, sys.stdout)
     else:
-        export.write_markdown(records, tl.COLUMNS, sys.stdout)
+        runtime.say("No event matches these filters.")
 
 
 def stats(
     ctx: typer.Context,
-    by: Annotated[StatsField, typer.Option("--by", help="Count dossiers by this field.")] = (
-        StatsField.status
-    ),
+    by: Annotated[
+        StatsField, typer.Option("--by", help="Count dossiers by this field.")
+    ] = StatsField.status,
     per: Annotated[
         Optional[StatsField], typer.Option("--per", help="Split each count by a second field.")
     ] = None,
-    output_format: Annotated[
-        ListFormat, typer.Option("--format", "-f", help="Output format.")
-    ] = ListFormat.table,
+    output_format: Annotated[ListFormat, FORMAT] = ListFormat.table,
     as_of: AsOf = None,
     series: Annotated[
         Optional[Period],
@@ -206,15 +176,11 @@ def stats(
         raise UsageError(f"--per {per.value}: it counts events; give it as --by, with a "
                          "dossier field as --per")
     if per is not None and (by.value in st.CLAIM_FIELDS) != (per.value in st.CLAIM_FIELDS):
-        raise UsageError(
-            f"--by {by.value} --per {per.value}: by and blames count claims, the other fields "
-            "dossiers; pair by with blames"
-        )
+        raise UsageError(f"--by {by.value} --per {per.value}: by and blames count claims, the "
+                         "other fields dossiers; pair by with blames")
     data = runtime.dataset(ctx)
-    filters = runtime.dossier_filters(
-        data, values(status), broken_off_by, values(domain), party, search
-    )
-    filters = filters._replace(tags=lookup.check_tags(data, tag or []))
+    filters = runtime.dossier_filters(data, values(status), broken_off_by, values(domain),
+                                      party, search, tag)
     if series is not None:
         _series(data, filters, series.value, as_of, output_format)
         return
@@ -238,15 +204,13 @@ def stats(
         if runtime.stdout_is_terminal():
             console.print()
             console.print(render.stats_bars(pivot, console.width))
-    elif output_format is ListFormat.json:
-        export.write_json(pivot.records(), sys.stdout)
-    elif output_format is ListFormat.csv:
-        keys = [st.json_key(f) for f in (pivot.by, pivot.per) if f] + ["count"]
-        export.write_csv(pivot.records(), keys, sys.stdout)
-    else:
+    elif output_format is ListFormat.markdown:
         columns, rows = st.grid(pivot)
         records = (dict(zip(columns, row, strict=True)) for row in rows)
         export.write_markdown(records, columns, sys.stdout)
+    else:
+        keys = [st.json_key(f) for f in (pivot.by, pivot.per) if f] + ["count"]
+        runtime.write_rows(output_format, pivot.records(), keys)
 
 
 def _series(
@@ -257,16 +221,13 @@ def _series(
     from compartment.views import export, query, render
     from compartment.views import series as sr
 
-    chosen = query.select(data, filters)
-    records = sr.records(chosen, period, end=as_of or dates.today())
+    records = sr.records(query.select(data, filters), period, end=as_of or dates.today())
     if output_format is ListFormat.json:
         export.write_json(records, sys.stdout)
     elif output_format is ListFormat.table:
         runtime.stdout().print(render.series_table(*sr.grid(records, period)))
-    elif output_format is ListFormat.csv:
-        export.write_csv(sr.pivot(records, period), sr.columns(records, period), sys.stdout)
     else:
-        export.write_markdown(sr.pivot(records, period), sr.columns(records, period), sys.stdout)
+        runtime.write_rows(output_format, sr.pivot(records, period), sr.columns(records, period))
 
 
 def diff(
@@ -304,10 +265,9 @@ def diff(
     runtime.refuse_known_at(ctx, "diff (give the revisions as REV_A and REV_B)")
     source = runtime.data_source(ctx)
     if source.bundled:
-        raise UsageError(
-            f"{source.path} is the copy bundled with compartment, which has no git history; "
-            "run diff in a clone of the ledger, or name its data file with --data PATH"
-        )
+        raise UsageError(f"{source.path} is the copy bundled with compartment, which has no git "
+                         "history; run diff in a clone of the ledger, or name its data file "
+                         "with --data PATH")
     old_rev = rev_a or "HEAD"
     repo = revisions.repository(source.path)
     names = (old_rev, rev_b or revisions.WORKING_TREE)
@@ -343,20 +303,14 @@ def chart(
     tag: TagFilter = None,
     as_of: Annotated[
         Optional[str],
-        typer.Option(
-            "--as-of",
-            metavar="DATE",
-            help="Draw up to this date (YYYY-MM-DD), not today.",
-            callback=full_date,
-        ),
+        typer.Option("--as-of", metavar="DATE", callback=full_date,
+                     help="Draw up to this date (YYYY-MM-DD), not today."),
     ] = None,
     since: Annotated[
         Optional[str],
         typer.Option(metavar="DATE", help=f"Start the time axis here ({BOUND_RULE})."),
     ] = None,
-    title: Annotated[
-        Optional[str], typer.Option(metavar="TEXT", help="The chart's title.")
-    ] = None,
+    title: Annotated[Optional[str], typer.Option(metavar="TEXT", help="The chart's title.")] = None,
     kind: Annotated[
         ChartKind,
         typer.Option("--kind", help="lanes: a lane per dossier; series: the compartment"
@@ -386,20 +340,15 @@ def chart(
 
     fmt = output.suffix.lower().lstrip(".")
     if fmt not in ch.FORMATS:
-        raise UsageError(
-            f"-o {output}: name the file .png or .svg (the format follows the extension)"
-        )
+        raise UsageError(f"-o {output}: name the file .png or .svg (the format follows the "
+                         "extension)")
     if not output.parent.is_dir():
         raise CompartmentError(f"-o {output}: the folder {output.parent} does not exist")
     since = bound("--since", since)
     ch.require()
-    data = runtime.dataset(ctx)
-    if as_of is not None:
-        data = data.as_of(as_of)
-    filters = runtime.dossier_filters(
-        data, values(status), broken_off_by, values(domain), party, search
-    )
-    filters = filters._replace(tags=lookup.check_tags(data, tag or []))
+    data = runtime.dataset(ctx, as_of=as_of)
+    filters = runtime.dossier_filters(data, values(status), broken_off_by, values(domain),
+                                      party, search, tag)
     rows = query.select(data, filters)
     if not rows:
         raise CompartmentError("no dossier matches these filters; nothing to draw")
@@ -414,9 +363,8 @@ def chart(
         storage.write_output(
             output, lambda out: ch.draw_series(records, out, fmt, heading, end=end))
     else:
-        heading = title if title is not None else (
-            f"Cooperation dossiers: status from the first event to {end}"
-        )
+        heading = (title if title is not None
+                   else f"Cooperation dossiers: status from the first event to {end}")
         storage.write_output(
             output, lambda out: ch.draw(data, rows, out, fmt, end, heading, since))
     count = len(rows)
@@ -431,9 +379,7 @@ def crises(
                      "`none stated` and `not recorded` name the breaks without one."),
     ] = None,
     as_of: AsOf = None,
-    output_format: Annotated[
-        ListFormat, typer.Option("--format", "-f", help="Output format.")
-    ] = ListFormat.table,
+    output_format: Annotated[ListFormat, FORMAT] = ListFormat.table,
 ) -> None:
     """Each crisis and the breaks made over it.
 
@@ -455,9 +401,7 @@ def crises(
     """
     from compartment.views import export, linkage, render
 
-    data = runtime.dataset(ctx)
-    if as_of is not None:
-        data = data.as_of(as_of)
+    data = runtime.dataset(ctx, as_of=as_of)
     groups = linkage.by_crisis(data)
     if crisis:
         known = [c for c, _ in groups]
@@ -470,14 +414,11 @@ def crises(
         runtime.stdout().print(render.crises_report(data, groups), soft_wrap=True)
         return
     records = [b.to_dict() for _, found in groups for b in found]
-    columns = list(linkage.LinkedBreak._fields)
-    if output_format is ListFormat.csv:
-        export.write_csv(records, columns, sys.stdout)
-    elif output_format is ListFormat.json:
+    if output_format is ListFormat.json:
         names = {c: data.crises[c].to_dict() for c, _ in groups if c in data.crises}
         export.write_json({"crises": names, "breaks": records}, sys.stdout)
     else:
-        export.write_markdown(records, columns, sys.stdout)
+        runtime.write_rows(output_format, records, linkage.LinkedBreak._fields)
 
 
 def upcoming(
@@ -495,9 +436,7 @@ def upcoming(
     domain: DomainFilter = None,
     status: StatusFilter = None,
     tag: TagFilter = None,
-    output_format: Annotated[
-        ListFormat, typer.Option("--format", "-f", help="Output format.")
-    ] = ListFormat.table,
+    output_format: Annotated[ListFormat, FORMAT] = ListFormat.table,
 ) -> None:
     """The decision points ahead: what is due, and who decides.
 
@@ -517,7 +456,7 @@ def upcoming(
         --format csv
     """
     from compartment.data import dates
-    from compartment.views import export, query, render
+    from compartment.views import query, render
     from compartment.views import upcoming as up
 
     data = runtime.dataset(ctx)
@@ -529,18 +468,10 @@ def upcoming(
     filters = query.Filters(statuses=values(status), domains=values(domain),
                             tags=lookup.check_tags(data, tag or []))
     found = up.within(up.decisions(query.select(data, filters)), first, last)
-    if output_format is ListFormat.table:
-        if not found:
-            until = f" to {last}" if last else ""
-            runtime.say(f"No decision point from {first}{until} matches these filters.")
-            return
+    if output_format is not ListFormat.table:
+        runtime.write_rows(output_format, (u.to_dict() for u in found), up.Upcoming._fields)
+    elif found:
         runtime.stdout().print(render.upcoming_report(data, found), soft_wrap=True)
-        return
-    records = [u.to_dict() for u in found]
-    columns = list(up.Upcoming._fields)
-    if output_format is ListFormat.csv:
-        export.write_csv(records, columns, sys.stdout)
-    elif output_format is ListFormat.json:
-        export.write_json(records, sys.stdout)
     else:
-        export.write_markdown(records, columns, sys.stdout)
+        until = f" to {last}" if last else ""
+        runtime.say(f"No decision point from {first}{until} matches these filters.")

@@ -113,19 +113,6 @@ def full_date(value: str | None) -> str | None:
         raise typer.BadParameter(str(exc)) from None
 
 
-def as_of_date(value: str | None) -> str | None:
-    """An --as-of date: a day, or a month or year meaning its last day (`--as-of 2014` is
-    the state at the end of 2014), as `--until` reads one."""
-    if value is None:
-        return None
-    from compartment.data import dates
-
-    problem = dates.check(value)
-    if problem:
-        raise typer.BadParameter(f"{value!r}: {problem}")
-    return dates.last_day(value)
-
-
 def partial_date(value: str | None) -> str | None:
     """An event's --date, possibly partial (YYYY or YYYY-MM)."""
     if value is None:
@@ -138,24 +125,30 @@ def partial_date(value: str | None) -> str | None:
     return value
 
 
+def as_of_date(value: str | None) -> str | None:
+    """An --as-of date: a day, or a month or year meaning its last day (`--as-of 2014` is
+    the state at the end of 2014), as `--until` reads one."""
+    from compartment.data import dates
+
+    checked = partial_date(value)
+    return None if checked is None else dates.last_day(checked)
+
+
 def bound(option: str, value: str | None) -> str | None:
     """A --since/--until date, possibly partial; anything else is a one-line usage error
     (Typer's BadParameter would add three lines of usage around it)."""
-    if value is None:
-        return None
-    from compartment.data import dates
-
-    problem = dates.check(value)
-    if problem:
-        raise UsageError(f"{option} {value!r}: {problem}")
-    return value
+    try:
+        return partial_date(value)
+    except typer.BadParameter as exc:
+        raise UsageError(f"{option} {exc.message}") from None
 
 
 # -- shell completion: ids from the data in use, and never an error --------------------------
 
 
 def _completion_data(ctx: typer.Context) -> Dataset | None:
-    """The dataset in use while the shell asks for completions; None on any trouble."""
+    """The dataset in use while the shell asks for completions; None on any trouble (the
+    one step that can fail, so the completions below need no guard of their own)."""
     try:
         from compartment.store import datafile
 
@@ -172,49 +165,31 @@ def complete_crisis(ctx: typer.Context, incomplete: str) -> list[str]:
 
 
 def complete_dossier(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:
-    try:
-        data = _completion_data(ctx)
-        if data is None:
-            return []
-        return [(d.id, d.title) for d in data.dossiers if d.id.startswith(incomplete)]
-    except Exception:  # noqa: BLE001
-        return []
+    data = _completion_data(ctx)
+    return [(d.id, d.title) for d in (data.dossiers if data else ()) if d.id.startswith(incomplete)]
 
 
 def complete_actor(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:
-    try:
-        data = _completion_data(ctx)
-        if data is None:
-            return []
-        return [(a.id, a.name) for a in data.actors.values() if a.id.startswith(incomplete)]
-    except Exception:  # noqa: BLE001
-        return []
+    data = _completion_data(ctx)
+    actors = data.actors.values() if data else ()
+    return [(a.id, a.name) for a in actors if a.id.startswith(incomplete)]
 
 
 def complete_actor_or_bloc(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:
-    try:
-        actors = complete_actor(ctx, incomplete)
-        seen = {a for a, _ in actors}
-        blocs = [(b, f"bloc: {text}") for b, text in BLOCS.items()
-                 if b.startswith(incomplete) and b not in seen]
-        return actors + blocs
-    except Exception:  # noqa: BLE001
-        return []
+    actors = complete_actor(ctx, incomplete)
+    seen = {a for a, _ in actors}
+    return actors + [(b, f"bloc: {text}") for b, text in BLOCS.items()
+                     if b.startswith(incomplete) and b not in seen]
 
 
 def complete_tag(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:
     """The data's tags, each with how many dossiers carry it."""
-    try:
-        data = _completion_data(ctx)
-        if data is None:
-            return []
-        from collections import Counter
+    from collections import Counter
 
-        counts = Counter(t for d in data.dossiers for t in d.tags)
-        return [(t, f"{n} dossier{'s' * (n != 1)}") for t, n in counts.items()
-                if t.startswith(incomplete)]
-    except Exception:  # noqa: BLE001
-        return []
+    data = _completion_data(ctx)
+    counts = Counter(t for d in (data.dossiers if data else ()) for t in d.tags)
+    return [(t, f"{n} dossier{'s' * (n != 1)}") for t, n in counts.items()
+            if t.startswith(incomplete)]
 
 
 def complete_field(incomplete: str) -> list[str]:
@@ -227,28 +202,21 @@ def complete_field_value(ctx: typer.Context, incomplete: str) -> list[tuple[str,
     """`dossier set ID FIELD VALUE`: domains, actor ids or approaches, by FIELD."""
     try:
         field = str(ctx.params.get("field") or "").replace("-", "_")
-        if field == "domain":
-            choices = DOMAINS
-        elif field == "approach":
-            choices = APPROACHES
-        elif field in ("parties", "third_parties"):
-            return complete_actor(ctx, incomplete)
-        else:
-            return []
-        return [(k, v) for k, v in choices.items() if k.startswith(incomplete)]
-    except Exception:  # noqa: BLE001
+    except Exception:  # noqa: BLE001 - a completion must never break the user's shell
         return []
+    if field in ("parties", "third_parties"):
+        return complete_actor(ctx, incomplete)
+    choices = {"domain": DOMAINS, "approach": APPROACHES}.get(field, {})
+    return [(k, v) for k, v in choices.items() if k.startswith(incomplete)]
 
 
 # -- options several commands share, defined once (Typer copies each per command) ----------
 
-AS_OF_HELP = ("Show the state as it stood on this date, from the events alone: YYYY-MM-DD, or "
-              "YYYY-MM / YYYY for the end of that month or year.")
-DRY_RUN_HELP = "Print the diff that would be written, and write nothing."
-
 AsOf = Annotated[
     Optional[str],
-    typer.Option("--as-of", metavar="DATE", help=AS_OF_HELP, callback=as_of_date),
+    typer.Option("--as-of", metavar="DATE", callback=as_of_date, help="Show the state as it stood "
+                 "on this date, from the events alone: YYYY-MM-DD, or YYYY-MM / YYYY for the end "
+                 "of that month or year."),
 ]
 StatusFilter = Annotated[
     Optional[list[StatusChoice]],
@@ -256,29 +224,21 @@ StatusFilter = Annotated[
 ]
 BrokenOffByFilter = Annotated[
     Optional[list[str]],
-    typer.Option(
-        "--broken-off-by",
-        "-b",
-        metavar="ACTOR|BLOC",
-        help="Keep dossiers broken off by this actor (id or name) or bloc (repeatable).",
-        autocompletion=complete_actor_or_bloc,
-    ),
+    typer.Option("--broken-off-by", "-b", metavar="ACTOR|BLOC",
+                 autocompletion=complete_actor_or_bloc,
+                 help="Keep dossiers broken off by this actor (id or name) or bloc (repeatable)."),
 ]
 FirstBrokenOffByFilter = Annotated[
     Optional[list[str]],
-    typer.Option(
-        "--first-broken-off-by",
-        metavar="ACTOR|BLOC",
-        help="Keep dossiers whose first break was by this actor (id or name) or bloc "
-        "(repeatable).",
-        autocompletion=complete_actor_or_bloc,
-    ),
+    typer.Option("--first-broken-off-by", metavar="ACTOR|BLOC",
+                 autocompletion=complete_actor_or_bloc,
+                 help="Keep dossiers whose first break was by this actor (id or name) or bloc "
+                 "(repeatable)."),
 ]
 DisputedFilter = Annotated[
     bool,
-    typer.Option(
-        "--disputed", help="Keep dossiers where the parties' claims blame different actors."
-    ),
+    typer.Option("--disputed",
+                 help="Keep dossiers where the parties' claims blame different actors."),
 ]
 DomainFilter = Annotated[
     Optional[list[DomainChoice]],
@@ -286,13 +246,9 @@ DomainFilter = Annotated[
 ]
 PartyFilter = Annotated[
     Optional[list[str]],
-    typer.Option(
-        "--party",
-        "-p",
-        metavar="ACTOR|BLOC",
-        help="Keep dossiers with this party: an actor (id or name) or a bloc (repeatable).",
-        autocompletion=complete_actor_or_bloc,
-    ),
+    typer.Option("--party", "-p", metavar="ACTOR|BLOC", autocompletion=complete_actor_or_bloc,
+                 help="Keep dossiers with this party: an actor (id or name) or a bloc "
+                 "(repeatable)."),
 ]
 SearchFilter = Annotated[
     Optional[str],
@@ -300,15 +256,14 @@ SearchFilter = Annotated[
 ]
 TagFilter = Annotated[
     Optional[list[str]],
-    typer.Option(
-        "--tag",
-        "-t",
-        metavar="TAG",
-        help="Keep dossiers with this tag (repeatable: any of them).",
-        autocompletion=complete_tag,
-    ),
+    typer.Option("--tag", "-t", metavar="TAG", autocompletion=complete_tag,
+                 help="Keep dossiers with this tag (repeatable: any of them)."),
 ]
-DryRun = Annotated[bool, typer.Option("--dry-run", help=DRY_RUN_HELP)]
+# --format where its help says no more than this: `Annotated[ListFormat, FORMAT]`.
+FORMAT = typer.Option("--format", "-f", help="Output format.")
+DryRun = Annotated[
+    bool, typer.Option("--dry-run", help="Print the diff that would be written, and write nothing.")
+]
 Force = Annotated[
     bool, typer.Option("--force", help="Write the data file even if it is read-only.")
 ]
@@ -357,6 +312,8 @@ def init_completion() -> None:
 
 
 def _shell(value: str) -> str:
+    if value not in (*SHELLS, DETECT):
+        raise typer.BadParameter(f"{value!r} is not one of {', '.join(SHELLS)}")
     if value != DETECT:
         return value
     from typer._completion_shared import _get_shell_name
@@ -367,17 +324,11 @@ def _shell(value: str) -> str:
     return shell
 
 
-def _check_shell(value: str) -> None:
-    if value not in (*SHELLS, DETECT):
-        raise typer.BadParameter(f"{value!r} is not one of {', '.join(SHELLS)}")
-
-
 def show_completion(ctx: typer.Context, value: str | None) -> None:
     if value is None or ctx.resilient_parsing:
         return
     from typer._completion_shared import get_completion_script
 
-    _check_shell(value)
     prog = ctx.find_root().info_name or "compartment"
     variable = "_{}_COMPLETE".format(prog.replace("-", "_").upper())
     typer.echo(get_completion_script(prog_name=prog, complete_var=variable, shell=_shell(value)))
@@ -389,7 +340,6 @@ def install_completion(ctx: typer.Context, value: str | None) -> None:
         return
     from typer._completion_shared import install
 
-    _check_shell(value)
     shell, path = install(shell=_shell(value), prog_name=ctx.find_root().info_name)
     typer.secho(f"{shell} completion installed in {path}", fg="green")
     typer.echo("Completion will take effect once you restart the terminal")
@@ -398,24 +348,14 @@ def install_completion(ctx: typer.Context, value: str | None) -> None:
 
 ShowCompletion = Annotated[
     Optional[str],
-    typer.Option(
-        "--show-completion",
-        metavar="[SHELL]",
-        callback=show_completion,
-        expose_value=False,
-        is_eager=True,
-        help=f"Print the completion script for SHELL ({', '.join(SHELLS[:3])}; default: "
-        "yours), to copy it or customize the installation.",
-    ),
+    typer.Option("--show-completion", metavar="[SHELL]", callback=show_completion,
+                 expose_value=False, is_eager=True,
+                 help=f"Print the completion script for SHELL ({', '.join(SHELLS[:3])}; default: "
+                 "yours), to copy it or customize the installation."),
 ]
 InstallCompletion = Annotated[
     Optional[str],
-    typer.Option(
-        "--install-completion",
-        metavar="[SHELL]",
-        callback=install_completion,
-        expose_value=False,
-        is_eager=True,
-        help="Install completion for SHELL (default: yours).",
-    ),
+    typer.Option("--install-completion", metavar="[SHELL]", callback=install_completion,
+                 expose_value=False, is_eager=True,
+                 help="Install completion for SHELL (default: yours)."),
 ]

@@ -12,25 +12,18 @@ def site(
     ctx: typer.Context,
     output: Annotated[
         Path,
-        typer.Option(
-            "--output", "-o", metavar="DIR",
-            help="The folder to write the site into: new, or empty unless --force.",
-        ),
+        typer.Option("--output", "-o", metavar="DIR",
+                     help="The folder to write the site into: new, or empty unless --force."),
     ],
     force: Annotated[
         bool,
-        typer.Option(
-            "--force",
-            help="Write into a folder that is not empty: the site's own files are replaced, "
-            "nothing else in the folder is touched or removed.",
-        ),
+        typer.Option("--force", help="Write into a folder that is not empty: the site's own "
+                     "files are replaced, nothing else in the folder is touched or removed."),
     ] = False,
     stamp: Annotated[
         bool,
-        typer.Option(
-            "--stamp", help="Print today's date in each page's footer (the output then "
-            "changes every day; without it the same data gives the same files)."
-        ),
+        typer.Option("--stamp", help="Print today's date in each page's footer (the output "
+                     "then changes every day; without it the same data gives the same files)."),
     ] = False,
 ) -> None:
     """Write the ledger as a static website.
@@ -55,12 +48,7 @@ def site(
     from compartment.data import dates
 
     source = runtime.data_source(ctx)
-    data = runtime.dataset(ctx)
-    built = builder.build(
-        data, output, force=force, stamp=dates.today() if stamp else None,
-        data_file=source.path,
-    )
-    runtime.say(
-        f"{output}: {len(built.files)} files, {built.dossiers} dossier pages; "
-        f"open {output / 'index.html'}"
-    )
+    built = builder.build(runtime.dataset(ctx), output, force=force,
+                          stamp=dates.today() if stamp else None, data_file=source.path)
+    runtime.say(f"{output}: {len(built.files)} files, {built.dossiers} dossier pages; "
+                f"open {output / 'index.html'}")

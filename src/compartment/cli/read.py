@@ -9,6 +9,7 @@ import typer
 
 from compartment.cli import runtime
 from compartment.cli.options import (
+    FORMAT,
     AsOf,
     BrokenOffByFilter,
     DisputedFilter,
@@ -54,9 +55,7 @@ def list_(
                      "`compartment crises` lists them."),
     ] = None,
     sort: Annotated[SortField, typer.Option(help="Sort by this field.")] = SortField.file,
-    output_format: Annotated[
-        ListFormat, typer.Option("--format", "-f", help="Output format.")
-    ] = ListFormat.table,
+    output_format: Annotated[ListFormat, FORMAT] = ListFormat.table,
     columns: Annotated[
         Optional[str],
         typer.Option(metavar="NAMES", help="The columns to show, comma-separated: any field of "
@@ -67,11 +66,8 @@ def list_(
     as_of: AsOf = None,
     limit: Annotated[
         int,
-        typer.Option(
-            min=0,
-            help="Table only: show at most this many rows (0: all). CSV, JSON and Markdown "
-            "always hold every row.",
-        ),
+        typer.Option(min=0, help="Table only: show at most this many rows (0: all). CSV, JSON "
+                     "and Markdown always hold every row."),
     ] = TABLE_LIMIT,
 ) -> None:
     """List dossiers, filtered and sorted.
@@ -96,15 +92,11 @@ def list_(
     """
     from compartment.views import query
 
-    data = runtime.dataset(ctx)
-    if as_of is not None:
-        data = data.as_of(as_of)
+    data = runtime.dataset(ctx, as_of=as_of)
     filters = runtime.dossier_filters(
-        data, values(status), broken_off_by, values(domain), party, search,
+        data, values(status), broken_off_by, values(domain), party, search, tag,
         first_broken_off_by, disputed,
-    )
-    filters = filters._replace(tags=lookup.check_tags(data, tag or []),
-                               over=_crises(data, over or []))
+    )._replace(over=_crises(data, over or []))
     rows = query.sort(query.select(data, filters), sort.value)
     chosen = _columns(columns) if columns is not None else None
     if output_format is ListFormat.table:
@@ -119,26 +111,16 @@ def list_(
                  else render.chosen_table(data, shown, chosen))
         console.print(table, crop=False)
         if len(shown) < len(rows):
-            runtime.say(
-                f"Showing {len(shown):,} of {len(rows):,} dossiers: --limit 0 shows them all, "
-                "--format csv exports them."
-            )
+            runtime.say(f"Showing {len(shown):,} of {len(rows):,} dossiers: --limit 0 shows them "
+                        "all, --format csv exports them.")
         elif console.is_terminal and len(rows) + 2 > console.height:
-            runtime.say(
-                f"{len(rows)} dossiers, more than a screen: page with "
-                "`compartment list | less -S`, or export with `--format csv`."
-            )
+            runtime.say(f"{len(rows)} dossiers, more than a screen: page with "
+                        "`compartment list | less -S`, or export with `--format csv`.")
         return
     from compartment.views import export
 
     names = chosen or export.LIST_COLUMNS
-    records = (export.dossier_row(d, names, data) for d in rows)
-    if output_format is ListFormat.csv:
-        export.write_csv(records, names, sys.stdout)
-    elif output_format is ListFormat.json:
-        export.write_json_rows(records, sys.stdout)
-    else:
-        export.write_markdown(records, names, sys.stdout)
+    runtime.write_rows(output_format, (export.dossier_row(d, names, data) for d in rows), names)
 
 
 def _columns(given: str) -> tuple[str, ...]:
@@ -172,16 +154,11 @@ def show(
     ctx: typer.Context,
     dossier_id: Annotated[
         str,
-        typer.Argument(
-            metavar="ID",
-            help="The dossier's id (any case), title or alias.",
-            autocompletion=complete_dossier,
-        ),
+        typer.Argument(metavar="ID", help="The dossier's id (any case), title or alias.",
+                       autocompletion=complete_dossier),
     ],
     as_of: AsOf = None,
-    output_format: Annotated[
-        ShowFormat, typer.Option("--format", "-f", help="Output format.")
-    ] = ShowFormat.table,
+    output_format: Annotated[ShowFormat, FORMAT] = ShowFormat.table,
 ) -> None:
     """Show one dossier: its fields, events and sources.
 
@@ -218,9 +195,7 @@ def show(
 
 def export_(
     ctx: typer.Context,
-    output_format: Annotated[
-        ExportFormat, typer.Option("--format", "-f", help="Output format.")
-    ] = ExportFormat.json,
+    output_format: Annotated[ExportFormat, FORMAT] = ExportFormat.json,
     events: Annotated[
         bool,
         typer.Option("--events", help="CSV/Markdown/JSONL: one row per event, not per dossier."),
@@ -235,11 +210,9 @@ def export_(
     ] = None,
     raw: Annotated[
         bool,
-        typer.Option(
-            "--raw",
-            help="CSV: keep cells that start with = + - @ as they are. By default they get a "
-            "leading ' so that spreadsheets do not run them as formulas.",
-        ),
+        typer.Option("--raw", help="CSV: keep cells that start with = + - @ as they are. By "
+                     "default they get a leading ' so that spreadsheets do not run them as "
+                     "formulas."),
     ] = False,
     as_of: AsOf = None,
     tag: TagFilter = None,
@@ -276,14 +249,33 @@ def export_(
     result = runtime.load(ctx)
     if output is not None and storage.same_file(output, result.path):
         raise UsageError(f"-o {output}: refusing to overwrite the data file itself")
-    data = runtime.dataset(ctx, result)
-    if as_of is not None:
-        data = data.as_of(as_of)
+    data = runtime.dataset(ctx, result, as_of)
     if tag:
         from compartment.views import query
 
         chosen = query.select(data, query.Filters(tags=lookup.check_tags(data, tag)))
         data = data._replace(dossiers=tuple(chosen))
+    def write(out: TextIO) -> None:
+        if output_format is ExportFormat.json:
+            export.write_json(data.to_dict(), out)
+            return
+        columns: Sequence[str]
+        if claims:
+            rows = export.claim_rows(data.dossiers)
+            columns = export.CLAIM_COLUMNS
+        elif events:
+            rows = export.event_rows(data.dossiers, cells=output_format is not ExportFormat.jsonl)
+            columns = export.EVENT_COLUMNS
+        else:
+            rows = (export.dossier_row(d, data=data) for d in data.dossiers)
+            columns = export.DOSSIER_COLUMNS
+        if output_format is ExportFormat.csv:
+            export.write_csv(rows, columns, out, raw=raw)
+        elif output_format is ExportFormat.jsonl:
+            export.write_jsonl(rows, out)
+        else:
+            export.write_markdown(rows, columns, out)
+
     if output_format in (ExportFormat.sqlite, ExportFormat.ics):
         if output_format is ExportFormat.sqlite:
             from compartment.views import sqlite
@@ -306,36 +298,12 @@ def export_(
             out.write(content)
 
         storage.write_output(output, write_bytes)
-        runtime.say(f"{output}: wrote {_what(data, output_format, events, claims)}")
-        return
-
-    def write(out: TextIO) -> None:
-        if output_format is ExportFormat.json:
-            export.write_json(data.to_dict(), out)
-            return
-        columns: Sequence[str]
-        if claims:
-            rows = export.claim_rows(data.dossiers)
-            columns = export.CLAIM_COLUMNS
-        elif events:
-            rows = export.event_rows(data.dossiers,
-                                     cells=output_format is not ExportFormat.jsonl)
-            columns = export.EVENT_COLUMNS
-        else:
-            rows = (export.dossier_row(d, data=data) for d in data.dossiers)
-            columns = export.DOSSIER_COLUMNS
-        if output_format is ExportFormat.csv:
-            export.write_csv(rows, columns, out, raw=raw)
-        elif output_format is ExportFormat.jsonl:
-            export.write_jsonl(rows, out)
-        else:
-            export.write_markdown(rows, columns, out)
-
-    if output is None:
+    elif output is None:
         write(sys.stdout)
+        return
     else:
         storage.write_text_output(output, write)
-        runtime.say(f"{output}: wrote {_what(data, output_format, events, claims)}")
+    runtime.say(f"{output}: wrote {_what(data, output_format, events, claims)}")
 
 
 def _what(data: "Dataset", output_format: ExportFormat, events: bool, claims: bool) -> str:

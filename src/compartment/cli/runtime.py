@@ -10,13 +10,14 @@ from __future__ import annotations
 import gc
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple, TextIO
+from typing import TYPE_CHECKING, Any, NamedTuple, TextIO
 
 import typer
 
+from compartment.cli.options import ListFormat
 from compartment.errors import CompartmentError, UsageError
 
 if TYPE_CHECKING:
@@ -50,18 +51,13 @@ def settings(ctx: typer.Context) -> Settings:
 # -- consoles -------------------------------------------------------------------------------
 
 
-def _columns() -> int | None:
-    """$COLUMNS when it is a positive whole number; anything else is as if it were unset
-    (rich would take COLUMNS=0 literally and print nothing at all, errors included)."""
-    value = os.environ.get("COLUMNS", "")
-    return int(value) if value.isdigit() and int(value) > 0 else None
-
-
 def width(stream: TextIO) -> int:
-    """The width to lay out for: $COLUMNS, else the terminal's, else PIPE_WIDTH."""
-    columns = _columns()
-    if columns is not None:
-        return columns
+    """The width to lay out for: $COLUMNS, else the terminal's, else PIPE_WIDTH. A $COLUMNS
+    that is not a positive whole number is as if it were unset (rich would take COLUMNS=0
+    literally and print nothing at all, errors included)."""
+    columns = os.environ.get("COLUMNS", "")
+    if columns.isdigit() and int(columns) > 0:
+        return int(columns)
     if stream.isatty():
         try:
             return os.get_terminal_size(stream.fileno()).columns or 80
@@ -123,16 +119,12 @@ def data_source(ctx: typer.Context, verb: str = "read") -> DataSource:
 
     chosen = settings(ctx).data
     if chosen == "-":
-        raise UsageError(
-            f"--data -: standard input is not supported (compartment must {verb} a file); "
-            "give a file path"
-        )
+        raise UsageError(f"--data -: standard input is not supported (compartment must {verb} "
+                         "a file); give a file path")
     source = datafile.find_data_file(chosen)
     if source.bundled and verb != "read":
-        raise UsageError(
-            f"{source.path} is the copy bundled with compartment; name the file to {verb} "
-            "with --data PATH"
-        )
+        raise UsageError(f"{source.path} is the copy bundled with compartment; name the file to "
+                         f"{verb} with --data PATH")
     return source
 
 
@@ -181,26 +173,23 @@ def load(ctx: typer.Context, path: Path | None = None) -> LoadResult:
         sha = revisions.blob_of(repo, commit.sha, commit.rev)
         with _collector_resumed_after():
             return revisions.load_blob(repo, sha, f"{commit.rev}:{repo.path}")
+    how = ""
     if path is None:
         source = data_source(ctx)
         path, how = source.path, f" (data file chosen by {source.how})"
-    else:
-        how = ""
-    try:
-        if not sys.stderr.isatty():
-            with _collector_resumed_after():
-                return datafile.load(path, display=str(path), use_cache=use_cache)
+    progress = None
+    if sys.stderr.isatty():
         from compartment.views.render import LoadProgress
 
         progress = LoadProgress(stderr())
-        try:
-            with _collector_resumed_after():
-                return datafile.load(path, display=str(path), use_cache=use_cache,
-                                     progress=progress)
-        finally:
-            progress.close()
+    try:
+        with _collector_resumed_after():
+            return datafile.load(path, display=str(path), use_cache=use_cache, progress=progress)
     except datafile.DataFileNotFound as exc:
         raise UsageError(f"{exc}{how}") from None
+    finally:
+        if progress is not None:
+            progress.close()
 
 
 def blob(ctx: typer.Context, commit: Commit) -> bytes:
@@ -219,18 +208,17 @@ def blob(ctx: typer.Context, commit: Commit) -> bytes:
     return found
 
 
-def dataset(ctx: typer.Context, result: LoadResult | None = None) -> Dataset:
-    """The validated dataset in use (from `result`, if already loaded); a CompartmentError
-    listing the errors that stop it from loading."""
+def dataset(
+    ctx: typer.Context, result: LoadResult | None = None, as_of: str | None = None
+) -> Dataset:
+    """The validated dataset in use (from `result`, if already loaded), as it stood on
+    `as_of` if given; a CompartmentError listing the errors that stop it from loading."""
     if result is None:
         result = load(ctx)
     if result.dataset is None or result.errors:
-        raise CompartmentError(
-            f"{result.path} has {len(result.errors)} error(s); "
-            "run `compartment validate` for the full report",
-            problems=result.errors,
-        )
-    return result.dataset
+        raise CompartmentError(f"{result.path} has {len(result.errors)} error(s); run "
+                               "`compartment validate` for the full report", problems=result.errors)
+    return result.dataset if as_of is None else result.dataset.as_of(as_of)
 
 
 @contextmanager
@@ -251,28 +239,34 @@ def _collector_resumed_after() -> Iterator[None]:
 
 
 def dossier_filters(
-    data: Dataset,
-    statuses: list[str],
-    broken_off_by: list[str] | None,
-    domains: list[str],
-    parties: list[str] | None,
-    search: str | None,
-    first_broken_off_by: list[str] | None = None,
-    disputed: bool = False,
+    data: Dataset, statuses: list[str], broken_off_by: list[str] | None, domains: list[str],
+    parties: list[str] | None, search: str | None, tags: list[str] | None,
+    first_broken_off_by: list[str] | None = None, disputed: bool = False,
 ) -> Filters:
-    """`list`'s filters (shared by `chart`), with the actor and bloc values checked."""
-    from compartment.data.lookup import check_actors
+    """`list`'s filters (shared by `stats` and `chart`), with the actor, bloc and tag values
+    checked."""
+    from compartment.data.lookup import check_actors, check_tags
     from compartment.views import query
 
     check_actors(data, "--broken-off-by", broken_off_by or [])
     check_actors(data, "--first-broken-off-by", first_broken_off_by or [])
     check_actors(data, "--party", parties or [])
     return query.Filters(
-        statuses=statuses,
-        broken_off_by=broken_off_by or (),
-        domains=domains,
-        parties=parties or (),
-        search=search,
-        first_broken_off_by=first_broken_off_by or (),
-        disputed=disputed,
+        statuses=statuses, broken_off_by=broken_off_by or (), domains=domains,
+        parties=parties or (), search=search, first_broken_off_by=first_broken_off_by or (),
+        disputed=disputed, tags=check_tags(data, tags or []),
     )
+
+
+def write_rows(
+    output_format: ListFormat, rows: Iterable[dict[str, Any]], columns: Sequence[str]
+) -> None:
+    """`rows` on stdout as --format csv, json (a list) or markdown."""
+    from compartment.views import export
+
+    if output_format is ListFormat.csv:
+        export.write_csv(rows, columns, sys.stdout)
+    elif output_format is ListFormat.json:
+        export.write_json_rows(rows, sys.stdout)
+    else:
+        export.write_markdown(rows, columns, sys.stdout)

@@ -57,19 +57,17 @@ def log(
     from compartment.views import export, render
 
     start = bound("--since", since)
-    if start is not None:
-        start = (start + "-01-01")[:10] if len(start) == 4 else (start + "-01")[:10]
+    if start is not None:  # a partial date as the first day of its period
+        start = (start + "-01-01")[:10]
     runtime.refuse_known_at(ctx, "log (it reads every revision)")
     source = runtime.data_source(ctx)
     if source.bundled:
-        raise UsageError(
-            f"{source.path} is the copy bundled with compartment, which has no git history; "
-            "run log in a clone of the ledger, or name its data file with --data PATH"
-        )
+        raise UsageError(f"{source.path} is the copy bundled with compartment, which has no git "
+                         "history; run log in a clone of the ledger, or name its data file "
+                         "with --data PATH")
     repo = revisions.repository(source.path)
     entries = ledgerlog.walk(repo, start, dossier)
     if dossier is not None and not any(e.diff for e in entries):
-
         lookup.find(runtime.dataset(ctx), dossier, "DOSSIER")  # unknown: a usage error, hints
     if max_count is not None:
         entries = entries[-max_count:]
