@@ -14,9 +14,6 @@ files are replaced (atomically, each name itself, never through a link: storage.
 and nothing else in the folder is touched or removed. Whatever would be written over must be
 a regular file (or a folder where a folder goes): never a symlink, which could point outside,
 nor a device or FIFO. The data file is never written.
-
-jinja2 and matplotlib are imported only here, when a site is built: `pip install
-'compartment[site]'`.
 """
 
 from __future__ import annotations
@@ -42,9 +39,8 @@ STATIC = ("site.css", "site.js")
 
 class MissingSiteExtra(CompartmentError):
     def __init__(self, name: str) -> None:
-        super().__init__(
-            f"the site needs {name}: install compartment[site] (pip install 'compartment[site]')"
-        )
+        super().__init__(f"the site needs {name}: install compartment[site] "
+                         "(pip install 'compartment[site]')")
 
 
 @dataclass(frozen=True)
@@ -65,9 +61,7 @@ def environment() -> Environment:
         loader=jinja2.PackageLoader("compartment.site", "templates"),
         autoescape=True,  # every template is HTML: escape every value, always
         undefined=jinja2.StrictUndefined,  # a misspelt name fails the build, not the page
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
+        trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
     )
 
 
@@ -78,11 +72,7 @@ def render(data: Dataset, end: str, stamp: str | None = None) -> dict[str, bytes
     if not data.dossiers:
         raise CompartmentError("the data has no dossier; there is no site to build")
     env.globals["article"] = pages.ARTICLE
-    common = {
-        "stamp": stamp,
-        "end": end,
-        "dossier_count": len(data.dossiers),
-    }
+    common = {"stamp": stamp, "end": end, "dossier_count": len(data.dossiers)}
     files: dict[str, bytes] = {}
 
     def page(path: str, template: str, **context: Any) -> None:
@@ -101,7 +91,7 @@ def render(data: Dataset, end: str, stamp: str | None = None) -> dict[str, bytes
         page(f"dossiers/{view.page}", "dossier.html", d=view)
     page("timeline.html", "timeline.html", **pages.timeline_context(data), lanes=drawn["lanes"])
     page("linkage.html", "linkage.html", **pages.linkage_context(data))
-    page("next.html", "next.html", **pages.next_context(data, end))
+    page("next.html", "next.html", ahead=pages.ahead(data, end))
     page("sources.html", "sources.html", **pages.sources_context(data))
     page("about.html", "about.html", **pages.about_context(data))
     files["feed.xml"] = feed.atom(data)
@@ -134,10 +124,9 @@ def check_folder(folder: Path, *, force: bool) -> None:
     elif kind != stat.S_IFDIR and not (kind == stat.S_IFLNK and folder.is_dir()):
         raise UsageError(f"-o {folder}: that is not a folder; name a new or empty folder")
     elif any(folder.iterdir()) and not force:
-        raise UsageError(
-            f"-o {folder}: the folder is not empty; name a new or empty folder, or use "
-            "--force to write the site's files over it (nothing else in it is touched)"
-        )
+        raise UsageError(f"-o {folder}: the folder is not empty; name a new or empty folder, "
+                         "or use --force to write the site's files over it (nothing else in it "
+                         "is touched)")
 
 
 def prepare(folder: Path, paths: list[str], *, force: bool, data_file: Path | None) -> None:
@@ -145,19 +134,14 @@ def prepare(folder: Path, paths: list[str], *, force: bool, data_file: Path | No
     check_folder(folder, force=force)  # again: the folder may have changed while rendering
     for path in paths:
         target = folder / path
-        for part in reversed(target.relative_to(folder).parents[:-1]):
+        for part in reversed(Path(path).parents[:-1]):
             sub = folder / part
-            sub_kind = _kind(sub)
-            if sub_kind not in (None, stat.S_IFDIR):
-                raise CompartmentError(
-                    f"{sub}: the site needs a folder here, and this is not one; "
-                    "nothing was written"
-                )
-        file_kind = _kind(target)
-        if file_kind not in (None, stat.S_IFREG):
-            raise CompartmentError(
-                f"{target}: not a regular file (a folder, link or device); nothing was written"
-            )
+            if _kind(sub) not in (None, stat.S_IFDIR):
+                raise CompartmentError(f"{sub}: the site needs a folder here, and this is not "
+                                       "one; nothing was written")
+        if _kind(target) not in (None, stat.S_IFREG):
+            raise CompartmentError(f"{target}: not a regular file (a folder, link or device); "
+                                   "nothing was written")
         if data_file is not None and storage.same_file(target, data_file):
             raise UsageError(f"{target} is the data file; choose another folder")
     try:
@@ -171,19 +155,11 @@ def prepare(folder: Path, paths: list[str], *, force: bool, data_file: Path | No
 def last_event(data: Dataset) -> str:
     """The date of the latest event, as a full date (a partial one at its period's start):
     where the charts end by default, so that the site depends on the data, not the day."""
-    latest = max(e.date for d in data.dossiers for e in d.events)
-    return latest + "-01" * (2 - latest.count("-"))
+    return chart.to_date(max(e.date for d in data.dossiers for e in d.events)).isoformat()
 
 
-def build(
-    data: Dataset,
-    folder: Path,
-    *,
-    end: str | None = None,
-    force: bool = False,
-    stamp: str | None = None,
-    data_file: Path | None = None,
-) -> Built:
+def build(data: Dataset, folder: Path, *, end: str | None = None, force: bool = False,
+          stamp: str | None = None, data_file: Path | None = None) -> Built:
     """Render the site, check the folder, then write every file. `end` is the last day the
     charts run to (default: the last event's); `stamp`, if given, is printed in each page's
     footer."""

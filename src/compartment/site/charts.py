@@ -53,17 +53,6 @@ def csv_bytes(columns: Sequence[str], rows: Sequence[Mapping[str, Any]]) -> byte
     return out.getvalue().encode("utf-8")
 
 
-def json_bytes(about: Mapping[str, Any], rows: Sequence[Mapping[str, Any]]) -> bytes:
-    document = {**about, "rows": list(rows)}
-    return (json.dumps(document, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
-
-
-def source_line(data: Dataset, end: str) -> str:
-    dossiers = len(data.dossiers)
-    events = sum(len(d.events) for d in data.dossiers)
-    return f"the ledger's data, {dossiers} dossiers and {events} dated events, as of {end}"
-
-
 def marks(data: Dataset) -> list[chart.Mark]:
     """The crises of the registry, to be marked on the curve at their start dates."""
     return [chart.Mark(c.id, c.date, f"{c.id}: {c.name} (from {c.date})")
@@ -72,13 +61,10 @@ def marks(data: Dataset) -> list[chart.Mark]:
 
 def lane_rows(data: Dataset, end: str) -> list[dict[str, Any]]:
     """The lanes as data: one row per stretch of one status, dossiers in the chart's order."""
-    return [
-        {"dossier": d.id, "title": d.title, "domain": domain, "status": span.status,
-         "from": span.start, "to": span.end}
-        for domain, members in chart.lanes(data.dossiers)
-        for d in members
-        for span in chart.spans(d, end)
-    ]
+    return [{"dossier": d.id, "title": d.title, "domain": domain, "status": span.status,
+             "from": span.start, "to": span.end}
+            for domain, members in chart.lanes(data.dossiers) for d in members
+            for span in chart.spans(d, end)]
 
 
 def charts(data: Dataset, end: str) -> tuple[dict[str, Any], dict[str, bytes]]:
@@ -89,21 +75,20 @@ def charts(data: Dataset, end: str) -> tuple[dict[str, Any], dict[str, bytes]]:
     columns = series.columns(records)
     rows = series.pivot(records)
     crisis_marks = marks(data)
-    source = source_line(data, end)
+    events = sum(len(d.events) for d in data.dossiers)
+    source = (f"the ledger's data, {len(data.dossiers)} dossiers and {events} dated events, "
+              f"as of {end}")
     curve_counted = (
         "every dossier once a year, under the status its latest status-setting event gave it "
         f"by 31 December (the last year: by {end}), from the year of its first event; the "
         "dashed lines mark the start of each crisis that breaks were made over"
     )
-    curve_desc = (
-        "A stacked area chart of the number of dossiers in each status at the end of each "
-        f"year, from the first event to {end}, with the crises marked; the table below gives "
-        "the same counts."
-    )
     curve = _inline(
         lambda out: chart.draw_series(records, out, "svg", "", end=end, marks=crisis_marks),
         chart.series_tips(records, end=end, marks=crisis_marks), "curve", CURVE_TITLE,
-        curve_desc,
+        "A stacked area chart of the number of dossiers in each status at the end of each "
+        f"year, from the first event to {end}, with the crises marked; the table below gives "
+        "the same counts.",
     )
     since = int(end[:4]) - RECENT_YEARS
     recent_records = [r for r in records if r["year"] >= since]
@@ -114,40 +99,30 @@ def charts(data: Dataset, end: str) -> tuple[dict[str, Any], dict[str, bytes]]:
         f"{CURVE_TITLE}, since the end of {since}",
         f"The same chart from the end of {since} to {end}.",
     )
-    lanes_desc = (
-        f"One lane per dossier, grouped by domain, from its first event to {end}, "
-        "coloured by the status in force, with a marker for each event; the dossier table "
-        "on the index and the dossier pages give the same facts as text."
-    )
     lanes = _inline(
         lambda out: chart.draw(data, data.dossiers, out, "svg", end),
-        chart.lane_tips(data, data.dossiers, end), "lanes", LANES_TITLE, lanes_desc,
+        chart.lane_tips(data, data.dossiers, end), "lanes", LANES_TITLE,
+        f"One lane per dossier, grouped by domain, from its first event to {end}, "
+        "coloured by the status in force, with a marker for each event; the dossier table "
+        "on the index and the dossier pages give the same facts as text.",
     )
     lanes_counted = (
         f"one lane per dossier from its first event to {end}, coloured by the status its "
         "events gave it; a diamond marks an event that set a status, a dot any other event"
     )
-    lane_data = lane_rows(data, end)
     lane_columns = ["dossier", "title", "domain", "status", "from", "to"]
-    about = {"source": source, "as_of": end}
-    files = {
-        "data/curve.csv": csv_bytes(columns, rows),
-        "data/curve.json": json_bytes(
-            {"chart": CURVE_TITLE, **about, "counted": curve_counted, "columns": columns,
-             "crises": [{"id": m.label, "date": m.date} for m in crisis_marks]}, rows),
-        "data/lanes.csv": csv_bytes(lane_columns, lane_data),
-        "data/lanes.json": json_bytes(
-            {"chart": LANES_TITLE, **about, "counted": lanes_counted, "columns": lane_columns},
-            lane_data),
-    }
-    drawn = {
-        "curve": Chart(curve, curve_counted, source,
-                       {"csv": "data/curve.csv", "json": "data/curve.json"}),
-        "recent": recent,
-        "recent_since": since,
-        "curve_columns": columns,
-        "curve_rows": rows,
-        "lanes": Chart(lanes, lanes_counted, source,
-                       {"csv": "data/lanes.csv", "json": "data/lanes.json"}),
-    }
+    crises = {"crises": [{"id": m.label, "date": m.date} for m in crisis_marks]}
+    drawn: dict[str, Any] = {"recent": recent, "recent_since": since, "curve_columns": columns,
+                             "curve_rows": rows}
+    files: dict[str, bytes] = {}
+    for name, title, svg_text, counted, names, table, extra in (
+        ("curve", CURVE_TITLE, curve, curve_counted, columns, rows, crises),
+        ("lanes", LANES_TITLE, lanes, lanes_counted, lane_columns, lane_rows(data, end), {}),
+    ):
+        paths = {"csv": f"data/{name}.csv", "json": f"data/{name}.json"}
+        files[paths["csv"]] = csv_bytes(names, table)
+        about = {"chart": title, "source": source, "as_of": end, "counted": counted,
+                 "columns": names, **extra, "rows": table}
+        files[paths["json"]] = (json.dumps(about, ensure_ascii=False, indent=1) + "\n").encode()
+        drawn[name] = Chart(svg_text, counted, source, paths)
     return drawn, files

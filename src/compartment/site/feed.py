@@ -15,23 +15,20 @@ import xml.etree.ElementTree as ET
 
 from compartment.data.dataset import Dataset
 from compartment.site.pages import Names, page_name
+from compartment.views.chart import to_date
 from compartment.views.timeline import entries
 
 ATOM = "http://www.w3.org/2005/Atom"
-TAG = "tag:compartment,2026:"  # the authority and the year it was first used: never changes
+# The authority and the year it was first used: never changes. An entry's id is
+# `tag:compartment,2026:new-start/2023-02-21/1`: the first event of that date.
+TAG = "tag:compartment,2026:"
 TITLE = "Russia–West cooperation ledger: the latest events"
 SIZE = 50  # entries, newest first
 
 
 def timestamp(date: str) -> str:
     """A possibly partial date as an RFC 3339 time: the start of its period, in UTC."""
-    full = date + "-01" * (2 - date.count("-"))
-    return f"{full}T00:00:00Z"
-
-
-def entry_id(dossier_id: str, date: str, place: int) -> str:
-    """`tag:compartment,2026:new-start/2023-02-21/1`: the first event of that date."""
-    return f"{TAG}{dossier_id}/{date}/{place}"
+    return f"{to_date(date).isoformat()}T00:00:00Z"
 
 
 def _text(parent: ET.Element, tag: str, text: str, **attrs: str) -> ET.Element:
@@ -45,8 +42,7 @@ def _content(title: str, href: str, rows: list[tuple[str, str]], summary: str) -
     body = ET.Element("div")
     _text(ET.SubElement(body, "p"), "a", title, href=href)
     for label, value in rows:
-        line = ET.SubElement(body, "p")
-        _text(line, "strong", label + ":").tail = " " + value
+        _text(ET.SubElement(body, "p"), "strong", label + ":").tail = " " + value
     _text(body, "p", summary)
     return ET.tostring(body, encoding="unicode", method="html")
 
@@ -62,8 +58,7 @@ def atom(data: Dataset) -> bytes:
                             "and the West, each with its sources.")
     _text(feed, "id", f"{TAG}feed")
     _text(feed, "updated", timestamp(latest[0].date) if latest else "1970-01-01T00:00:00Z")
-    author = ET.SubElement(feed, "author")
-    _text(author, "name", "compartment")
+    _text(ET.SubElement(feed, "author"), "name", "compartment")
     ET.SubElement(feed, "link", rel="self", type="application/atom+xml", href="feed.xml")
     ET.SubElement(feed, "link", rel="alternate", type="text/html", href="timeline.html")
     _text(feed, "generator", "compartment")
@@ -72,10 +67,9 @@ def atom(data: Dataset) -> bytes:
         event = found.event
         href = f"dossiers/{page_name(found.dossier)}#{names.anchor(event)}"
         actor = names.name(event.actor) or event.actor
-        title = f"{titles[found.dossier]}: {actor} {event.action}"
         entry = ET.SubElement(feed, "entry")
-        _text(entry, "title", title, type="text")
-        _text(entry, "id", entry_id(found.dossier, event.date, names.place(event)))
+        _text(entry, "title", f"{titles[found.dossier]}: {actor} {event.action}", type="text")
+        _text(entry, "id", f"{TAG}{found.dossier}/{event.date}/{names.place(event)}")
         _text(entry, "updated", timestamp(event.date))
         _text(entry, "published", timestamp(event.date))
         ET.SubElement(entry, "link", rel="alternate", type="text/html", href=href)

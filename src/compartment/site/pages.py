@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -25,16 +24,9 @@ from compartment.data.dataset import (
     breaking_events,
     url_host,
 )
-from compartment.data.vocab import (
-    APPROACHES,
-    BLOCS,
-    DOMAINS,
-    PUBLISHER_KINDS,
-    STATUSES,
-    STRONG_KINDS,
-)
+from compartment.data.vocab import APPROACHES, BLOCS, DOMAINS, PUBLISHER_KINDS, STATUSES
 from compartment.errors import CompartmentError
-from compartment.views import linkage, stats, upcoming
+from compartment.views import evidence, linkage, stats, upcoming
 from compartment.views.fields import Field, fields
 from compartment.views.timeline import by_year, entries
 
@@ -68,26 +60,13 @@ SOON = "6m"
 
 def link_of(source: str) -> str | None:
     """The URL to link a source to, or None when it must stay text."""
-    if url_host(source) is None or _UNSAFE_IN_URL.search(source):
-        return None
-    return source
-
-
-def quotes_article(text: str) -> bool:
-    return _QUOTES_ARTICLE.search(text) is not None
-
-
-def is_article(source: str) -> bool:
-    """Whether a source is a citation of the reference article (it has no address)."""
-    return source.startswith(f'{ARTICLE.author}, "{ARTICLE.title}"')
+    return None if url_host(source) is None or _UNSAFE_IN_URL.search(source) else source
 
 
 def page_name(dossier_id: str) -> str:
     if not SAFE_ID.fullmatch(dossier_id):
-        raise CompartmentError(
-            f"dossier id {dossier_id!r} cannot name a page (ids are kebab-case: a-z, 0-9, -); "
-            "run `compartment validate`"
-        )
+        raise CompartmentError(f"dossier id {dossier_id!r} cannot name a page (ids are "
+                               "kebab-case: a-z, 0-9, -); run `compartment validate`")
     return f"{dossier_id}.html"
 
 
@@ -120,7 +99,7 @@ class EventView:
     date: str
     anchor: str  # the event's id on its dossier's page
     actor: str  # name
-    actor_bloc: str | None
+    bloc: str | None  # the actor's
     action: str
     status: str | None
     unverified: bool
@@ -130,16 +109,6 @@ class EventView:
     over: list[Link] = field(default_factory=list)  # the crises and moves it answered
     over_note: str | None = None  # "no link stated", or "not recorded" for a break
     accuses: str | None = None  # the name of whom it formally accuses of a breach
-
-
-@dataclass(frozen=True)
-class BreakView:
-    date: str
-    actor: str
-    bloc: str | None
-    status: str
-    over: list[Link] = field(default_factory=list)
-    over_note: str | None = None
 
 
 @dataclass(frozen=True)
@@ -180,7 +149,7 @@ class DossierView:
     first_on: str | None
     last_by: str | None
     last_bloc: str | None
-    breaks: list[BreakView]
+    breaks: list[EventView]
     events: list[EventView] = field(default_factory=list)
     first_accused: tuple[str, str, str] | None = None  # (whom, by whom, date): names
     next: list[DecisionView] = field(default_factory=list)
@@ -196,7 +165,6 @@ class DossierView:
 # The fields the dossier page shows in its own way; the others are listed by `fields`.
 SHOWN_APART = ("id", "title", "aliases", "domain", "parties", "status", "broken_off_by",
                "since")
-LABELS = {"approach": "Western approach"}
 OVER_NOTES = {linkage.NONE_STATED: "no link stated", linkage.NOT_RECORDED: "not recorded"}
 
 
@@ -206,8 +174,12 @@ class Names:
 
     def __init__(self, data: Dataset) -> None:
         self.data = data
-        self.places = {id(e): n for d in data.dossiers
-                       for e, n in zip(d.events, places(d.events), strict=True)}
+        self.places: dict[int, int] = {}
+        for d in data.dossiers:
+            seen: Counter[str] = Counter()
+            for e in d.events:
+                seen[e.date] += 1
+                self.places[id(e)] = seen[e.date]
 
     def name(self, actor_id: str | None) -> str | None:
         if actor_id is None:
@@ -222,7 +194,9 @@ class Names:
         return state_id.upper() if len(state_id) <= 3 else state_id.replace("-", " ").title()
 
     def source(self, text: str) -> Source:
-        url = link_of(text) or (ARTICLE.url if is_article(text) else None)
+        # A citation of the reference article has no address: it links to the article's.
+        cites_article = text.startswith(f'{ARTICLE.author}, "{ARTICLE.title}"')
+        url = link_of(text) or (ARTICLE.url if cites_article else None)
         publisher = self.data.publisher_of(text) if self.data.publishers else None
         if publisher is None:
             return Source(text, url)
@@ -230,11 +204,14 @@ class Names:
                       self.state(publisher.state_media) if publisher.state_media else None)
 
     def place(self, event: Event) -> int:
-        """The event's place among its dossier's events of its date (`places`)."""
+        """The event's place among its dossier's events of its date: 1, then 2, ..."""
         return self.places[id(event)]
 
     def anchor(self, event: Event) -> str:
-        return anchor(event.date, self.place(event))
+        """An event's id on its dossier's page: `e-2014-03-18`, and `e-2014-03-18-2` for a
+        second event of that date. DOSSIER@DATE links to the first."""
+        place = self.place(event)
+        return f"e-{event.date}" + (f"-{place}" if place > 1 else "")
 
     def reference(self, reference: str) -> Link:
         """What an `over` names: a crisis, on the linkage page; another dossier's event, on
@@ -259,28 +236,11 @@ class Names:
         return [], OVER_NOTES[linkage.NOT_RECORDED] if is_break else None
 
 
-def places(events: Sequence[Event]) -> list[int]:
-    """Each event's place among its dossier's events of the same date: 1, then 2, ..."""
-    seen: Counter[str] = Counter()
-    out = []
-    for e in events:
-        seen[e.date] += 1
-        out.append(seen[e.date])
-    return out
-
-
-def anchor(date: str, place: int) -> str:
-    """An event's id on its dossier's page: `e-2014-03-18`, and `e-2014-03-18-2` for a
-    second event of that date. DOSSIER@DATE links to the first."""
-    return f"e-{date}" + (f"-{place}" if place > 1 else "")
-
-
 def _claims(names: Names, claims: tuple[Claim, ...]) -> list[tuple[str, list[ClaimView]]]:
     grouped: dict[str, list[ClaimView]] = {}
     for claim in claims:
-        view = ClaimView(claim.says, names.name(claim.blames),
-                         [names.source(s) for s in claim.sources])
-        grouped.setdefault(claim.by, []).append(view)
+        grouped.setdefault(claim.by, []).append(ClaimView(
+            claim.says, names.name(claim.blames), [names.source(s) for s in claim.sources]))
     return [(names.name(by) or by, views) for by, views in grouped.items()]
 
 
@@ -288,7 +248,7 @@ def event_view(names: Names, e: Event, is_break: bool = False) -> EventView:
     over, note = names.over(e, is_break)
     return EventView(
         date=e.date, anchor=names.anchor(e), actor=names.name(e.actor) or e.actor,
-        actor_bloc=names.data.bloc_of(e.actor), action=e.action, status=e.status,
+        bloc=names.data.bloc_of(e.actor), action=e.action, status=e.status,
         unverified=e.unverified, summary=e.summary, sources=[names.source(s) for s in e.sources],
         claims=_claims(names, e.claims), over=over, over_note=note,
         accuses=names.name(e.accuses),
@@ -302,16 +262,16 @@ def decision_view(names: Names, d: Dossier, n: Decision | upcoming.Upcoming) -> 
 
 def _field(names: Names, f: Field) -> FieldView:
     if f.name == "approach":
-        return FieldView(LABELS[f.name], "; ".join(
+        return FieldView("Western approach", "; ".join(
             f"{v} ({APPROACHES[v]})" if v in APPROACHES else v for v in f.values), True)
-    label = LABELS.get(f.name, f.label.capitalize())
-    return FieldView(label, ", ".join(names.name(v) or v if f.actors else v for v in f.values))
+    return FieldView(f.label.capitalize(),
+                     ", ".join(names.name(v) or v if f.actors else v for v in f.values))
 
 
 def dossier_view(names: Names, d: Dossier, *, events: bool = True) -> DossierView:
     data = names.data
     breaking = breaking_events(d.events)
-    breaks = {id(e) for e in breaking}
+    breaks = {id(e) for e in breaking}  # by identity: two events may be equal
     accused = d.first_accusation
     return DossierView(
         id=d.id, page=page_name(d.id), title=d.title, aliases=list(d.aliases), domain=d.domain,
@@ -322,14 +282,13 @@ def dossier_view(names: Names, d: Dossier, *, events: bool = True) -> DossierVie
         first_by=names.name(d.first_broken_off_by), first_bloc=data.bloc_of(d.first_broken_off_by),
         first_on=d.first_broken_off_on,
         last_by=names.name(d.broken_off_by), last_bloc=data.bloc_of(d.broken_off_by),
-        breaks=[BreakView(e.date, names.name(e.actor) or e.actor, data.bloc_of(e.actor),
-                          e.status or "", *names.over(e, True)) for e in breaking],
+        breaks=[event_view(names, e, True) for e in breaking],
         events=[event_view(names, e, id(e) in breaks) for e in d.events] if events else [],
         first_accused=(names.name(accused.accused) or accused.accused,
                        names.name(accused.actor) or accused.actor, accused.date)
         if accused else None,
         next=[decision_view(names, d, n) for n in d.next],
-        quotes_article=quotes_article(d.summary),
+        quotes_article=_QUOTES_ARTICLE.search(d.summary) is not None,
     )
 
 
@@ -356,15 +315,13 @@ def pivot_view(pivot: stats.Pivot, caption: str, corner: str, apart: str) -> Piv
     columns = [c for c in pivot.columns if c is not None]
     rows = [r for r in pivot.rows if r is not None]
     return PivotView(
-        caption=caption,
-        corner=corner,
+        caption=caption, corner=corner,
         columns=[str(c).replace("international", "inter\u00adnational") for c in columns],
         rows=[(str(r), cells, sum(cells))
               for r, cells in ((r, [pivot.count(r, c) for c in columns]) for r in rows)],
         totals=[pivot.column_total(c) for c in columns],
         total=sum(pivot.count(r, c) for r in rows for c in columns),
-        left_out=pivot.count(None, None),
-        apart=apart,
+        left_out=pivot.count(None, None), apart=apart,
     )
 
 
@@ -412,12 +369,9 @@ def index_context(data: Dataset, end: str) -> dict[str, Any]:
         "status_rank": {s: i for i, s in enumerate(STATUSES)},  # the table sorts by it
         "domains": [d for d in DOMAINS if any(x.domain == d for x in dossiers)],
         "blocs": [b for b in BLOCS if b in used_blocs],
-        "first": first,
-        "last": last,
-        "never": never_broken_off(data),
+        "first": first, "last": last, "never": never_broken_off(data),
         "event_count": sum(len(d.events) for d in data.dossiers),
-        "window": window,
-        "soon": due,
+        "window": window, "soon": due,
         "later": [] if due else ahead(data, end)[:3],  # when nothing is due soon: what is next
     }
 
@@ -425,16 +379,9 @@ def index_context(data: Dataset, end: str) -> dict[str, Any]:
 def timeline_context(data: Dataset) -> dict[str, Any]:
     names = Names(data)
     titles = {d.id: d.title for d in data.dossiers}
-    years = []
-    for year, found in by_year(entries(data)):
-        rows = [(page_name(e.dossier), titles[e.dossier], event_view(names, e.event))
-                for e in found]
-        years.append((year, rows))
-    return {"years": years}
-
-
-def next_context(data: Dataset, end: str) -> dict[str, Any]:
-    return {"ahead": ahead(data, end)}
+    return {"years": [(year, [(page_name(e.dossier), titles[e.dossier], event_view(names, e.event))
+                              for e in found])
+                      for year, found in by_year(entries(data))]}
 
 
 # -- linkage: which crises the breaks were made over ----------------------------------------
@@ -469,14 +416,13 @@ class LinkageGroup:
 
 def _group(names: Names, label: str, found: list[linkage.LinkedBreak],
            blocs: list[str]) -> LinkageGroup:
-    data = names.data
     views = [LinkedBreakView(b.date, page_name(b.dossier), b.title,
                              names.name(b.actor) or b.actor, b.bloc, b.status, b.recovered,
                              b.now) for b in found]
     counts = Counter(b.bloc for b in found)
     common: dict[str, Any] = {"breaks": views, "by_bloc": [counts[b] for b in blocs],
                               "first": views[0] if views else None}
-    crisis = data.crises.get(label)
+    crisis = names.data.crises.get(label)
     if crisis is not None:
         return LinkageGroup(crisis.id, crisis.name, crisis.date, crisis.summary,
                             [names.source(s) for s in crisis.sources], None, **common)
@@ -484,8 +430,7 @@ def _group(names: Names, label: str, found: list[linkage.LinkedBreak],
         link = names.reference(label)
         return LinkageGroup(f"move-{label.replace('@', '-')}", link.text, label.partition("@")[2],
                             None, [], link, **common)
-    return LinkageGroup(label.replace(" ", "-"), OVER_NOTES[label], None, None, [], None,
-                        **common)
+    return LinkageGroup(label.replace(" ", "-"), OVER_NOTES[label], None, None, [], None, **common)
 
 
 def linkage_context(data: Dataset) -> dict[str, Any]:
@@ -500,13 +445,8 @@ def linkage_context(data: Dataset) -> dict[str, Any]:
     crises = [g for g in groups if g.anchor in data.crises]
     moves = [g for g in groups if g.link is not None]
     rest = [g for g in groups if g not in crises and g not in moves]
-    return {
-        "blocs": blocs,
-        "crises": crises,
-        "moves": moves,
-        "rest": rest,
-        "breaks": sum(len(breaking_events(d.events)) for d in data.dossiers),
-    }
+    return {"blocs": blocs, "crises": crises, "moves": moves, "rest": rest,
+            "breaks": sum(len(breaking_events(d.events)) for d in data.dossiers)}
 
 
 # -- sources ---------------------------------------------------------------------------------
@@ -536,70 +476,43 @@ def sources_context(data: Dataset) -> dict[str, Any]:
     events with a primary or reference source: the evidence the ledger prefers. A publisher
     registered under several hosts (the same name) is one row."""
     names = Names(data)
-    cited: Counter[str] = Counter()
-    hosts: Counter[str] = Counter()
-    not_urls = 0
-    strong_events = 0
-    events = 0
-    for d in data.dossiers:
-        for e in d.events:
-            events += 1
-            for source in (*e.sources, *(s for c in e.claims for s in c.sources)):
-                host = url_host(source)
-                if host is None:
-                    not_urls += 1
-                    continue
-                hosts[host] += 1
-                publisher = data.publisher_of(source)
-                if publisher is not None:
-                    cited[publisher.host] += 1
-            # The event's own sources, not its claims': a claim cites who said it.
-            publishers_of = (data.publisher_of(s) for s in e.sources)
-            strong_events += any(p is not None and p.kind in STRONG_KINDS for p in publishers_of)
-    by_name: dict[str, list[Any]] = {}
-    for p in sorted(data.publishers.values(), key=lambda p: (-cited[p.host], p.host)):
-        by_name.setdefault(p.name, []).append(p)
+    uses = evidence.publishers(data)  # most cited first
+    events = [e for d in data.dossiers for e in d.events]
+    found = [url_host(source) for e in events
+             for source in (*e.sources, *(s for c in e.claims for s in c.sources))]
+    hosts = Counter(h for h in found if h is not None)
+    not_urls = found.count(None)
+    strong_events = sum(evidence.is_strong(data, e) for e in events)
+    by_name: dict[str, list[evidence.PublisherUse]] = {}
+    for use in uses:
+        by_name.setdefault(use.name, []).append(use)
     publishers = sorted(
         (PublisherRow(name, [p.host for p in group],
                       " / ".join(dict.fromkeys(publisher_kind(names, p.kind, p.state_media)
                                                for p in group)),
-                      sum(cited[p.host] for p in group))
+                      sum(p.citations for p in group))
          for name, group in by_name.items()),
         key=lambda r: (-r.citations, r.name.casefold(), r.name),
     )
-    kinds = [
-        (k, reader_text(PUBLISHER_KINDS[k]),
-         sum(cited[p.host] for p in data.publishers.values() if p.kind == k))
-        for k in PUBLISHER_KINDS
-    ]
-    unregistered = sorted(
-        ((h, n) for h, n in hosts.items()
-         if data.publisher_of(f"https://{h}/") is None),
-        key=lambda item: (-item[1], item[0]),
-    )
-    return {
-        "registry": bool(data.publishers),
-        "publishers": publishers,
-        "kinds": kinds,
-        "events": events,
-        "strong_events": strong_events,
-        "strong_share": round(100 * strong_events / events) if events else 0,
-        "unregistered": unregistered,
-        "not_urls": not_urls,
-        "citations": sum(hosts.values()) + not_urls,
-    }
+    kinds = [(k, reader_text(PUBLISHER_KINDS[k]), sum(u.citations for u in uses if u.kind == k))
+             for k in PUBLISHER_KINDS]
+    unregistered = sorted(((h, n) for h, n in hosts.items()
+                           if data.publisher_of(f"https://{h}/") is None),
+                          key=lambda item: (-item[1], item[0]))
+    return {"registry": bool(data.publishers), "publishers": publishers, "kinds": kinds,
+            "events": len(events), "strong_events": strong_events,
+            "strong_share": round(100 * strong_events / len(events)) if events else 0,
+            "unregistered": unregistered, "not_urls": not_urls,
+            "citations": sum(hosts.values()) + not_urls}
 
 
 def about_context(data: Dataset) -> dict[str, Any]:
     return {
-        "statuses": list(STATUSES.items()),
+        "statuses": list(STATUSES.items()), "blocs": list(BLOCS.items()),
         "kinds": [(k, reader_text(v)) for k, v in PUBLISHER_KINDS.items()],
-        "blocs": list(BLOCS.items()),
-        "approaches": list(APPROACHES.items()),
-        "never": never_broken_off(data),
+        "approaches": list(APPROACHES.items()), "never": never_broken_off(data),
         "not_now": sum(1 for d in data.dossiers if d.broken_off_by is None),
         "recovered": [(d.title, page_name(d.id)) for d in data.dossiers
                       if d.first_break is not None and d.broken_off_by is None],
-        "crisis_count": len(data.crises),
-        "event_count": sum(len(d.events) for d in data.dossiers),
+        "crisis_count": len(data.crises), "event_count": sum(len(d.events) for d in data.dossiers),
     }

@@ -19,7 +19,6 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from collections.abc import Mapping
 
-SVG_NS = "http://www.w3.org/2000/svg"
 XLINK_HREF = "{http://www.w3.org/1999/xlink}href"
 
 # The CSS properties matplotlib writes that are also SVG presentation attributes. Any other
@@ -40,22 +39,8 @@ def _local(tag: str) -> str:
     return tag.rpartition("}")[2]
 
 
-def _declarations(style: str) -> list[tuple[str, str]]:
-    out = []
-    for part in style.split(";"):
-        name, sep, value = part.partition(":")
-        if not sep:
-            continue
-        name, value = name.strip(), value.strip()
-        if name not in PRESENTATION:
-            raise ValueError(f"SVG style property {name!r} has no presentation attribute")
-        out.append((name, value))
-    return out
-
-
-def inline(
-    svg: bytes, prefix: str, title: str, description: str, tips: Mapping[str, str] | None = None
-) -> str:
+def inline(svg: bytes, prefix: str, title: str, description: str,
+           tips: Mapping[str, str] | None = None) -> str:
     """The SVG document as an `<svg>` element for an HTML page.
 
     It scales to its container (viewBox kept, fixed width and height dropped), is an image
@@ -76,15 +61,17 @@ def inline(
         for child in list(parent):
             if _local(child.tag) in ("metadata", "style"):  # the style rule: ROOT_DEFAULTS
                 parent.remove(child)
-    renamed = {
-        old: f"{prefix}-{old}" for element in root.iter() if (old := element.get("id"))
-    }
+    renamed = {old: f"{prefix}-{old}" for element in root.iter() if (old := element.get("id"))}
     for name in ("width", "height"):  # in pt: the page's style sheet sizes the chart
         root.attrib.pop(name, None)
     for element in root.iter():
         element.tag = _local(element.tag)
-        style = element.attrib.pop("style", None)
-        for prop, value in _declarations(style or ""):
+        for declaration in element.attrib.pop("style", "").split(";"):
+            prop, sep, value = (part.strip() for part in declaration.partition(":"))
+            if not sep:
+                continue
+            if prop not in PRESENTATION:
+                raise ValueError(f"SVG style property {prop!r} has no presentation attribute")
             element.set(prop, value)
         for key, value in list(element.attrib.items()):
             if key == "id":
@@ -96,15 +83,12 @@ def inline(
                 element.set(key, f"url(#{renamed[value[5:-1]]})")
             elif key == "d":
                 element.set(key, " ".join(value.split()))  # matplotlib breaks paths into lines
-    for prop, value in ROOT_DEFAULTS.items():
-        root.set(prop, value)
+    root.attrib.update(ROOT_DEFAULTS)
     root.set("role", "img")
     root.set("aria-labelledby", f"{prefix}-title {prefix}-desc")
-    heading = ET.Element("title", id=f"{prefix}-title")
-    heading.text = title
-    desc = ET.Element("desc", id=f"{prefix}-desc")
-    desc.text = description
-    root.insert(0, desc)
-    root.insert(0, heading)
+    for tag, text in (("desc", description), ("title", title)):  # the title first
+        label = ET.Element(tag, id=f"{prefix}-{tag}")
+        label.text = text
+        root.insert(0, label)
     ET.indent(root, space="")  # one element a line: small, and diffs of the site stay readable
     return ET.tostring(root, encoding="unicode")

@@ -25,24 +25,21 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING, Any, NamedTuple
 
-from compartment.data.dataset import Dataset, Dossier
+from compartment.data.dataset import Dataset, Dossier, derive_state
 from compartment.data.vocab import DOMAINS, STATUSES
 from compartment.errors import CompartmentError
+from compartment.views import series
 
 if TYPE_CHECKING:
     from matplotlib.artist import Artist
     from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 FORMATS = ("png", "svg")
 
 # The terminal's colours (render.STATUS_STYLES), as print-friendly hex values.
-STATUS_COLOURS = {
-    "active": "#3a9a4a",
-    "strained": "#e3b505",
-    "suspended": "#f07f1a",
-    "terminated": "#c8282d",
-    "expired": "#9a9a9a",
-}
+STATUS_COLOURS = {"active": "#3a9a4a", "strained": "#e3b505", "suspended": "#f07f1a",
+                  "terminated": "#c8282d", "expired": "#9a9a9a"}
 NO_STATUS_COLOUR = "#e4e4e4"
 MARK_COLOUR = "#222222"
 TITLE_WIDTH = 44  # characters of a dossier's title shown beside its lane
@@ -63,13 +60,9 @@ def mark_gid(n: int) -> str:
 
 
 class MissingMatplotlib(CompartmentError):
-    """matplotlib is not installed."""
-
     def __init__(self) -> None:
-        super().__init__(
-            "the chart needs matplotlib: install compartment[chart] "
-            "(pip install 'compartment[chart]')"
-        )
+        super().__init__("the chart needs matplotlib: install compartment[chart] "
+                         "(pip install 'compartment[chart]')")
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,7 +81,6 @@ class Mark(NamedTuple):
 
 
 def require() -> None:
-    """Raise MissingMatplotlib unless matplotlib can be imported."""
     try:
         import matplotlib  # noqa: F401
     except ImportError:
@@ -96,22 +88,33 @@ def require() -> None:
 
 
 @contextmanager
-def _defaults(style: dict[str, Any]) -> Iterator[None]:
-    """matplotlib's own defaults and `style`, whatever the matplotlibrc files of the working
-    folder or the user say, and only while drawing: the same data gives the same bytes."""
+def _figure(out: IO[bytes], fmt: str, size: tuple[float, float], font_size: float, salt: str,
+            dpi: int) -> Iterator[Figure]:
+    """A Figure on the Agg canvas, written to `out` when the block ends. It is drawn with
+    matplotlib's own defaults and ours, whatever the matplotlibrc files of the working folder
+    or the user say, and only while drawing: the same data gives the same bytes."""
     import matplotlib
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
 
     with matplotlib.rc_context():
         matplotlib.rcdefaults()
-        for key, value in style.items():
-            matplotlib.rcParams[key] = value  # type: ignore[index]  # the stubs want literals
-        yield
+        matplotlib.rcParams.update({
+            "font.family": "DejaVu Sans",
+            "font.size": font_size,
+            "svg.hashsalt": salt,  # stable ids, so the same data gives the same SVG
+            "svg.fonttype": "none",  # text stays text: searchable, selectable
+        })
+        fig = Figure(figsize=size, layout="constrained")
+        FigureCanvasAgg(fig)
+        yield fig
+        metadata = {"Date": None} if fmt == "svg" else {"Software": None}
+        fig.savefig(out, format=fmt, dpi=dpi, metadata=metadata)
 
 
 def to_date(text: str) -> _dt.date:
     """A possibly partial date as the first day of its period."""
-    parts = [int(p) for p in text.split("-")]
-    return _dt.date(parts[0], parts[1] if len(parts) > 1 else 1, parts[2] if len(parts) > 2 else 1)
+    return _dt.date.fromisoformat(text + "-01" * (2 - text.count("-")))
 
 
 def spans(dossier: Dossier, end: str) -> list[Span]:
@@ -145,15 +148,8 @@ def _short(title: str) -> str:
     return title if len(title) <= TITLE_WIDTH else title[: TITLE_WIDTH - 1].rstrip() + "…"
 
 
-def draw(
-    data: Dataset,
-    dossiers: Sequence[Dossier],
-    out: IO[bytes],
-    fmt: str,
-    end: str,
-    title: str = "",
-    start: str | None = None,
-) -> None:
+def draw(data: Dataset, dossiers: Sequence[Dossier], out: IO[bytes], fmt: str, end: str,
+         title: str = "", start: str | None = None) -> None:
     """Draw `dossiers` as lanes up to the date `end` and write the image to `out`. The
     lanes are numbered from 1 in the order drawn, their parts named as `lane_tips` says.
 
@@ -165,50 +161,34 @@ def draw(
         raise ValueError(f"unsupported format {fmt!r}; choose from {', '.join(FORMATS)}")
     require()
     from matplotlib import dates as mdates
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
     groups = lanes(dossiers)
-    rows = sum(len(members) + 1 for _, members in groups)  # a heading row per domain
-    style = {
-        "font.family": "DejaVu Sans",
-        "font.size": 9,
-        "svg.hashsalt": "compartment",  # stable ids, so the same data gives the same SVG
-        "svg.fonttype": "none",  # text stays text: searchable, selectable
-    }
-    with _defaults(style):
-        fig = Figure(figsize=(15, 1.6 + 0.3 * max(rows, 1)), layout="constrained")
-        FigureCanvasAgg(fig)
+    drawn = [d for _, members in groups for d in members]  # in the order of their lanes
+    rows = len(drawn) + len(groups)  # a heading row per domain
+    with _figure(out, fmt, (15, 1.6 + 0.3 * max(rows, 1)), 9, "compartment", 130) as fig:
         ax = fig.add_subplot()
         lane_height = 0.62
         y = 0.0
         ticks: list[float] = []
-        labels: list[str] = []
-        breakers: list[str] = []
-        first = min((to_date(d.events[0].date) for d in dossiers if d.events), default=None)
-        if start is not None:
-            first = to_date(start)
+        first = to_date(start) if start is not None else min(
+            (to_date(d.events[0].date) for d in dossiers if d.events), default=None)
         last = to_date(end)
         for domain, members in groups:
             y += 1
-            ax.text(
-                0.0, y, domain, transform=ax.get_yaxis_transform(), ha="left", va="center",
-                fontsize=10, fontweight="bold", color="#333333",
-            )
+            ax.text(0.0, y, domain, transform=ax.get_yaxis_transform(), ha="left", va="center",
+                    fontsize=10, fontweight="bold", color="#333333")
             for dossier in members:
                 y += 1
                 ticks.append(y)
-                labels.append(_short(dossier.title))
-                breakers.append(_breaker(dossier, end))
                 _lane(ax, dossier, len(ticks), y, lane_height, end)
         ax.set_ylim(y + 0.8, 0.2)
-        ax.set_yticks(ticks, labels)
+        ax.set_yticks(ticks, [_short(d.title) for d in drawn])
         ax.tick_params(axis="y", length=0)
         right = ax.twinx()
         right.set_ylim(y + 0.8, 0.2)
-        right.set_yticks(ticks, breakers, fontsize=8, color="#444444")
+        right.set_yticks(ticks, [_breaker(d, end) for d in drawn], fontsize=8, color="#444444")
         right.tick_params(axis="y", length=0)
         right.text(1.005, 1.0, "broken off by", transform=right.transAxes, ha="left",
                    va="bottom", fontweight="bold", color="#333333")
@@ -225,8 +205,7 @@ def draw(
         ax.set_axisbelow(True)
         ax.tick_params(axis="x", labeltop=True, top=True)
         for axes in (ax, right):
-            for side in ("left", "right"):
-                axes.spines[side].set_visible(False)
+            axes.spines[["left", "right"]].set_visible(False)
         legend: list[Artist] = [Patch(facecolor=STATUS_COLOURS[s], label=s) for s in STATUSES]
         legend += [
             Patch(facecolor=NO_STATUS_COLOUR, label="no status yet"),
@@ -240,36 +219,28 @@ def draw(
         fig.legend(handles=legend, loc="outside lower center", ncols=len(legend), frameon=False)
         if title:
             fig.suptitle(title, fontsize=12, fontweight="bold")
-        metadata = {"Date": None} if fmt == "svg" else {"Software": None}
-        fig.savefig(out, format=fmt, dpi=130, metadata=metadata)
 
 
 def lane_tips(data: Dataset, dossiers: Sequence[Dossier], end: str) -> Tips:
     """What `draw`'s lanes say on hover: each stretch of a status, each event."""
     tips: Tips = {}
-    lane = 0
-    for _, members in lanes(dossiers):
-        for dossier in members:
-            lane += 1
-            for n, span in enumerate(spans(dossier, end), 1):
-                tips[span_gid(lane, n)] = (f"{dossier.title}: {span.status or 'no status yet'} "
-                                           f"from {span.start} to {span.end}")
-            for n, event in enumerate(dossier.events, 1):
-                if event.date > end:
-                    break
-                actor = data.actors[event.actor].name if event.actor in data.actors else (
-                    event.actor)
-                tips[event_gid(lane, n)] = (
-                    f"{dossier.title}, {event.date}: {actor} {event.action}"
-                    + (f" (to {event.status})" if event.status else "")
-                    + (" (unverified)" if event.unverified else "")
-                )
+    for lane, dossier in enumerate([d for _, members in lanes(dossiers) for d in members], 1):
+        for n, span in enumerate(spans(dossier, end), 1):
+            tips[span_gid(lane, n)] = (f"{dossier.title}: {span.status or 'no status yet'} "
+                                       f"from {span.start} to {span.end}")
+        for n, event in enumerate(dossier.events, 1):
+            if event.date > end:
+                break
+            actor = data.actors[event.actor].name if event.actor in data.actors else event.actor
+            tips[event_gid(lane, n)] = (
+                f"{dossier.title}, {event.date}: {actor} {event.action}"
+                + (f" (to {event.status})" if event.status else "")
+                + (" (unverified)" if event.unverified else "")
+            )
     return tips
 
 
 def _breaker(dossier: Dossier, end: str) -> str:
-    from compartment.data.dataset import derive_state
-
     state = derive_state(dossier.events, as_of=end)
     if state.broken_off_by is None or state.break_date is None:
         return ""
@@ -282,10 +253,8 @@ def _lane(ax: Axes, dossier: Dossier, lane: int, y: float, height: float, end: s
     for n, span in enumerate(spans(dossier, end), 1):
         x0, x1 = num(to_date(span.start)), num(to_date(span.end))
         colour = STATUS_COLOURS.get(span.status or "", NO_STATUS_COLOUR)
-        ax.broken_barh(
-            [(x0, max(x1 - x0, 1.0))], (y - height / 2, height), facecolors=colour,
-            edgecolor="none", gid=span_gid(lane, n),
-        )
+        ax.broken_barh([(x0, max(x1 - x0, 1.0))], (y - height / 2, height), facecolors=colour,
+                       edgecolor="none", gid=span_gid(lane, n))
     for n, event in enumerate(dossier.events, 1):
         if event.date > end:
             break
@@ -306,24 +275,17 @@ def _lane(ax: Axes, dossier: Dossier, lane: int, y: float, height: float, end: s
 # -- the compartmentalization curve (series.py) ---------------------------------------------
 
 
-class Curve(NamedTuple):
-    """The curve's records as drawn: one row per period, and the day each count is taken."""
-
-    period: str  # "year" or "month"
-    rows: list[dict[str, Any]]  # series.pivot
-    statuses: list[str]  # bottom of the stack first
-    cuts: list[str]  # each period's last day, or `end` for the last
-
-
-def curve(records: Sequence[Mapping[str, Any]], end: str | None) -> Curve:
-    from compartment.views import series
-
+def curve(records: Sequence[Mapping[str, Any]],
+          end: str | None) -> tuple[str, list[dict[str, Any]], list[str], list[str]]:
+    """The curve's records as drawn: the period ("year" or "month"), one row per period
+    (series.pivot), the statuses bottom of the stack first, and the day each count is taken:
+    each period's last day, or `end` for the last."""
     period = "month" if "month" in records[0] else "year"
     rows = series.pivot(records, period)
     cuts = [series.last_day(row[period]) for row in rows]
     if end is not None and cuts:
         cuts[-1] = min(cuts[-1], end)
-    return Curve(period, rows, series.columns(records, period)[1:-1], cuts)
+    return period, rows, series.columns(records, period)[1:-1], cuts
 
 
 def marks_within(marks: Sequence[Mark], cuts: Sequence[str]) -> list[Mark]:
@@ -333,16 +295,9 @@ def marks_within(marks: Sequence[Mark], cuts: Sequence[str]) -> list[Mark]:
                   key=lambda m: (to_date(m.date), m.label))
 
 
-def draw_series(
-    records: Sequence[Mapping[str, Any]],
-    out: IO[bytes],
-    fmt: str,
-    title: str = "",
-    *,
-    end: str | None = None,
-    marks: Sequence[Mark] = (),
-    size: tuple[float, float] = (10, 5),
-) -> None:
+def draw_series(records: Sequence[Mapping[str, Any]], out: IO[bytes], fmt: str, title: str = "",
+                *, end: str | None = None, marks: Sequence[Mark] = (),
+                size: tuple[float, float] = (10, 5)) -> None:
     """Draw `series.records(...)` as a stacked area chart and write the image to `out`.
 
     Statuses stack in the vocabulary's order, active at the bottom, so the green band is
@@ -360,31 +315,17 @@ def draw_series(
         raise ValueError("no records to draw")
     require()
     from matplotlib import dates as mdates
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
     from matplotlib.patches import Patch, Rectangle
     from matplotlib.ticker import MaxNLocator
 
     period, rows, statuses, cuts = curve(records, end)
     x = [mdates.date2num(to_date(c)) for c in cuts]
-    narrow = size[0] < 7
-    style = {
-        "font.family": "DejaVu Sans",
-        "font.size": 12,
-        "svg.hashsalt": "compartment-series",
-        "svg.fonttype": "none",
-    }
-    with _defaults(style):
-        fig = Figure(figsize=size, layout="constrained")
-        FigureCanvasAgg(fig)
+    with _figure(out, fmt, size, 12, "compartment-series", 100) as fig:
         ax = fig.add_subplot()
         colours = [STATUS_COLOURS.get(s, NO_STATUS_COLOUR) for s in statuses]
-        ax.stackplot(
-            x, [[row[s] for row in rows] for s in statuses], colors=colours,
-            edgecolor="white", linewidth=0.4,
-        )
-        first, last = to_date(cuts[0]), to_date(cuts[-1])
-        span = last.year - first.year
+        ax.stackplot(x, [[row[s] for row in rows] for s in statuses], colors=colours,
+                     edgecolor="white", linewidth=0.4)
+        span = to_date(cuts[-1]).year - to_date(cuts[0]).year
         ax.xaxis.set_major_locator(mdates.YearLocator(10 if span > 40 else 5 if span > 12 else 1))
         ax.xaxis.set_minor_locator(mdates.YearLocator(1))
         ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
@@ -395,8 +336,7 @@ def draw_series(
         ax.set_ylabel("dossiers")
         ax.grid(axis="y", color="#ffffff", linewidth=0.6, alpha=0.6)
         ax.set_axisbelow(False)  # the white rules run across the bands, as a scale
-        for side in ("top", "right"):
-            ax.spines[side].set_visible(False)
+        ax.spines[["top", "right"]].set_visible(False)
         # One invisible column per period, from halfway to the previous point to halfway to
         # the next: what a reader hovers over to read the period's counts.
         edges = [x[0], *((a + b) / 2 for a, b in itertools.pairwise(x)), x[-1]]
@@ -406,7 +346,7 @@ def draw_series(
                                    gid=f"{period}-{row[period]}", zorder=5))
         _marks(ax, marks_within(marks, cuts), x[-1] - x[0], size[0])
         legend = [Patch(facecolor=c, label=s) for s, c in zip(statuses, colours, strict=True)]
-        if narrow:
+        if size[0] < 7:  # narrow
             fig.legend(handles=legend, loc="outside lower center", ncols=3, frameon=False,
                        fontsize=10)
         else:
@@ -414,22 +354,18 @@ def draw_series(
             fig.legend(handles=legend[::-1], loc="outside right upper", frameon=False)
         if title:
             fig.suptitle(title, fontsize=13, fontweight="bold")
-        metadata = {"Date": None} if fmt == "svg" else {"Software": None}
-        fig.savefig(out, format=fmt, dpi=100, metadata=metadata)
 
 
-def series_tips(
-    records: Sequence[Mapping[str, Any]], *, end: str | None = None, marks: Sequence[Mark] = ()
-) -> Tips:
+def series_tips(records: Sequence[Mapping[str, Any]], *, end: str | None = None,
+                marks: Sequence[Mark] = ()) -> Tips:
     """What `draw_series` says on hover: each period's counts, each mark's note."""
     period, rows, statuses, cuts = curve(records, end)
     tips: Tips = {}
     for i, row in enumerate(rows):
         when = f"on {cuts[i]}" if i == len(rows) - 1 else f"at the end of {row[period]}"
         counts = ", ".join(f"{row[s]} {s}" for s in statuses if row[s])
-        tips[f"{period}-{row[period]}"] = (
-            f"{row[period]} ({when}): {counts or 'none'}; {row['total']} dossiers"
-        )
+        tips[f"{period}-{row[period]}"] = (f"{row[period]} ({when}): {counts or 'none'}; "
+                                           f"{row['total']} dossiers")
     for n, mark in enumerate(marks_within(marks, cuts), 1):
         tips[mark_gid(n)] = tips[f"{mark_gid(n)}-label"] = mark.note
     return tips
@@ -443,11 +379,10 @@ def _marks(ax: Axes, marks: Sequence[Mark], days: float, width: float) -> None:
     size = 10 if width < 7 else 8.5  # points: a narrow chart is drawn to be shown larger
     # A label takes its size and a little more across; the axes take ~80% of the figure.
     gap = days * (size * 1.35 / 72) / (width * 0.8)
-    previous: float | None = None
+    place = float("-inf")  # where the label before went
     for n, mark in enumerate(marks, 1):
         at = mdates.date2num(to_date(mark.date))
-        place = at if previous is None else max(at, previous + gap)
-        previous = place
+        place = max(at, place + gap)
         ax.axvline(at, color=MARK_COLOUR, linewidth=0.9, linestyle=(0, (4, 2)), zorder=6,
                    gid=mark_gid(n))
         ax.text(place, 0.985, mark.label, transform=ax.get_xaxis_transform(),
