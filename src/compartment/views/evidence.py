@@ -10,7 +10,7 @@ citation, or a host the registry does not know).
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from compartment.data.dataset import Dataset, Dossier, Event, url_host
@@ -51,33 +51,22 @@ class PublisherUse:
     dossiers: int
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "host": self.host, "name": self.name, "kind": self.kind,
-            "state_media": self.state_media, "citations": self.citations,
-            "events": self.events, "dossiers": self.dossiers,
-        }
+        return asdict(self)
 
 
 def publishers(data: Dataset) -> list[PublisherUse]:
     """Every registered publisher with how much the ledger cites it, most cited first (then
     by host); a registered publisher nothing cites shows with zeros."""
-    citations: Counter[str] = Counter()
-    events: dict[str, set[tuple[int, int]]] = {}
-    dossiers: dict[str, set[int]] = {}
-    for i, d in enumerate(data.dossiers):
-        for k, e in enumerate(d.events):
-            for source in (*e.sources, *(s for c in e.claims for s in c.sources)):
-                publisher = data.publisher_of(source)
-                if publisher is None:
-                    continue
-                citations[publisher.host] += 1
-                events.setdefault(publisher.host, set()).add((i, k))
-                dossiers.setdefault(publisher.host, set()).add(i)
-    rows = [
-        PublisherUse(p.host, p.name, p.kind, p.state_media, citations[p.host],
-                     len(events.get(p.host, ())), len(dossiers.get(p.host, ())))
-        for p in data.publishers.values()
+    cited = [  # (host, dossier, event) for each citation
+        (publisher.host, i, k) for i, d in enumerate(data.dossiers) for k, e in enumerate(d.events)
+        for source in (*e.sources, *(s for c in e.claims for s in c.sources))
+        if (publisher := data.publisher_of(source)) is not None
     ]
+    citations = Counter(host for host, _, _ in cited)
+    events = Counter(host for host, _, _ in set(cited))
+    dossiers = Counter(host for host, _ in {(host, i) for host, i, _ in cited})
+    rows = [PublisherUse(p.host, p.name, p.kind, p.state_media, citations[p.host],
+                         events[p.host], dossiers[p.host]) for p in data.publishers.values()]
     return sorted(rows, key=lambda r: (-r.citations, r.host))
 
 
@@ -99,10 +88,8 @@ class DossierEvidence:
 
 def dossiers(data: Dataset) -> list[DossierEvidence]:
     """Per dossier, in file order: events, and how many cite a primary or reference source."""
-    return [
-        DossierEvidence(d.id, d.title, len(d.events), sum(is_strong(data, e) for e in d.events))
-        for d in data.dossiers
-    ]
+    return [DossierEvidence(d.id, d.title, len(d.events), sum(is_strong(data, e) for e in d.events))
+            for d in data.dossiers]
 
 
 @dataclass(frozen=True)
@@ -110,7 +97,6 @@ class WeakEvent:
     dossier: str
     event: Event
     kind: str  # the best kind it cites: news, state-media or none
-    dossier_share: float  # how well its dossier is sourced, for the order
 
     def to_dict(self) -> dict[str, Any]:
         e = self.event
@@ -122,14 +108,10 @@ def weak_events(data: Dataset) -> list[WeakEvent]:
     """Events with no primary or reference source, worst first: by the best kind they cite
     (none, then state media, then news), then the least well-sourced dossier, then date."""
     shares = {d.id: d.share for d in dossiers(data)}
-    found = [
-        WeakEvent(d.id, e, kind, shares[d.id])
-        for d in data.dossiers
-        for e in d.events
-        if (kind := best_kind(data, e)) not in STRONG_KINDS
-    ]
+    found = [WeakEvent(d.id, e, kind) for d in data.dossiers for e in d.events
+             if (kind := best_kind(data, e)) not in STRONG_KINDS]
     rank = {k: i for i, k in enumerate(KIND_ORDER)}
-    return sorted(found, key=lambda w: (-rank[w.kind], w.dossier_share, w.event.date))
+    return sorted(found, key=lambda w: (-rank[w.kind], shares[w.dossier], w.event.date))
 
 
 # The recent years, whose sources the summary reports apart: since Russia's full-scale
@@ -144,8 +126,8 @@ class Summary:
     dossiers: int
     dossiers_without_strong: int
     publishers: int
-    recent_events: int = 0  # those dated RECENT_SINCE or later
-    recent_strong: int = 0
+    recent_events: int  # those dated RECENT_SINCE or later
+    recent_strong: int
 
     @property
     def share(self) -> float:
@@ -160,32 +142,23 @@ class Summary:
                 "strong_share": round(self.share, 3), "dossiers": self.dossiers,
                 "dossiers_without_strong": self.dossiers_without_strong,
                 "publishers": self.publishers, "recent_since": RECENT_SINCE,
-                "recent_events": self.recent_events,
-                "recent_strong_events": self.recent_strong,
+                "recent_events": self.recent_events, "recent_strong_events": self.recent_strong,
                 "recent_strong_share": round(self.recent_share, 3)}
 
 
 def summary(data: Dataset) -> Summary:
     per = dossiers(data)
     recent = [e for d in data.dossiers for e in d.events if e.date >= RECENT_SINCE]
-    return Summary(
-        events=sum(d.events for d in per),
-        strong=sum(d.strong for d in per),
-        dossiers=len(per),
-        dossiers_without_strong=sum(1 for d in per if not d.strong),
-        publishers=len(data.publishers),
-        recent_events=len(recent),
-        recent_strong=sum(is_strong(data, e) for e in recent),
-    )
+    return Summary(events=sum(d.events for d in per), strong=sum(d.strong for d in per),
+                   dossiers=len(per), dossiers_without_strong=sum(1 for d in per if not d.strong),
+                   publishers=len(data.publishers), recent_events=len(recent),
+                   recent_strong=sum(is_strong(data, e) for e in recent))
 
 
 def cited_urls(data: Dataset, dossier: Dossier | None = None) -> list[str]:
     """Every http(s) source of events and claims, in file order, each once."""
     chosen = (dossier,) if dossier is not None else data.dossiers
-    seen: dict[str, None] = {}
-    for d in chosen:
-        for e in d.events:
-            for source in (*e.sources, *(s for c in e.claims for s in c.sources)):
-                if url_host(source) is not None:
-                    seen.setdefault(source.strip(), None)
-    return list(seen)
+    return list(dict.fromkeys(
+        source.strip() for d in chosen for e in d.events
+        for source in (*e.sources, *(s for c in e.claims for s in c.sources))
+        if url_host(source) is not None))

@@ -23,9 +23,7 @@ LIST_SEPARATOR = "; "
 DERIVED_COLUMNS = ("since", "first_broken_off_by", "first_broken_off_on", "broken_off_by_bloc",
                    "first_broken_off_by_bloc")
 DOSSIER_COLUMNS = tuple(
-    column
-    for field in DOSSIER_FIELDS
-    if field not in RECORD_LISTS
+    column for field in DOSSIER_FIELDS if field not in RECORD_LISTS
     for column in ((field, *DERIVED_COLUMNS) if field == "broken_off_by" else (field,))
 )
 EVENT_COLUMNS = ("dossier", *(f for f in EVENT_FIELDS if f != "claims"))
@@ -64,7 +62,7 @@ def neutralise(cell: str) -> str:
     return cell
 
 
-def _cell(value: Any) -> str:
+def cell_text(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -122,7 +120,7 @@ def write_csv(
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(columns)
     for row in rows:
-        cells = (_cell(row[c]) for c in columns)
+        cells = (cell_text(row[c]) for c in columns)
         writer.writerow(cells if raw else [neutralise(c) for c in cells])
 
 
@@ -167,16 +165,11 @@ def md_source(source: str) -> str:
     return md_text(source)
 
 
-def _md_cell(value: Any) -> str:
-    return md_text(_cell(value))
-
-
 def write_markdown(rows: Iterable[dict[str, Any]], columns: Sequence[str], out: TextIO) -> None:
     out.write("| " + " | ".join(columns) + " |\n")
     out.write("|" + "|".join(" --- " for _ in columns) + "|\n")
     for row in rows:
-        out.write("| " + " | ".join(_md_cell(row[c]) for c in columns) + " |\n")
-
+        out.write("| " + " | ".join(md_text(cell_text(row[c])) for c in columns) + " |\n")
 
 
 def dossier_markdown(dossier: Dossier, names: dict[str, str]) -> str:
@@ -214,10 +207,8 @@ def dossier_markdown(dossier: Dossier, names: dict[str, str]) -> str:
     for e in dossier.events:
         status = f" → **{e.status}**" if e.status else ""
         unverified = " *(unverified)*" if e.unverified else ""
-        lines.append(
-            f"### {e.date}: {md_text(names.get(e.actor, e.actor))} {md_text(e.action)}"
-            f"{status}{unverified}"
-        )
+        lines.append(f"### {e.date}: {md_text(names.get(e.actor, e.actor))} {md_text(e.action)}"
+                     f"{status}{unverified}")
         lines += ["", md_text(e.summary), ""]
         if e.accuses:
             lines += [f"Accuses {actors([e.accuses])}.", ""]

@@ -23,8 +23,7 @@ TITLE_MIN_WIDTH = 20  # below this a wrapped title is more line breaks than word
 
 
 def rstrip_line(line: list[Segment]) -> list[Segment]:
-    """One line's segments without its trailing blanks (rich pads every cell to its
-    column's width; in a pipe that is a line's worth of spaces for grep and diff to carry)."""
+    """One line's segments without its trailing blanks (rich pads every cell to its width)."""
     out = list(line)
     while out and not out[-1].control:
         last = out[-1]
@@ -81,9 +80,8 @@ class LinesTable:
         self.header, self.rows, self.wrap, self.expand = header, rows, wrap, expand
         self.under = under  # the wrap column goes under each row whatever the width
         self.status_styles = dict(status_styles or {})
-        self._natural = [
-            max(map(cell_len, [title, *(row[i] for row in rows)])) for i, title in enumerate(header)
-        ]
+        self._natural = [max(map(cell_len, [title, *(row[i] for row in rows)]))
+                         for i, title in enumerate(header)]
 
     @staticmethod
     def _pads(count: int) -> list[int]:
@@ -110,9 +108,8 @@ class LinesTable:
         """How wide a row is once the wrap column has left it (its text under the row)."""
         columns = [i for i in range(len(self.header)) if i != self.wrap]
         pads = self._pads(len(columns))
-        return sum(self._natural[i] + pad for i, pad in zip(columns, pads, strict=True)) + (
-            len(columns) - 1
-        )
+        return len(columns) - 1 + sum(
+            self._natural[i] + pad for i, pad in zip(columns, pads, strict=True))
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         # Drawn as rich would draw it, then each line's trailing blanks dropped.
@@ -124,9 +121,8 @@ class LinesTable:
         columns = list(range(len(self.header)))
         if squeezed:
             columns.remove(self.wrap)
-            widths = [w + pad for w, pad in zip(
-                (self._natural[i] for i in columns), self._pads(len(columns)), strict=False
-            )]  # fmt: skip
+            widths = [self._natural[i] + pad
+                      for i, pad in zip(columns, self._pads(len(columns)), strict=True)]
         last = len(columns) - 1
         inner = [w - pad for w, pad in zip(widths, self._pads(len(columns)), strict=False)]
         status_at = self.header.index("status") if "status" in self.header else -1
@@ -165,15 +161,12 @@ class LinesTable:
         wrap = columns.index(self.wrap) if not squeezed else -1
         wrap_width = inner[wrap] if not squeezed else max(width - 2, TITLE_MIN_WIDTH)
         for row in self.rows:
-            text_styles = [
-                statuses.get(row[i], plain) if i == status_at else plain for i in columns
-            ]
+            text_styles = [statuses.get(row[i], plain) if i == status_at else plain
+                           for i in columns]
             cells: list[str | None] = [row[i] for i in columns]
             text = row[self.wrap]
-            pieces = (
-                [text] if cell_len(text) <= wrap_width
-                else [str(p) for p in Text(text).wrap(console, wrap_width, overflow="fold")]
-            )  # fmt: skip
+            pieces = [text] if cell_len(text) <= wrap_width else [
+                str(p) for p in Text(text).wrap(console, wrap_width, overflow="fold")]
             if squeezed:
                 yield from line(cells, styles, text_styles)
                 for piece in pieces:
@@ -206,26 +199,20 @@ class KeyValues:
         for key, value in self.rows:
             label = [Segment(visible(key), bold), Segment(" " * (indent - cell_len(visible(key))))]
             shown = visible(value)
-            if key in self.whole or not any(c.isspace() for c in shown):
-                yield from label
-                yield Segment(shown)
-                yield Segment.line()
-                continue
-            pieces = Text(shown).wrap(console, max(options.max_width - indent, TITLE_MIN_WIDTH))
+            whole = key in self.whole or not any(c.isspace() for c in shown)
+            room = max(options.max_width - indent, TITLE_MIN_WIDTH)
+            pieces = [shown] if whole else [p.plain for p in Text(shown).wrap(console, room)]
             for n, piece in enumerate(pieces):
                 yield from label if n == 0 else [Segment(" " * indent)]
-                yield Segment(piece.plain)
+                yield Segment(piece)
                 yield Segment.line()
 
 
 def web_link(source: str) -> str | None:
     """The URL to make a hyperlink of: an http(s) URL that is one clean word; else None (a
     citation, or anything with a blank or a control character, is only ever text)."""
-    if not source.startswith(("http://", "https://")):
-        return None
-    if visible(source) != source or any(c.isspace() for c in source):
-        return None
-    return source
+    clean = visible(source) == source and not any(c.isspace() for c in source)
+    return source if clean and source.startswith(("http://", "https://")) else None
 
 
 def source_text(source: str, style: str = "dim") -> Text:
@@ -266,67 +253,49 @@ class EventList:
     def __init__(self, rows: Sequence[EventRow]) -> None:
         self.rows = rows
 
-    def _grid(self, widths: Sequence[int]) -> Table:
-        grid = Table.grid(padding=(0, self.GAP, 0, 0), pad_edge=False, expand=True)
-        grid.add_column(width=widths[0], no_wrap=True)
-        grid.add_column(width=widths[1], overflow="fold")
-        grid.add_column(width=widths[2], no_wrap=True)
-        grid.add_column(ratio=1, overflow="fold")
-        return grid
-
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         yield from rstrip_lines(self._segments(console, options))
 
     def _segments(self, console: Console, options: ConsoleOptions) -> Iterable[Segment]:
         width = options.max_width
-        widths = [
-            max(cell_len(v) for v in ("date", *(r.date.plain for r in self.rows))),
-            min(self.ACTOR_WIDTH,
-                max(cell_len(v) for v in ("actor", *(r.actor.plain for r in self.rows)))),
-            max(cell_len(v) for v in ("status", *(r.status.plain for r in self.rows))),
-        ]
+        widths = [max(cell_len(v) for v in (name, *(getattr(r, name).plain for r in self.rows)))
+                  for name in ("date", "actor", "status")]
+        widths[1] = min(widths[1], self.ACTOR_WIDTH)
         indent = widths[0] + self.GAP
         new_line = Segment.line()
 
-        def rows(grid: Table) -> Iterable[Segment]:
+        def row_of(*cells: Text) -> Iterable[Segment]:
+            grid = Table.grid(padding=(0, self.GAP, 0, 0), pad_edge=False, expand=True)
+            grid.add_column(width=widths[0], no_wrap=True)
+            grid.add_column(width=widths[1], overflow="fold")
+            grid.add_column(width=widths[2], no_wrap=True)
+            grid.add_column(ratio=1, overflow="fold")
+            grid.add_row(*cells)
             for line in console.render_lines(grid, options.update_width(width), pad=False):
                 yield from line
                 yield new_line
 
-        def line_of(item: Text) -> Iterable[Segment]:
-            # Text.render leaves out the Text's own style (its caller applies it).
-            base = console.get_style(item.style, default=Style.null())
-            return Segment.apply_style(item.render(console), base)
-
-        def whole(item: Text, at: int) -> Iterable[Segment]:
-            yield Segment(" " * at)
-            yield from line_of(item)
-            yield new_line
-
-        def wrapped(item: Text, at: int) -> Iterable[Segment]:
-            for line in item.wrap(console, max(width - at, TITLE_MIN_WIDTH)):
+        def lines(item: Text, at: int, whole: bool = False) -> Iterable[Segment]:
+            for line in [item] if whole else item.wrap(console, max(width - at, TITLE_MIN_WIDTH)):
                 yield Segment(" " * at)
-                yield from line_of(line)
+                # Text.render leaves out the Text's own style (its caller applies it).
+                base = console.get_style(line.style, default=Style.null())
+                yield from Segment.apply_style(line.render(console), base)
                 yield new_line
 
         def source(item: str, at: int) -> Iterable[Segment]:
-            line = source_text(item)
-            return whole(line, at) if web_link(item) else wrapped(line, at)
+            return lines(source_text(item), at, whole=web_link(item) is not None)
 
-        yield from whole(Text("events", style="table.title"), 0)
-        head = self._grid(widths)
-        head.add_row(*(Text(h, style="table.header") for h in
-                       ("date", "actor", "status", "what happened, and the sources")))
-        yield from rows(head)
+        yield from lines(Text("events", style="table.title"), 0, whole=True)
+        yield from row_of(*(Text(h, style="table.header") for h in
+                            ("date", "actor", "status", "what happened, and the sources")))
         yield Segment("\u2500" * width)
         yield new_line
         for row in self.rows:
-            grid = self._grid(widths)
-            grid.add_row(row.date, row.actor, row.status, row.what)
-            yield from rows(grid)
+            yield from row_of(row.date, row.actor, row.status, row.what)
             for item in row.sources:
                 yield from source(item, indent)
             for said, sources in row.claims:
-                yield from wrapped(said, indent)
+                yield from lines(said, indent)
                 for item in sources:
                     yield from source(item, indent + 2)

@@ -53,11 +53,9 @@ def linked_breaks(data: Dataset) -> list[LinkedBreak]:
     for dossier in data.dossiers:
         for event in breaking_events(dossier.events):
             for crisis in labels(data, event):
-                out.append(LinkedBreak(
-                    crisis, event.date, dossier.id, dossier.title, event.actor,
-                    data.bloc_of(event.actor), event.status or "",
-                    _recovered(dossier, event), dossier.status,
-                ))
+                out.append(LinkedBreak(crisis, event.date, dossier.id, dossier.title, event.actor,
+                                       data.bloc_of(event.actor), event.status or "",
+                                       _recovered(dossier, event), dossier.status))
     return sorted(out, key=lambda b: b.date)
 
 

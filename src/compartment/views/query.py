@@ -24,9 +24,7 @@ class Filters(NamedTuple):
 
 
 def _matches_actor(data: Dataset, actor: str | None, wanted: Sequence[str]) -> bool:
-    if actor is None:
-        return False
-    return actor in wanted or data.bloc_of(actor) in wanted
+    return actor is not None and (actor in wanted or data.bloc_of(actor) in wanted)
 
 
 def select(data: Dataset, filters: Filters) -> list[Dossier]:
@@ -37,33 +35,20 @@ def select(data: Dataset, filters: Filters) -> list[Dossier]:
     first = _resolved(data, filters.first_broken_off_by)
     parties = _resolved(data, filters.parties)
     tags = {t.casefold() for t in filters.tags}
-    out = []
-    for d in data.dossiers:
-        if filters.statuses and d.status not in filters.statuses:
-            continue
-        if filters.domains and d.domain not in filters.domains:
-            continue
-        if wanted and not _matches_actor(data, d.broken_off_by, wanted):
-            continue
-        if first and not _matches_actor(data, d.first_broken_off_by, first):
-            continue
-        if filters.disputed and not d.disputed:
-            continue
-        if parties and not any(_matches_actor(data, p, parties) for p in d.parties):
-            continue
-        if tags and tags.isdisjoint(t.casefold() for t in d.tags):
-            continue
-        if filters.over and not any(
-            crisis in filters.over for e in breaking_events(d.events)
-            for crisis in linkage.labels(data, e)
-        ):
-            continue
-        if needle is not None:
-            haystack = "\n".join((d.id, d.title, d.summary, *d.aliases, *d.tags)).casefold()
-            if needle not in haystack:
-                continue
-        out.append(d)
-    return out
+    return [
+        d for d in data.dossiers
+        if (not filters.statuses or d.status in filters.statuses)
+        and (not filters.domains or d.domain in filters.domains)
+        and (not wanted or _matches_actor(data, d.broken_off_by, wanted))
+        and (not first or _matches_actor(data, d.first_broken_off_by, first))
+        and (not filters.disputed or d.disputed)
+        and (not parties or any(_matches_actor(data, p, parties) for p in d.parties))
+        and (not tags or not tags.isdisjoint(t.casefold() for t in d.tags))
+        and (not filters.over or any(crisis in filters.over for e in breaking_events(d.events)
+                                     for crisis in linkage.labels(data, e)))
+        and (needle is None
+             or needle in "\n".join((d.id, d.title, d.summary, *d.aliases, *d.tags)).casefold())
+    ]
 
 
 def _resolved(data: Dataset, values: Sequence[str]) -> list[str]:
@@ -75,12 +60,7 @@ def sort(dossiers: list[Dossier], field: str) -> list[Dossier]:
     if field == "file":
         return list(dossiers)
     status_rank = {s: i for i, s in enumerate(STATUSES)}
-    keys = {
-        "id": lambda d: d.id,
-        "title": lambda d: d.title.casefold(),
-        "status": lambda d: status_rank[d.status],
-        "since": lambda d: d.since or "",
-        "domain": lambda d: d.domain,
-        "broken-off-by": lambda d: d.broken_off_by or "",
-    }
+    keys = {"id": lambda d: d.id, "title": lambda d: d.title.casefold(),
+            "status": lambda d: status_rank[d.status], "since": lambda d: d.since or "",
+            "domain": lambda d: d.domain, "broken-off-by": lambda d: d.broken_off_by or ""}
     return sorted(dossiers, key=keys[field])

@@ -8,6 +8,7 @@ validation shows as an escape instead of steering the terminal.
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
@@ -18,18 +19,11 @@ from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderR
 from rich.table import Table
 from rich.text import Text
 
-from compartment.data.dataset import Claim, Dataset, Dossier
+from compartment.data.dataset import Dataset, Dossier
 from compartment.data.vocab import STATUSES
 from compartment.errors import Problem, one_line, visible
+from compartment.views import layout
 from compartment.views.fields import fields as dossier_fields
-from compartment.views.layout import (
-    EventList,
-    EventRow,
-    KeyValues,
-    LinesTable,
-    Trimmed,
-    source_text,
-)
 
 if TYPE_CHECKING:
     from compartment.views.linkage import LinkedBreak
@@ -37,13 +31,8 @@ if TYPE_CHECKING:
     from compartment.views.timeline import Entry
     from compartment.views.upcoming import Upcoming
 
-STATUS_STYLES = {
-    "active": "green",
-    "strained": "yellow",
-    "suspended": "dark_orange",
-    "terminated": "red",
-    "expired": "bright_black",
-}
+STATUS_STYLES = {"active": "green", "strained": "yellow", "suspended": "dark_orange",
+                 "terminated": "red", "expired": "bright_black"}
 
 
 def text(value: object, style: str = "") -> Text:
@@ -61,7 +50,7 @@ def actor_label(data: Dataset, actor_id: str | None) -> str:
     return actor.name if actor else actor_id
 
 
-def dossier_table(dossiers: Sequence[Dossier], console_width: int) -> LinesTable:
+def dossier_table(dossiers: Sequence[Dossier], console_width: int) -> layout.LinesTable:
     """The `list` table: id, title, status, status since, broken off by, and domain if there
     is room.
 
@@ -78,11 +67,10 @@ def dossier_table(dossiers: Sequence[Dossier], console_width: int) -> LinesTable
     than the terminal, "broken off by" follows the title there. (rich's Table cut ids and
     statuses with an ellipsis there, and squeezed the title column out altogether.)
 
-    It is laid out by LinesTable rather than rich's Table, which measures and renders every
-    cell through its general machinery: 0.4-0.6 ms a row, 1 s for 2,000 rows. Wherever rich
-    does not have to squeeze it, the output is rich's, byte for byte but for the blanks that
-    end rich's lines (a property test compares the two), in a twentieth of the time
-    (benchmarks/README.md).
+    It is laid out by LinesTable: wherever rich does not have to squeeze it, the output is
+    that of rich's Table byte for byte but for the blanks that end rich's lines (a property
+    test compares the two), in a twentieth of the time (rich's took 1 s for 2,000 rows;
+    benchmarks/README.md).
     """
     header = ["id", "title", "status", "status since", "broken off by", "domain"]
     rows = [
@@ -91,52 +79,47 @@ def dossier_table(dossiers: Sequence[Dossier], console_width: int) -> LinesTable
          visible(d.broken_off_by or ""), visible(d.domain)]
         for d in dossiers
     ]  # fmt: skip
-    table = LinesTable(header, rows, wrap=1, expand=console_width <= 160,
-                       status_styles=STATUS_STYLES)
+    table = layout.LinesTable(header, rows, wrap=1, expand=console_width <= 160,
+                              status_styles=STATUS_STYLES)
     if console_width < 120 or table.squeezed(console_width):
-        table = LinesTable(header[:5], [row[:5] for row in rows], wrap=1, expand=table.expand,
-                           status_styles=STATUS_STYLES)
+        table = layout.LinesTable(header[:5], [row[:5] for row in rows], wrap=1,
+                                  expand=table.expand, status_styles=STATUS_STYLES)
     if table.squeezed(console_width) and table.row_width_without_wrap() > console_width:
         # Even with the title under its row, the row would run past the edge (at 80
         # columns, an id of 45 characters): the breaker joins the title under it.
         rows = [[row[0], f"{row[1]} (broken off by {row[4]})" if row[4] else row[1], *row[2:4]]
                 for row in rows]  # fmt: skip
-        table = LinesTable(header[:4], rows, wrap=1, expand=table.expand,
-                           status_styles=STATUS_STYLES, under=True)
+        table = layout.LinesTable(header[:4], rows, wrap=1, expand=table.expand,
+                                  status_styles=STATUS_STYLES, under=True)
     return table
 
 
-def chosen_table(data: Dataset, dossiers: Sequence[Dossier], columns: Sequence[str]) -> LinesTable:
+def chosen_table(
+    data: Dataset, dossiers: Sequence[Dossier], columns: Sequence[str]
+) -> layout.LinesTable:
     """`list --columns`: those columns (export.dossier_row), lists joined with "; "; the
     title wraps if shown, else the last column."""
-    from compartment.views.export import dossier_row
+    from compartment.views.export import cell_text, dossier_row
 
-    rows = []
-    for d in dossiers:
-        row = dossier_row(d, columns, data)
-        rows.append([visible("; ".join(v) if isinstance(v, list) else "" if v is None
-                             else str(v)).expandtabs(8) for v in row.values()])
+    rows = [[visible(cell_text(v)).expandtabs(8) for v in dossier_row(d, columns, data).values()]
+            for d in dossiers]
     wrap = list(columns).index("title") if "title" in columns else len(columns) - 1
-    return LinesTable(list(columns), rows, wrap=wrap, expand=False, status_styles=STATUS_STYLES)
+    return layout.LinesTable(list(columns), rows, wrap=wrap, expand=False,
+                             status_styles=STATUS_STYLES)
 
 
 def dossier_detail(data: Dataset, d: Dossier) -> Group:
     fields = Table.grid(padding=(0, 2))
     fields.add_column(style="bold", no_wrap=True)
     fields.add_column()
-
-    def names(ids: Iterable[str]) -> Text:
-        return text(", ".join(f"{actor_label(data, a)} ({a})" for a in ids))
-
     for field in dossier_fields(d):
-        joined = "; " if field.name == "aliases" else ", "
         if field.actors:
-            value = names(field.values)
+            value = text(", ".join(f"{actor_label(data, a)} ({a})" for a in field.values))
         elif field.name == "status":
             value = status_text(d.status)
             value.append(Text(f"  ({STATUSES[d.status]})", style="dim"))
         else:
-            value = text(joined.join(field.values))
+            value = text(("; " if field.name == "aliases" else ", ").join(field.values))
         fields.add_row(field.label, value)
         if field.name == "since":
             accused = d.first_accusation
@@ -151,11 +134,10 @@ def dossier_detail(data: Dataset, d: Dossier) -> Group:
         who = ", ".join(actor_label(data, a) for a in decision.by)
         fields.add_row("next" if n == 0 else "", text(f"{decision.date}: {decision.due} "
                                                       f"(decided by {who})"))
+    return Group(layout.Trimmed(fields), Text(""), layout.EventList(_event_rows(data, d)))
 
-    return Group(Trimmed(fields), Text(""), EventList(_event_rows(data, d)))
 
-
-def _event_rows(data: Dataset, d: Dossier) -> list[EventRow]:
+def _event_rows(data: Dataset, d: Dossier) -> list[layout.EventRow]:
     """What EventList draws of each event, the names resolved and user text escaped."""
     rows = []
     for e in d.events:
@@ -166,26 +148,22 @@ def _event_rows(data: Dataset, d: Dossier) -> list[EventRow]:
             what.append(text(f"  accuses {actor_label(data, e.accuses)}", "italic"))
         what.append("\n")
         what.append(text(e.summary))
-        if e.over is not None:
-            answered = ", ".join(_reference(data, r) for r in e.over) or "no link stated"
-            what.append(text(f"\nover: {answered}", "dim"))
+        if e.over is not None:  # a crisis by its name, another dossier's move as DOSSIER@DATE
+            answered = ", ".join(f"{data.crises[r].name} ({r})" if r in data.crises else r
+                                 for r in e.over)
+            what.append(text(f"\nover: {answered or 'no link stated'}", "dim"))
         claims = []
-        for who, said_by_them in claims_by_party(e.claims):
-            for claim in said_by_them:
-                said = Text.assemble(text(f"{actor_label(data, who)} says: ", "bold"))
-                said.append(text(claim.says))
-                if claim.blames:
-                    said.append(text(f" (blames {actor_label(data, claim.blames)})", "italic"))
-                claims.append((said, claim.sources))
-        rows.append(EventRow(text(e.date), text(actor_label(data, e.actor)),
-                             status_text(e.status), what, e.sources, tuple(claims)))
+        # Claims by party, each party's together, parties in order of their first claim.
+        parties = dict.fromkeys(c.by for c in e.claims)
+        for claim in (c for party in parties for c in e.claims if c.by == party):
+            said = Text.assemble(text(f"{actor_label(data, claim.by)} says: ", "bold"))
+            said.append(text(claim.says))
+            if claim.blames:
+                said.append(text(f" (blames {actor_label(data, claim.blames)})", "italic"))
+            claims.append((said, claim.sources))
+        rows.append(layout.EventRow(text(e.date), text(actor_label(data, e.actor)),
+                                    status_text(e.status), what, e.sources, tuple(claims)))
     return rows
-
-
-def _reference(data: Dataset, reference: str) -> str:
-    """An `over` reference as a reader reads it: the crisis's name, or DOSSIER@DATE."""
-    crisis = data.crises.get(reference)
-    return f"{crisis.name} ({reference})" if crisis is not None else reference
 
 
 def story(data: Dataset, d: Dossier) -> str:
@@ -195,52 +173,23 @@ def story(data: Dataset, d: Dossier) -> str:
         f"{b.status} by {actor_label(data, b.actor)} on {b.date}" for b in d.breaks)
 
 
-def claims_by_party(claims: Sequence[Claim]) -> list[tuple[str, list[Claim]]]:
-    """An event's claims grouped by who says them, parties in order of their first claim."""
-    grouped: dict[str, list[Claim]] = {}
-    for claim in claims:
-        grouped.setdefault(claim.by, []).append(claim)
-    return list(grouped.items())
-
-
 def problems(console: Console, found: Sequence[Problem]) -> None:
     """One line per problem, `file:line:col: path: message`, printed literally."""
     for p in found:
-        style = "red" if p.is_error else "yellow"
-        console.print(Text(str(p), style=style), soft_wrap=True)
+        console.print(Text(str(p), style="red" if p.is_error else "yellow"), soft_wrap=True)
 
 
 def summary_line(console: Console, found: Sequence[Problem], name: str) -> None:
-    errors = sum(p.is_error for p in found)
-    warnings = len(found) - errors
     if not found:
         console.print(Text(f"{one_line(name)}: no problems found", style="green"), soft_wrap=True)
         return
-    parts = []
-    if errors:
-        parts.append(f"{errors} error{'s' * (errors != 1)}")
-    if warnings:
-        parts.append(f"{warnings} warning{'s' * (warnings != 1)}")
+    errors = sum(p.is_error for p in found)
+    counts = {"error": errors, "warning": len(found) - errors}
+    parts = [f"{n} {kind}{'s' * (n != 1)}" for kind, n in counts.items() if n]
     console.print(Text(f"{one_line(name)}: {', '.join(parts)}", style="bold"), soft_wrap=True)
 
 
-def info_table(rows: Sequence[tuple[str, str]]) -> KeyValues:
-    return KeyValues(rows)
-
-
-def records_table(
-    columns: Sequence[str], rows: Iterable[Sequence[object]], numeric: Sequence[str] = ()
-) -> Trimmed:
-    """A plain table of text cells (user text escaped); `numeric` columns align right, and
-    lines end without blanks. Hosts and ids are not folded; long titles and names are."""
-    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
-    for column in columns:
-        table.add_column(column, justify="right" if column in numeric else "left",
-                         overflow="fold" if column in ("title", "name", "action") else "ignore",
-                         no_wrap=column not in ("title", "name", "action"))
-    for row in rows:
-        table.add_row(*(text("" if cell is None else cell) for cell in row))
-    return Trimmed(table)
+info_table = layout.KeyValues
 
 
 def link_results(records: Sequence[dict[str, Any]]) -> Text:
@@ -248,10 +197,8 @@ def link_results(records: Sequence[dict[str, Any]]) -> Text:
     URL whole, never cut), then why, and where it leads if it moved."""
     out = Text()
     for r in records:
-        out.append(text(f"{r['status']:<12}", "bold"))
-        out.append(f"{r['code'] or '':>3}  ")
-        out.append(text(r["url"]))
-        out.append(text(f"\n    {r['reason']}", "dim"))
+        out.append(Text.assemble(text(f"{r['status']:<12}", "bold"), f"{r['code'] or '':>3}  ",
+                                 text(r["url"]), text(f"\n    {r['reason']}", "dim")))
         if r.get("final_url"):
             out.append(text(f"\n    -> {r['final_url']}", "dim"))
         out.append("\n")
@@ -263,10 +210,9 @@ def weak_events(records: Sequence[dict[str, Any]]) -> Text:
     (printed with soft wrap, a long URL runs past the edge rather than being cut)."""
     out = Text()
     for r in records:
-        out.append(text(r["dossier"], "bold"))
-        out.append(f"  {r['date']}  ")
-        out.append(text(f"{r['actor']}: {r['action']}"))
-        out.append(text(f"  [{r['best_kind']}]", "yellow"))
+        out.append(Text.assemble(text(r["dossier"], "bold"), f"  {r['date']}  ",
+                                 text(f"{r['actor']}: {r['action']}"),
+                                 text(f"  [{r['best_kind']}]", "yellow")))
         for source in r["sources"]:
             out.append("\n    ")
             out.append(text(source, "dim"))
@@ -275,10 +221,6 @@ def weak_events(records: Sequence[dict[str, Any]]) -> Text:
 
 
 # -- history and analysis: timeline, stats, diff ------------------------------------------
-
-
-def timeline_table(groups: Sequence[tuple[int, Sequence[Entry]]]) -> Timeline:
-    return Timeline(groups)
 
 
 class Timeline:
@@ -300,21 +242,17 @@ class Timeline:
 
     def _what(self, entry: Entry) -> Text:
         e = entry.event
-        what = text(e.actor, "bold")
-        what.append(": ")
-        what.append(text(e.action))
+        what = Text.assemble(visible(e.actor), ": ", text(e.action), style="bold")
         if e.unverified:
             what.append(Text("  UNVERIFIED", style="bold magenta"))
         return what
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         entries = [entry for _, found in self.groups for entry in found]
-        cells = {
-            "date": [entry.date for entry in entries],
-            "dossier": [entry.dossier for entry in entries],
-            "status": [entry.event.status or "" for entry in entries],
-            "actor": [entry.event.actor + ":" for entry in entries],
-        }
+        cells = {"date": [entry.date for entry in entries],
+                 "dossier": [entry.dossier for entry in entries],
+                 "status": [entry.event.status or "" for entry in entries],
+                 "actor": [entry.event.actor + ":" for entry in entries]}
         longest = {name: max(map(cell_len, map(visible, values)), default=0)
                    for name, values in cells.items()}
         fixed = sum(max(longest[n], len(n)) for n in ("date", "dossier", "status"))
@@ -332,12 +270,9 @@ class Timeline:
         for i, (year, found) in enumerate(self.groups):
             if i:
                 table.add_row()
-            count = f"{len(found)} event{'s' * (len(found) != 1)}"
             heading = text(year, "bold underline")
-            if beside:
-                table.add_row(heading, text(count, "dim"), "", "")
-            else:
-                table.add_row(heading, "", text(count, "dim"))
+            count = text(f"{len(found)} event{'s' * (len(found) != 1)}", "dim")
+            table.add_row(*((heading, count, "", "") if beside else (heading, "", count)))
             for entry in found:
                 e = entry.event
                 if beside:
@@ -346,7 +281,10 @@ class Timeline:
                 else:
                     cell = Text.assemble(text(entry.dossier), "\n", self._what(entry))
                     table.add_row(text(e.date), status_text(e.status), cell)
-        yield Trimmed(table)
+        yield layout.Trimmed(table)
+
+
+timeline_table = Timeline
 
 
 def _stat_label(field: str, value: object) -> Text:
@@ -362,9 +300,8 @@ def stats_table(pivot: Pivot) -> Table:
     from compartment.views.stats import label
 
     # On a narrow page long labels fold onto a second line; a year or a count never does.
-    table = Table(
-        box=box.SIMPLE, pad_edge=False, show_edge=False, show_footer=True, collapse_padding=True
-    )
+    table = Table(box=box.SIMPLE, pad_edge=False, show_edge=False, show_footer=True,
+                  collapse_padding=True)
     longest = max((len(label(r)) for r in pivot.rows), default=5)
     table.add_column(pivot.by, footer="total", no_wrap=True, min_width=min(longest, 12))
     if pivot.per is None:
@@ -373,13 +310,10 @@ def stats_table(pivot: Pivot) -> Table:
             table.add_row(_stat_label(pivot.by, row), str(pivot.count(row)))
         return table
     for column in pivot.columns:
-        table.add_column(
-            _stat_label(pivot.per, column), justify="right", no_wrap=True,
-            footer=str(pivot.column_total(column)),
-        )
-    table.add_column(
-        "total", justify="right", footer=str(pivot.total), style="bold", no_wrap=True, min_width=5
-    )
+        table.add_column(_stat_label(pivot.per, column), justify="right", no_wrap=True,
+                         footer=str(pivot.column_total(column)))
+    table.add_column("total", justify="right", footer=str(pivot.total), style="bold",
+                     no_wrap=True, min_width=5)
     for row in pivot.rows:
         cells = [str(pivot.count(row, c) or "") for c in pivot.columns]
         table.add_row(_stat_label(pivot.by, row), *cells, str(pivot.row_total(row)))
@@ -391,16 +325,9 @@ def stats_bars(pivot: Pivot, width: int) -> Table:
     from compartment.views.stats import label
 
     bars: list[tuple[Text, int]] = []
-    if pivot.per is None:
-        for row in pivot.rows:
-            bars.append((_stat_label(pivot.by, row), pivot.count(row)))
-    else:
-        for row in pivot.rows:
-            bars.append((_stat_label(pivot.by, row), 0))
-            for column in pivot.columns:
-                n = pivot.count(row, column)
-                if n:
-                    bars.append((text(f"  {label(column)}"), n))
+    for row in pivot.rows:  # with `per`, a heading (no bar), then a bar for each column
+        bars.append((_stat_label(pivot.by, row), pivot.count(row) if pivot.per is None else 0))
+        bars += [(text(f"  {label(c)}"), n) for c in pivot.columns if (n := pivot.count(row, c))]
     longest = max((n for _, n in bars), default=1) or 1
     label_width = max((len(t) for t, _ in bars), default=0)
     room = max(width - label_width - 8, 10)
@@ -411,10 +338,8 @@ def stats_bars(pivot: Pivot, width: int) -> Table:
     for name, n in bars:
         if n == 0:
             grid.add_row(Text.assemble(name, style="bold"), "")
-            continue
-        bar = Text("█" * max(1, round(n * scale)), style="cyan")
-        bar.append(f" {n}")
-        grid.add_row(name, bar)
+        else:
+            grid.add_row(name, Text.assemble("█" * max(1, round(n * scale)), f" {n}", style="cyan"))
     return grid
 
 
@@ -439,10 +364,7 @@ class LoadProgress:
     """
 
     def __init__(self, console: Console, delay: float = 1.0) -> None:
-        import time
-
-        self._clock = time.monotonic
-        self._start = self._clock()
+        self._start = time.monotonic()
         self._console = console
         self._delay = delay
         self._progress: Any = None
@@ -450,17 +372,12 @@ class LoadProgress:
 
     def __call__(self, stage: str, done: int, total: int) -> None:
         if self._progress is None:
-            if self._clock() - self._start < self._delay:
+            if time.monotonic() - self._start < self._delay:
                 return
             from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn
 
-            self._progress = Progress(
-                TextColumn("{task.description}"),
-                BarColumn(),
-                TaskProgressColumn(),
-                console=self._console,
-                transient=True,
-            )
+            self._progress = Progress(TextColumn("{task.description}"), BarColumn(),
+                                      TaskProgressColumn(), console=self._console, transient=True)
             self._progress.start()
             self._task = self._progress.add_task(stage, total=total)
         self._progress.update(self._task, description=stage, completed=done, total=total)
@@ -503,13 +420,12 @@ def crises_report(data: Dataset, groups: Sequence[tuple[str, Sequence[LinkedBrea
                          + ")", "dim"))
         lines.append(head)
         for b in found:
-            line = text(f"  {b.date:<10}  ")
-            line.append(status_text(b.status))
-            line.append(text(f"  {b.dossier}  by {actor_label(data, b.actor)}"
-                             + (f" ({b.bloc})" if b.bloc else "")))
             after = f"recovered {b.recovered}" if b.recovered else f"now {b.now}"
-            line.append(text(f"; {after}", "dim"))
-            lines.append(line)
+            lines.append(Text.assemble(
+                text(f"  {b.date:<10}  "), status_text(b.status),
+                text(f"  {b.dossier}  by {actor_label(data, b.actor)}"
+                     + (f" ({b.bloc})" if b.bloc else "")),
+                text(f"; {after}", "dim")))
         lines.append(Text(""))
     return Group(*lines[:-1])
 
@@ -519,15 +435,12 @@ def upcoming_report(data: Dataset, found: Sequence[Upcoming]) -> Group:
     and who decides under it, then its first source."""
     lines: list[Text] = []
     for u in found:
-        line = text(f"{u.date}  ", "bold")
-        line.append(text(u.dossier, "bold"))
-        line.append(text("  "))
-        line.append(status_text(u.status))
-        lines.append(line)
+        lines.append(Text.assemble(text(f"{u.date}  "), text(u.dossier, "bold"), "  ",
+                                   status_text(u.status), style="bold"))
         names = ", ".join(actor_label(data, a) for a in u.by)
         lines.append(text(f"  {u.due} (decided by {names})"))
         if u.sources:
-            lines.append(Text("  ") + source_text(u.sources[0]))
+            lines.append(Text("  ") + layout.source_text(u.sources[0]))
     return Group(*lines)
 
 
@@ -571,7 +484,7 @@ def fitted(
                          no_wrap=column not in wrap, overflow="fold")
     for row in rows:
         table.add_row(*(text(cell) for cell in row))
-    return Trimmed(table), False
+    return layout.Trimmed(table), False
 
 
 WRAP_MIN_WIDTH = 12  # below this a wrapped cell is more line breaks than words

@@ -23,21 +23,14 @@ def failing(problems: Sequence[Problem], strict: bool) -> list[Problem]:
 
 def validation(result: LoadResult, strict: bool) -> dict[str, Any]:
     """One file's `validate --format json` report."""
-    return {
-        "file": str(result.path),
-        "ok": not failing(result.problems, strict),
-        "errors": len(result.errors),
-        "warnings": len(result.warnings),
-        "problems": [p.to_dict() for p in result.problems],
-    }
+    return {"file": str(result.path), "ok": not failing(result.problems, strict),
+            "errors": len(result.errors), "warnings": len(result.warnings),
+            "problems": [p.to_dict() for p in result.problems]}
 
 
-def _property(value: str) -> str:
-    """GitHub's escaping of an annotation property (file=...)."""
-    return (
-        value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-        .replace(":", "%3A").replace(",", "%2C")
-    )
+# GitHub's escaping of a workflow command's message, and of its properties (file=...).
+_MESSAGE = str.maketrans({"%": "%25", "\r": "%0D", "\n": "%0A"})
+_PROPERTY = str.maketrans({"%": "%25", "\r": "%0D", "\n": "%0A", ":": "%3A", ",": "%2C"})
 
 
 def github_annotation(problem: Problem, strict: bool) -> str:
@@ -46,8 +39,8 @@ def github_annotation(problem: Problem, strict: bool) -> str:
     level = "error" if problem.is_error or strict else "warning"
     loc = problem.location
     message = visible(f"{loc.where}: {problem.message}" if loc.where else problem.message)
-    message = message.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-    return f"::{level} file={_property(loc.file)},line={loc.line},col={loc.column}::{message}\n"
+    return (f"::{level} file={loc.file.translate(_PROPERTY)},line={loc.line},col={loc.column}"
+            f"::{message.translate(_MESSAGE)}\n")
 
 
 def info(

@@ -20,7 +20,7 @@ spreadsheet pivot wants every cell; `total` is the number of dossiers counted in
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from compartment.data import dates
@@ -66,22 +66,6 @@ def periods(first: str, end: str, period: str) -> list[tuple[Period, str]]:
     return [(key, end if key == stop else last_day(key)) for key in keys]
 
 
-def _steps(dossier: Dossier) -> list[tuple[str, str]]:
-    """(date, status from that date on) for each event, in order.
-
-    The status after an event is that of the last status-setting event so far; before the
-    first one, the dossier's recorded status, as Dossier.as_of has it (the validator makes
-    the first event set a status in practice, so this only keeps the two derivations one).
-    """
-    steps: list[tuple[str, str]] = []
-    current: str | None = None
-    for event in dossier.events:
-        if event.status is not None:
-            current = event.status
-        steps.append((event.date, current or dossier.status))
-    return steps
-
-
 def counts(
     dossiers: Sequence[Dossier], period: str = "year", *, end: str
 ) -> list[tuple[Period, Counter[str]]]:
@@ -93,11 +77,15 @@ def counts(
     _check(period)
     changes: list[tuple[str, int, int, str]] = []  # (date, dossier, position, status)
     for i, dossier in enumerate(dossiers):
-        changes.extend(
-            (date, i, j, status)
-            for j, (date, status) in enumerate(_steps(dossier))
-            if date <= end
-        )
+        # The status after an event is that of the last status-setting event so far; before
+        # the first one, the dossier's recorded status, as Dossier.as_of has it (the validator
+        # makes the first event set a status in practice, so this only keeps the two one).
+        current: str | None = None
+        for j, event in enumerate(dossier.events):
+            if event.status is not None:
+                current = event.status
+            if event.date <= end:
+                changes.append((event.date, i, j, current or dossier.status))
     if not changes:
         return []
     changes.sort()  # by date; equal dates keep dossier, then file, order
@@ -117,11 +105,10 @@ def counts(
     return out
 
 
-def statuses(found: Sequence[tuple[Period, Counter[str]]]) -> list[str]:
+def _statuses(seen: Iterable[str]) -> list[str]:
     """The statuses to show: the vocabulary's, in its order, then any unknown one (which
     the validator reports) sorted, so no dossier drops out of a total."""
-    seen = {s for _, tally in found for s in tally}
-    return [*STATUSES, *sorted(seen - set(STATUSES))]
+    return [*STATUSES, *sorted(set(seen) - set(STATUSES))]
 
 
 def records(
@@ -131,17 +118,14 @@ def records(
     order within each, zeros included: `{"year": 2014, "status": "suspended", "count": 9}`
     (the key is "month", with a "2014-03" value, for a month series)."""
     found = counts(dossiers, period, end=end)
-    return [
-        {period: key, "status": status, "count": tally[status]}
-        for key, tally in found
-        for status in statuses(found)
-    ]
+    shown = _statuses(status for _, tally in found for status in tally)
+    return [{period: key, "status": status, "count": tally[status]}
+            for key, tally in found for status in shown]
 
 
 def columns(found_records: Sequence[Mapping[str, Any]], period: str = "year") -> list[str]:
     """The columns of the pivot table: the period, each status, total."""
-    seen = {r["status"] for r in found_records}
-    return [period, *STATUSES, *sorted(seen - set(STATUSES)), "total"]
+    return [period, *_statuses(r["status"] for r in found_records), "total"]
 
 
 def pivot(found_records: Sequence[Mapping[str, Any]], period: str = "year") -> list[dict[str, Any]]:
@@ -152,10 +136,7 @@ def pivot(found_records: Sequence[Mapping[str, Any]], period: str = "year") -> l
     names = columns(found_records, period)
     rows: dict[Period, dict[str, Any]] = {}
     for record in found_records:
-        row = rows.get(record[period])
-        if row is None:
-            row = rows[record[period]] = dict.fromkeys(names, 0)
-            row[period] = record[period]
+        row = rows.setdefault(record[period], {**dict.fromkeys(names, 0), period: record[period]})
         row[record["status"]] += record["count"]
         row["total"] += record["count"]
     return list(rows.values())

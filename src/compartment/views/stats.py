@@ -17,25 +17,18 @@ has no actor, bloc or year of break: it is counted under the value None, which t
 show as "none", sorted last, and JSON as null. (A dossier that recovered keeps its first
 break, but has no last one: `broken_off_by` is cleared while it is active.)
 
-Fields of a claim, counted once per claim, paired only with each other:
+The fields of a claim, `by` (who says it) and `blames` (whom they hold responsible; None:
+a claim that blames nobody), count each claim once and pair only with each other: `--by
+blames --per by` is the who-blames-whom matrix.
 
-  by        who says it
-  blames    whom they hold responsible (None: a claim that blames nobody)
+The field of a break, `crisis` (the crisis it was made over; `none stated`, `not recorded`
+when it names none), counts each break once per crisis (views/linkage.py), paired with a
+field of the break: bloc, year, status, broken-off-by (whose break it is) or domain (its
+dossier's). `--by crisis --per bloc` is what each crisis cost, and who linked.
 
-so `--by blames --per by` is the who-blames-whom matrix.
-
-A field of a break, counted once per break and crisis (views/linkage.py):
-
-  crisis        the crisis the break was made over (`none stated`, `not recorded` when it
-                names none), paired with a field of the break: bloc, year, status,
-                broken-off-by (whose break it is) or domain (its dossier's)
-
-so `--by crisis --per bloc` is what each crisis cost, and who linked.
-
-A field of an event, counted once per event (with `--per`, by a field of its dossier):
-
-  source-kind   the best kind of source it cites (evidence.KIND_ORDER: primary, reference,
-                news, state-media, none)
+The field of an event, `source-kind` (the best kind of source it cites, evidence.KIND_ORDER:
+primary, reference, news, state-media, none), counts each event once (with `--per`, by a
+field of its dossier).
 
 Values appear in a fixed order: statuses, blocs and domains in the order of the data
 contract (vocab.py), actors by id, years ascending; only values that occur are listed.
@@ -50,7 +43,8 @@ from typing import Any
 
 from compartment.data.dataset import Dataset, Dossier, derive_state
 from compartment.data.vocab import BLOCS, DOMAINS, STATUSES
-from compartment.views.evidence import KIND_ORDER
+from compartment.views import linkage
+from compartment.views.evidence import KIND_ORDER, best_kind
 
 DOSSIER_FIELDS = (
     "status", "broken-off-by", "bloc", "year", "first-broken-off-by", "first-bloc", "first-year",
@@ -72,10 +66,8 @@ def json_key(field: str) -> str:
 
 
 def value_of(data: Dataset, dossier: Dossier, field: str) -> Value:
-    if field == "status":
-        return dossier.status
-    if field == "domain":
-        return dossier.domain
+    if field in ("status", "domain"):
+        return dossier.status if field == "status" else dossier.domain
     if field.startswith("first-"):
         first = dossier.first_break
         if field == "first-broken-off-by":
@@ -112,8 +104,7 @@ def _order(field: str) -> Callable[[Value], tuple[int, Any]]:
         if value is None:
             return (2, 0)
         if rank is not None:
-            known = list(rank)
-            return (0, known.index(value)) if value in known else (1, value)
+            return (0, rank.index(value)) if value in rank else (1, value)
         return (0, value)
 
     return key
@@ -145,16 +136,10 @@ class Pivot:
     def records(self) -> list[dict[str, Any]]:
         """One record per non-zero cell, rows in order then columns in order:
         `{"bloc": "west", "year": 2014, "count": 9}`."""
-        out: list[dict[str, Any]] = []
-        for row in self.rows:
-            if self.per is None:
-                out.append({json_key(self.by): row, "count": self.count(row)})
-                continue
-            for column in self.columns:
-                n = self.count(row, column)
-                if n:
-                    out.append({json_key(self.by): row, json_key(self.per): column, "count": n})
-        return out
+        if self.per is None:
+            return [{json_key(self.by): row, "count": self.count(row)} for row in self.rows]
+        return [{json_key(self.by): row, json_key(self.per): column, "count": n}
+                for row in self.rows for column in self.columns if (n := self.count(row, column))]
 
 
 def pivot(data: Dataset, by: str, per: str | None = None) -> Pivot:
@@ -164,45 +149,33 @@ def pivot(data: Dataset, by: str, per: str | None = None) -> Pivot:
     if per == by:
         raise ValueError(f"--per must differ from --by (both are {by!r})")
     if per is not None and (by in CLAIM_FIELDS) != (per in CLAIM_FIELDS):
-        raise ValueError(
-            f"{by} and {per} count different things: {', '.join(CLAIM_FIELDS)} count claims, "
-            "the others dossiers"
-        )
+        raise ValueError(f"{by} and {per} count different things: {', '.join(CLAIM_FIELDS)} "
+                         "count claims, the others dossiers")
     if per in EVENT_FIELDS:
         raise ValueError(f"{per} counts events: give it as --by, with a dossier field as --per")
-    if (by in BREAK_FIELDS or per in BREAK_FIELDS) and {by, per} - {*BREAK_FIELDS, *BREAK_PAIRS,
-                                                                     None}:
+    if (by in BREAK_FIELDS or per in BREAK_FIELDS) and (
+            {by, per} - {*BREAK_FIELDS, *BREAK_PAIRS, None}):
         raise ValueError(f"crisis counts breaks: pair it with {', '.join(BREAK_PAIRS)}")
     counts: Counter[tuple[Value, Value]] = Counter()
     if by in BREAK_FIELDS or per in BREAK_FIELDS:
-        from compartment.views import linkage
-
         domains = {d.id: d.domain for d in data.dossiers}
         for b in linkage.linked_breaks(data):
             cells: dict[str | None, Value] = {
-                "crisis": b.crisis, "bloc": b.bloc, "year": int(b.date[:4]),
-                "status": b.status, "broken-off-by": b.actor, "domain": domains[b.dossier],
-                None: None,
-            }
+                "crisis": b.crisis, "bloc": b.bloc, "year": int(b.date[:4]), "status": b.status,
+                "broken-off-by": b.actor, "domain": domains[b.dossier], None: None}
             counts[(cells[by], cells[per])] += 1
     elif by in EVENT_FIELDS:
-        from compartment.views import evidence
-
         for dossier in data.dossiers:
             column = value_of(data, dossier, per) if per is not None else None
             for event in dossier.events:
-                counts[(evidence.best_kind(data, event), column)] += 1
+                counts[(best_kind(data, event), column)] += 1
     elif by in CLAIM_FIELDS:
-        for dossier in data.dossiers:
-            for event in dossier.events:
-                for claim in event.claims:
-                    row = getattr(claim, by)
-                    counts[(row, getattr(claim, per) if per is not None else None)] += 1
+        counts.update((getattr(claim, by), getattr(claim, per) if per is not None else None)
+                      for dossier in data.dossiers for event in dossier.events
+                      for claim in event.claims)
     else:
-        for dossier in data.dossiers:
-            row = value_of(data, dossier, by)
-            column = value_of(data, dossier, per) if per is not None else None
-            counts[(row, column)] += 1
+        counts.update((value_of(data, d, by), value_of(data, d, per) if per is not None else None)
+                      for d in data.dossiers)
     rows = tuple(sorted({r for r, _ in counts}, key=_order(by)))
     columns = tuple(sorted({c for _, c in counts}, key=_order(per))) if per else ()
     return Pivot(by, per, rows, columns, dict(counts))

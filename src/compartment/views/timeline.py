@@ -13,15 +13,14 @@ ends on 31 December 2014.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from compartment.data.dataset import Dataset, Event
 
-COLUMNS = (
-    "date", "dossier", "actor", "bloc", "action", "status", "unverified", "summary", "sources",
-)
+COLUMNS = ("date", "dossier", "actor", "bloc", "action", "status", "unverified", "summary",
+           "sources")
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,17 +41,9 @@ class Entry:
 
     def to_dict(self) -> dict[str, Any]:
         e = self.event
-        return {
-            "date": e.date,
-            "dossier": self.dossier,
-            "actor": e.actor,
-            "bloc": self.bloc,
-            "action": e.action,
-            "status": e.status,
-            "unverified": e.unverified,
-            "summary": e.summary,
-            "sources": list(e.sources),
-        }
+        return {"date": e.date, "dossier": self.dossier, "actor": e.actor, "bloc": self.bloc,
+                "action": e.action, "status": e.status, "unverified": e.unverified,
+                "summary": e.summary, "sources": list(e.sources)}
 
 
 @dataclass(frozen=True)
@@ -85,30 +76,17 @@ def within(date: str, since: str | None, until: str | None) -> bool:
 
 
 def select(data: Dataset, filters: Filters) -> list[Entry]:
-    tagged = None
-    if filters.tags:
-        wanted = {t.casefold() for t in filters.tags}
-        tagged = {d.id for d in data.dossiers if not wanted.isdisjoint(map(str.casefold, d.tags))}
-    return list(_filter(entries(data), filters, tagged))
-
-
-def _filter(found: Iterable[Entry], f: Filters, tagged: set[str] | None) -> Iterable[Entry]:
-    """`tagged`: the ids of the dossiers that carry a wanted tag (None: no tag filter)."""
-    for entry in found:
-        e = entry.event
-        if tagged is not None and entry.dossier not in tagged:
-            continue
-        if not within(e.date, f.since, f.until):
-            continue
-        if f.dossiers and entry.dossier not in f.dossiers:
-            continue
-        if f.actors and e.actor not in f.actors:
-            continue
-        if f.blocs and entry.bloc not in f.blocs:
-            continue
-        if f.statuses and e.status not in f.statuses:
-            continue
-        yield entry
+    wanted = {t.casefold() for t in filters.tags}
+    tagged = {d.id for d in data.dossiers if not wanted.isdisjoint(map(str.casefold, d.tags))}
+    return [
+        entry for entry in entries(data)
+        if (not filters.tags or entry.dossier in tagged)
+        and within(entry.date, filters.since, filters.until)
+        and (not filters.dossiers or entry.dossier in filters.dossiers)
+        and (not filters.actors or entry.event.actor in filters.actors)
+        and (not filters.blocs or entry.bloc in filters.blocs)
+        and (not filters.statuses or entry.event.status in filters.statuses)
+    ]
 
 
 def by_year(found: Sequence[Entry]) -> list[tuple[int, list[Entry]]]:

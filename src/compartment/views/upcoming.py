@@ -27,9 +27,7 @@ class Upcoming(NamedTuple):
     sources: tuple[str, ...]
 
     def to_dict(self) -> dict[str, object]:
-        return {"date": self.date, "dossier": self.dossier, "title": self.title,
-                "status": self.status, "due": self.due, "by": list(self.by),
-                "sources": list(self.sources)}
+        return {**self._asdict(), "by": list(self.by), "sources": list(self.sources)}
 
 
 def parse_span(text: str) -> tuple[int, str]:
