@@ -157,8 +157,7 @@ def _repository(ctx: typer.Context) -> Repository:
 
 
 def load(ctx: typer.Context, path: Path | None = None) -> LoadResult:
-    """Load `path`, or the data file in use, with a progress bar on stderr when it is a
-    terminal and the load is slow. Problems of the data are on the result.
+    """Load `path`, or the data file in use. Problems of the data are on the result.
 
     With --known-at, the data file's blob at that commit instead, validated like a file but
     never cached: the cache is keyed by a file, and one blob is parsed once per command."""
@@ -177,19 +176,11 @@ def load(ctx: typer.Context, path: Path | None = None) -> LoadResult:
     if path is None:
         source = data_source(ctx)
         path, how = source.path, f" (data file chosen by {source.how})"
-    progress = None
-    if sys.stderr.isatty():
-        from compartment.views.render import LoadProgress
-
-        progress = LoadProgress(stderr())
     try:
         with _collector_resumed_after():
-            return datafile.load(path, display=str(path), use_cache=use_cache, progress=progress)
+            return datafile.load(path, display=str(path), use_cache=use_cache)
     except datafile.DataFileNotFound as exc:
         raise UsageError(f"{exc}{how}") from None
-    finally:
-        if progress is not None:
-            progress.close()
 
 
 def blob(ctx: typer.Context, commit: Commit) -> bytes:

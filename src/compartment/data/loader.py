@@ -28,7 +28,6 @@ from compartment.data.dataset import (
     Publisher,
 )
 from compartment.data.lookup import suggest
-from compartment.data.yamlsource import Progress
 from compartment.errors import Location, Problem, Severity, render_path, visible
 
 TOP_LEVEL_KEYS = ("actors", "crises", "dossiers", "publishers")
@@ -42,7 +41,7 @@ _LINE_SEPARATOR_BYTES = re.compile(b"\xe2\x80[\xa8\xa9]|\xc2\x85")
 
 
 def load_bytes(
-    raw: bytes, name: str, path: Path | None = None, progress: Progress | None = None
+    raw: bytes, name: str, path: Path | None = None
 ) -> LoadResult:
     """Validate a data file's bytes: UTF-8 (a byte-order mark allowed), then YAML, then the
     contract. `name` is how the file is named in problems."""
@@ -54,7 +53,7 @@ def load_bytes(
     if _LINE_SEPARATOR_BYTES.search(raw):
         return LoadResult(path, None, line_separators(raw.decode("utf-8"), name))
     with collector_paused():
-        return _load(raw, name, path, progress)
+        return _load(raw, name, path)
 
 
 def load_text(
@@ -77,7 +76,7 @@ def load_text(
     if LINE_SEPARATORS.search(text):
         return LoadResult(path, None, line_separators(text, name))
     with collector_paused():
-        return _load(text, name, path, None, spans)
+        return _load(text, name, path, spans)
 
 
 def line_separators(text: str, name: str) -> list[Problem]:
@@ -143,10 +142,9 @@ def collector_paused() -> Iterator[None]:
 
 
 def _load(
-    source: str | bytes, name: str, path: Path, progress: Progress | None,
-    spans: list[tuple[int, int]] | None = None,
+    source: str | bytes, name: str, path: Path, spans: list[tuple[int, int]] | None = None,
 ) -> LoadResult:
-    value, yaml_problems = yamlsource.parse(source, progress, spans=spans)
+    value, yaml_problems = yamlsource.parse(source, spans=spans)
     problems = [
         Problem(Location(name, line, col), p.code, p.message)
         for p in yaml_problems

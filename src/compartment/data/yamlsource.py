@@ -18,14 +18,12 @@ problem; it composes the text again, so the common, clean load pays nothing for 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import yaml
 
 from compartment.errors import UNSAFE_CHARS, visible
-
-Progress = Callable[[str, int, int], None]  # (stage, done, total): for a progress bar
 
 # libyaml's parser where it is compiled in; the pure-Python one is about 8 times slower.
 _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -148,7 +146,6 @@ UNSAFE_BYTES = re.compile(
 
 def parse(
     source: str | bytes,
-    progress: Progress | None = None,
     *,
     spans: list[tuple[int, int]] | None = None,
 ) -> tuple[Any, list[YamlProblem]]:
@@ -171,10 +168,7 @@ def parse(
     root: Any = None
     documents = 0
     try:
-        size = len(source)
-        for count, event in enumerate(_events(source)):
-            if progress is not None and not count & 0x3FFF:
-                progress("loading", event.start_mark.index, size)
+        for event in _events(source):
             kind = type(event)
             if kind is yaml.ScalarEvent or kind is yaml.AliasEvent:
                 if kind is yaml.AliasEvent:

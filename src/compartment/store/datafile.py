@@ -9,14 +9,11 @@ from __future__ import annotations
 import os
 import stat
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple
+from typing import NamedTuple
 
 from compartment.data.dataset import LoadResult
 from compartment.errors import UsageError
 from compartment.store import cache
-
-if TYPE_CHECKING:
-    from compartment.data.yamlsource import Progress
 
 DATA_ENV = "COMPARTMENT_DATA"
 MAX_BYTES_ENV = "COMPARTMENT_MAX_BYTES"
@@ -136,15 +133,11 @@ def decode(raw: bytes) -> tuple[str | None, tuple[int, int], str]:
     return raw.decode("utf-8-sig"), (0, 0), ""
 
 
-def load(
-    path: Path, display: str | None = None, *, use_cache: bool = True,
-    progress: Progress | None = None,
-) -> LoadResult:
+def load(path: Path, display: str | None = None, *, use_cache: bool = True) -> LoadResult:
     """Read, parse and validate the data file at `path`: from its cache entry when that
     holds this very content, else afresh (then a clean result is stored for next time).
 
-    `display` is how the file is named in problems (the path as the user gave it);
-    `progress`, if given, is called now and then during a cold load. Raises
+    `display` is how the file is named in problems (the path as the user gave it). Raises
     DataFileNotFound only when there is no file to read.
     """
     name = display if display is not None else str(path)
@@ -155,7 +148,7 @@ def load(
             return LoadResult(path, *hit)
     from compartment.data import loader  # the cold path's: yaml and pydantic come with it
 
-    result = loader.load_bytes(raw, name, path, progress)
+    result = loader.load_bytes(raw, name, path)
     if use_cache:
         remember(path, raw, result)
     return result

@@ -8,7 +8,6 @@ validation shows as an escape instead of steering the terminal.
 
 from __future__ import annotations
 
-import time
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
@@ -354,37 +353,6 @@ def diff_report(lines: Iterable[tuple[str, str]]) -> Text:
         out.append("\n")
     out.rstrip()
     return out
-
-
-class LoadProgress:
-    """A progress bar on stderr for a slow cold load.
-
-    It is the `progress` callback of loader.load: nothing shows for the first `delay`
-    seconds (a warm or small load is over by then), and the bar clears itself when done.
-    """
-
-    def __init__(self, console: Console, delay: float = 1.0) -> None:
-        self._start = time.monotonic()
-        self._console = console
-        self._delay = delay
-        self._progress: Any = None
-        self._task: Any = None
-
-    def __call__(self, stage: str, done: int, total: int) -> None:
-        if self._progress is None:
-            if time.monotonic() - self._start < self._delay:
-                return
-            from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn
-
-            self._progress = Progress(TextColumn("{task.description}"), BarColumn(),
-                                      TaskProgressColumn(), console=self._console, transient=True)
-            self._progress.start()
-            self._task = self._progress.add_task(stage, total=total)
-        self._progress.update(self._task, description=stage, completed=done, total=total)
-
-    def close(self) -> None:
-        if self._progress is not None:
-            self._progress.stop()
 
 
 def series_table(columns: Sequence[str], rows: Sequence[Sequence[str]]) -> Table:
