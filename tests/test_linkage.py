@@ -139,6 +139,19 @@ def test_crises_lists_each_crisis_with_its_breaks(run, ledger: Path) -> None:
         ("crimea-2014", "talks", "west", ""),
         ("treaty@2014-07-29", "treaty", "west", ""),
     ]
+    # On a terminal a line too long wraps at its words, under the date.
+    from compartment.cli import runtime
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(runtime, "stdout_is_terminal", lambda: True)
+        patch.setenv("COLUMNS", "60")
+        narrow = run("--data", str(ledger), "crises").stdout.splitlines()
+    assert narrow[:3] == [
+        "kosovo-1999  1999-03-24  Kosovo  (1 break, russia 1)",
+        "  1999-03-24  suspended  council  by Russia (russia);",
+        "              recovered 2000-03-15",
+    ]
+    assert max(len(line) for line in narrow) <= 60
     unknown = run("--data", str(ledger), "crises", "--crisis", "crimea-2041", ok=False)
     assert unknown.exit_code == 2
     assert "no crisis 'crimea-2041'; did you mean crimea-2014?" in unknown.stderr

@@ -162,3 +162,24 @@ def test_the_calendar_is_a_standard_file_with_stable_uids(run, ledger: Path, tmp
     after = icalendar.Calendar.from_ical(run("--data", str(ledger), "export", "-f",
                                              "ics").stdout_bytes)
     assert [str(e["uid"]) for e in after.walk("VEVENT")][:2] == uids[:2]
+
+
+def test_on_a_terminal_what_is_due_wraps_at_its_words_and_sources_stay_whole(
+    run, ledger: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from compartment.cli import runtime
+
+    long_due = "The ministerial meets to decide whether the council resumes its work " * 2
+    data = ledger.read_text(encoding="utf-8").replace("The ministerial meets", long_due.strip())
+    ledger.write_text(data, encoding="utf-8")
+    piped = run("--data", str(ledger), "upcoming", "--from", "2027-01-01").stdout
+    assert len(piped.splitlines()) == 6  # into a pipe, one line each, for grep
+    monkeypatch.setattr(runtime, "stdout_is_terminal", lambda: True)
+    monkeypatch.setenv("COLUMNS", "50")
+    shown = run("--data", str(ledger), "upcoming", "--from", "2027-01-01").stdout.splitlines()
+    due = [line for line in shown if line.startswith("  ") and "https://" not in line]
+    assert len(due) > 3 and all(len(line) <= 50 and line.startswith("  ") for line in due)
+    assert " ".join(line.strip() for line in due).split() == (
+        f"{long_due.strip()} (decided by NATO, Russia) The station's end (decided by NATO)"
+    ).split()
+    assert "  https://example.org/ministerial" in shown

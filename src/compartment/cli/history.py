@@ -411,7 +411,8 @@ def crises(
                                  f"{lookup.did_you_mean(wanted, known)}")
         groups = [(c, found) for c, found in groups if c in crisis]
     if output_format is ListFormat.table:
-        runtime.stdout().print(render.crises_report(data, groups), soft_wrap=True)
+        wrap = runtime.stdout_is_terminal()
+        runtime.stdout().print(render.crises_report(data, groups, wrap), soft_wrap=True)
         return
     records = [b.to_dict() for _, found in groups for b in found]
     if output_format is ListFormat.json:
@@ -471,7 +472,8 @@ def upcoming(
     if output_format is not ListFormat.table:
         runtime.write_rows(output_format, (u.to_dict() for u in found), up.Upcoming._fields)
     elif found:
-        runtime.stdout().print(render.upcoming_report(data, found), soft_wrap=True)
+        wrap = runtime.stdout_is_terminal()
+        runtime.stdout().print(render.upcoming_report(data, found, wrap), soft_wrap=True)
     else:
         until = f" to {last}" if last else ""
         runtime.say(f"No decision point from {first}{until} matches these filters.")

@@ -208,6 +208,27 @@ class KeyValues:
                 yield Segment.line()
 
 
+class Hanging:
+    """Text wrapped at its words to the width, after `indent` blanks, its later lines `hang`
+    blanks further in; each line ends where its text ends. For a terminal, where the text
+    would otherwise run on at the edge and break mid-word."""
+
+    def __init__(self, text: Text, indent: int = 2, hang: int = 2) -> None:
+        self.text, self.indent, self.hang = text, indent, hang
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        room = max(options.max_width - self.indent, TITLE_MIN_WIDTH)
+        first = self.text.wrap(console, room)[0]
+        rest = self.text[len(first.plain):]
+        rest = rest[len(rest.plain) - len(rest.plain.lstrip()):]  # the blank the wrap ate
+        later = rest.wrap(console, max(room - self.hang, TITLE_MIN_WIDTH)) if rest else []
+        for n, line in enumerate([first, *later]):
+            line.rstrip()
+            yield Segment(" " * (self.indent + (self.hang if n else 0)))
+            yield from line.render(console)
+            yield Segment.line()
+
+
 def web_link(source: str) -> str | None:
     """The URL to make a hyperlink of: an http(s) URL that is one clean word; else None (a
     citation, or anything with a blank or a control character, is only ever text)."""

@@ -368,10 +368,12 @@ def series_table(columns: Sequence[str], rows: Sequence[Sequence[str]]) -> Table
     return table
 
 
-def crises_report(data: Dataset, groups: Sequence[tuple[str, Sequence[LinkedBreak]]]) -> Group:
+def crises_report(data: Dataset, groups: Sequence[tuple[str, Sequence[LinkedBreak]]],
+                  wrap: bool = False) -> Group:
     """`crises`: each crisis, then each break made over it on a line of its own (date,
-    status, dossier, who, and what became of it), a line that wraps rather than cuts."""
-    lines: list[Text] = []
+    status, dossier, who, and what became of it). With `wrap` (a terminal) the lines wrap at
+    their words under their indentation; else each item stays on one line, for grep."""
+    lines: list[RenderableType] = []
     for crisis_id, found in groups:
         crisis = data.crises.get(crisis_id)
         head = text(crisis_id, "bold")
@@ -386,27 +388,30 @@ def crises_report(data: Dataset, groups: Sequence[tuple[str, Sequence[LinkedBrea
         head.append(text(f"  ({len(found)} break{'s' * (len(found) != 1)}"
                          + "".join(f", {bloc} {n}" for bloc, n in sorted(blocs.items()))
                          + ")", "dim"))
-        lines.append(head)
+        lines.append(layout.Hanging(head, 0) if wrap else head)
         for b in found:
             after = f"recovered {b.recovered}" if b.recovered else f"now {b.now}"
-            lines.append(Text.assemble(
-                text(f"  {b.date:<10}  "), status_text(b.status),
+            line = Text.assemble(
+                text(f"{b.date:<10}  "), status_text(b.status),
                 text(f"  {b.dossier}  by {actor_label(data, b.actor)}"
                      + (f" ({b.bloc})" if b.bloc else "")),
-                text(f"; {after}", "dim")))
+                text(f"; {after}", "dim"))
+            lines.append(layout.Hanging(line, 2, 12) if wrap else Text("  ") + line)
         lines.append(Text(""))
     return Group(*lines[:-1])
 
 
-def upcoming_report(data: Dataset, found: Sequence[Upcoming]) -> Group:
+def upcoming_report(data: Dataset, found: Sequence[Upcoming], wrap: bool = False) -> Group:
     """`upcoming`: each decision point, its date, dossier and status on a line, what is due
-    and who decides under it, then its first source."""
-    lines: list[Text] = []
+    and who decides under it, then its first source, whole. With `wrap` (a terminal) what is
+    due wraps at its words under its indentation; else it stays on one line, for grep."""
+    lines: list[RenderableType] = []
     for u in found:
         lines.append(Text.assemble(text(f"{u.date}  "), text(u.dossier, "bold"), "  ",
                                    status_text(u.status), style="bold"))
         names = ", ".join(actor_label(data, a) for a in u.by)
-        lines.append(text(f"  {u.due} (decided by {names})"))
+        due = text(f"{u.due} (decided by {names})")
+        lines.append(layout.Hanging(due, 2, 0) if wrap else Text("  ") + due)
         if u.sources:
             lines.append(Text("  ") + layout.source_text(u.sources[0]))
     return Group(*lines)
