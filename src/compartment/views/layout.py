@@ -221,7 +221,7 @@ class Hanging:
         first = self.text.wrap(console, room)[0]
         rest = self.text[len(first.plain):]
         rest = rest[len(rest.plain) - len(rest.plain.lstrip()):]  # the blank the wrap ate
-        later = rest.wrap(console, max(room - self.hang, TITLE_MIN_WIDTH)) if rest else []
+        later = list(rest.wrap(console, max(room - self.hang, TITLE_MIN_WIDTH)) if rest else ())
         for n, line in enumerate([first, *later]):
             line.rstrip()
             yield Segment(" " * (self.indent + (self.hang if n else 0)))
