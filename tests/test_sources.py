@@ -177,6 +177,22 @@ def test_unregistered_host_is_an_error_with_a_hint(run, write_dataset) -> None:
             "--name NAME --kind KIND`") in result.stdout
 
 
+def test_the_hint_works_publisher_add_registers_a_host_already_cited(run, write_dataset) -> None:
+    # A source cited first, its publisher registered after, as the hint above says to do:
+    # the edit must not be refused for the very error it mends.
+    path = write_dataset(DATA.replace("https://news.example.com/d", "https://news.example.co/d"))
+    run("--data", str(path), "publisher", "add", "news.example.co", "--name", "News",
+        "--kind", "news")
+    assert run("--data", str(path), "validate").exit_code == 0
+    # Any other error still refuses the edit, with the problems listed.
+    broken = write_dataset(DATA.replace("https://news.example.com/d", "https://news.example.co/d")
+                           .replace("actor: nato", "actor: natto", 1))
+    refused = run("--data", str(broken), "publisher", "add", "news.example.co", "--name", "News",
+                  "--kind", "news", ok=False)
+    assert refused.exit_code == 1 and "unknown actor 'natto'" in refused.stderr
+    assert "news.example.co:" not in broken.read_text(encoding="utf-8")
+
+
 def test_a_read_only_data_file_is_refused_unless_forced(run, data_file: Path) -> None:
     data_file.chmod(0o444)
     args = ["--data", str(data_file), "publisher", "add", "www.sipri.org", "--name", "SIPRI",

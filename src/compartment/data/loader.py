@@ -58,7 +58,7 @@ def load_bytes(
 
 def load_text(
     text: str, name: str, path: Path | None = None, *,
-    spans: list[tuple[int, int]] | None = None,
+    spans: list[tuple[int, int]] | None = None, lenient: bool = False,
 ) -> LoadResult:
     """Validate `text` as the data file `name`; `spans`, if given, receives the parse's
     scalar ranges (yamlsource.parse)."""
@@ -76,7 +76,7 @@ def load_text(
     if LINE_SEPARATORS.search(text):
         return LoadResult(path, None, line_separators(text, name))
     with collector_paused():
-        return _load(text, name, path, spans)
+        return _load(text, name, path, spans, lenient)
 
 
 def line_separators(text: str, name: str) -> list[Problem]:
@@ -143,6 +143,7 @@ def collector_paused() -> Iterator[None]:
 
 def _load(
     source: str | bytes, name: str, path: Path, spans: list[tuple[int, int]] | None = None,
+    lenient: bool = False,
 ) -> LoadResult:
     value, yaml_problems = yamlsource.parse(source, spans=spans)
     problems = [
@@ -154,7 +155,7 @@ def _load(
         return LoadResult(path, None, problems)
     # Go on after problems in the YAML that left a value (a duplicate key, an alias read as
     # null, a control character) so that one run reports everything.
-    dataset, findings, names = validate(value)
+    dataset, findings, names = validate(value, lenient)
     if problems:
         dataset = None
     newline = "\n" if isinstance(source, str) else b"\n"
@@ -201,13 +202,16 @@ def with_past_due(result: LoadResult, today: str, source: str | bytes) -> LoadRe
     return result._replace(problems=problems)
 
 
-def validate(value: Any) -> tuple[Dataset | None, list[Finding], dict[int, str]]:
+def validate(
+    value: Any, lenient: bool = False
+) -> tuple[Dataset | None, list[Finding], dict[int, str]]:
     """Validate the parsed file record by record, then across records (checks.RULES).
 
     Records are validated one at a time so that one bad dossier does not hide the problems
     of the others; the rules across records run over every record that is well formed.
-    Returns the dataset (None if any error), the findings, and each dossier's id by its
-    position, for paths a reader can follow.
+    Returns the dataset (None if any error; `lenient`: only if a record itself is bad, so
+    that an edit can mend an error of the rules across records), the findings, and each
+    dossier's id by its position, for paths a reader can follow.
     """
     from pydantic import ValidationError
 
@@ -282,6 +286,7 @@ def validate(value: Any) -> tuple[Dataset | None, list[Finding], dict[int, str]]
             index.append(i)
 
     dataset = Dataset(actors, tuple(valid), publishers, crises)
+    records_sound = not any(f.severity is Severity.ERROR for f in findings)
     # An actor named only by a dossier that is not valid is not unused.
     rules = checks.RULES if len(valid) == len(sections["dossiers"]) else tuple(
         r for r in checks.RULES if r is not checks.unused_actors)
@@ -290,7 +295,7 @@ def validate(value: Any) -> tuple[Dataset | None, list[Finding], dict[int, str]]
             path = ("dossiers", index[path[1]], *path[2:])
         findings.append(Finding(path, code, message, severity))
     complete = not any(f.severity is Severity.ERROR for f in findings)
-    return (dataset if complete else None), findings, names
+    return (dataset if complete or (lenient and records_sound) else None), findings, names
 
 
 _ID = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")

@@ -95,21 +95,24 @@ def apply(
 ) -> Edit:
     """Validate `text` (or take `before`, its load from the cache), make `change` (None: lay
     the text out canonically, as `fmt` does) and validate the result. Data with errors: for
-    `fmt`, an Edit that changes nothing and carries the problems; for a change, EditRefused."""
+    `fmt`, an Edit that changes nothing and carries the problems; for a change, EditRefused,
+    unless the errors are of the rules across records and the change mends them all (as
+    `publisher add` does for a host already cited: what the error's hint says to run)."""
     from compartment.data import loader
 
     spans: list[tuple[int, int]] | None = None
     if before is None:
         spans = []
-        before = loader.load_text(text, name, spans=spans)
-    if before.errors or before.dataset is None:
+        before = loader.load_text(text, name, spans=spans, lenient=True)
+    refused = EditRefused(
+        f"{name} has {len(before.errors)} error(s); fix them before editing "
+        "(`compartment validate` lists them)",
+        before.errors,
+    )
+    if before.dataset is None or (before.errors and change is None):
         if change is None:
             return Edit(text, text, "not formatted", before.problems)
-        raise EditRefused(
-            f"{name} has {len(before.errors)} error(s); fix them before editing "
-            "(`compartment validate` lists them)",
-            before.errors,
-        )
+        raise refused
     memo = canonical.Memo()
     laid_out = write_text(before.dataset, text, memo)
     relaid = laid_out != text
@@ -131,6 +134,8 @@ def apply(
     data = canonical.ordered(data)  # as a load of the text written gives it
     after_text = write_text(data, text, memo)
     after = _validated(before, data, after_text, name)
+    if before.errors and after.errors:
+        raise refused
     seen = {(p.code, p.message) for p in before.problems}
     new_warnings = [p for p in after.warnings if (p.code, p.message) not in seen]
     return Edit(text, after_text, message, after.problems, new_warnings, after, relaid)
