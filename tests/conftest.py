@@ -39,6 +39,24 @@ def write_dataset(tmp_path: Path) -> Callable[[str], Path]:
     return write
 
 
+@pytest.fixture
+def tagged(write_dataset: Callable[[str], Path]) -> Callable[..., Path]:
+    """Write the sample with tags (and, optionally, New START's aliases); return its path."""
+
+    def write(new_start: str = "[nuclear, treaty]", nato: str = "[council]",
+              aliases: str = "") -> Path:
+        text = (Path(__file__).parent / "sample.yaml").read_text(encoding="utf-8")
+        text = text.replace("    approach: [expose]\n",
+                            f"    approach: [expose]\n    tags: {new_start}\n")
+        text = text.replace("    aliases: [NRC]\n", f"    aliases: [NRC]\n    tags: {nato}\n")
+        if aliases:
+            text = text.replace("    title: New START\n",
+                                f"    title: New START\n    aliases: {aliases}\n")
+        return write_dataset(text)
+
+    return write
+
+
 class Run:
     def __init__(self) -> None:
         self.runner = CliRunner()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -15,27 +14,14 @@ from compartment.store.datafile import load
 SAMPLE = Path(__file__).parent / "sample.yaml"
 
 
-def tagged(write_dataset: Callable[[str], Path], new_start: str = "[nuclear, treaty]",
-           nato: str = "[council]", aliases: str = "") -> Path:
-    """The sample with tags (and, optionally, New START's aliases)."""
-    text = SAMPLE.read_text(encoding="utf-8")
-    text = text.replace("    approach: [expose]\n", f"    approach: [expose]\n    tags: {new_start}\n")
-    text = text.replace("    aliases: [NRC]\n", f"    aliases: [NRC]\n    tags: {nato}\n")
-    if aliases:
-        text = text.replace("    title: New START\n", f"    title: New START\n    aliases: {aliases}\n")
-    return write_dataset(text)
-
-
-def ids(csv_text: str, column: str = "id") -> list[str]:
-    return [row[column] for row in csv.DictReader(io.StringIO(csv_text))]
 
 
 # -- item 9: lookups resolve case, titles, aliases and names ------------------------------
 
 
 @pytest.mark.parametrize("typed", ["NEW-START", "New Start", "new start", "Strategic Arms"])
-def test_show_resolves_case_titles_and_aliases(run, write_dataset, typed: str) -> None:
-    path = tagged(write_dataset, aliases="[Strategic Arms]")
+def test_show_resolves_case_titles_and_aliases(run, tagged, typed: str) -> None:
+    path = tagged(aliases="[Strategic Arms]")
     out = run("--data", str(path), "show", typed).stdout
     assert out.splitlines()[0].split() == ["id", "new-start"]
 
@@ -45,8 +31,8 @@ def test_show_by_alias_in_the_bundled_data(run) -> None:
     assert out.splitlines()[0].split() == ["id", "abm-treaty"]
 
 
-def test_an_ambiguous_alias_lists_the_candidates(run, write_dataset) -> None:
-    path = tagged(write_dataset, aliases="[NRC]")
+def test_an_ambiguous_alias_lists_the_candidates(run, tagged) -> None:
+    path = tagged(aliases="[NRC]")
     result = run("--data", str(path), "show", "nrc", ok=False)
     assert result.exit_code == 2
     assert result.stderr.strip() == (

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -15,16 +14,6 @@ from compartment.views import timeline
 SAMPLE = Path(__file__).parent / "sample.yaml"
 
 
-def tagged(write_dataset: Callable[[str], Path], new_start: str = "[nuclear, treaty]",
-           nato: str = "[council]", aliases: str = "") -> Path:
-    """The sample with tags (and, optionally, New START's aliases)."""
-    text = SAMPLE.read_text(encoding="utf-8")
-    text = text.replace("    approach: [expose]\n", f"    approach: [expose]\n    tags: {new_start}\n")
-    text = text.replace("    aliases: [NRC]\n", f"    aliases: [NRC]\n    tags: {nato}\n")
-    if aliases:
-        text = text.replace("    title: New START\n", f"    title: New START\n    aliases: {aliases}\n")
-    return write_dataset(text)
-
 
 def ids(csv_text: str, column: str = "id") -> list[str]:
     return [row[column] for row in csv.DictReader(io.StringIO(csv_text))]
@@ -33,8 +22,8 @@ def ids(csv_text: str, column: str = "id") -> list[str]:
 # -- item 9: lookups resolve case, titles, aliases and names ------------------------------
 
 
-def test_tag_filters_list_or_within_and_with_the_rest(run, write_dataset) -> None:
-    path = str(tagged(write_dataset))
+def test_tag_filters_list_or_within_and_with_the_rest(run, tagged) -> None:
+    path = str(tagged())
     assert ids(run("--data", path, "list", "--tag", "nuclear", "-f", "csv").stdout) == [
         "new-start"
     ]
@@ -45,21 +34,21 @@ def test_tag_filters_list_or_within_and_with_the_rest(run, write_dataset) -> Non
     assert ids(anded) == ["nato-russia-cooperation"]
 
 
-def test_an_unknown_tag_is_a_usage_error_with_a_suggestion(run, write_dataset) -> None:
-    result = run("--data", str(tagged(write_dataset)), "list", "--tag", "nuclaer", ok=False)
+def test_an_unknown_tag_is_a_usage_error_with_a_suggestion(run, tagged) -> None:
+    result = run("--data", str(tagged()), "list", "--tag", "nuclaer", ok=False)
     assert result.exit_code == 2
     assert result.stderr.strip() == "Error: --tag: no dossier has the tag 'nuclaer'; did you mean nuclear?"
 
 
-def test_search_matches_tags(run, write_dataset) -> None:
-    path = str(tagged(write_dataset, new_start="[arms-race]"))
+def test_search_matches_tags(run, tagged) -> None:
+    path = str(tagged(new_start="[arms-race]"))
     assert ids(run("--data", path, "list", "--search", "arms-race", "-f", "csv").stdout) == [
         "new-start"
     ]
 
 
-def test_tag_filters_timeline_export_stats_and_chart(run, write_dataset, tmp_path) -> None:
-    path = str(tagged(write_dataset))
+def test_tag_filters_timeline_export_stats_and_chart(run, tagged, tmp_path) -> None:
+    path = str(tagged())
     events = run("--data", path, "timeline", "--tag", "council", "-f", "csv").stdout
     assert ids(events, "dossier") == ["nato-russia-cooperation"]
     exported = run("--data", path, "export", "--tag", "treaty", "-f", "csv").stdout
@@ -79,11 +68,11 @@ def test_timeline_filters_by_the_dossiers_tags() -> None:
     assert len(timeline.select(data, timeline.Filters())) == 4
 
 
-def test_tags_complete_from_the_data(write_dataset) -> None:
+def test_tags_complete_from_the_data(tagged) -> None:
     from compartment.cli import options
 
     class Root:
-        params = {"data": str(tagged(write_dataset))}
+        params = {"data": str(tagged())}
 
     class Context:
         def find_root(self) -> Root:

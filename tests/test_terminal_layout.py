@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -21,19 +20,6 @@ LONG_URL = (
 )
 
 
-def tagged(write_dataset: Callable[[str], Path], new_start: str = "[nuclear, treaty]",
-           nato: str = "[council]", aliases: str = "") -> Path:
-    """The sample with tags (and, optionally, New START's aliases)."""
-    text = SAMPLE.read_text(encoding="utf-8")
-    text = text.replace("    approach: [expose]\n", f"    approach: [expose]\n    tags: {new_start}\n")
-    text = text.replace("    aliases: [NRC]\n", f"    aliases: [NRC]\n    tags: {nato}\n")
-    if aliases:
-        text = text.replace("    title: New START\n", f"    title: New START\n    aliases: {aliases}\n")
-    return write_dataset(text)
-
-
-def ids(csv_text: str, column: str = "id") -> list[str]:
-    return [row[column] for row in csv.DictReader(io.StringIO(csv_text))]
 
 
 # -- item 9: lookups resolve case, titles, aliases and names ------------------------------
