@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from compartment.data import dates
 from compartment.data.dataset import Dossier, Event
 from compartment.store.datafile import load
 from compartment.views import chart
@@ -26,7 +27,7 @@ def dossier(*events: Event, domain: str = "space", id: str = "x") -> Dossier:
 
 
 def test_partial_dates_are_placed_at_the_start_of_their_period() -> None:
-    assert [chart.to_date(d).isoformat() for d in ("2014", "2014-03", "2014-03-18")] == [
+    assert [dates.first_day(d).isoformat() for d in ("2014", "2014-03", "2014-03-18")] == [
         "2014-01-01", "2014-03-01", "2014-03-18",
     ]
 
@@ -126,8 +127,8 @@ def test_without_matplotlib(run, sample: Path, tmp_path: Path, monkeypatch) -> N
     result = run("--data", str(sample), "chart", "-o", str(target), ok=False)
     assert result.exit_code == 1
     assert result.stderr == (
-        "Error: the chart needs matplotlib: install compartment[chart] "
-        "(pip install 'compartment[chart]')\n"
+        "Error: the chart needs matplotlib: pip install matplotlib (or install "
+        "compartment-ledger[chart])\n"
     )
     assert not target.exists()
     with pytest.raises(chart.MissingMatplotlib):

@@ -81,3 +81,11 @@ def test_the_readme_makes_a_venv_with_python3() -> None:
     text = (ROOT / "README.md").read_text(encoding="utf-8")
     assert "`python3 -m venv .venv && . .venv/bin/activate`" in text
     assert "python -m venv" not in text
+
+
+def test_no_install_hint_names_the_package_index_project_that_is_not_ours() -> None:
+    # `compartment` on the package index is an unrelated project: a hint that installs
+    # `compartment[...]` fetches it. Ours is compartment-ledger.
+    texts = [p.read_text(encoding="utf-8") for p in (ROOT / "src").rglob("*.py")]
+    texts += [p.read_text(encoding="utf-8") for p in [ROOT / "README.md", *(ROOT / "docs").glob("*.md")]]
+    assert not [t for t in texts if re.search(r"(?<![-\w])compartment\[", t)]

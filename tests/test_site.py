@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-pytest.importorskip("jinja2", reason="the site needs jinja2: pip install 'compartment[site]'")
+pytest.importorskip("jinja2", reason="the site needs jinja2: pip install jinja2")
 pytest.importorskip("matplotlib", reason="the site needs matplotlib")
 
 from compartment.data import dates
@@ -450,8 +450,8 @@ def test_without_jinja2(run, ledger: Path, tmp_path: Path, monkeypatch) -> None:
     result = run("--data", str(ledger), "site", "-o", str(out), ok=False)
     assert result.exit_code == 1
     assert result.stderr == (
-        "Error: the site needs jinja2: install compartment[site] "
-        "(pip install 'compartment[site]')\n"
+        "Error: the site needs jinja2: pip install jinja2 (or install "
+        "compartment-ledger[site])\n"
     )
     assert not out.exists()
 

@@ -33,7 +33,7 @@ def _which(names: tuple[str, ...]) -> str | None:
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    pytest.importorskip("jinja2", reason="the site needs jinja2: pip install 'compartment[site]'")
+    pytest.importorskip("jinja2", reason="the site needs jinja2: pip install jinja2")
     pytest.importorskip("matplotlib", reason="the site needs matplotlib")
     from compartment.site import build
     from compartment.store.datafile import load

@@ -49,6 +49,11 @@ def today() -> str:
     return _dt.date.today().isoformat()
 
 
+def first_day(text: str) -> _dt.date:
+    """A (possibly partial) date as the first day of its period: "2027-05" is 1 May 2027."""
+    return _dt.date.fromisoformat(text + "-01" * (2 - text.count("-")))
+
+
 def last_day(text: str) -> str:
     """The last day of a (possibly partial) date's period, as YYYY-MM-DD: "2027" is
     "2027-12-31", "2027-02" is "2027-02-28"."""

@@ -25,6 +25,7 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from compartment.data import dates
 from compartment.data.dataset import Dataset
 from compartment.errors import CompartmentError, UsageError
 from compartment.site import charts, feed, pages
@@ -39,8 +40,8 @@ STATIC = ("site.css", "site.js")
 
 class MissingSiteExtra(CompartmentError):
     def __init__(self, name: str) -> None:
-        super().__init__(f"the site needs {name}: install compartment[site] "
-                         "(pip install 'compartment[site]')")
+        super().__init__(f"the site needs {name}: pip install {name} (or install "
+                         "compartment-ledger[site])")
 
 
 @dataclass(frozen=True)
@@ -155,7 +156,7 @@ def prepare(folder: Path, paths: list[str], *, force: bool, data_file: Path | No
 def last_event(data: Dataset) -> str:
     """The date of the latest event, as a full date (a partial one at its period's start):
     where the charts end by default, so that the site depends on the data, not the day."""
-    return chart.to_date(max(e.date for d in data.dossiers for e in d.events)).isoformat()
+    return dates.first_day(max(e.date for d in data.dossiers for e in d.events)).isoformat()
 
 
 def build(data: Dataset, folder: Path, *, end: str | None = None, force: bool = False,

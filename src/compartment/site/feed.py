@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
+from compartment.data import dates
 from compartment.data.dataset import Dataset
 from compartment.site.pages import Names, page_name
-from compartment.views.chart import to_date
 from compartment.views.timeline import entries
 
 ATOM = "http://www.w3.org/2005/Atom"
@@ -28,7 +28,7 @@ SIZE = 50  # entries, newest first
 
 def timestamp(date: str) -> str:
     """A possibly partial date as an RFC 3339 time: the start of its period, in UTC."""
-    return f"{to_date(date).isoformat()}T00:00:00Z"
+    return f"{dates.first_day(date).isoformat()}T00:00:00Z"
 
 
 def _text(parent: ET.Element, tag: str, text: str, **attrs: str) -> ET.Element:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as _dt
 import hashlib
 
+from compartment.data import dates
 from compartment.data.dataset import Dataset, url_host
 from compartment.views.upcoming import Upcoming, deciders, decisions
 
@@ -27,24 +28,19 @@ def uid(point: Upcoming) -> str:
     return f"{point.dossier}-{point.date}-{digest[:12]}@compartment"
 
 
-def _day(date: str) -> _dt.date:
-    parts = [int(p) for p in date.split("-")]
-    return _dt.date(parts[0], parts[1] if len(parts) > 1 else 1, parts[2] if len(parts) > 2 else 1)
-
-
 def ics(data: Dataset) -> bytes:
     """Every decision point of the data, in date order, as the bytes of a .ics file."""
     from icalendar import Calendar, Event
 
     latest = max((e.date for d in data.dossiers for e in d.events), default="1970")
-    stamp = _dt.datetime.combine(_day(latest), _dt.time(), tzinfo=_dt.UTC)
+    stamp = _dt.datetime.combine(dates.first_day(latest), _dt.time(), tzinfo=_dt.UTC)
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
     calendar.add("x-wr-calname", NAME)
     for point in decisions(data.dossiers):
-        day = _day(point.date)
+        day = dates.first_day(point.date)
         precision = {4: "the year", 7: "the month"}.get(len(point.date))
         when = (f"Published date: {point.date} (only {precision} is known; placed on its "
                 "first day).\n" if precision else "")

@@ -6,9 +6,9 @@ or the --as-of date), coloured by the status in force; a marker shows each event
 larger one each event that set a status. A partial date is placed at the start of its
 period ("2014-03" at 1 March 2014), the rule used everywhere.
 
-matplotlib is optional (`pip install 'compartment[chart]'`) and imported only when a chart is
-drawn; without it, `draw` raises MissingMatplotlib. No pyplot: a Figure with the Agg canvas,
-so nothing global is touched and no display is needed.
+matplotlib is optional (`pip install matplotlib`, or the extra `chart`) and imported only
+when a chart is drawn; without it, `draw` raises MissingMatplotlib. No pyplot: a Figure with
+the Agg canvas, so nothing global is touched and no display is needed.
 
 Each chart names its parts with a `gid`, which matplotlib writes as the `id` of an SVG group
 (each lane's stretches and events, each year of the curve, each crisis mark); `lane_tips` and
@@ -25,6 +25,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING, Any, NamedTuple
 
+from compartment.data import dates
 from compartment.data.dataset import Dataset, Dossier, derive_state
 from compartment.data.vocab import DOMAINS, STATUSES
 from compartment.errors import CompartmentError
@@ -61,8 +62,8 @@ def mark_gid(n: int) -> str:
 
 class MissingMatplotlib(CompartmentError):
     def __init__(self) -> None:
-        super().__init__("the chart needs matplotlib: install compartment[chart] "
-                         "(pip install 'compartment[chart]')")
+        super().__init__("the chart needs matplotlib: pip install matplotlib (or install "
+                         "compartment-ledger[chart])")
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,11 +111,6 @@ def _figure(out: IO[bytes], fmt: str, size: tuple[float, float], font_size: floa
         yield fig
         metadata = {"Date": None} if fmt == "svg" else {"Software": None}
         fig.savefig(out, format=fmt, dpi=dpi, metadata=metadata)
-
-
-def to_date(text: str) -> _dt.date:
-    """A possibly partial date as the first day of its period."""
-    return _dt.date.fromisoformat(text + "-01" * (2 - text.count("-")))
 
 
 def spans(dossier: Dossier, end: str) -> list[Span]:
@@ -172,9 +168,9 @@ def draw(data: Dataset, dossiers: Sequence[Dossier], out: IO[bytes], fmt: str, e
         lane_height = 0.62
         y = 0.0
         ticks: list[float] = []
-        first = to_date(start) if start is not None else min(
-            (to_date(d.events[0].date) for d in dossiers if d.events), default=None)
-        last = to_date(end)
+        first = dates.first_day(start) if start is not None else min(
+            (dates.first_day(d.events[0].date) for d in dossiers if d.events), default=None)
+        last = dates.first_day(end)
         for domain, members in groups:
             y += 1
             ax.text(0.0, y, domain, transform=ax.get_yaxis_transform(), ha="left", va="center",
@@ -251,14 +247,14 @@ def _lane(ax: Axes, dossier: Dossier, lane: int, y: float, height: float, end: s
     from matplotlib.dates import date2num as num
 
     for n, span in enumerate(spans(dossier, end), 1):
-        x0, x1 = num(to_date(span.start)), num(to_date(span.end))
+        x0, x1 = num(dates.first_day(span.start)), num(dates.first_day(span.end))
         colour = STATUS_COLOURS.get(span.status or "", NO_STATUS_COLOUR)
         ax.broken_barh([(x0, max(x1 - x0, 1.0))], (y - height / 2, height), facecolors=colour,
                        edgecolor="none", gid=span_gid(lane, n))
     for n, event in enumerate(dossier.events, 1):
         if event.date > end:
             break
-        x = num(to_date(event.date))
+        x = num(dates.first_day(event.date))
         marker: dict[str, Any]
         if event.status is not None:
             marker = {"marker": "D", "markersize": 6, "markerfacecolor":
@@ -290,9 +286,9 @@ def curve(records: Sequence[Mapping[str, Any]],
 
 def marks_within(marks: Sequence[Mark], cuts: Sequence[str]) -> list[Mark]:
     """The marks inside the curve's time axis, in date order."""
-    first, last = to_date(cuts[0]), to_date(cuts[-1])
-    return sorted((m for m in marks if first <= to_date(m.date) <= last),
-                  key=lambda m: (to_date(m.date), m.label))
+    first, last = dates.first_day(cuts[0]), dates.first_day(cuts[-1])
+    return sorted((m for m in marks if first <= dates.first_day(m.date) <= last),
+                  key=lambda m: (dates.first_day(m.date), m.label))
 
 
 def draw_series(records: Sequence[Mapping[str, Any]], out: IO[bytes], fmt: str, title: str = "",
@@ -319,13 +315,13 @@ def draw_series(records: Sequence[Mapping[str, Any]], out: IO[bytes], fmt: str, 
     from matplotlib.ticker import MaxNLocator
 
     period, rows, statuses, cuts = curve(records, end)
-    x = [mdates.date2num(to_date(c)) for c in cuts]
+    x = [mdates.date2num(dates.first_day(c)) for c in cuts]
     with _figure(out, fmt, size, 12, "compartment-series", 100) as fig:
         ax = fig.add_subplot()
         colours = [STATUS_COLOURS.get(s, NO_STATUS_COLOUR) for s in statuses]
         ax.stackplot(x, [[row[s] for row in rows] for s in statuses], colors=colours,
                      edgecolor="white", linewidth=0.4)
-        span = to_date(cuts[-1]).year - to_date(cuts[0]).year
+        span = dates.first_day(cuts[-1]).year - dates.first_day(cuts[0]).year
         ax.xaxis.set_major_locator(mdates.YearLocator(10 if span > 40 else 5 if span > 12 else 1))
         ax.xaxis.set_minor_locator(mdates.YearLocator(1))
         ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
@@ -381,7 +377,7 @@ def _marks(ax: Axes, marks: Sequence[Mark], days: float, width: float) -> None:
     gap = days * (size * 1.35 / 72) / (width * 0.8)
     place = float("-inf")  # where the label before went
     for n, mark in enumerate(marks, 1):
-        at = mdates.date2num(to_date(mark.date))
+        at = mdates.date2num(dates.first_day(mark.date))
         place = max(at, place + gap)
         ax.axvline(at, color=MARK_COLOUR, linewidth=0.9, linestyle=(0, (4, 2)), zorder=6,
                    gid=mark_gid(n))
