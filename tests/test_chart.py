@@ -85,7 +85,7 @@ def test_draw_to_a_stream(sample: Path) -> None:
     data = load(sample).dataset
     assert data is not None
     out = io.BytesIO()
-    chart.draw(data, data.dossiers, out, "png", "2024-01-01", "title", start="2010")
+    chart.draw(data.dossiers, out, "png", "2024-01-01", "title", start="2010")
     assert out.getvalue().startswith(PNG_MAGIC)
 
 
@@ -132,7 +132,7 @@ def test_without_matplotlib(run, sample: Path, tmp_path: Path, monkeypatch) -> N
     )
     assert not target.exists()
     with pytest.raises(chart.MissingMatplotlib):
-        chart.draw(load(sample).dataset, (), io.BytesIO(), "png", "2024-01-01")
+        chart.draw((), io.BytesIO(), "png", "2024-01-01")
 
 
 def test_series_kind_draws_the_curve(run, sample: Path, tmp_path: Path) -> None:
@@ -154,7 +154,7 @@ def test_lane_tips_name_each_stretch_and_event_as_drawn(sample: Path) -> None:
     assert data is not None
     tips = chart.lane_tips(data, data.dossiers, "2024-01-01")
     out = io.BytesIO()
-    chart.draw(data, data.dossiers, out, "svg", "2024-01-01")
+    chart.draw(data.dossiers, out, "svg", "2024-01-01")
     drawn = {g.get("id") for g in ET.fromstring(out.getvalue()).iter(
         "{http://www.w3.org/2000/svg}g")}
     assert set(tips) <= drawn  # every hover text has its group in the picture

@@ -366,7 +366,7 @@ def chart(
         heading = (title if title is not None
                    else f"Cooperation dossiers: status from the first event to {end}")
         storage.write_output(
-            output, lambda out: ch.draw(data, rows, out, fmt, end, heading, since))
+            output, lambda out: ch.draw(rows, out, fmt, end, heading, since))
     count = len(rows)
     runtime.say(f"{output}: {count} dossier{'s' * (count != 1)} drawn")
 

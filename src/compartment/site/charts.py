@@ -100,7 +100,7 @@ def charts(data: Dataset, end: str) -> tuple[dict[str, Any], dict[str, bytes]]:
         f"The same chart from the end of {since} to {end}.",
     )
     lanes = _inline(
-        lambda out: chart.draw(data, data.dossiers, out, "svg", end),
+        lambda out: chart.draw(data.dossiers, out, "svg", end),
         chart.lane_tips(data, data.dossiers, end), "lanes", LANES_TITLE,
         f"One lane per dossier, grouped by domain, from its first event to {end}, "
         "coloured by the status in force, with a marker for each event; the dossier table "

@@ -144,7 +144,7 @@ def _short(title: str) -> str:
     return title if len(title) <= TITLE_WIDTH else title[: TITLE_WIDTH - 1].rstrip() + "…"
 
 
-def draw(data: Dataset, dossiers: Sequence[Dossier], out: IO[bytes], fmt: str, end: str,
+def draw(dossiers: Sequence[Dossier], out: IO[bytes], fmt: str, end: str,
          title: str = "", start: str | None = None) -> None:
     """Draw `dossiers` as lanes up to the date `end` and write the image to `out`. The
     lanes are numbered from 1 in the order drawn, their parts named as `lane_tips` says.
