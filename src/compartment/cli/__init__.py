@@ -9,6 +9,7 @@ error (a bug: please report it). Data goes to stdout, messages to stderr.
 
 import errno
 import gc
+import inspect
 import os
 import sys
 from collections.abc import Iterator, MutableMapping
@@ -16,6 +17,7 @@ from importlib import import_module
 from typing import Annotated, Any, NoReturn, Optional
 
 import typer
+from typer._completion_classes import completion_init
 from typer.core import TyperGroup
 
 from compartment import __version__
@@ -58,20 +60,15 @@ def build_command(name: str) -> Any:
     `app.add_typer(sub_app, name=name)` would have had Typer build it."""
     module, attribute = COMMANDS[name]
     target = getattr(import_module(f"compartment.cli.{module}"), attribute)
+    style: dict[str, Any] = {"pretty_exceptions_short": app.pretty_exceptions_short,
+                             "rich_markup_mode": app.rich_markup_mode}
     built: Any
     if isinstance(target, typer.Typer):
-        built = typer.main.get_group_from_info(
-            typer.models.TyperInfo(target, name=name),
-            pretty_exceptions_short=app.pretty_exceptions_short,
-            suggest_commands=app.suggest_commands,
-            rich_markup_mode=app.rich_markup_mode,
-        )
+        built = typer.main.get_group_from_info(typer.models.TyperInfo(target, name=name),
+                                               suggest_commands=app.suggest_commands, **style)
     else:
         built = typer.main.get_command_from_info(
-            typer.models.CommandInfo(name=name, callback=target),
-            pretty_exceptions_short=app.pretty_exceptions_short,
-            rich_markup_mode=app.rich_markup_mode,
-        )
+            typer.models.CommandInfo(name=name, callback=target), **style)
     _plain_metavars(built)
     return built
 
@@ -96,8 +93,6 @@ _METAVARS = {"str": "TEXT", "int": "N", "int range": "N", "float": "SECONDS",
 
 def summary(name: str) -> str:
     """The help text the command of COMMANDS would have, without building it."""
-    import inspect
-
     module, attribute = COMMANDS[name]
     target = getattr(import_module(f"compartment.cli.{module}"), attribute)
     text = target.info.help if isinstance(target, typer.Typer) else inspect.getdoc(target)
@@ -143,7 +138,7 @@ class _Group(TyperGroup):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.commands = _Commands()
-        options.init_completion()  # add_completion=False: the options are ours (options.py)
+        completion_init()  # as add_completion=True would: the completion options are ours
 
     def list_commands(self, ctx: Any) -> list[str]:
         return list(self.commands)  # the names only: TyperGroup's reads every item
@@ -199,30 +194,21 @@ def _version(value: bool) -> None:
 @app.callback()
 def main_options(
     ctx: typer.Context,
-    data: Annotated[
-        Optional[str],
-        typer.Option("--data", metavar="PATH", help="The data file. Default: $COMPARTMENT_DATA, "
-                     "else the nearest data/issues.yaml in this folder or above, else the copy "
-                     "bundled with compartment."),
+    data: Annotated[Optional[str], typer.Option(
+        metavar="PATH", help="The data file. Default: $COMPARTMENT_DATA, else the nearest "
+        "data/issues.yaml in this folder or above, else the copy bundled with compartment.")
     ] = None,
-    known_at: Annotated[
-        Optional[str],
-        typer.Option("--known-at", metavar="REV", help="Read the data file as committed at this "
-                     "git revision: a commit, tag or branch, or a date YYYY-MM-DD (the current "
-                     "branch's last commit on or before it). Combines with --as-of."),
-    ] = None,
-    debug: Annotated[
-        bool, typer.Option("--debug", help="Show a traceback if compartment itself fails.")
-    ] = False,
-    no_cache: Annotated[
-        bool,
-        typer.Option("--no-cache", help="Parse and validate the data file afresh; do not read or "
-                     "write the cache (kept in $COMPARTMENT_CACHE_DIR, else "
-                     "$XDG_CACHE_HOME/compartment)."),
-    ] = False,
-    version: Annotated[
-        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
-    ] = False,
+    known_at: Annotated[Optional[str], typer.Option(
+        metavar="REV", help="Read the data file as committed at this git revision: a commit, "
+        "tag or branch, or a date YYYY-MM-DD (the current branch's last commit on or before "
+        "it). Combines with --as-of.")] = None,
+    debug: Annotated[bool, typer.Option(
+        "--debug", help="Show a traceback if compartment itself fails.")] = False,
+    no_cache: Annotated[bool, typer.Option(
+        "--no-cache", help="Parse and validate the data file afresh; do not read or write the "
+        "cache (kept in $COMPARTMENT_CACHE_DIR, else $XDG_CACHE_HOME/compartment).")] = False,
+    version: Annotated[bool, typer.Option(
+        "--version", callback=_version, is_eager=True, help="Print the version.")] = False,
     install_completion: options.InstallCompletion = None,
     show_completion: options.ShowCompletion = None,
 ) -> None:

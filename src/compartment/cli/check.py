@@ -1,7 +1,7 @@
 """Keeping the data file sound: validate, fmt, and the evidence report `sources`."""
 
 import sys
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -23,21 +23,15 @@ from compartment.errors import CompartmentError, ExitCode, UsageError, one_line
 def validate(
     ctx: typer.Context,
     strict: Annotated[bool, typer.Option(help="Fail on warnings too.")] = False,
-    output_format: Annotated[
-        ProblemFormat,
-        typer.Option("--format", "-f", help="text, json, or github (Actions annotations)."),
+    output_format: Annotated[ProblemFormat, typer.Option(
+        "--format", "-f", help="text, json, or github (Actions annotations).")
     ] = ProblemFormat.text,
-    files: Annotated[
-        Optional[list[Path]],
-        typer.Argument(metavar="[FILE]...", show_default=False, help="Check these files instead "
-                       "of the data file in use (as pre-commit passes them)."),
-    ] = None,
-    as_of: Annotated[
-        Optional[str],
-        typer.Option("--as-of", metavar="DATE", callback=full_date,
-                     help="The day a decision point (`next:`) counts as passed after "
-                     "(YYYY-MM-DD). Default: today."),
-    ] = None,
+    files: Annotated[Optional[list[Path]], typer.Argument(
+        metavar="[FILE]...", show_default=False, help="Check these files instead of the data "
+        "file in use (as pre-commit passes them).")] = None,
+    as_of: Annotated[Optional[str], typer.Option(
+        "--as-of", metavar="DATE", callback=full_date, help="The day a decision point (`next:`) "
+        "counts as passed after (YYYY-MM-DD). Default: today.")] = None,
 ) -> None:
     """Check the data file and report every problem.
 
@@ -88,15 +82,11 @@ def validate(
 
 def fmt_(
     ctx: typer.Context,
-    check: Annotated[
-        bool,
-        typer.Option("--check", help="Change nothing: print the diff and exit 1 if not canonical."),
-    ] = False,
-    files: Annotated[
-        Optional[list[Path]],
-        typer.Argument(metavar="[FILE]...", show_default=False,
-                       help="Format these files instead of the data file in use."),
-    ] = None,
+    check: Annotated[bool, typer.Option(
+        "--check", help="Change nothing: print the diff and exit 1 if not canonical.")] = False,
+    files: Annotated[Optional[list[Path]], typer.Argument(
+        metavar="[FILE]...", show_default=False,
+        help="Format these files instead of the data file in use.")] = None,
     force: Force = False,
 ) -> None:
     """Rewrite the data file in its canonical layout.
@@ -139,44 +129,32 @@ def fmt_(
         raise typer.Exit(ExitCode.PROBLEMS)
 
 
-class SourcesView(str, Enum):
-    publisher = "publisher"
-    dossier = "dossier"
+SourcesView = StrEnum("SourcesView", "publisher dossier")
 
 
 def sources(
     ctx: typer.Context,
-    by: Annotated[
-        SourcesView, typer.Option("--by", help="One row per publisher, or per dossier.")
-    ] = SourcesView.publisher,
-    weak: Annotated[
-        bool,
-        typer.Option("--weak", help="List the events with no primary or reference source, "
-                     "worst first."),
+    by: Annotated[SourcesView, typer.Option(
+        help="One row per publisher, or per dossier.")] = SourcesView.publisher,
+    weak: Annotated[bool, typer.Option(
+        "--weak", help="List the events with no primary or reference source, worst first.")
     ] = False,
-    check_links: Annotated[
-        bool,
-        typer.Option("--check", help="Fetch every cited URL and report dead links, moved ones "
-                     "and unreachable hosts; exit 1 if a link is dead. Needs httpx."),
-    ] = False,
-    dossier: Annotated[
-        Optional[str],
-        typer.Option("--dossier", metavar="ID", help="--check: only this dossier's URLs.",
-                     autocompletion=complete_dossier),
-    ] = None,
+    check_links: Annotated[bool, typer.Option(
+        "--check", help="Fetch every cited URL and report dead links, moved ones and "
+        "unreachable hosts; exit 1 if a link is dead. Needs httpx.")] = False,
+    dossier: Annotated[Optional[str], typer.Option(
+        metavar="ID", help="--check: only this dossier's URLs.",
+        autocompletion=complete_dossier)] = None,
     timeout: Annotated[
-        float, typer.Option(min=0.1, help="--check: seconds for each step of a request.")
-    ] = 10.0,
+        float, typer.Option(min=0.1, help="--check: seconds for each step of a request.")] = 10.0,
     deadline: Annotated[
         float, typer.Option(min=1, help="--check: seconds for the whole check, a hard stop.")
     ] = 120.0,
     concurrency: Annotated[int, typer.Option(min=1, max=64, help="--check: requests at once.")] = 8,
-    allow_private: Annotated[
-        bool,
-        typer.Option("--allow-private", help="--check: also fetch URLs that resolve to "
-                     "loopback, private or link-local addresses (refused by default, so that "
-                     "a citation cannot probe your network); for testing a local copy."),
-    ] = False,
+    allow_private: Annotated[bool, typer.Option(
+        "--allow-private", help="--check: also fetch URLs that resolve to loopback, private or "
+        "link-local addresses (refused by default, so that a citation cannot probe your "
+        "network); for testing a local copy.")] = False,
     output_format: Annotated[ListFormat, FORMAT] = ListFormat.table,
 ) -> None:
     """Report the evidence behind the ledger.

@@ -88,43 +88,27 @@ def _sources(sources: list[str] | None, unverified: bool) -> tuple[str, ...]:
 def event_add(
     ctx: typer.Context,
     dossier_id: DossierArgument,
-    date: Annotated[
-        str, typer.Option(metavar="DATE", help="YYYY-MM-DD, or YYYY-MM / YYYY.",
-                          callback=partial_date)
-    ],
-    actor: Annotated[
-        str, typer.Option(metavar="ACTOR", help="Who acted: an actor id.",
-                          autocompletion=complete_actor)
-    ],
+    date: Annotated[str, typer.Option(
+        metavar="DATE", help="YYYY-MM-DD, or YYYY-MM / YYYY.", callback=partial_date)],
+    actor: Annotated[str, typer.Option(
+        metavar="ACTOR", help="Who acted: an actor id.", autocompletion=complete_actor)],
     action: Annotated[str, typer.Option(help="A short verb phrase: 'suspended participation'.")],
     summary: Annotated[str, typer.Option(help="What happened, in your own words.")],
-    source: Annotated[
-        Optional[list[str]],
-        typer.Option("--source", metavar="URL", help="A URL or citation (repeatable)."),
-    ] = None,
-    status: Annotated[
-        Optional[StatusChoice],
-        typer.Option(help="The dossier's status after this event, if it changed."),
-    ] = None,
+    source: Annotated[Optional[list[str]], typer.Option(
+        metavar="URL", help="A URL or citation (repeatable).")] = None,
+    status: Annotated[Optional[StatusChoice], typer.Option(
+        help="The dossier's status after this event, if it changed.")] = None,
     unverified: Annotated[
-        bool, typer.Option("--unverified", help="No source confirms it.")
-    ] = False,
-    over: Annotated[
-        Optional[list[str]],
-        typer.Option("--over", metavar="CRISIS", autocompletion=complete_crisis,
-                     help="What the step answered, as its actor stated it: a crisis id, or "
-                     "another dossier's event as DOSSIER-ID@DATE (repeatable)."),
-    ] = None,
-    no_link: Annotated[
-        bool, typer.Option("--no-link", help="Its actor stated no link to a crisis: records "
-                           "`over: []`.")
-    ] = False,
-    accuses: Annotated[
-        Optional[str],
-        typer.Option(metavar="ACTOR", autocompletion=complete_actor,
-                     help="Whom the acting side formally accuses of a breach (an "
-                     "accusation, not a break)."),
-    ] = None,
+        bool, typer.Option("--unverified", help="No source confirms it.")] = False,
+    over: Annotated[Optional[list[str]], typer.Option(
+        metavar="CRISIS", autocompletion=complete_crisis, help="What the step answered, as its "
+        "actor stated it: a crisis id, or another dossier's event as DOSSIER-ID@DATE "
+        "(repeatable).")] = None,
+    no_link: Annotated[bool, typer.Option(
+        "--no-link", help="Its actor stated no link to a crisis: records `over: []`.")] = False,
+    accuses: Annotated[Optional[str], typer.Option(
+        metavar="ACTOR", autocompletion=complete_actor, help="Whom the acting side formally "
+        "accuses of a breach (an accusation, not a break).")] = None,
     dry_run: DryRun = False,
     force: Force = False,
 ) -> None:
@@ -161,46 +145,31 @@ def event_add(
 @dossier_app.command("add")
 def dossier_add(
     ctx: typer.Context,
-    dossier_id: Annotated[
-        str, typer.Argument(metavar="ID", help="The new dossier's id (kebab-case).")
-    ],
+    dossier_id: Annotated[str, typer.Argument(
+        metavar="ID", help="The new dossier's id (kebab-case).")],
     title: Annotated[str, typer.Option(help="The dossier's title.")],
     domain: Annotated[DomainChoice, typer.Option(help="Its domain.")],
-    party: Annotated[
-        list[str], typer.Option("--party", metavar="ACTOR", help="A party: actor id (repeatable).",
-                                autocompletion=complete_actor)
-    ],
+    party: Annotated[list[str], typer.Option(
+        metavar="ACTOR", help="A party: actor id (repeatable).", autocompletion=complete_actor)],
     summary: Annotated[str, typer.Option(help="What the cooperation is, and what became of it.")],
-    date: Annotated[
-        str, typer.Option(metavar="DATE", help="First event: its date.", callback=partial_date)
-    ],
-    actor: Annotated[
-        str, typer.Option(metavar="ACTOR", help="First event: who acted.",
-                          autocompletion=complete_actor)
-    ],
+    date: Annotated[str, typer.Option(
+        metavar="DATE", help="First event: its date.", callback=partial_date)],
+    actor: Annotated[str, typer.Option(
+        metavar="ACTOR", help="First event: who acted.", autocompletion=complete_actor)],
     action: Annotated[str, typer.Option(help="First event: what they did, e.g. 'signed'.")],
     event_summary: Annotated[str, typer.Option(help="First event: what happened.")],
     status: Annotated[StatusChoice, typer.Option(help="First event: the status it set.")],
-    source: Annotated[
-        Optional[list[str]],
-        typer.Option("--source", metavar="URL", help="First event: a source (repeatable)."),
-    ] = None,
+    source: Annotated[Optional[list[str]], typer.Option(
+        metavar="URL", help="First event: a source (repeatable).")] = None,
     unverified: Annotated[
-        bool, typer.Option("--unverified", help="First event: unconfirmed.")
-    ] = False,
-    alias: Annotated[
-        Optional[list[str]], typer.Option("--alias", help="Another name (repeatable).")
-    ] = None,
+        bool, typer.Option("--unverified", help="First event: unconfirmed.")] = False,
+    alias: Annotated[Optional[list[str]], typer.Option(help="Another name (repeatable).")] = None,
     forum: Annotated[Optional[str], typer.Option(help="Where the parties meet.")] = None,
-    approach: Annotated[
-        Optional[list[ApproachChoice]], typer.Option(help="A Western response named (repeatable).")
-    ] = None,
-    third_party: Annotated[
-        Optional[list[str]],
-        typer.Option("--third-party", metavar="ACTOR", help="A third party (repeatable).",
-                     autocompletion=complete_actor),
-    ] = None,
-    tag: Annotated[Optional[list[str]], typer.Option("--tag", help="A tag (repeatable).")] = None,
+    approach: Annotated[Optional[list[ApproachChoice]], typer.Option(
+        help="A Western response named (repeatable).")] = None,
+    third_party: Annotated[Optional[list[str]], typer.Option(
+        metavar="ACTOR", help="A third party (repeatable).", autocompletion=complete_actor)] = None,
+    tag: Annotated[Optional[list[str]], typer.Option(help="A tag (repeatable).")] = None,
     dry_run: DryRun = False,
     force: Force = False,
 ) -> None:
@@ -240,21 +209,15 @@ def dossier_add(
 @dossier_app.command("set")
 def dossier_set(
     ctx: typer.Context,
-    dossier_id: Annotated[
-        str, typer.Argument(metavar="ID", help="The dossier's id.", autocompletion=complete_dossier)
-    ],
-    field: Annotated[
-        str,
-        typer.Argument(metavar="FIELD", help="The field to set.", autocompletion=complete_field),
-    ],
-    values: Annotated[
-        Optional[list[str]],
-        typer.Argument(metavar="VALUE", autocompletion=complete_field_value, show_default=False,
-                       help="The new value; for a list field each VALUE is one item, in order."),
-    ] = None,
-    unset: Annotated[
-        bool, typer.Option("--unset", help="Remove an optional field (forum or a list).")
-    ] = False,
+    dossier_id: Annotated[str, typer.Argument(
+        metavar="ID", help="The dossier's id.", autocompletion=complete_dossier)],
+    field: Annotated[str, typer.Argument(
+        metavar="FIELD", help="The field to set.", autocompletion=complete_field)],
+    values: Annotated[Optional[list[str]], typer.Argument(
+        metavar="VALUE", autocompletion=complete_field_value, show_default=False,
+        help="The new value; for a list field each VALUE is one item, in order.")] = None,
+    unset: Annotated[bool, typer.Option(
+        "--unset", help="Remove an optional field (forum or a list).")] = False,
     dry_run: DryRun = False,
     force: Force = False,
 ) -> None:
@@ -282,31 +245,21 @@ def dossier_set(
 def claim_add(
     ctx: typer.Context,
     dossier_id: DossierArgument,
-    date: Annotated[
-        str, typer.Option(metavar="DATE", help="The event's date, as the file writes it.",
-                          callback=partial_date)
-    ],
-    by: Annotated[
-        str, typer.Option(metavar="ACTOR", help="Who says it: an actor id.",
-                          autocompletion=complete_actor)
-    ],
+    date: Annotated[str, typer.Option(
+        metavar="DATE", help="The event's date, as the file writes it.", callback=partial_date)],
+    by: Annotated[str, typer.Option(
+        metavar="ACTOR", help="Who says it: an actor id.", autocompletion=complete_actor)],
     says: Annotated[
-        str, typer.Option(help="What they say, in your own words or a short exact quote.")
-    ],
+        str, typer.Option(help="What they say, in your own words or a short exact quote.")],
     source: Annotated[
-        list[str], typer.Option("--source", metavar="URL", help="Where they said it (repeatable).")
-    ],
-    blames: Annotated[
-        Optional[str], typer.Option(metavar="ACTOR", help="Whom they hold responsible.",
-                                    autocompletion=complete_actor)
-    ] = None,
-    event_actor: Annotated[
-        Optional[str], typer.Option(metavar="ACTOR", help="The event's actor, if several "
-                                    "events share the date.", autocompletion=complete_actor)
-    ] = None,
-    action: Annotated[
-        Optional[str], typer.Option(help="The event's action, if several share the date.")
-    ] = None,
+        list[str], typer.Option(metavar="URL", help="Where they said it (repeatable).")],
+    blames: Annotated[Optional[str], typer.Option(
+        metavar="ACTOR", help="Whom they hold responsible.", autocompletion=complete_actor)] = None,
+    event_actor: Annotated[Optional[str], typer.Option(
+        metavar="ACTOR", help="The event's actor, if several events share the date.",
+        autocompletion=complete_actor)] = None,
+    action: Annotated[Optional[str], typer.Option(
+        help="The event's action, if several share the date.")] = None,
     dry_run: DryRun = False,
     force: Force = False,
 ) -> None:
@@ -358,17 +311,15 @@ def actor_add(
 @publisher_app.command("add")
 def publisher_add(
     ctx: typer.Context,
-    host: Annotated[str, typer.Argument(metavar="HOST", help="The host of its URLs, e.g. "
-                                        "www.state.gov.")],
+    host: Annotated[str, typer.Argument(
+        metavar="HOST", help="The host of its URLs, e.g. www.state.gov.")],
     name: Annotated[str, typer.Option(help="The publisher's name as people write it.")],
     kind: Annotated[KindChoice, typer.Option(help="primary, reference or news.")],
-    state_media: Annotated[
-        Optional[str], typer.Option(metavar="COUNTRY", help="For a state-owned or "
-                                    "state-controlled outlet: whose state, e.g. russia.")
-    ] = None,
-    subdomains: Annotated[
-        bool, typer.Option("--subdomains", help="Every subdomain of HOST is this publisher too.")
-    ] = False,
+    state_media: Annotated[Optional[str], typer.Option(
+        metavar="COUNTRY", help="For a state-owned or state-controlled outlet: whose state, e.g. "
+        "russia.")] = None,
+    subdomains: Annotated[bool, typer.Option(
+        "--subdomains", help="Every subdomain of HOST is this publisher too.")] = False,
     dry_run: DryRun = False,
     force: Force = False,
 ) -> None:

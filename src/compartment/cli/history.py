@@ -25,6 +25,7 @@ from compartment.cli.options import (
     StatusFilter,
     TagFilter,
     bound,
+    check_known,
     complete_actor,
     complete_dossier,
     complete_tag,
@@ -41,39 +42,25 @@ if TYPE_CHECKING:
 
 def timeline(
     ctx: typer.Context,
-    since: Annotated[
-        Optional[str],
-        typer.Option(metavar="DATE", help=f"Keep events on or after this date ({BOUND_RULE}); "
-                     "--since 2014 starts on 1 January 2014."),
-    ] = None,
-    until: Annotated[
-        Optional[str],
-        typer.Option(metavar="DATE", help=f"Keep events on or before this date ({BOUND_RULE}); "
-                     "--until 2014 ends on 31 December 2014."),
-    ] = None,
-    dossier: Annotated[
-        Optional[list[str]],
-        typer.Option("--dossier", metavar="ID", help="Keep this dossier's events (repeatable).",
-                     autocompletion=complete_dossier),
-    ] = None,
-    actor: Annotated[
-        Optional[list[str]],
-        typer.Option("--actor", "-a", metavar="ACTOR", autocompletion=complete_actor,
-                     help="Keep events by this actor (repeatable)."),
-    ] = None,
-    bloc: Annotated[
-        Optional[list[BlocChoice]],
-        typer.Option("--bloc", help="Keep events by actors of this bloc (repeatable)."),
-    ] = None,
-    status: Annotated[
-        Optional[list[StatusChoice]],
-        typer.Option("--status", "-s", help="Keep events that set this status (repeatable)."),
-    ] = None,
-    tag: Annotated[
-        Optional[list[str]],
-        typer.Option("--tag", "-t", metavar="TAG", autocompletion=complete_tag,
-                     help="Keep events of dossiers with this tag (repeatable: any of them)."),
-    ] = None,
+    since: Annotated[Optional[str], typer.Option(
+        metavar="DATE", help=f"Keep events on or after this date ({BOUND_RULE}); --since 2014 "
+        "starts on 1 January 2014.")] = None,
+    until: Annotated[Optional[str], typer.Option(
+        metavar="DATE", help=f"Keep events on or before this date ({BOUND_RULE}); --until 2014 "
+        "ends on 31 December 2014.")] = None,
+    dossier: Annotated[Optional[list[str]], typer.Option(
+        metavar="ID", help="Keep this dossier's events (repeatable).",
+        autocompletion=complete_dossier)] = None,
+    actor: Annotated[Optional[list[str]], typer.Option(
+        "--actor", "-a", metavar="ACTOR", autocompletion=complete_actor,
+        help="Keep events by this actor (repeatable).")] = None,
+    bloc: Annotated[Optional[list[BlocChoice]], typer.Option(
+        help="Keep events by actors of this bloc (repeatable).")] = None,
+    status: Annotated[Optional[list[StatusChoice]], typer.Option(
+        "--status", "-s", help="Keep events that set this status (repeatable).")] = None,
+    tag: Annotated[Optional[list[str]], typer.Option(
+        "--tag", "-t", metavar="TAG", autocompletion=complete_tag,
+        help="Keep events of dossiers with this tag (repeatable: any of them).")] = None,
     output_format: Annotated[ListFormat, FORMAT] = ListFormat.table,
 ) -> None:
     """List every dossier's events in date order, by year.
@@ -122,18 +109,14 @@ def timeline(
 def stats(
     ctx: typer.Context,
     by: Annotated[
-        StatsField, typer.Option("--by", help="Count dossiers by this field.")
-    ] = StatsField.status,
+        StatsField, typer.Option(help="Count dossiers by this field.")] = StatsField.status,
     per: Annotated[
-        Optional[StatsField], typer.Option("--per", help="Split each count by a second field.")
-    ] = None,
+        Optional[StatsField], typer.Option(help="Split each count by a second field.")] = None,
     output_format: Annotated[ListFormat, FORMAT] = ListFormat.table,
     as_of: AsOf = None,
-    series: Annotated[
-        Optional[Period],
-        typer.Option("--series", help="Instead of a pivot: how many dossiers stood in each "
-                     "status at the end of every year (or month), from the events alone."),
-    ] = None,
+    series: Annotated[Optional[Period], typer.Option(
+        help="Instead of a pivot: how many dossiers stood in each status at the end of every "
+        "year (or month), from the events alone.")] = None,
     status: StatusFilter = None,
     broken_off_by: BrokenOffByFilter = None,
     domain: DomainFilter = None,
@@ -232,17 +215,13 @@ def _series(
 
 def diff(
     ctx: typer.Context,
-    rev_a: Annotated[
-        Optional[str], typer.Argument(metavar="REV_A", help="The old revision (default HEAD): "
-                                      "a commit, tag or branch, or a date YYYY-MM-DD.")
-    ] = None,
-    rev_b: Annotated[
-        Optional[str],
-        typer.Argument(metavar="REV_B", help="The new revision (default: the working tree)."),
-    ] = None,
-    output_format: Annotated[
-        DiffFormat, typer.Option("--format", "-f", help="text, markdown (for a PR) or json.")
-    ] = DiffFormat.text,
+    rev_a: Annotated[Optional[str], typer.Argument(
+        metavar="REV_A", help="The old revision (default HEAD): a commit, tag or branch, or a "
+        "date YYYY-MM-DD.")] = None,
+    rev_b: Annotated[Optional[str], typer.Argument(
+        metavar="REV_B", help="The new revision (default: the working tree).")] = None,
+    output_format: Annotated[DiffFormat, typer.Option(
+        "--format", "-f", help="text, markdown (for a PR) or json.")] = DiffFormat.text,
 ) -> None:
     """Compare the data file between two git revisions.
 
@@ -291,31 +270,23 @@ def diff(
 
 def chart(
     ctx: typer.Context,
-    output: Annotated[
-        Path,
-        typer.Option("--output", "-o", metavar="FILE", help="The image to write: .png or .svg."),
-    ],
+    output: Annotated[Path, typer.Option(
+        "--output", "-o", metavar="FILE", help="The image to write: .png or .svg.")],
     status: StatusFilter = None,
     broken_off_by: BrokenOffByFilter = None,
     domain: DomainFilter = None,
     party: PartyFilter = None,
     search: SearchFilter = None,
     tag: TagFilter = None,
-    as_of: Annotated[
-        Optional[str],
-        typer.Option("--as-of", metavar="DATE", callback=full_date,
-                     help="Draw up to this date (YYYY-MM-DD), not today."),
-    ] = None,
-    since: Annotated[
-        Optional[str],
-        typer.Option(metavar="DATE", help=f"Start the time axis here ({BOUND_RULE})."),
-    ] = None,
+    as_of: Annotated[Optional[str], typer.Option(
+        "--as-of", metavar="DATE", callback=full_date,
+        help="Draw up to this date (YYYY-MM-DD), not today.")] = None,
+    since: Annotated[Optional[str], typer.Option(
+        metavar="DATE", help=f"Start the time axis here ({BOUND_RULE}).")] = None,
     title: Annotated[Optional[str], typer.Option(metavar="TEXT", help="The chart's title.")] = None,
-    kind: Annotated[
-        ChartKind,
-        typer.Option("--kind", help="lanes: a lane per dossier; series: the compartment"
-                     "alization curve, dossiers per status at the end of each year."),
-    ] = ChartKind.lanes,
+    kind: Annotated[ChartKind, typer.Option(
+        help="lanes: a lane per dossier; series: the compartmentalization curve, dossiers per "
+        "status at the end of each year.")] = ChartKind.lanes,
 ) -> None:
     """Draw the dossiers' status over time into a PNG or SVG file.
 
@@ -365,19 +336,15 @@ def chart(
     else:
         heading = (title if title is not None
                    else f"Cooperation dossiers: status from the first event to {end}")
-        storage.write_output(
-            output, lambda out: ch.draw(rows, out, fmt, end, heading, since))
-    count = len(rows)
-    runtime.say(f"{output}: {count} dossier{'s' * (count != 1)} drawn")
+        storage.write_output(output, lambda out: ch.draw(rows, out, fmt, end, heading, since))
+    runtime.say(f"{output}: {len(rows)} dossier{'s' * (len(rows) != 1)} drawn")
 
 
 def crises(
     ctx: typer.Context,
-    crisis: Annotated[
-        Optional[list[str]],
-        typer.Option("--crisis", "-c", metavar="ID", help="Only this crisis (repeatable); "
-                     "`none stated` and `not recorded` name the breaks without one."),
-    ] = None,
+    crisis: Annotated[Optional[list[str]], typer.Option(
+        "--crisis", "-c", metavar="ID", help="Only this crisis (repeatable); `none stated` and "
+        "`not recorded` name the breaks without one.")] = None,
     as_of: AsOf = None,
     output_format: Annotated[ListFormat, FORMAT] = ListFormat.table,
 ) -> None:
@@ -404,11 +371,7 @@ def crises(
     data = runtime.dataset(ctx, as_of=as_of)
     groups = linkage.by_crisis(data)
     if crisis:
-        known = [c for c, _ in groups]
-        for wanted in crisis:
-            if wanted not in known:
-                raise UsageError(f"--crisis: no crisis {wanted!r}"
-                                 f"{lookup.did_you_mean(wanted, known)}")
+        check_known("--crisis", "crisis", crisis, [c for c, _ in groups])
         groups = [(c, found) for c, found in groups if c in crisis]
     if output_format is ListFormat.table:
         wrap = runtime.stdout_is_terminal()
@@ -424,16 +387,12 @@ def crises(
 
 def upcoming(
     ctx: typer.Context,
-    start: Annotated[
-        Optional[str],
-        typer.Option("--from", metavar="DATE", callback=full_date,
-                     help="The first day (YYYY-MM-DD). Default: today."),
-    ] = None,
-    within: Annotated[
-        Optional[str],
-        typer.Option(metavar="SPAN", help="How far ahead: a number and d, w, m or y, such as "
-                     "6m or 2y. Default: no limit."),
-    ] = None,
+    start: Annotated[Optional[str], typer.Option(
+        "--from", metavar="DATE", callback=full_date,
+        help="The first day (YYYY-MM-DD). Default: today.")] = None,
+    within: Annotated[Optional[str], typer.Option(
+        metavar="SPAN", help="How far ahead: a number and d, w, m or y, such as 6m or 2y. "
+        "Default: no limit.")] = None,
     domain: DomainFilter = None,
     status: StatusFilter = None,
     tag: TagFilter = None,

@@ -8,8 +8,8 @@ that one name never means two things.
 
 from __future__ import annotations
 
-from collections.abc import Container
-from enum import Enum
+from collections.abc import Container, Iterable, Sequence
+from enum import Enum, StrEnum
 from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
@@ -27,38 +27,14 @@ KindChoice = Enum("KindChoice", {k: k for k in PUBLISHER_KINDS}, type=str)  # ty
 ApproachChoice = Enum("ApproachChoice", {a: a for a in APPROACHES}, type=str)  # type: ignore[misc]
 
 
-class ListFormat(str, Enum):
-    table = "table"
-    csv = "csv"
-    json = "json"
-    markdown = "markdown"
-
-
-class ShowFormat(str, Enum):
-    table = "table"
-    json = "json"
-    markdown = "markdown"
-
-
-class ExportFormat(str, Enum):
-    csv = "csv"
-    json = "json"
-    jsonl = "jsonl"
-    markdown = "markdown"
-    sqlite = "sqlite"
-    ics = "ics"
-
-
-class ProblemFormat(str, Enum):
-    text = "text"
-    json = "json"
-    github = "github"
-
-
-class DiffFormat(str, Enum):
-    text = "text"
-    markdown = "markdown"
-    json = "json"
+# The output formats and other plain choices: each value is its member's name.
+ListFormat = StrEnum("ListFormat", "table csv json markdown")
+ShowFormat = StrEnum("ShowFormat", "table json markdown")
+ExportFormat = StrEnum("ExportFormat", "csv json jsonl markdown sqlite ics")
+ProblemFormat = StrEnum("ProblemFormat", "text json github")
+DiffFormat = StrEnum("DiffFormat", "text markdown json")
+Period = StrEnum("Period", "year month")
+ChartKind = StrEnum("ChartKind", "lanes series")
 
 
 class SortField(str, Enum):
@@ -69,16 +45,6 @@ class SortField(str, Enum):
     since = "since"
     domain = "domain"
     broken_off_by = "broken-off-by"
-
-
-class Period(str, Enum):
-    year = "year"
-    month = "month"
-
-
-class ChartKind(str, Enum):
-    lanes = "lanes"
-    series = "series"
 
 
 class StatsField(str, Enum):
@@ -141,6 +107,16 @@ def bound(option: str, value: str | None) -> str | None:
         return partial_date(value)
     except typer.BadParameter as exc:
         raise UsageError(f"{option} {exc.message}") from None
+
+
+def check_known(option: str, what: str, given: Iterable[str], known: Sequence[str],
+                hint: str = "") -> None:
+    """A usage error for the first of `given` that is not in `known`, with a did-you-mean."""
+    from compartment.data.lookup import did_you_mean
+
+    for value in given:
+        if value not in known:
+            raise UsageError(f"{option}: no {what} {value!r}{did_you_mean(value, known)}{hint}")
 
 
 # -- shell completion: ids from the data in use, and never an error --------------------------
@@ -212,61 +188,36 @@ def complete_field_value(ctx: typer.Context, incomplete: str) -> list[tuple[str,
 
 # -- options several commands share, defined once (Typer copies each per command) ----------
 
-AsOf = Annotated[
-    Optional[str],
-    typer.Option("--as-of", metavar="DATE", callback=as_of_date, help="Show the state as it stood "
-                 "on this date, from the events alone: YYYY-MM-DD, or YYYY-MM / YYYY for the end "
-                 "of that month or year."),
-]
-StatusFilter = Annotated[
-    Optional[list[StatusChoice]],
-    typer.Option("--status", "-s", help="Keep dossiers with this status (repeatable)."),
-]
-BrokenOffByFilter = Annotated[
-    Optional[list[str]],
-    typer.Option("--broken-off-by", "-b", metavar="ACTOR|BLOC",
-                 autocompletion=complete_actor_or_bloc,
-                 help="Keep dossiers broken off by this actor (id or name) or bloc (repeatable)."),
-]
-FirstBrokenOffByFilter = Annotated[
-    Optional[list[str]],
-    typer.Option("--first-broken-off-by", metavar="ACTOR|BLOC",
-                 autocompletion=complete_actor_or_bloc,
-                 help="Keep dossiers whose first break was by this actor (id or name) or bloc "
-                 "(repeatable)."),
-]
-DisputedFilter = Annotated[
-    bool,
-    typer.Option("--disputed",
-                 help="Keep dossiers where the parties' claims blame different actors."),
-]
-DomainFilter = Annotated[
-    Optional[list[DomainChoice]],
-    typer.Option("--domain", "-d", help="Keep this domain (repeatable)."),
-]
-PartyFilter = Annotated[
-    Optional[list[str]],
-    typer.Option("--party", "-p", metavar="ACTOR|BLOC", autocompletion=complete_actor_or_bloc,
-                 help="Keep dossiers with this party: an actor (id or name) or a bloc "
-                 "(repeatable)."),
-]
-SearchFilter = Annotated[
-    Optional[str],
-    typer.Option(help="Keep dossiers whose id, title, aliases, summary or tags contain TEXT."),
-]
-TagFilter = Annotated[
-    Optional[list[str]],
-    typer.Option("--tag", "-t", metavar="TAG", autocompletion=complete_tag,
-                 help="Keep dossiers with this tag (repeatable: any of them)."),
-]
+AsOf = Annotated[Optional[str], typer.Option(
+    "--as-of", metavar="DATE", callback=as_of_date, help="Show the state as it stood on this "
+    "date, from the events alone: YYYY-MM-DD, or YYYY-MM / YYYY for the end of that month or "
+    "year.")]
+StatusFilter = Annotated[Optional[list[StatusChoice]], typer.Option(
+    "--status", "-s", help="Keep dossiers with this status (repeatable).")]
+BrokenOffByFilter = Annotated[Optional[list[str]], typer.Option(
+    "--broken-off-by", "-b", metavar="ACTOR|BLOC", autocompletion=complete_actor_or_bloc,
+    help="Keep dossiers broken off by this actor (id or name) or bloc (repeatable).")]
+FirstBrokenOffByFilter = Annotated[Optional[list[str]], typer.Option(
+    "--first-broken-off-by", metavar="ACTOR|BLOC", autocompletion=complete_actor_or_bloc,
+    help="Keep dossiers whose first break was by this actor (id or name) or bloc (repeatable).")]
+DisputedFilter = Annotated[bool, typer.Option(
+    "--disputed", help="Keep dossiers where the parties' claims blame different actors.")]
+DomainFilter = Annotated[Optional[list[DomainChoice]], typer.Option(
+    "--domain", "-d", help="Keep this domain (repeatable).")]
+PartyFilter = Annotated[Optional[list[str]], typer.Option(
+    "--party", "-p", metavar="ACTOR|BLOC", autocompletion=complete_actor_or_bloc,
+    help="Keep dossiers with this party: an actor (id or name) or a bloc (repeatable).")]
+SearchFilter = Annotated[Optional[str], typer.Option(
+    help="Keep dossiers whose id, title, aliases, summary or tags contain TEXT.")]
+TagFilter = Annotated[Optional[list[str]], typer.Option(
+    "--tag", "-t", metavar="TAG", autocompletion=complete_tag,
+    help="Keep dossiers with this tag (repeatable: any of them).")]
 # --format where its help says no more than this: `Annotated[ListFormat, FORMAT]`.
 FORMAT = typer.Option("--format", "-f", help="Output format.")
-DryRun = Annotated[
-    bool, typer.Option("--dry-run", help="Print the diff that would be written, and write nothing.")
-]
+DryRun = Annotated[bool, typer.Option(
+    "--dry-run", help="Print the diff that would be written, and write nothing.")]
 Force = Annotated[
-    bool, typer.Option("--force", help="Write the data file even if it is read-only.")
-]
+    bool, typer.Option("--force", help="Write the data file even if it is read-only.")]
 
 
 def values(choices: list[StatusChoice] | list[DomainChoice] | list[BlocChoice] | None) -> list[str]:
@@ -304,13 +255,6 @@ def completion_args(args: list[str], commands: Container[str]) -> list[str]:
     return out
 
 
-def init_completion() -> None:
-    """Register Typer's completion classes, which its add_completion would have done."""
-    from typer._completion_classes import completion_init
-
-    completion_init()
-
-
 def _shell(value: str) -> str:
     if value not in (*SHELLS, DETECT):
         raise typer.BadParameter(f"{value!r} is not one of {', '.join(SHELLS)}")
@@ -346,16 +290,10 @@ def install_completion(ctx: typer.Context, value: str | None) -> None:
     raise typer.Exit()
 
 
-ShowCompletion = Annotated[
-    Optional[str],
-    typer.Option("--show-completion", metavar="[SHELL]", callback=show_completion,
-                 expose_value=False, is_eager=True,
-                 help=f"Print the completion script for SHELL ({', '.join(SHELLS[:3])}; default: "
-                 "yours), to copy it or customize the installation."),
-]
-InstallCompletion = Annotated[
-    Optional[str],
-    typer.Option("--install-completion", metavar="[SHELL]", callback=install_completion,
-                 expose_value=False, is_eager=True,
-                 help="Install completion for SHELL (default: yours)."),
-]
+ShowCompletion = Annotated[Optional[str], typer.Option(
+    "--show-completion", metavar="[SHELL]", callback=show_completion, expose_value=False,
+    is_eager=True, help=f"Print the completion script for SHELL ({', '.join(SHELLS[:3])}; "
+    "default: yours), to copy it or customize the installation.")]
+InstallCompletion = Annotated[Optional[str], typer.Option(
+    "--install-completion", metavar="[SHELL]", callback=install_completion, expose_value=False,
+    is_eager=True, help="Install completion for SHELL (default: yours).")]

@@ -10,21 +10,15 @@ from compartment.cli import runtime
 
 def site(
     ctx: typer.Context,
-    output: Annotated[
-        Path,
-        typer.Option("--output", "-o", metavar="DIR",
-                     help="The folder to write the site into: new, or empty unless --force."),
-    ],
-    force: Annotated[
-        bool,
-        typer.Option("--force", help="Write into a folder that is not empty: the site's own "
-                     "files are replaced, nothing else in the folder is touched or removed."),
-    ] = False,
-    stamp: Annotated[
-        bool,
-        typer.Option("--stamp", help="Print today's date in each page's footer (the output "
-                     "then changes every day; without it the same data gives the same files)."),
-    ] = False,
+    output: Annotated[Path, typer.Option(
+        "--output", "-o", metavar="DIR",
+        help="The folder to write the site into: new, or empty unless --force.")],
+    force: Annotated[bool, typer.Option(
+        "--force", help="Write into a folder that is not empty: the site's own files are "
+        "replaced, nothing else in the folder is touched or removed.")] = False,
+    stamp: Annotated[bool, typer.Option(
+        "--stamp", help="Print today's date in each page's footer (the output then changes "
+        "every day; without it the same data gives the same files).")] = False,
 ) -> None:
     """Write the ledger as a static website.
 

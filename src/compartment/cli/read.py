@@ -23,6 +23,7 @@ from compartment.cli.options import (
     SortField,
     StatusFilter,
     TagFilter,
+    check_known,
     complete_crisis,
     complete_dossier,
     values,
@@ -48,27 +49,20 @@ def list_(
     search: SearchFilter = None,
     tag: TagFilter = None,
     disputed: DisputedFilter = False,
-    over: Annotated[
-        Optional[list[str]],
-        typer.Option("--over", metavar="CRISIS", autocompletion=complete_crisis,
-                     help="Dossiers broken off over this crisis (repeatable: any of them), as "
-                     "`compartment crises` lists them."),
-    ] = None,
+    over: Annotated[Optional[list[str]], typer.Option(
+        metavar="CRISIS", autocompletion=complete_crisis, help="Dossiers broken off over this "
+        "crisis (repeatable: any of them), as `compartment crises` lists them.")] = None,
     sort: Annotated[SortField, typer.Option(help="Sort by this field.")] = SortField.file,
     output_format: Annotated[ListFormat, FORMAT] = ListFormat.table,
-    columns: Annotated[
-        Optional[str],
-        typer.Option(metavar="NAMES", help="The columns to show, comma-separated: any field of "
-                     "a dossier, since, first_broken_off_by, first_broken_off_on, "
-                     "broken_off_by_bloc, first_broken_off_by_bloc. Default: id, title, "
-                     "status, since, broken_off_by, domain."),
+    columns: Annotated[Optional[str], typer.Option(
+        metavar="NAMES", help="The columns to show, comma-separated: any field of a dossier, "
+        "since, first_broken_off_by, first_broken_off_on, broken_off_by_bloc, "
+        "first_broken_off_by_bloc. Default: id, title, status, since, broken_off_by, domain.")
     ] = None,
     as_of: AsOf = None,
-    limit: Annotated[
-        int,
-        typer.Option(min=0, help="Table only: show at most this many rows (0: all). CSV, JSON "
-                     "and Markdown always hold every row."),
-    ] = TABLE_LIMIT,
+    limit: Annotated[int, typer.Option(
+        min=0, help="Table only: show at most this many rows (0: all). CSV, JSON and Markdown "
+        "always hold every row.")] = TABLE_LIMIT,
 ) -> None:
     """List dossiers, filtered and sorted.
 
@@ -90,13 +84,16 @@ def list_(
 
       compartment list --as-of 2022-02-23 --format csv
     """
-    from compartment.views import query
+    from compartment.views import linkage, query
 
     data = runtime.dataset(ctx, as_of=as_of)
     filters = runtime.dossier_filters(
         data, values(status), broken_off_by, values(domain), party, search, tag,
         first_broken_off_by, disputed,
-    )._replace(over=_crises(data, over or []))
+    )._replace(over=over or [])
+    # An --over value is a crisis id of the data, or one of the two rows without one.
+    known = [*data.crises, linkage.NONE_STATED, linkage.NOT_RECORDED]
+    check_known("--over", "crisis", filters.over, known, "; `compartment crises` lists them")
     rows = query.sort(query.select(data, filters), sort.value)
     chosen = _columns(columns) if columns is not None else None
     if output_format is ListFormat.table:
@@ -128,35 +125,18 @@ def _columns(given: str) -> tuple[str, ...]:
     from compartment.views import export
 
     names = tuple(n.strip().replace("-", "_") for n in given.split(",") if n.strip())
-    for name in names:
-        if name not in export.DOSSIER_COLUMNS:
-            raise UsageError(f"--columns: no column {name!r}"
-                             f"{lookup.did_you_mean(name, export.DOSSIER_COLUMNS)}; choose from "
-                             f"{', '.join(export.DOSSIER_COLUMNS)}")
+    check_known("--columns", "column", names, export.DOSSIER_COLUMNS,
+                f"; choose from {', '.join(export.DOSSIER_COLUMNS)}")
     if not names:
         raise UsageError("--columns: name at least one column")
     return names
 
 
-def _crises(data: "Dataset", wanted: list[str]) -> list[str]:
-    """`--over` values: crisis ids of the data, or the two rows without one."""
-    from compartment.views import linkage
-
-    known = [*data.crises, linkage.NONE_STATED, linkage.NOT_RECORDED]
-    for value in wanted:
-        if value not in known:
-            raise UsageError(f"--over: no crisis {value!r}{lookup.did_you_mean(value, known)}; "
-                             "`compartment crises` lists them")
-    return wanted
-
-
 def show(
     ctx: typer.Context,
-    dossier_id: Annotated[
-        str,
-        typer.Argument(metavar="ID", help="The dossier's id (any case), title or alias.",
-                       autocompletion=complete_dossier),
-    ],
+    dossier_id: Annotated[str, typer.Argument(
+        metavar="ID", help="The dossier's id (any case), title or alias.",
+        autocompletion=complete_dossier)],
     as_of: AsOf = None,
     output_format: Annotated[ShowFormat, FORMAT] = ShowFormat.table,
 ) -> None:
@@ -196,24 +176,15 @@ def show(
 def export_(
     ctx: typer.Context,
     output_format: Annotated[ExportFormat, FORMAT] = ExportFormat.json,
-    events: Annotated[
-        bool,
-        typer.Option("--events", help="CSV/Markdown/JSONL: one row per event, not per dossier."),
-    ] = False,
-    claims: Annotated[
-        bool,
-        typer.Option("--claims", help="CSV/Markdown/JSONL: one row per claim, with its event."),
-    ] = False,
-    output: Annotated[
-        Optional[Path],
-        typer.Option("--output", "-o", metavar="FILE", help="Write here instead of stdout."),
-    ] = None,
-    raw: Annotated[
-        bool,
-        typer.Option("--raw", help="CSV: keep cells that start with = + - @ as they are. By "
-                     "default they get a leading ' so that spreadsheets do not run them as "
-                     "formulas."),
-    ] = False,
+    events: Annotated[bool, typer.Option(
+        "--events", help="CSV/Markdown/JSONL: one row per event, not per dossier.")] = False,
+    claims: Annotated[bool, typer.Option(
+        "--claims", help="CSV/Markdown/JSONL: one row per claim, with its event.")] = False,
+    output: Annotated[Optional[Path], typer.Option(
+        "--output", "-o", metavar="FILE", help="Write here instead of stdout.")] = None,
+    raw: Annotated[bool, typer.Option(
+        "--raw", help="CSV: keep cells that start with = + - @ as they are. By default they get "
+        "a leading ' so that spreadsheets do not run them as formulas.")] = False,
     as_of: AsOf = None,
     tag: TagFilter = None,
 ) -> None:

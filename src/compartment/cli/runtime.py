@@ -184,19 +184,15 @@ def load(ctx: typer.Context, path: Path | None = None) -> LoadResult:
 
 
 def blob(ctx: typer.Context, commit: Commit) -> bytes:
-    """The bytes of the data file at `commit` (read once per command)."""
+    """The bytes of the data file at `commit`."""
     from compartment.history import revisions
 
-    meta = ctx.find_root().meta
-    if "compartment.blob" not in meta:
-        repo = _repository(ctx)
-        sha = revisions.blob_of(repo, commit.sha, commit.rev)
-        raw = revisions.read_blobs(repo, [sha]).get(sha)
-        if raw is None:
-            raise CompartmentError(revisions.oversized(repo, sha))
-        meta["compartment.blob"] = raw
-    found: bytes = meta["compartment.blob"]
-    return found
+    repo = _repository(ctx)
+    sha = revisions.blob_of(repo, commit.sha, commit.rev)
+    raw = revisions.read_blobs(repo, [sha]).get(sha)
+    if raw is None:
+        raise CompartmentError(revisions.oversized(repo, sha))
+    return raw
 
 
 def dataset(

@@ -8,33 +8,24 @@ import typer
 
 from compartment.cli import runtime
 from compartment.cli.options import BOUND_RULE, DiffFormat, bound, complete_dossier
-from compartment.data import lookup
+from compartment.data import dates, lookup
 from compartment.errors import UsageError
 
 
 def log(
     ctx: typer.Context,
-    dossier: Annotated[
-        Optional[str],
-        typer.Argument(metavar="[DOSSIER]", help="Only the commits that changed this dossier.",
-                       autocompletion=complete_dossier, show_default=False),
+    dossier: Annotated[Optional[str], typer.Argument(
+        metavar="[DOSSIER]", help="Only the commits that changed this dossier.",
+        autocompletion=complete_dossier, show_default=False)] = None,
+    reverse: Annotated[bool, typer.Option(
+        "--reverse", help="Oldest first (the default is newest first).")] = False,
+    since: Annotated[Optional[str], typer.Option(
+        metavar="DATE", help=f"Only commits made on or after this date ({BOUND_RULE}).")] = None,
+    max_count: Annotated[Optional[int], typer.Option(
+        "-n", "--max-count", metavar="N", min=1, help="Only the N newest of these commits.")
     ] = None,
-    reverse: Annotated[
-        bool, typer.Option("--reverse", help="Oldest first (the default is newest first).")
-    ] = False,
-    since: Annotated[
-        Optional[str],
-        typer.Option(metavar="DATE",
-                     help=f"Only commits made on or after this date ({BOUND_RULE})."),
-    ] = None,
-    max_count: Annotated[
-        Optional[int],
-        typer.Option("-n", "--max-count", metavar="N", min=1,
-                     help="Only the N newest of these commits."),
-    ] = None,
-    output_format: Annotated[
-        DiffFormat, typer.Option("--format", "-f", help="text, markdown or json.")
-    ] = DiffFormat.text,
+    output_format: Annotated[DiffFormat, typer.Option(
+        "--format", "-f", help="text, markdown or json.")] = DiffFormat.text,
 ) -> None:
     """Show the data file's history, commit by commit.
 
@@ -57,8 +48,8 @@ def log(
     from compartment.views import export, render
 
     start = bound("--since", since)
-    if start is not None:  # a partial date as the first day of its period
-        start = (start + "-01-01")[:10]
+    if start is not None:
+        start = dates.first_day(start).isoformat()
     runtime.refuse_known_at(ctx, "log (it reads every revision)")
     source = runtime.data_source(ctx)
     if source.bundled:
@@ -92,14 +83,11 @@ def merge_driver(
         show_default=False)] = None,
     theirs: Annotated[Optional[Path], typer.Argument(
         metavar="THEIRS", help="Their version (%B).", show_default=False)] = None,
-    path: Annotated[
-        Optional[str], typer.Argument(metavar="[PATH]", help="The file's name in messages (%P).",
-                                      show_default=False),
-    ] = None,
-    install: Annotated[
-        bool, typer.Option("--install", help="Set this repository up to merge its data file "
-                           "with this driver: git config and .gitattributes.")
-    ] = False,
+    path: Annotated[Optional[str], typer.Argument(
+        metavar="[PATH]", help="The file's name in messages (%P).", show_default=False)] = None,
+    install: Annotated[bool, typer.Option(
+        "--install", help="Set this repository up to merge its data file with this driver: git "
+        "config and .gitattributes.")] = False,
 ) -> None:
     """Merge three versions of the data file, by record.
 
