@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import itertools
 from collections import Counter
-from collections.abc import Callable, Container, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from typing import NamedTuple
 
 from compartment.data import dates
 from compartment.data.dataset import (
     Dataset,
+    Dossier,
     actors_named,
     breaking_events,
     derive_state,
@@ -36,12 +37,9 @@ def unique_ids(data: Dataset) -> Iterator[Finding]:
     for i, dossier in enumerate(data.dossiers):
         if counts[dossier.id] > 1:
             others = [j for j, d in enumerate(data.dossiers) if d.id == dossier.id and j != i]
-            yield Finding(
-                ("dossiers", i, "id"),
-                "duplicate-id",
-                f"dossier id {dossier.id!r} is used {counts[dossier.id]} times "
-                f"(also dossier number {', '.join(str(j + 1) for j in others)} in the file)",
-            )
+            yield Finding(("dossiers", i, "id"), "duplicate-id",
+                          f"dossier id {dossier.id!r} is used {counts[dossier.id]} times (also "
+                          f"dossier number {', '.join(str(j + 1) for j in others)} in the file)")
 
 
 def unique_tags(data: Dataset) -> Iterator[Finding]:
@@ -51,74 +49,46 @@ def unique_tags(data: Dataset) -> Iterator[Finding]:
         first: dict[str, int] = {}
         for k, tag in enumerate(d.tags):
             if tag in first:
-                yield Finding(
-                    ("dossiers", i, "tags", k),
-                    "duplicate-tag",
-                    f"tag {tag!r} is listed twice (first as tag {first[tag] + 1}); "
-                    "remove this one",
-                )
+                yield Finding(("dossiers", i, "tags", k), "duplicate-tag",
+                              f"tag {tag!r} is listed twice (first as tag {first[tag] + 1}); "
+                              "remove this one")
             else:
                 first[tag] = k
 
 
 def actor_references(data: Dataset) -> Iterator[Finding]:
-    known = data.actors
-
-    def missing(actor: str) -> str:
-        return f"unknown actor {actor!r}: add it under `actors:` or fix the id"
-
     for i, d in enumerate(data.dossiers):
-        if actors_named(d) <= known.keys():  # the common case, decided in one set operation
+        if actors_named(d) <= data.actors.keys():  # the common case, in one set operation
             continue
-        for field in ("parties", "third_parties"):
-            for k, actor in enumerate(getattr(d, field)):
-                if actor not in known:
-                    yield Finding(("dossiers", i, field, k), "unknown-actor", missing(actor))
-        if d.broken_off_by is not None and d.broken_off_by not in known:
-            yield Finding(
-                ("dossiers", i, "broken_off_by"), "unknown-actor", missing(d.broken_off_by)
-            )
-        for n, decision in enumerate(d.next):
-            for b, actor in enumerate(decision.by):
-                if actor not in known:
-                    yield Finding(("dossiers", i, "next", n, "by", b), "unknown-actor",
-                                  missing(actor))
-        for k, event in enumerate(d.events):
-            if event.actor not in known:
-                yield Finding(
-                    ("dossiers", i, "events", k, "actor"), "unknown-actor", missing(event.actor)
-                )
-            if event.accuses is not None and event.accuses not in known:
-                yield Finding(("dossiers", i, "events", k, "accuses"), "unknown-actor",
-                              missing(event.accuses))
-            for c, claim in enumerate(event.claims):
-                for field in ("by", "blames"):
-                    actor = getattr(claim, field)
-                    if actor is not None and actor not in known:
-                        yield Finding(
-                            ("dossiers", i, "events", k, "claims", c, field), "unknown-actor",
-                            missing(actor),
-                        )
+        for path, actor in _actor_places(d):
+            if actor is not None and actor not in data.actors:
+                yield Finding(("dossiers", i, *path), "unknown-actor",
+                              f"unknown actor {actor!r}: add it under `actors:` or fix the id")
+
+
+def _actor_places(d: Dossier) -> Iterator[tuple[tuple[str | int, ...], str | None]]:
+    """Each place in the dossier that names an actor (or may: None where it names none)."""
+    for field in ("parties", "third_parties"):
+        for k, actor in enumerate(getattr(d, field)):
+            yield (field, k), actor
+    yield ("broken_off_by",), d.broken_off_by
+    for n, decision in enumerate(d.next):
+        for b, actor in enumerate(decision.by):
+            yield ("next", n, "by", b), actor
+    for k, event in enumerate(d.events):
+        yield ("events", k, "actor"), event.actor
+        yield ("events", k, "accuses"), event.accuses
+        for c, claim in enumerate(event.claims):
+            yield ("events", k, "claims", c, "by"), claim.by
+            yield ("events", k, "claims", c, "blames"), claim.blames
 
 
 def unused_actors(data: Dataset) -> Iterator[Finding]:
-    used: set[str] = set()
-    for d in data.dossiers:
-        used.update(actors_named(d))
-    return unused(data.actors, used)
-
-
-def unused(actors: Iterable[str], used: Container[str]) -> Iterator[Finding]:
-    """unused_actors' findings, given the actors every dossier names (cache_patch.py knows
-    them without reading the dossiers)."""
-    for actor in actors:
+    used = {actor for d in data.dossiers for actor in actors_named(d)}
+    for actor in data.actors:
         if actor not in used:
-            yield Finding(
-                ("actors", actor),
-                "unused-actor",
-                f"actor {actor!r} is not used by any dossier",
-                Severity.WARNING,
-            )
+            yield Finding(("actors", actor), "unused-actor",
+                          f"actor {actor!r} is not used by any dossier", Severity.WARNING)
 
 
 def references(data: Dataset) -> Iterator[Finding]:
@@ -146,12 +116,10 @@ def linkage_stated(data: Dataset) -> Iterator[Finding]:
         breaking = {id(e) for e in breaking_events(d.events)}
         for k, event in enumerate(d.events):
             if event.over is None and event.date >= LINKAGE_SINCE and id(event) in breaking:
-                yield Finding(
-                    ("dossiers", i, "events", k), "no-over",
-                    "this break does not say what it answered: add `over:` with the crisis "
-                    "or event its actor stated, or `over: []` if the actor stated no link",
-                    Severity.WARNING,
-                )
+                yield Finding(("dossiers", i, "events", k), "no-over",
+                              "this break does not say what it answered: add `over:` with the "
+                              "crisis or event its actor stated, or `over: []` if the actor "
+                              "stated no link", Severity.WARNING)
 
 
 def unused_crises(data: Dataset) -> Iterator[Finding]:
@@ -167,12 +135,9 @@ def chronological_events(data: Dataset) -> Iterator[Finding]:
     for i, d in enumerate(data.dossiers):
         for k, (before, event) in enumerate(itertools.pairwise(d.events), start=1):
             if event.date < before.date:
-                yield Finding(
-                    ("dossiers", i, "events", k, "date"),
-                    "event-order",
-                    f"event dated {event.date} comes after one dated {before.date}; "
-                    "keep events in date order",
-                )
+                yield Finding(("dossiers", i, "events", k, "date"), "event-order",
+                              f"event dated {event.date} comes after one dated {before.date}; "
+                              "keep events in date order")
 
 
 def no_future_events(data: Dataset) -> Iterator[Finding]:
@@ -180,29 +145,20 @@ def no_future_events(data: Dataset) -> Iterator[Finding]:
     for i, d in enumerate(data.dossiers):
         for k, event in enumerate(d.events):
             if event.date > today:
-                yield Finding(
-                    ("dossiers", i, "events", k, "date"),
-                    "future-date",
-                    f"event dated {event.date} is in the future (today is {today})",
-                )
+                yield Finding(("dossiers", i, "events", k, "date"), "future-date",
+                              f"event dated {event.date} is in the future (today is {today})")
 
 
 def status_matches_events(data: Dataset) -> Iterator[Finding]:
     for i, d in enumerate(data.dossiers):
         state = derive_state(d.events)
         if state.status is None:
-            yield Finding(
-                ("dossiers", i, "events"),
-                "no-status-event",
-                "no event sets a status; give the event that started or changed it a `status:`",
-            )
+            yield Finding(("dossiers", i, "events"), "no-status-event", "no event sets a "
+                          "status; give the event that started or changed it a `status:`")
         elif state.status != d.status:
-            yield Finding(
-                ("dossiers", i, "status"),
-                "status-mismatch",
-                f"status is {d.status!r} but the latest status-setting event "
-                f"({state.since}) sets {state.status!r}",
-            )
+            yield Finding(("dossiers", i, "status"), "status-mismatch",
+                          f"status is {d.status!r} but the latest status-setting event "
+                          f"({state.since}) sets {state.status!r}")
 
 
 def broken_off_by_matches_events(data: Dataset) -> Iterator[Finding]:
@@ -211,19 +167,13 @@ def broken_off_by_matches_events(data: Dataset) -> Iterator[Finding]:
         if state.status is None or state.broken_off_by == d.broken_off_by:
             continue
         if state.broken_off_by is None:
-            why = (
-                "the dossier is active"
-                if state.status == "active"
-                else "no event moved it to strained, suspended or terminated"
-            )
+            why = ("the dossier is active" if state.status == "active"
+                   else "no event moved it to strained, suspended or terminated")
             expected = f"null, since {why}"
         else:
             expected = f"{state.broken_off_by!r}, the actor of the event of {state.break_date}"
-        yield Finding(
-            ("dossiers", i, "broken_off_by"),
-            "broken-off-by-mismatch",
-            f"broken_off_by is {d.broken_off_by!r} but the events say {expected}",
-        )
+        yield Finding(("dossiers", i, "broken_off_by"), "broken-off-by-mismatch",
+                      f"broken_off_by is {d.broken_off_by!r} but the events say {expected}")
 
 
 def events_have_sources(data: Dataset) -> Iterator[Finding]:
@@ -232,18 +182,12 @@ def events_have_sources(data: Dataset) -> Iterator[Finding]:
             if event.sources:
                 continue
             if event.unverified:
-                yield Finding(
-                    ("dossiers", i, "events", k),
-                    "unsourced-unverified",
-                    "unverified event has no source; add what was found, even if weak",
-                    Severity.WARNING,
-                )
+                yield Finding(("dossiers", i, "events", k), "unsourced-unverified",
+                              "unverified event has no source; add what was found, even if weak",
+                              Severity.WARNING)
             else:
-                yield Finding(
-                    ("dossiers", i, "events", k),
-                    "no-source",
-                    "event has no source: add at least one URL or citation under `sources:`",
-                )
+                yield Finding(("dossiers", i, "events", k), "no-source", "event has no source: "
+                              "add at least one URL or citation under `sources:`")
 
 
 def cited(data: Dataset) -> Iterator[tuple[tuple[str | int, ...], str]]:
@@ -268,18 +212,14 @@ def registered_publishers(data: Dataset) -> Iterator[Finding]:
     """In a ledger that keeps a publisher registry, every source URL's host is in it."""
     if not data.publishers:
         return
-    hosts = list(data.publishers)
     for path, source in cited(data):
         host = url_host(source)
         if host is not None and data.publisher_of(source) is None:
-            yield Finding(path, "unregistered-publisher", _unregistered(host, hosts))
-
-
-def _unregistered(host: str, hosts: list[str]) -> str:
-    close = suggest(host, hosts)
-    hint = f" (did you mean {', '.join(close)}?)" if close else ""
-    return (f"the host {host!r} is not a registered publisher{hint}; register it with "
-            f"`compartment publisher add {host} --name NAME --kind KIND`")
+            close = suggest(host, list(data.publishers))
+            hint = f" (did you mean {', '.join(close)}?)" if close else ""
+            yield Finding(path, "unregistered-publisher",
+                          f"the host {host!r} is not a registered publisher{hint}; register "
+                          f"it with `compartment publisher add {host} --name NAME --kind KIND`")
 
 
 def strong_sources(data: Dataset) -> Iterator[Finding]:
@@ -290,30 +230,17 @@ def strong_sources(data: Dataset) -> Iterator[Finding]:
     for i, d in enumerate(data.dossiers):
         kinds = {data.publisher_of(s) for e in d.events for s in e.sources}
         if not any(p is not None and p.kind in STRONG_KINDS for p in kinds):
-            yield Finding(
-                ("dossiers", i, "events"), "no-strong-source",
-                "no event of this dossier cites a primary or reference source",
-                Severity.WARNING,
-            )
+            yield Finding(("dossiers", i, "events"), "no-strong-source",
+                          "no event of this dossier cites a primary or reference source",
+                          Severity.WARNING)
 
 
 Rule = Callable[[Dataset], Iterator[Finding]]
 
 RULES: tuple[Rule, ...] = (
-    unique_ids,
-    unique_tags,
-    actor_references,
-    unused_actors,
-    chronological_events,
-    no_future_events,
-    status_matches_events,
-    broken_off_by_matches_events,
-    events_have_sources,
-    registered_publishers,
-    strong_sources,
-    references,
-    linkage_stated,
-    unused_crises,
+    unique_ids, unique_tags, actor_references, unused_actors, chronological_events,
+    no_future_events, status_matches_events, broken_off_by_matches_events, events_have_sources,
+    registered_publishers, strong_sources, references, linkage_stated, unused_crises,
 )
 
 
@@ -324,13 +251,10 @@ def past_due(data: Dataset, today: str) -> Iterator[Finding]:
     for i, d in enumerate(data.dossiers):
         for n, decision in enumerate(d.next):
             if dates.last_day(decision.date) < today:
-                yield Finding(
-                    ("dossiers", i, "next", n, "date"), "past-due",
-                    f"the decision point of {decision.date} ({decision.due}) has passed "
-                    f"(as of {today}): record what happened as an event, then drop this "
-                    "entry or move it to the next date",
-                    Severity.WARNING,
-                )
+                yield Finding(("dossiers", i, "next", n, "date"), "past-due",
+                              f"the decision point of {decision.date} ({decision.due}) has "
+                              f"passed (as of {today}): record what happened as an event, then "
+                              "drop this entry or move it to the next date", Severity.WARNING)
 
 
 def run(data: Dataset, rules: tuple[Rule, ...] = RULES) -> list[Finding]:

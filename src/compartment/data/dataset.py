@@ -230,8 +230,7 @@ class Dossier(NamedTuple):
     @property
     def first_break(self) -> Break | None:
         """The first break ever, kept after a recovery: who broke the dossier off first."""
-        breaks = self.breaks
-        return breaks[0] if breaks else None
+        return next(iter(self.breaks), None)
 
     @property
     def first_broken_off_by(self) -> str | None:
@@ -244,15 +243,11 @@ class Dossier(NamedTuple):
         return first.date if first else None
 
     @property
-    def accusations(self) -> tuple[Accusation, ...]:
-        """Every formal accusation of a breach in the events, in order. An accusation is no
-        break: it changes no status."""
-        return tuple(Accusation(e.date, e.actor, e.accuses) for e in self.events if e.accuses)
-
-    @property
     def first_accusation(self) -> Accusation | None:
-        found = self.accusations
-        return found[0] if found else None
+        """The first formal accusation of a breach in the events. An accusation is no break:
+        it changes no status."""
+        return next((Accusation(e.date, e.actor, e.accuses) for e in self.events if e.accuses),
+                    None)
 
     @property
     def disputed(self) -> bool:
@@ -264,11 +259,7 @@ class Dossier(NamedTuple):
     def as_of(self, date: str) -> Dossier | None:
         """This dossier as it stood on `date`, or None if it had no event by then."""
         events = tuple(e for e in self.events if e.date <= date)
-        if not events:
-            return None
-        state = derive_state(events)
-        return self._replace(status=state.status or self.status,
-                             broken_off_by=state.broken_off_by, events=events)
+        return with_state(self._replace(events=events)) if events else None
 
     def to_dict(self) -> dict[str, Any]:
         """The record in the contract's key order, with what its events derive after

@@ -40,9 +40,7 @@ LINE_SEPARATORS = re.compile("[\u2028\u2029\u0085]")
 _LINE_SEPARATOR_BYTES = re.compile(b"\xe2\x80[\xa8\xa9]|\xc2\x85")
 
 
-def load_bytes(
-    raw: bytes, name: str, path: Path | None = None
-) -> LoadResult:
+def load_bytes(raw: bytes, name: str, path: Path | None = None) -> LoadResult:
     """Validate a data file's bytes: UTF-8 (a byte-order mark allowed), then YAML, then the
     contract. `name` is how the file is named in problems."""
     path = path or Path(name)
@@ -66,13 +64,9 @@ def load_text(
     try:  # only a caller passing text, not a file (decoded strictly), can bring a surrogate
         text.encode("utf-8")
     except UnicodeEncodeError as exc:
-        at = exc.start
-        line = text.count("\n", 0, at) + 1
-        col = at - (text.rfind("\n", 0, at) + 1) + 1
         return LoadResult(path, None, [Problem(
-            Location(name, line, col), "encoding",
-            "the text holds a lone surrogate; it is not valid Unicode"
-        )])
+            Location(name, *yamlsource.position(text, exc.start)), "encoding",
+            "the text holds a lone surrogate; it is not valid Unicode")])
     if LINE_SEPARATORS.search(text):
         return LoadResult(path, None, line_separators(text, name))
     with collector_paused():
@@ -81,17 +75,10 @@ def load_text(
 
 def line_separators(text: str, name: str) -> list[Problem]:
     """Each U+2028, U+2029 and U+0085 in `text`, located by line feeds as editors count."""
-    found = []
-    for match in LINE_SEPARATORS.finditer(text):
-        at = match.start()
-        line = text.count("\n", 0, at) + 1
-        column = at - (text.rfind("\n", 0, at) + 1) + 1
-        found.append(Problem(
-            Location(name, line, column), "line-separator",
-            f"the character {visible(match.group())} is a line break to YAML but not to "
-            "editors or diffs; delete it (use a plain space or a new line)",
-        ))
-    return found
+    return [Problem(Location(name, *yamlsource.position(text, match.start())), "line-separator",
+                    f"the character {visible(match.group())} is a line break to YAML but not "
+                    "to editors or diffs; delete it (use a plain space or a new line)")
+            for match in LINE_SEPARATORS.finditer(text)]
 
 
 _CHUNK = 1 << 20
@@ -114,24 +101,17 @@ def check_encoding(raw: bytes) -> tuple[tuple[int, int], str] | None:
             codecs.utf_8_decode(view[start:end], "strict", True)
         except UnicodeDecodeError as exc:
             at = start + exc.start
-            line_start = raw.rfind(b"\n", 0, at) + 1
-            column = len(raw[line_start:at].decode("utf-8", "replace")) + 1
-            line = raw.count(b"\n", 0, at) + 1
-            return (line, column), (
-                f"the file is not valid UTF-8 (byte 0x{raw[at]:02x}); save it as UTF-8"
-            )
+            return yamlsource.position(raw, at), (
+                f"the file is not valid UTF-8 (byte 0x{raw[at]:02x}); save it as UTF-8")
         start = end
     return None
 
 
 @contextmanager
 def collector_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while a load builds its many small objects.
-
-    Loaded records hold no reference cycles, and the collector's repeated scans of a growing
-    heap made loading superlinear (benchmarks/README.md). It is restored even if the load
-    fails.
-    """
+    """Pause the cyclic garbage collector while a load builds its many small objects: they
+    hold no reference cycles, and the collector's repeated scans of a growing heap made
+    loading superlinear (benchmarks/README.md)."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:
@@ -141,16 +121,10 @@ def collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _load(
-    source: str | bytes, name: str, path: Path, spans: list[tuple[int, int]] | None = None,
-    lenient: bool = False,
-) -> LoadResult:
+def _load(source: str | bytes, name: str, path: Path,
+          spans: list[tuple[int, int]] | None = None, lenient: bool = False) -> LoadResult:
     value, yaml_problems = yamlsource.parse(source, spans=spans)
-    problems = [
-        Problem(Location(name, line, col), p.code, p.message)
-        for p in yaml_problems
-        for line, col in [p.mark]
-    ]
+    problems = [Problem(Location(name, *p.mark), p.code, p.message) for p in yaml_problems]
     if value is None and problems:
         return LoadResult(path, None, problems)
     # Go on after problems in the YAML that left a value (a duplicate key, an alias read as
@@ -162,10 +136,8 @@ def _load(
     if not source.endswith(newline):  # type: ignore[arg-type]
         problems.append(Problem(
             Location(name, source.count(newline) + 1, 1),  # type: ignore[arg-type]
-            "no-final-newline",
-            "the file does not end with a newline; it may have been cut off",
-            Severity.WARNING,
-        ))
+            "no-final-newline", "the file does not end with a newline; it may have been cut off",
+            Severity.WARNING))
     if findings:
         problems.extend(locate(findings, source, name, names))
         problems.sort(key=lambda p: (p.location.line, p.location.column))
@@ -213,9 +185,7 @@ def validate(
     that an edit can mend an error of the rules across records), the findings, and each
     dossier's id by its position, for paths a reader can follow.
     """
-    from pydantic import ValidationError
-
-    from compartment.data.models import ActorModel, CrisisModel, DossierModel, PublisherModel
+    from compartment.data import models
 
     findings: list[Finding] = []
     if not isinstance(value, dict):
@@ -239,10 +209,10 @@ def validate(
 
     publishers: dict[str, Publisher] = {}
     for host, record in sections["publishers"].items():
-        model = _model(PublisherModel, record, ("publishers", host), findings, ValidationError)
+        model = _model(models.PublisherModel, record, ("publishers", host), findings)
         if model is None:
             continue
-        if not isinstance(host, str) or not _HOST.fullmatch(host):
+        if not isinstance(host, str) or not re.fullmatch(models.HOST_PATTERN, host):
             findings.append(Finding(
                 ("publishers", host), "bad-host",
                 f"{visible(str(host))!r} is not a host name in lower case, such as www.state.gov",
@@ -250,37 +220,31 @@ def validate(
             continue
         publishers[host] = Publisher(host, **_fields(model, Publisher, skip=1))
 
+    valid_id = re.compile(models.ID_PATTERN).fullmatch
     actors: dict[str, Actor] = {}
-    for actor_id, record in sections["actors"].items():
-        if not _ID.fullmatch(actor_id):
-            findings.append(Finding(
-                ("actors", actor_id), "bad-id",
-                f"actor id {visible(actor_id)!r} must be kebab-case (a-z, 0-9, single hyphens)",
-            ))
-        model = _model(ActorModel, record, ("actors", actor_id), findings, ValidationError)
-        if model is not None:
-            actors[actor_id] = Actor(actor_id, **_fields(model, Actor, skip=1))
-
     crises: dict[str, Crisis] = {}
-    for crisis_id, record in sections["crises"].items():
-        if not _ID.fullmatch(crisis_id):
-            findings.append(Finding(
-                ("crises", crisis_id), "bad-id",
-                f"crisis id {visible(crisis_id)!r} must be kebab-case: a name and its year, "
-                "such as crimea-2014",
-            ))
-        model = _model(CrisisModel, record, ("crises", crisis_id), findings, ValidationError)
-        if model is not None:
-            crises[crisis_id] = Crisis(crisis_id, **_fields(model, Crisis, skip=1))
+    keyed: tuple[tuple[str, dict[str, Any], Any, Any, str], ...] = (
+        ("actors", actors, models.ActorModel, Actor,
+         "actor id {} must be kebab-case (a-z, 0-9, single hyphens)"),
+        ("crises", crises, models.CrisisModel, Crisis,
+         "crisis id {} must be kebab-case: a name and its year, such as crimea-2014"))
+    for section, out, model_kind, kind, bad_id in keyed:
+        for record_id, record in sections[section].items():
+            if not valid_id(record_id):
+                findings.append(Finding((section, record_id), "bad-id",
+                                        bad_id.format(repr(visible(record_id)))))
+            model = _model(model_kind, record, (section, record_id), findings)
+            if model is not None:
+                out[record_id] = kind(record_id, **_fields(model, kind, skip=1))
 
     names: dict[int, str] = {}
     valid: list[Dossier] = []
     index: list[int] = []  # the file position of each valid dossier
     for i, record in enumerate(sections["dossiers"]):
         record_id = record.get("id") if isinstance(record, dict) else None
-        if isinstance(record_id, str) and _ID.fullmatch(record_id):
+        if isinstance(record_id, str) and valid_id(record_id):
             names[i] = record_id
-        model = _model(DossierModel, record, ("dossiers", i), findings, ValidationError)
+        model = _model(models.DossierModel, record, ("dossiers", i), findings)
         if model is not None:
             valid.append(_record(model))
             index.append(i)
@@ -298,30 +262,25 @@ def validate(
     return (dataset if complete or (lenient and records_sound) else None), findings, names
 
 
-_ID = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
-_HOST = re.compile(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+")
-
-
-def _model(
-    kind: Any, record: Any, where: tuple[str | int, ...], findings: list[Finding],
-    invalid: type[Exception],
-) -> Any:
+def _model(kind: Any, record: Any, where: tuple[str | int, ...], findings: list[Finding]) -> Any:
     """`record` validated as `kind`, or None with its problems added to `findings`."""
+    from pydantic import ValidationError
+
     try:
         return kind.model_validate(record)
-    except invalid as exc:
-        for err in exc.errors(include_input=False, include_url=False):  # type: ignore[attr-defined]
-            findings.append(describe(err, where, record))
+    except ValidationError as exc:
+        findings.extend(describe(err, where, record)
+                        for err in exc.errors(include_input=False, include_url=False))
         return None
 
 
 # Which record each model becomes; the record's fields are the model's (a test keeps them so).
-def _record(model: Any) -> Any:
-    from compartment.data.models import ClaimModel, DecisionModel, DossierModel, EventModel
+_RECORDS: dict[str, Any] = {"DossierModel": Dossier, "EventModel": Event, "ClaimModel": Claim,
+                            "DecisionModel": Decision}
 
-    records: dict[Any, Any] = {DossierModel: Dossier, EventModel: Event, ClaimModel: Claim,
-                               DecisionModel: Decision}
-    kind = records[type(model)]
+
+def _record(model: Any) -> Any:
+    kind = _RECORDS[type(model).__name__]
     return kind(**_fields(model, kind))
 
 

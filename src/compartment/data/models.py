@@ -32,9 +32,10 @@ else:
     Approach = Literal[tuple(APPROACHES)]
     PublisherKind = Literal[tuple(PUBLISHER_KINDS)]
 
+ID_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"  # the loader checks the ids that are keys with it too
 Id = Annotated[
     str,
-    StringConstraints(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length=80),
+    StringConstraints(pattern=ID_PATTERN, max_length=80),
     Field(description="kebab-case identifier: lower-case letters, digits and single hyphens"),
 ]
 HOST_PATTERN = r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$"
@@ -53,9 +54,8 @@ def _not_blank(text: str) -> str:
     return text
 
 
-Text = Annotated[
-    str, StringConstraints(min_length=1, max_length=20_000), AfterValidator(_not_blank)
-]
+Text = Annotated[str, StringConstraints(min_length=1, max_length=20_000),
+                 AfterValidator(_not_blank)]
 Line = Annotated[
     str,
     StringConstraints(min_length=1, max_length=500, pattern=r"^[^\n]*$"),
@@ -91,14 +91,11 @@ class PublisherModel(BaseModel):
     model_config = _CONFIG
     name: Line
     kind: PublisherKind = Field(
-        description="; ".join(f"{k}: {v}" for k, v in PUBLISHER_KINDS.items())
-    )
+        description="; ".join(f"{k}: {v}" for k, v in PUBLISHER_KINDS.items()))
     state_media: Id | None = Field(
-        default=None, description="for a state-owned or state-controlled outlet: whose state"
-    )
+        default=None, description="for a state-owned or state-controlled outlet: whose state")
     subdomains: bool = Field(
-        default=False, description="true when every subdomain of the host is this publisher too"
-    )
+        default=False, description="true when every subdomain of the host is this publisher too")
 
 
 class ClaimModel(BaseModel):
@@ -111,9 +108,8 @@ class ClaimModel(BaseModel):
 
 Reference = Annotated[
     str,
-    StringConstraints(
-        pattern=r"^[a-z0-9]+(-[a-z0-9]+)*(@[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?)?$", max_length=100
-    ),
+    StringConstraints(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*(@[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?)?$",
+                      max_length=100),
     Field(description="a crisis id (kosovo-1999), or another dossier's event as "
           "DOSSIER-ID@YYYY-MM-DD"),
 ]
@@ -143,14 +139,12 @@ class EventModel(BaseModel):
     actor: Id = Field(description="the actor id of who acted")
     action: Line = Field(description="a short verb phrase, such as 'suspended participation'")
     status: Status | None = Field(
-        default=None, description="the dossier's status after this event, if it changed"
-    )
+        default=None, description="the dossier's status after this event, if it changed")
     unverified: bool = Field(default=False, description="true when no source confirms it")
     summary: Text
     sources: list[Line] = Field(default_factory=list, description="URLs or citations")
     claims: list[ClaimModel] = Field(
-        default_factory=list, description="what each party said about the event"
-    )
+        default_factory=list, description="what each party said about the event")
     over: list[Reference] | None = Field(
         default=None, description="what the step answered, as its actor stated it: crisis "
         "ids or other dossiers' events (DOSSIER-ID@DATE); [] when the actor stated no link",
@@ -172,8 +166,7 @@ class DossierModel(BaseModel):
     status: Status = Field(description="; ".join(f"{k}: {v}" for k, v in STATUSES.items()))
     broken_off_by: Id | None = Field(
         description="the actor who broke cooperation off, or null (derived from the events: "
-        "see docs/data.md)"
-    )
+        "see docs/data.md)")
     approach: list[Approach] = Field(default_factory=list)
     third_parties: list[Id] = Field(default_factory=list)
     summary: Text
@@ -187,15 +180,12 @@ class DatasetModel(BaseModel):
     model_config = _CONFIG
     actors: dict[Id, ActorModel]
     crises: dict[Id, CrisisModel] = Field(
-        default_factory=dict,
-        description="the crises and moves that breaks were made over, by id: a name and the "
-        "year it began (crimea-2014)",
-    )
+        default_factory=dict, description="the crises and moves that breaks were made over, "
+        "by id: a name and the year it began (crimea-2014)")
     dossiers: list[DossierModel]
     publishers: dict[Host, PublisherModel] = Field(
         default_factory=dict,
-        description="the registry of source publishers, keyed by the host of their URLs",
-    )
+        description="the registry of source publishers, keyed by the host of their URLs")
 
 
 # Which model holds the records of a list field, and of each top-level section: what the

@@ -51,13 +51,13 @@ def _mark(m: Any) -> Mark:
     return (m.line + 1, m.column + 1)
 
 
-def _offset_mark(source: str | bytes, offset: int) -> Mark:
-    """The line and column of a reader error. libyaml counts its offset in UTF-8 bytes,
-    whether it was given text (which PyYAML encodes) or bytes."""
-    raw = source.encode("utf-8", "surrogatepass") if isinstance(source, str) else source
-    start = raw.rfind(b"\n", 0, offset) + 1
-    column = len(raw[start:offset].decode("utf-8", "replace"))
-    return (raw.count(b"\n", 0, offset) + 1, column + 1)
+def position(source: str | bytes, at: int) -> Mark:
+    """The line and column of `at`, an offset in characters of text or in bytes of UTF-8; the
+    column counts characters either way."""
+    if isinstance(source, bytes):
+        start = source.rfind(b"\n", 0, at) + 1
+        return source.count(b"\n", 0, at) + 1, len(source[start:at].decode("utf-8", "replace")) + 1
+    return source.count("\n", 0, at) + 1, at - source.rfind("\n", 0, at)
 
 
 def _char_at(source: str | bytes, line: int, column: int) -> str:
@@ -66,8 +66,14 @@ def _char_at(source: str | bytes, line: int, column: int) -> str:
     return lines[line][column : column + 1] if line < len(lines) else ""
 
 
-def _tag(tag: str) -> str:
-    return visible(tag.replace("tag:yaml.org,2002:", "!!"))
+def _refuse_features(event: Any, problems: list[YamlProblem], tagged: bool) -> None:
+    """Report the node's anchor, if it has one, and its tag if `tagged`."""
+    at = _mark(event.start_mark)
+    if event.anchor is not None:
+        problems.append(YamlProblem(f"anchors (&{event.anchor}) are not allowed", at, "anchor"))
+    if tagged:
+        shown = visible(event.tag.replace("tag:yaml.org,2002:", "!!"))
+        problems.append(YamlProblem(f"YAML tags are not allowed (found {shown})", at, "tag"))
 
 
 def _events(source: str | bytes) -> Iterator[Any]:
@@ -85,10 +91,10 @@ def _events(source: str | bytes) -> Iterator[Any]:
                     message = "a tab character where YAML needs spaces: indent with spaces only"
                 raise YamlProblem(message, at) from None
             except yaml.reader.ReaderError as exc:
-                raise YamlProblem(
-                    f"character {visible(chr(exc.character))} is not allowed in YAML",
-                    _offset_mark(source, exc.position),
-                ) from None
+                # libyaml counts this offset in UTF-8 bytes, given text (PyYAML encodes it) or not.
+                raw = source.encode("utf-8", "surrogatepass") if isinstance(source, str) else source
+                raise YamlProblem(f"character {visible(chr(exc.character))} is not allowed in YAML",
+                                  position(raw, exc.position)) from None
             if event is None:
                 return
             yield event
@@ -97,34 +103,19 @@ def _events(source: str | bytes) -> Iterator[Any]:
 
 
 def _scalar(event: Any, problems: list[YamlProblem], scan: bool) -> str | bool | None:
-    if event.anchor is not None:
-        problems.append(
-            YamlProblem(
-                f"anchors (&{event.anchor}) are not allowed", _mark(event.start_mark), "anchor"
-            )
-        )
     value: str = event.value
-    if event.tag is not None and event.tag not in ("!", "tag:yaml.org,2002:str"):
-        problems.append(
-            YamlProblem(
-                f"YAML tags are not allowed (found {_tag(event.tag)})",
-                _mark(event.start_mark),
-                "tag",
-            )
-        )
-        return value  # the text as written: nothing was constructed from it
+    tagged = event.tag not in (None, "!", "tag:yaml.org,2002:str")
+    if tagged or event.anchor is not None:
+        _refuse_features(event, problems, tagged)
+        if tagged:
+            return value  # the text as written: nothing was constructed from it
     # A double-quoted scalar can spell a control character as an escape (\x1b) that the
     # scan of the raw text cannot see; other scalars are checked only if that scan hit.
     bad = UNSAFE_CHARS.search(value) if scan or event.style == '"' else None
     if bad:
-        problems.append(
-            YamlProblem(
-                f"text contains the control character {visible(bad.group())}; "
-                "only tab and newline are allowed",
-                _mark(event.start_mark),
-                "control-char",
-            )
-        )
+        problems.append(YamlProblem(f"text contains the control character {visible(bad.group())}; "
+                                    "only tab and newline are allowed",
+                                    _mark(event.start_mark), "control-char"))
     if event.implicit[0]:  # a plain (unquoted, untagged) scalar
         if value in _NULLS:
             return None
@@ -145,9 +136,7 @@ UNSAFE_BYTES = re.compile(
 
 
 def parse(
-    source: str | bytes,
-    *,
-    spans: list[tuple[int, int]] | None = None,
+    source: str | bytes, *, spans: list[tuple[int, int]] | None = None
 ) -> tuple[Any, list[YamlProblem]]:
     """Parse one YAML document into dicts, lists, str, bool and None.
 
@@ -172,13 +161,9 @@ def parse(
             kind = type(event)
             if kind is yaml.ScalarEvent or kind is yaml.AliasEvent:
                 if kind is yaml.AliasEvent:
-                    problems.append(
-                        YamlProblem(
-                            f"aliases (*{event.anchor}) are not allowed: write the value out",
-                            _mark(event.start_mark),
-                            "alias",
-                        )
-                    )
+                    problems.append(YamlProblem(
+                        f"aliases (*{event.anchor}) are not allowed: write the value out",
+                        _mark(event.start_mark), "alias"))
                     value: Any = None
                 else:
                     value = _scalar(event, problems, scan)
@@ -193,21 +178,16 @@ def parse(
                     container.append(value)
                 elif frame[1] is _NO_KEY:
                     if not isinstance(value, str):
-                        problems.append(
-                            YamlProblem("mapping keys must be text", _mark(event.start_mark), "key")
-                        )
+                        problems.append(YamlProblem("mapping keys must be text",
+                                                    _mark(event.start_mark), "key"))
                         value = f"<{value!r}>"
                     line = event.start_mark.line + 1
                     first = frame[2].get(value)
                     if first is not None:
-                        problems.append(
-                            YamlProblem(
-                                f"duplicate key {value!r} (first at line {first}); "
-                                "YAML would silently keep only the last one",
-                                _mark(event.start_mark),
-                                "duplicate-key",
-                            )
-                        )
+                        problems.append(YamlProblem(
+                            f"duplicate key {value!r} (first at line {first}); "
+                            "YAML would silently keep only the last one",
+                            _mark(event.start_mark), "duplicate-key"))
                     else:
                         frame[2][value] = line
                     frame[1] = value
@@ -215,22 +195,9 @@ def parse(
                     container[frame[1]] = value
                     frame[1] = _NO_KEY
             elif kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
-                if event.anchor is not None:
-                    problems.append(
-                        YamlProblem(
-                            f"anchors (&{event.anchor}) are not allowed",
-                            _mark(event.start_mark),
-                            "anchor",
-                        )
-                    )
-                if event.tag is not None and event.tag not in ("!",) and not event.implicit:
-                    problems.append(
-                        YamlProblem(
-                            f"YAML tags are not allowed (found {_tag(event.tag)})",
-                            _mark(event.start_mark),
-                            "tag",
-                        )
-                    )
+                tagged = event.tag not in (None, "!") and not event.implicit
+                if tagged or event.anchor is not None:
+                    _refuse_features(event, problems, tagged)
                 if len(stack) >= MAX_DEPTH:
                     raise YamlProblem(
                         f"nesting deeper than {MAX_DEPTH} levels", _mark(event.start_mark), "depth"
@@ -241,9 +208,8 @@ def parse(
                     if type(frame[0]) is list:
                         frame[0].append(new)
                     elif frame[1] is _NO_KEY:
-                        problems.append(
-                            YamlProblem("mapping keys must be text", _mark(event.start_mark), "key")
-                        )
+                        problems.append(YamlProblem("mapping keys must be text",
+                                                    _mark(event.start_mark), "key"))
                         raise YamlProblem(
                             "cannot read on after a non-text key", _mark(event.start_mark), "key"
                         )
@@ -258,12 +224,9 @@ def parse(
             elif kind is yaml.DocumentStartEvent:
                 documents += 1
                 if documents > 1:
-                    raise YamlProblem(
-                        "the file holds more than one YAML document (a second '---'); "
-                        "keep the whole dataset in one",
-                        _mark(event.start_mark),
-                        "documents",
-                    )
+                    raise YamlProblem("the file holds more than one YAML document (a second "
+                                      "'---'); keep the whole dataset in one",
+                                      _mark(event.start_mark), "documents")
     except YamlProblem as exc:
         problems.append(exc)
         return None, problems
@@ -272,14 +235,7 @@ def parse(
     return root, problems
 
 
-class _NoKey:
-    __slots__ = ()
-
-    def __repr__(self) -> str:
-        return "<no key>"
-
-
-_NO_KEY = _NoKey()
+_NO_KEY = object()  # a mapping frame's pending key before the next key is read
 
 
 class SourceMap:
@@ -314,11 +270,8 @@ class SourceMap:
                         before_key = v.start_mark.index < k.start_mark.index
                         child = k if (key and last) or before_key else v
                         break
-            elif (
-                isinstance(node, yaml.SequenceNode)
-                and isinstance(part, int)
-                and 0 <= part < len(node.value)
-            ):
+            elif (isinstance(node, yaml.SequenceNode) and isinstance(part, int)
+                  and 0 <= part < len(node.value)):
                 child = node.value[part]
             if child is None:
                 break

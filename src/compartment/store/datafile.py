@@ -20,7 +20,6 @@ MAX_BYTES_ENV = "COMPARTMENT_MAX_BYTES"
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024  # far above any real ledger; stops a runaway file early
 
 
-
 class DataFileNotFound(UsageError):
     """The data file named by the user does not exist or is not a readable file."""
 
@@ -66,10 +65,8 @@ def max_bytes() -> int:
     if not raw:
         return DEFAULT_MAX_BYTES
     if not (raw.isascii() and raw.isdigit()) or int(raw) == 0:
-        raise UsageError(
-            f"{MAX_BYTES_ENV}={raw!r} is not a size: give a whole number of bytes above 0, "
-            "such as 50000000"
-        )
+        raise UsageError(f"{MAX_BYTES_ENV}={raw!r} is not a size: give a whole number of bytes "
+                         "above 0, such as 50000000")
     return int(raw)
 
 
@@ -88,20 +85,14 @@ def stat_file(path: Path) -> os.stat_result:
         raise DataFileNotFound(f"{path}: not a regular file")
     limit = max_bytes()
     if info.st_size > limit:
-        raise DataFileNotFound(
-            f"{path}: the file is {info.st_size:,} bytes, over the limit of {limit:,}; "
-            f"set {MAX_BYTES_ENV} to raise it"
-        )
+        raise DataFileNotFound(f"{path}: the file is {info.st_size:,} bytes, over the limit of "
+                               f"{limit:,}; set {MAX_BYTES_ENV} to raise it")
     return info
 
 
-def read_bytes(path: Path, info: os.stat_result | None = None) -> bytes:
-    """The file's bytes; raises DataFileNotFound with a readable reason.
-
-    `info` is the file's status from `stat_file`, when the caller already has it.
-    """
-    if info is None:
-        info = stat_file(path)
+def read_bytes(path: Path) -> bytes:
+    """The file's bytes; raises DataFileNotFound with a readable reason."""
+    info = stat_file(path)
     limit = max_bytes()
     try:
         with path.open("rb") as fh:
