@@ -83,15 +83,12 @@ GRACE = 1.0  # seconds allowed after the deadline to cancel requests and close c
 
 
 class MissingHttpx(CompartmentError):
-    """httpx is not installed."""
-
     def __init__(self) -> None:
         super().__init__("checking links needs httpx: pip install httpx (or install "
                          "compartment-ledger[check])")
 
 
 def require() -> None:
-    """Raise MissingHttpx unless httpx can be imported."""
     try:
         import httpx  # noqa: F401
     except ImportError:
@@ -134,17 +131,16 @@ def failed(results: Iterable[LinkResult]) -> bool:
     return any(r.status == "dead" or r.reason.startswith(NO_NETWORK) for r in results)
 
 
-def check(
-    urls: Iterable[str], *, concurrency: int = 8, per_host: int = 2, timeout: float = 10.0,
-    deadline: float = 60.0, allow_private: bool = False,
-) -> list[LinkResult]:
+def check(urls: Iterable[str], *, concurrency: int = 8, per_host: int = 2, timeout: float = 10.0,
+          deadline: float = 60.0, allow_private: bool = False) -> list[LinkResult]:
     """Fetch each distinct http(s) URL and say how it answered (see the module's docstring)."""
     require()
     if concurrency < 1 or per_host < 1 or timeout <= 0 or deadline <= 0:
         raise UsageError("the link checker's limits and times must be positive")
     distinct = list(dict.fromkeys(u.strip() for u in urls))
     results = {u: LinkResult(u, "skipped", reason="not an http(s) URL") for u in distinct}
-    wanted = [u for u in distinct if _is_http(u)]
+    # By its prefix alone: a malformed http(s) URL is checked, to be reported as malformed.
+    wanted = [u for u in distinct if u[:8].lower().startswith(("http://", "https://"))]
     if wanted:
         checker = _Checker(concurrency, per_host, timeout, allow_private)
         # Our own loop class, for its hang-proof resolver (_DaemonResolverLoop below).
@@ -153,19 +149,10 @@ def check(
     return [results[u] for u in distinct]
 
 
-def _is_http(url: str) -> bool:
-    # By its prefix alone: a malformed http(s) URL is checked, to be reported as malformed.
-    return url[:8].lower().startswith(("http://", "https://"))
-
-
 def _host_key(url: httpx.URL) -> str:
     """Host and port: the unit that answers or not (one refused port says nothing of another)."""
     port = url.port or (443 if url.scheme == "https" else 80)
     return f"{url.host}:{port}"
-
-
-def _seconds(value: float) -> str:
-    return f"{value:g} s"
 
 
 def _code_text(code: int) -> str:
@@ -315,11 +302,11 @@ def _describe(exc: Exception, timeout: float) -> tuple[Status, str, bool]:
     import httpx
 
     if isinstance(exc, httpx.ConnectTimeout):  # also a DNS lookup that does not return
-        return "unreachable", f"no connection after {_seconds(timeout)}", True
+        return "unreachable", f"no connection after {timeout:g} s", True
     if isinstance(exc, httpx.TimeoutException):
-        return "unreachable", f"timed out after {_seconds(timeout)}", False
+        return "unreachable", f"timed out after {timeout:g} s", False
     if isinstance(exc, TimeoutError):  # our cap on the whole request
-        return "unreachable", f"no full answer after {_seconds(2 * timeout)}", False
+        return "unreachable", f"no full answer after {2 * timeout:g} s", False
     private = next((e for e in _chain(exc) if isinstance(e, PrivateAddress)), None)
     if private is not None:
         return "dead", str(private), False
@@ -411,10 +398,9 @@ class _DaemonResolverLoop(asyncio.SelectorEventLoop):
         super().__init__()
         self.allow_private = allow_private
 
-    async def getaddrinfo(
-        self, host: bytes | str | None, port: bytes | str | int | None, *,
-        family: int = 0, type: int = 0, proto: int = 0, flags: int = 0,
-    ) -> _GetAddrInfoResult:
+    async def getaddrinfo(self, host: bytes | str | None, port: bytes | str | int | None, *,
+                          family: int = 0, type: int = 0, proto: int = 0,
+                          flags: int = 0) -> _GetAddrInfoResult:
         answer: asyncio.Future[_GetAddrInfoResult] = self.create_future()
 
         def settle(result: _GetAddrInfoResult | None, error: BaseException | None) -> None:

@@ -26,6 +26,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from compartment.data import vocab
 from compartment.data.dataset import (
     Actor,
     Claim,
@@ -36,16 +37,6 @@ from compartment.data.dataset import (
     Event,
     Publisher,
 )
-from compartment.data.vocab import (
-    ACTOR_FIELDS,
-    CLAIM_FIELDS,
-    CRISIS_FIELDS,
-    DECISION_FIELDS,
-    DOSSIER_FIELDS,
-    EVENT_FIELDS,
-    PUBLISHER_FIELDS,
-    dossier_order,
-)
 
 LINE_WIDTH = 100  # a `key: text` line longer than this is folded
 FOLD_WIDTH = 96  # where folded text wraps, counting its indentation
@@ -53,13 +44,9 @@ INDENT = 2
 
 # The fields written for each kind of record, in the contract's order.
 FIELDS: dict[type, tuple[str, ...]] = {
-    Actor: ACTOR_FIELDS,
-    Publisher: PUBLISHER_FIELDS,
-    Dossier: DOSSIER_FIELDS,
-    Event: EVENT_FIELDS,
-    Claim: CLAIM_FIELDS,
-    Crisis: CRISIS_FIELDS,
-    Decision: DECISION_FIELDS,
+    Actor: vocab.ACTOR_FIELDS, Publisher: vocab.PUBLISHER_FIELDS, Dossier: vocab.DOSSIER_FIELDS,
+    Event: vocab.EVENT_FIELDS, Claim: vocab.CLAIM_FIELDS, Crisis: vocab.CRISIS_FIELDS,
+    Decision: vocab.DECISION_FIELDS,
 }
 BLOCK_LISTS = ("sources",)  # one item a line whatever their length
 
@@ -104,12 +91,9 @@ class Memo:
 
 def ordered(data: Dataset) -> Dataset:
     """`data` in the order the canonical text holds it, as a load of that text gives it."""
-    return Dataset(
-        {k: data.actors[k] for k in sorted(data.actors)},
-        tuple(sorted(data.dossiers, key=lambda d: dossier_order(d.domain, d.id))),
-        {k: data.publishers[k] for k in sorted(data.publishers)},
-        {k: data.crises[k] for k in sorted(data.crises)},
-    )
+    dossiers = sorted(data.dossiers, key=lambda d: vocab.dossier_order(d.domain, d.id))
+    return Dataset(dict(sorted(data.actors.items())), tuple(dossiers),
+                   dict(sorted(data.publishers.items())), dict(sorted(data.crises.items())))
 
 
 def dump(data: Dataset, preamble: str = "", memo: Memo | None = None) -> str:
@@ -157,9 +141,8 @@ def fields(record: Any) -> Iterator[tuple[str, Any]]:
     defaults = type(record)._field_defaults
     for name in FIELDS[type(record)]:
         value = getattr(record, name)
-        if name in defaults and value == defaults[name]:
-            continue
-        yield name, value
+        if name not in defaults or value != defaults[name]:
+            yield name, value
 
 
 def _mapping(record: Any, column: int, out: list[str], first: str = "") -> None:
@@ -172,11 +155,11 @@ def _mapping(record: Any, column: int, out: list[str], first: str = "") -> None:
 def _value(name: str, value: Any, column: int, prefix: str, out: list[str]) -> None:
     head = f"{prefix}{name}:"
     if isinstance(value, tuple):
+        dash = " " * (column + INDENT) + "- "
         if not value:
             out.append(f"{head} []\n")
         elif isinstance(value[0], tuple):  # records: events, claims
             out.append(head + "\n")
-            dash = " " * (column + INDENT) + "- "
             for item in value:
                 _mapping(item, column + 2 * INDENT, out, dash)
         else:
@@ -187,7 +170,6 @@ def _value(name: str, value: Any, column: int, prefix: str, out: list[str]) -> N
                 out.append(flow + "\n")
             else:
                 out.append(head + "\n")
-                dash = " " * (column + INDENT) + "- "
                 out.extend(f"{dash}{_scalar(v)}\n" for v in value)
         return
     if value is None:
@@ -210,10 +192,8 @@ def _text(head: str, value: str, column: int) -> list[str]:
         return [f"{head} {_double_quoted(value)}\n"]
     if _plain(value) and len(head) + 1 + len(value) <= LINE_WIDTH:
         return [f"{head} {value}\n"]
-    foldable = (
-        value == value.strip() and "  " not in value and "\t" not in value
-        and _yaml_printable(value)
-    )
+    foldable = (value == value.strip() and "  " not in value and "\t" not in value
+                and _yaml_printable(value))
     if foldable and len(head) + 1 + len(value) > LINE_WIDTH:
         return [f"{head} >-\n", *(f"{indent}{line}\n" for line in fold(value, FOLD_WIDTH
                                                                         - len(indent)))]
@@ -224,17 +204,13 @@ def fold(value: str, width: int) -> list[str]:
     """`value` broken at single spaces into lines of at most `width` characters where a word
     allows it (greedy); joined with single spaces they give `value` back."""
     lines: list[str] = []
-    start = 0
-    last_space = -1
-    for i, char in enumerate(value):
+    start, last_space = 0, -1
+    for i, char in enumerate(value + " "):  # the space added closes the last line
         if char == " ":
             if i - start > width and last_space > start:
                 lines.append(value[start:last_space])
                 start = last_space + 1
             last_space = i
-    if len(value) - start > width and last_space > start:
-        lines.append(value[start:last_space])
-        start = last_space + 1
     lines.append(value[start:])
     return lines
 
@@ -291,12 +267,9 @@ def preamble(text: str) -> str:
     lines = []
     for line in text.split("\n"):
         body = line.rstrip("\r")
-        if body.startswith("#") or not body.strip():
-            lines.append(body.rstrip() if not body.strip() else body)
-            continue
-        break
-    else:  # nothing but comments: no data follows
-        lines = lines[:-1] if lines and not lines[-1] else lines
+        if body.strip() and not body.startswith("#"):
+            break
+        lines.append(body if body.strip() else "")
     while lines and not lines[-1]:
         lines.pop()
     while lines and not lines[0]:

@@ -54,16 +54,13 @@ def checked(record: R) -> R:
 def checked_text(field: str, text: str) -> None:
     bad = _REFUSED.search(text)
     if bad is not None:
-        raise UsageError(
-            f"{field}: the text holds the character {visible(bad.group())}, which the data "
-            "file cannot hold (a control character, or a line break YAML reads and editors "
-            "do not); write the text without it"
-        )
+        raise UsageError(f"{field}: the text holds the character {visible(bad.group())}, which "
+                         "the data file cannot hold (a control character, or a line break YAML "
+                         "reads and editors do not); write the text without it")
 
 
 def _replace_dossier(data: Dataset, old: Dossier, new: Dossier) -> Dataset:
-    dossiers = tuple(new if d is old else d for d in data.dossiers)
-    return data._replace(dossiers=dossiers)
+    return data._replace(dossiers=tuple(new if d is old else d for d in data.dossiers))
 
 
 def add_event(dossier_id: str, event: Event) -> Change:
@@ -83,20 +80,16 @@ def add_event(dossier_id: str, event: Event) -> Change:
     return change
 
 
-def add_claim(
-    dossier_id: str, date: str, claim: Claim, actor: str | None = None,
-    action: str | None = None,
-) -> Change:
+def add_claim(dossier_id: str, date: str, claim: Claim, actor: str | None = None,
+              action: str | None = None) -> Change:
     """Append `claim` to the claims of the event of `date` in the dossier (`actor` and
     `action` pick it among several events of that date)."""
     checked(claim)
 
     def change(data: Dataset) -> tuple[Dataset, str]:
         dossier = find(data, dossier_id)
-        matches = [
-            k for k, e in enumerate(dossier.events)
-            if e.date == date and actor in (None, e.actor) and action in (None, e.action)
-        ]
+        matches = [k for k, e in enumerate(dossier.events)
+                   if e.date == date and actor in (None, e.actor) and action in (None, e.action)]
         if not matches:
             on_day = [e for e in dossier.events if e.date == date]
             hint = (f"; its events are dated {', '.join(e.date for e in dossier.events)}"
@@ -105,14 +98,11 @@ def add_claim(
         if len(matches) > 1:
             which = "; ".join(f"{dossier.events[k].actor}: {dossier.events[k].action}"
                               for k in matches)
-            raise UsageError(
-                f"{dossier.id} has {len(matches)} events dated {date} ({which}); pick one "
-                "with --event-actor and --action"
-            )
+            raise UsageError(f"{dossier.id} has {len(matches)} events dated {date} ({which}); "
+                             "pick one with --event-actor and --action")
         k = matches[0]
-        event = dossier.events[k]
         events = list(dossier.events)
-        events[k] = event._replace(claims=(*event.claims, claim))
+        events[k] = events[k]._replace(claims=(*events[k].claims, claim))
         new = dossier._replace(events=tuple(events))
         return (_replace_dossier(data, dossier, new),
                 f"added a claim by {claim.by} to the event of {date} in {dossier.id}")
@@ -138,10 +128,8 @@ def set_arguments(field: str, values: Sequence[str], unset: bool) -> tuple[str, 
     `third_parties`) and its new values, or None to remove it. UsageError if they cannot be."""
     field_name = field.replace("-", "_")
     if field_name in DERIVED_FIELDS:
-        raise UsageError(
-            f"{field_name} follows the dossier's events: record the event that changed it with "
-            "`compartment event add ... --status STATUS`"
-        )
+        raise UsageError(f"{field_name} follows the dossier's events: record the event that "
+                         "changed it with `compartment event add ... --status STATUS`")
     if field_name not in SETTABLE_FIELDS:
         raise UsageError(f"cannot set {field!r}; FIELD is one of {', '.join(SETTABLE_FIELDS)}")
     if unset:
@@ -158,9 +146,8 @@ def set_arguments(field: str, values: Sequence[str], unset: bool) -> tuple[str, 
     return field_name, list(values)
 
 
-def set_field(
-    dossier_id: str, field: str, values: Sequence[str], *, unset: bool = False
-) -> Change:
+def set_field(dossier_id: str, field: str, values: Sequence[str], *,
+              unset: bool = False) -> Change:
     """Set one field of a dossier: a scalar takes one value, a list the given values (in that
     order); `unset` removes an optional field. The arguments are checked by set_arguments."""
     field_name, new_values = set_arguments(field, values, unset)
@@ -178,10 +165,8 @@ def set_field(
         if (field_name == "id" and new_values[0] != dossier.id
                 and data.get(new_values[0]) is not None):
             raise EditError(f"a dossier with id {new_values[0]!r} already exists")
-        value: str | tuple[str, ...] = (
-            tuple(new_values) if field_name in LIST_FIELDS else new_values[0])
-        fields: dict[str, Any] = {field_name: value}
-        new = dossier._replace(**fields)
+        value: Any = tuple(new_values) if field_name in LIST_FIELDS else new_values[0]
+        new = dossier._replace(**{field_name: value})
         shown = new_values[0] if field_name in SCALAR_FIELDS else ", ".join(new_values)
         if len(shown) > 60:
             shown = shown[:57] + "..."
@@ -193,29 +178,26 @@ def set_field(
 
 def add_actor(actor_id: str, name: str, bloc: str) -> Change:
     """Register an actor."""
-    checked(Actor(actor_id, name, bloc))
+    actor = checked(Actor(actor_id, name, bloc))
 
     def change(data: Dataset) -> tuple[Dataset, str]:
         if actor_id in data.actors:
             raise EditError(f"an actor with id {actor_id!r} already exists")
-        actors = {**data.actors, actor_id: Actor(actor_id, name, bloc)}
-        return data._replace(actors=actors), f"added the actor {actor_id}"
+        return data._replace(actors={**data.actors, actor_id: actor}), f"added the actor {actor_id}"
 
     return change
 
 
-def add_publisher(
-    host: str, name: str, kind: str, state_media: str | None = None, subdomains: bool = False,
-) -> Change:
+def add_publisher(host: str, name: str, kind: str, state_media: str | None = None,
+                  subdomains: bool = False) -> Change:
     """Register the publisher of the sources at `host` (lower-cased)."""
     host = host.lower()
-    checked(Publisher(host, name, kind, state_media, subdomains))
+    publisher = checked(Publisher(host, name, kind, state_media, subdomains))
 
     def change(data: Dataset) -> tuple[Dataset, str]:
         if host in data.publishers:
             raise EditError(f"the publisher {host!r} is already registered")
-        publishers = {**data.publishers,
-                      host: Publisher(host, name, kind, state_media, subdomains)}
+        publishers = {**data.publishers, host: publisher}
         return data._replace(publishers=publishers), f"registered the publisher {host}"
 
     return change

@@ -61,20 +61,15 @@ class Edit(NamedTuple):
         import difflib
 
         relative = not name.startswith(("/", "\\")) and ":" not in name[:3]
-        a = [line.rstrip("\r") + "\n" for line in self.before.splitlines()]
-        b = [line.rstrip("\r") + "\n" for line in self.after.splitlines()]
+        a, b = ([line.rstrip("\r") + "\n" for line in text.splitlines()]
+                for text in (self.before, self.after))
         return "".join(difflib.unified_diff(
-            a, b, fromfile=f"a/{name}" if relative else name,
-            tofile=f"b/{name}" if relative else name,
-        ))
+            a, b, f"a/{name}" if relative else name, f"b/{name}" if relative else name))
 
 
 class EditRefused(CompartmentError):
     """The file cannot be changed as it stands: it has errors, or comments outside the
     preamble that the canonical layout would drop."""
-
-    def __init__(self, message: str, problems: list[Problem] | None = None) -> None:
-        super().__init__(message, problems=problems or ())
 
 
 def newline_of(text: str) -> str:
@@ -90,9 +85,7 @@ def write_text(data: Dataset, like: str, memo: canonical.Memo | None = None) -> 
     return out.replace("\n", newline) if newline != "\n" else out
 
 
-def apply(
-    text: str, name: str, change: Change | None, before: LoadResult | None = None
-) -> Edit:
+def apply(text: str, name: str, change: Change | None, before: LoadResult | None = None) -> Edit:
     """Validate `text` (or take `before`, its load from the cache), make `change` (None: lay
     the text out canonically, as `fmt` does) and validate the result. Data with errors: for
     `fmt`, an Edit that changes nothing and carries the problems; for a change, EditRefused,
@@ -104,11 +97,8 @@ def apply(
     if before is None:
         spans = []
         before = loader.load_text(text, name, spans=spans, lenient=True)
-    refused = EditRefused(
-        f"{name} has {len(before.errors)} error(s); fix them before editing "
-        "(`compartment validate` lists them)",
-        before.errors,
-    )
+    refused = EditRefused(f"{name} has {len(before.errors)} error(s); fix them before editing "
+                          "(`compartment validate` lists them)", problems=before.errors)
     if before.dataset is None or (before.errors and change is None):
         if change is None:
             return Edit(text, text, "not formatted", before.problems)
@@ -123,11 +113,10 @@ def apply(
         lines = canonical.comments(text, spans)
         if lines:
             where = ", ".join(str(n) for n in lines[:5]) + (", ..." if len(lines) > 5 else "")
-            raise EditRefused(
-                f"{name}:{lines[0]}: a comment outside the header at the top of the file "
-                f"(line{'s' * (len(lines) > 1)} {where}); the canonical layout keeps comments "
-                "only there: move it into the header or delete it, then run this again"
-            )
+            raise EditRefused(f"{name}:{lines[0]}: a comment outside the header at the top of "
+                              f"the file (line{'s' * (len(lines) > 1)} {where}); the canonical "
+                              "layout keeps comments only there: move it into the header or "
+                              "delete it, then run this again")
     if change is None:
         return Edit(text, laid_out, "reformatted", before.problems, [], before)
     data, message = change(before.dataset)
@@ -186,21 +175,20 @@ def _located(findings: list[Finding], text: str, name: str,
 
     lines = text.splitlines(keepends=True)
     tops = [n for n, line in enumerate(lines) if line[:1] not in ("", " ", "#", "\n")]
-    top_of = {lines[n].split(":", 1)[0]: n for n in tops}
-    ends = dict(zip(tops, [*tops[1:], len(lines)], strict=True))
-    starts: list[int] = []
-    if "dossiers" in top_of:
-        first = top_of["dossiers"]
-        starts = [n for n in range(first, ends[first]) if lines[n].startswith("  - id: ")]
-    dossier_ends = [*starts[1:], ends[top_of["dossiers"]]] if starts else []
+    # Each top-level section's (first line, end), by its key; then each dossier's.
+    blocks = {lines[n].split(":", 1)[0]: (n, end)
+              for n, end in zip(tops, [*tops[1:], len(lines)], strict=True)}
+    first, last = blocks.get("dossiers", (0, 0))
+    starts = [n for n in range(first, last) if lines[n].startswith("  - id: ")]
+    dossiers = list(zip(starts, [*starts[1:], last], strict=True))
     maps: dict[tuple[int, int], yamlsource.SourceMap] = {}
     out = []
     for path, code, message, severity in findings:
         if (path[0] == "dossiers" and len(path) > 1 and isinstance(path[1], int)
-                and path[1] < len(starts)):
-            start, end, inner = starts[path[1]], dossier_ends[path[1]], (0, *path[2:])
-        elif isinstance(path[0], str) and path[0] in top_of:
-            start, end, inner = top_of[path[0]], ends[top_of[path[0]]], path
+                and path[1] < len(dossiers)):
+            (start, end), inner = dossiers[path[1]], (0, *path[2:])
+        elif isinstance(path[0], str) and path[0] in blocks:
+            (start, end), inner = blocks[path[0]], path
         else:
             return None
         if (start, end) not in maps:
@@ -214,10 +202,8 @@ def _located(findings: list[Finding], text: str, name: str,
     return out
 
 
-def rewrite(
-    path: Path, change: Change | None, *, write: bool, name: str | None = None,
-    force: bool = False,
-) -> Edit:
+def rewrite(path: Path, change: Change | None, *, write: bool, name: str | None = None,
+            force: bool = False) -> Edit:
     """`apply` to the file at `path`; with `write`, save the result if it has no errors and
     changes something, and store its load in the cache. The file's cache entry, if it holds
     this very content, spares the first validation. A read-only file is refused before any
@@ -228,24 +214,33 @@ def rewrite(
     with storage.locked(path) if write else nullcontext():
         if write:
             storage.check_writable(path, force=force)
-        raw = datafile.read_bytes(path)
-        text, (line, column), reason = datafile.decode(raw)
-        if text is None:
-            raise CompartmentError(f"{shown}:{line}:{column}: {reason}")
+        raw, text = read_file(path, shown)
         hit = cache.read(path, raw, shown)
         before = None if hit is None else LoadResult(path, *hit)
         edit = apply(text, shown, change, before)
         if write and not edit.errors and edit.after != edit.before:
-            new = encode(raw, edit.after)
-            try:
-                storage.write_atomic(path, new, expect=raw, force=force)
-            except OSError as exc:
-                raise CompartmentError(f"{shown}: cannot write ({exc.strerror or exc})") from None
+            new = save(path, shown, raw, edit.after, expect=raw, force=force)
             if edit.loaded is not None:
                 datafile.remember(path, new, edit.loaded)
     return edit
 
 
-def encode(raw: bytes, text: str) -> bytes:
-    """`text` as the file's bytes: UTF-8, with the byte-order mark the file had, if any."""
-    return (BOM if raw.startswith(BOM) else b"") + text.encode("utf-8")
+def read_file(path: Path, shown: str) -> tuple[bytes, str]:
+    """The file's bytes and its text; CompartmentError where it is not UTF-8."""
+    raw = datafile.read_bytes(path)
+    text, (line, column), reason = datafile.decode(raw)
+    if text is None:
+        raise CompartmentError(f"{shown}:{line}:{column}: {reason}")
+    return raw, text
+
+
+def save(path: Path, shown: str, raw: bytes, text: str, *, expect: bytes | None = None,
+         force: bool = False) -> bytes:
+    """Write `text` atomically over the file that held `raw`, as UTF-8 with the byte-order
+    mark `raw` had, if any; the bytes written."""
+    new = (BOM if raw.startswith(BOM) else b"") + text.encode("utf-8")
+    try:
+        storage.write_atomic(path, new, expect=expect, force=force)
+    except OSError as exc:
+        raise CompartmentError(f"{shown}: cannot write ({exc.strerror or exc})") from None
+    return new

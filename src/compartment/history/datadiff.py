@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from compartment.data.dataset import Dataset, Dossier, Event
 from compartment.data.vocab import DERIVED_FIELDS, DOSSIER_FIELDS, EVENT_FIELDS
@@ -30,15 +30,13 @@ _SHOWN = ("status", "unverified", "over", "accuses")
 # -- comparing ----------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class FieldChange:
+class FieldChange(NamedTuple):
     field: str
     old: Any
     new: Any
 
 
-@dataclass(frozen=True)
-class EventChange:
+class EventChange(NamedTuple):
     old: Event
     new: Event
     fields: tuple[str, ...]  # which of _EVENT_FIELDS differ
@@ -112,20 +110,14 @@ def compare_dossiers(old: Dossier, new: Dossier) -> DossierDiff:
 def compare(old: Dataset, new: Dataset, old_name: str = "old", new_name: str = "new",
             file: str = "") -> DatasetDiff:
     """What changed from `old` to `new`; dossiers in the order of the file they come from."""
-    old_ids = {d.id for d in old.dossiers}
+    old_by_id = {d.id: d for d in old.dossiers}
     new_ids = {d.id for d in new.dossiers}
-    changed = []
-    for dossier in new.dossiers:
-        before = old.get(dossier.id)
-        if before is not None:
-            diff = compare_dossiers(before, dossier)
-            if diff:
-                changed.append(diff)
+    diffs = (compare_dossiers(old_by_id[d.id], d) for d in new.dossiers if d.id in old_by_id)
     return DatasetDiff(
         old_name, new_name, file,
-        added=tuple(d for d in new.dossiers if d.id not in old_ids),
+        added=tuple(d for d in new.dossiers if d.id not in old_by_id),
         removed=tuple(d for d in old.dossiers if d.id not in new_ids),
-        changed=tuple(changed),
+        changed=tuple(diff for diff in diffs if diff),
         actors_added=tuple(a for a in new.actors if a not in old.actors),
         actors_removed=tuple(a for a in old.actors if a not in new.actors),
         crises_added=tuple(c for c in new.crises if c not in old.crises),
@@ -163,20 +155,17 @@ def lines(diff: DatasetDiff) -> Iterator[tuple[str, str]]:
                                  ("crisis", diff.crises_added, diff.crises_removed)):
         yield from (("add", f"+ {kind} {name}") for name in added)
         yield from (("remove", f"- {kind} {name}") for name in removed)
-    for d in diff.added:
-        yield "add", f"+ dossier {d.id}: {d.title} ({d.status}, {_events(d)})"
-    for d in diff.removed:
-        yield "remove", f"- dossier {d.id}: {d.title} ({d.status}, {_events(d)})"
+    for kind, mark, dossiers in (("add", "+", diff.added), ("remove", "-", diff.removed)):
+        yield from ((kind, f"{mark} dossier {d.id}: {d.title} ({d.status}, {_events(d)})")
+                    for d in dossiers)
     for dd in diff.changed:
         yield "", f"~ dossier {dd.id}"
         for c in dd.changes:
             yield "change", f"    {c.field}: {_value(c.old)} -> {_value(c.new)}"
         if dd.other_fields:
             yield "change", f"    also changed: {', '.join(dd.other_fields)}"
-        for e in dd.events_added:
-            yield "add", f"    + event {_event_line(e)}"
-        for e in dd.events_removed:
-            yield "remove", f"    - event {_event_line(e)}"
+        yield from (("add", f"    + event {_event_line(e)}") for e in dd.events_added)
+        yield from (("remove", f"    - event {_event_line(e)}") for e in dd.events_removed)
         for ec in dd.events_changed:
             yield "change", f"    ~ event {_event_line(ec.new)} ({_what_changed(ec)})"
 
@@ -195,10 +184,8 @@ def _what_changed(ec: EventChange) -> str:
 
 def _claims_changed(old: Event, new: Event) -> str:
     """`claims: + by united-states, - by russia` (a claim edited shows as one of each)."""
-    before, after = list(old.claims), list(new.claims)
-    added = [c for c in after if c not in before]
-    removed = [c for c in before if c not in after]
-    marks = [f"+ by {c.by}" for c in added] + [f"- by {c.by}" for c in removed]
+    marks = ([f"+ by {c.by}" for c in new.claims if c not in old.claims]
+             + [f"- by {c.by}" for c in old.claims if c not in new.claims])
     return "claims: " + (", ".join(marks) if marks else "reordered")
 
 
@@ -253,28 +240,17 @@ def _dossier_brief(d: Dossier) -> dict[str, Any]:
 
 def to_dict(diff: DatasetDiff) -> dict[str, Any]:
     return {
-        "file": diff.file,
-        "old": diff.old_name,
-        "new": diff.new_name,
-        "same": not diff,
-        "actors_added": list(diff.actors_added),
-        "actors_removed": list(diff.actors_removed),
-        "crises_added": list(diff.crises_added),
-        "crises_removed": list(diff.crises_removed),
+        "file": diff.file, "old": diff.old_name, "new": diff.new_name, "same": not diff,
+        "actors_added": list(diff.actors_added), "actors_removed": list(diff.actors_removed),
+        "crises_added": list(diff.crises_added), "crises_removed": list(diff.crises_removed),
         "dossiers_added": [_dossier_brief(d) for d in diff.added],
         "dossiers_removed": [_dossier_brief(d) for d in diff.removed],
-        "dossiers_changed": [
-            {
-                "id": d.id,
-                "changes": {c.field: {"old": c.old, "new": c.new} for c in d.changes},
-                "other_fields": list(d.other_fields),
-                "events_added": [e.to_dict() for e in d.events_added],
-                "events_removed": [e.to_dict() for e in d.events_removed],
-                "events_changed": [
-                    {"old": ec.old.to_dict(), "new": ec.new.to_dict(), "fields": list(ec.fields)}
-                    for ec in d.events_changed
-                ],
-            }
-            for d in diff.changed
-        ],
+        "dossiers_changed": [{
+            "id": d.id, "changes": {c.field: {"old": c.old, "new": c.new} for c in d.changes},
+            "other_fields": list(d.other_fields),
+            "events_added": [e.to_dict() for e in d.events_added],
+            "events_removed": [e.to_dict() for e in d.events_removed],
+            "events_changed": [{"old": ec.old.to_dict(), "new": ec.new.to_dict(),
+                                "fields": list(ec.fields)} for ec in d.events_changed],
+        } for d in diff.changed],
     }

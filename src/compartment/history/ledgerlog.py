@@ -14,8 +14,8 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
-from typing import Any
+from dataclasses import replace
+from typing import Any, NamedTuple
 
 from compartment.data.dataset import Dataset
 from compartment.history import datadiff, revisions
@@ -24,8 +24,7 @@ EMPTY = Dataset({}, ())
 _BATCH_BYTES = 32 << 20
 
 
-@dataclass(frozen=True)
-class Entry:
+class Entry(NamedTuple):
     commit: revisions.FileCommit
     diff: datadiff.DatasetDiff | None  # None when the file does not validate (or was deleted)
     problem: str = ""  # the first problem of a version that does not validate
@@ -34,11 +33,9 @@ class Entry:
 
 def walk(repo: revisions.Repository, since: str | None = None,
          dossier: str | None = None) -> list[Entry]:
-    """The commits that changed the data (or, with `dossier`, that dossier), oldest first.
-
-    Commits that changed only comments or layout are left out; so are, with `dossier`,
-    commits whose valid versions leave that dossier as it was.
-    """
+    """The commits that changed the data (or, with `dossier`, that dossier), oldest first;
+    not those that changed only comments or layout, nor, with `dossier`, those whose valid
+    versions leave that dossier as it was."""
     history = list(reversed(revisions.file_history(repo, since)))
     # How many times each blob is still needed, in the order they are first needed.
     needed = Counter(b for c in history for b in (c.old_blob, c.new_blob) if b)
@@ -147,17 +144,8 @@ def markdown(entries: list[Entry]) -> str:
 
 
 def to_dicts(entries: list[Entry]) -> list[dict[str, Any]]:
-    return [
-        {
-            "commit": e.commit.sha,
-            "date": e.commit.date,
-            "author": e.commit.author,
-            "subject": e.commit.subject,
-            "file": e.commit.path,
-            "valid": e.diff is not None,
-            "problem": e.problem or None,
-            "compared_with": e.against or None,
-            "changes": datadiff.to_dict(e.diff) if e.diff is not None else None,
-        }
-        for e in entries
-    ]
+    return [{"commit": e.commit.sha, "date": e.commit.date, "author": e.commit.author,
+             "subject": e.commit.subject, "file": e.commit.path, "valid": e.diff is not None,
+             "problem": e.problem or None, "compared_with": e.against or None,
+             "changes": datadiff.to_dict(e.diff) if e.diff is not None else None}
+            for e in entries]

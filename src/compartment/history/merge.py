@@ -27,30 +27,21 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
+from compartment.data import vocab
 from compartment.data.dataset import Dataset, Dossier, Event, LoadResult, with_state
-from compartment.data.vocab import (
-    ACTOR_FIELDS,
-    CLAIM_FIELDS,
-    CRISIS_FIELDS,
-    DERIVED_FIELDS,
-    DOSSIER_FIELDS,
-    EVENT_FIELDS,
-    PUBLISHER_FIELDS,
-)
 from compartment.edit import canonical
-from compartment.edit.rewrite import newline_of, write_text
-from compartment.errors import CompartmentError
+from compartment.edit.rewrite import newline_of, read_file, save, write_text
 from compartment.history.datadiff import event_key
 
 # The fields merged one by one: all but a record's identity, the lists of records that have
 # an identity of their own (events, claims) and the fields derived from the events.
-DOSSIER_OWN = tuple(f for f in DOSSIER_FIELDS if f not in ("id", "events", *DERIVED_FIELDS))
-EVENT_OWN = tuple(f for f in EVENT_FIELDS if f not in ("date", "actor", "action", "claims"))
-CLAIM_OWN = tuple(f for f in CLAIM_FIELDS if f not in ("by", "says"))
+DOSSIER_OWN = tuple(f for f in vocab.DOSSIER_FIELDS
+                    if f not in ("id", "events", *vocab.DERIVED_FIELDS))
+EVENT_OWN = tuple(f for f in vocab.EVENT_FIELDS if f not in ("date", "actor", "action", "claims"))
+CLAIM_OWN = tuple(f for f in vocab.CLAIM_FIELDS if f not in ("by", "says"))
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -64,8 +55,7 @@ class _Missing:
 MISSING: Any = _Missing()  # a record absent on one side (None is a value, a field's null)
 
 
-@dataclass(frozen=True)
-class Conflict:
+class Conflict(NamedTuple):
     record: str  # which record: "dossier new-start, event 2023-02-21 russia: suspended ..."
     reason: str  # "summary changed on both sides", "removed by ours, changed by theirs"
 
@@ -122,8 +112,7 @@ class _Merger:
             elif b == o:
                 kept = t
             elif o is MISSING or t is MISSING:
-                side = "ours" if o is MISSING else "theirs"
-                other = "theirs" if o is MISSING else "ours"
+                side, other = ("ours", "theirs") if o is MISSING else ("theirs", "ours")
                 kept = self._choose(o, t, record, f"removed by {side}, changed by {other}")
             elif b is MISSING:
                 kept = self._choose(o, t, record, "added by both sides, differently")
@@ -157,12 +146,11 @@ class _Merger:
 
     def dataset(self, base: Dataset, ours: Dataset, theirs: Dataset) -> Dataset:
         actors = self.keyed(base.actors, ours.actors, theirs.actors, lambda k: f"actor {k}",
-                            self._fields(ACTOR_FIELDS))
-        publishers = self.keyed(
-            base.publishers, ours.publishers, theirs.publishers, lambda k: f"publisher {k}",
-            self._fields(PUBLISHER_FIELDS))
+                            self._fields(vocab.ACTOR_FIELDS))
+        publishers = self.keyed(base.publishers, ours.publishers, theirs.publishers,
+                                lambda k: f"publisher {k}", self._fields(vocab.PUBLISHER_FIELDS))
         crises = self.keyed(base.crises, ours.crises, theirs.crises, lambda k: f"crisis {k}",
-                            self._fields(CRISIS_FIELDS))
+                            self._fields(vocab.CRISIS_FIELDS))
         dossiers = self.keyed(
             {d.id: d for d in base.dossiers}, {d.id: d for d in ours.dossiers},
             {d.id: d for d in theirs.dossiers}, lambda k: f"dossier {k}", self.dossier)
@@ -254,8 +242,7 @@ def same(a: Dataset, b: Dataset) -> bool:
 # -- merging texts ---------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Outcome:
+class Outcome(NamedTuple):
     text: str  # what to write to OURS
     conflicts: tuple[Conflict, ...]
     name: str
@@ -361,24 +348,13 @@ def markers(ours: str, theirs: str, ours_label: str = "ours",
 
 def merge_files(base: Path, ours: Path, theirs: Path, name: str) -> Outcome:
     """The merge driver: merge the three files and write the result to `ours`."""
-    from compartment.edit import rewrite
     from compartment.history import revisions
-    from compartment.store import datafile, storage
 
-    texts, raws = [], []
-    for path in (base, ours, theirs):
-        raw = datafile.read_bytes(path)
-        text, (line, column), reason = datafile.decode(raw)
-        if text is None:
-            raise CompartmentError(f"{path}:{line}:{column}: {reason}")
-        raws.append(raw)
-        texts.append(text)
-    outcome = merge_texts(texts[0], texts[1], texts[2], name,
+    (_, base_text), (raw, ours_text), (_, theirs_text) = (
+        read_file(path, str(path)) for path in (base, ours, theirs))
+    outcome = merge_texts(base_text, ours_text, theirs_text, name,
                           lambda: revisions.merge_file(ours, base, theirs))
-    try:
-        storage.write_atomic(ours, rewrite.encode(raws[1], outcome.text), force=True)
-    except OSError as exc:
-        raise CompartmentError(f"{ours}: cannot write ({exc.strerror or exc})") from None
+    save(ours, str(ours), raw, outcome.text, force=True)
     return outcome
 
 

@@ -17,9 +17,8 @@ import datetime as _dt
 import os
 import re
 import subprocess
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from compartment.errors import UsageError, visible
 from compartment.history.datadiff import (
@@ -42,8 +41,7 @@ class RevisionError(UsageError):
     """A revision or repository problem the user can fix; the message is one line."""
 
 
-@dataclass(frozen=True)
-class Repository:
+class Repository(NamedTuple):
     top: Path  # the work tree's top folder
     path: str  # the data file, relative to `top`, with forward slashes
 
@@ -86,18 +84,7 @@ def repository(data_file: Path) -> Repository:
     return Repository(top, relative.as_posix())
 
 
-def commit_of(repo: Repository, rev: str) -> str:
-    """The full id of the commit `rev` names; RevisionError if it names none."""
-    if rev.startswith("-") or not rev.strip():
-        raise RevisionError(f"{rev!r} is not a revision")
-    found = _git(["rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}"], repo.top)
-    if found.returncode != 0:
-        raise RevisionError(f"unknown revision {rev!r} in the repository at {repo.top}")
-    return found.stdout.decode().strip()
-
-
-@dataclass(frozen=True)
-class Commit:
+class Commit(NamedTuple):
     rev: str  # as the user gave it
     sha: str
     date: str  # the committer date, ISO 8601: when the commit was made, as --before counts
@@ -120,8 +107,13 @@ def resolve(repo: Repository, rev: str) -> Commit:
         sha = done.stdout.decode().strip()
         if done.returncode != 0 or not sha:
             raise RevisionError(f"no commit on or before {rev} in the repository at {repo.top}")
+    elif rev.startswith("-") or not rev.strip():
+        raise RevisionError(f"{rev!r} is not a revision")
     else:
-        sha = commit_of(repo, rev)
+        found = _git(["rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}"], repo.top)
+        if found.returncode != 0:
+            raise RevisionError(f"unknown revision {rev!r} in the repository at {repo.top}")
+        sha = found.stdout.decode().strip()
     shown = _git(["show", "-s", "--format=%cI", sha], repo.top)
     return Commit(rev, sha, shown.stdout.decode().strip())
 
@@ -215,8 +207,7 @@ def load_blob(repo: Repository, blob: str, name: str, raw: bytes | None = None) 
     return loader.load_bytes(raw, name, Path(repo.path))
 
 
-@dataclass(frozen=True)
-class FileCommit:
+class FileCommit(NamedTuple):
     """A commit that changed the data file, as `git log --follow --raw` reports it."""
 
     sha: str

@@ -20,10 +20,9 @@ from __future__ import annotations
 
 import os
 import stat
-from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, NamedTuple
 
 from compartment.data import dates
 from compartment.data.dataset import Dataset
@@ -31,9 +30,6 @@ from compartment.errors import CompartmentError, UsageError
 from compartment.site import charts, feed, pages
 from compartment.store import storage
 from compartment.views import calendar, chart
-
-if TYPE_CHECKING:
-    from jinja2 import Environment
 
 STATIC = ("site.css", "site.js")
 
@@ -44,8 +40,7 @@ class MissingSiteExtra(CompartmentError):
                          "compartment-ledger[site])")
 
 
-@dataclass(frozen=True)
-class Built:
+class Built(NamedTuple):
     """What was written: paths relative to the folder, in the order written."""
 
     folder: Path
@@ -53,25 +48,19 @@ class Built:
     dossiers: int
 
 
-def environment() -> Environment:
+def render(data: Dataset, end: str, stamp: str | None = None) -> dict[str, bytes]:
+    """Every file of the site, by its path relative to the folder. Pure but for jinja2's
+    and matplotlib's work: nothing is written."""
     try:
         import jinja2
     except ImportError:
         raise MissingSiteExtra("jinja2") from None
-    return jinja2.Environment(
+    env = jinja2.Environment(
         loader=jinja2.PackageLoader("compartment.site", "templates"),
         autoescape=True,  # every template is HTML: escape every value, always
         undefined=jinja2.StrictUndefined,  # a misspelt name fails the build, not the page
         trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
     )
-
-
-def render(data: Dataset, end: str, stamp: str | None = None) -> dict[str, bytes]:
-    """Every file of the site, by its path relative to the folder. Pure but for jinja2's
-    and matplotlib's work: nothing is written."""
-    env = environment()
-    if not data.dossiers:
-        raise CompartmentError("the data has no dossier; there is no site to build")
     env.globals["article"] = pages.ARTICLE
     common = {"stamp": stamp, "end": end, "dossier_count": len(data.dossiers)}
     files: dict[str, bytes] = {}

@@ -13,8 +13,7 @@ import csv
 import io
 import json
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from compartment.data.dataset import Dataset
 from compartment.site import svg
@@ -28,8 +27,7 @@ RECENT_YEARS = 13
 RECENT_SIZE = (4.6, 4.4)  # inches: 460 px wide, readable at a phone's 358 px of column
 
 
-@dataclass(frozen=True)
-class Chart:
+class Chart(NamedTuple):
     """A chart as the page shows it, and the files of the data behind it."""
 
     svg: str
@@ -78,11 +76,10 @@ def charts(data: Dataset, end: str) -> tuple[dict[str, Any], dict[str, bytes]]:
     events = sum(len(d.events) for d in data.dossiers)
     source = (f"the ledger's data, {len(data.dossiers)} dossiers and {events} dated events, "
               f"as of {end}")
-    curve_counted = (
-        "every dossier once a year, under the status its latest status-setting event gave it "
-        f"by 31 December (the last year: by {end}), from the year of its first event; the "
-        "dashed lines mark the start of each crisis that breaks were made over"
-    )
+    curve_counted = ("every dossier once a year, under the status its latest status-setting "
+                     f"event gave it by 31 December (the last year: by {end}), from the year of "
+                     "its first event; the dashed lines mark the start of each crisis that "
+                     "breaks were made over")
     curve = _inline(
         lambda out: chart.draw_series(records, out, "svg", "", end=end, marks=crisis_marks),
         chart.series_tips(records, end=end, marks=crisis_marks), "curve", CURVE_TITLE,
@@ -106,10 +103,9 @@ def charts(data: Dataset, end: str) -> tuple[dict[str, Any], dict[str, bytes]]:
         "coloured by the status in force, with a marker for each event; the dossier table "
         "on the index and the dossier pages give the same facts as text.",
     )
-    lanes_counted = (
-        f"one lane per dossier from its first event to {end}, coloured by the status its "
-        "events gave it; a diamond marks an event that set a status, a dot any other event"
-    )
+    lanes_counted = (f"one lane per dossier from its first event to {end}, coloured by the "
+                     "status its events gave it; a diamond marks an event that set a status, a "
+                     "dot any other event")
     lane_columns = ["dossier", "title", "domain", "status", "from", "to"]
     crises = {"crises": [{"id": m.label, "date": m.date} for m in crisis_marks]}
     drawn: dict[str, Any] = {"recent": recent, "recent_since": since, "curve_columns": columns,

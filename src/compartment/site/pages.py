@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from compartment.data.dataset import (
@@ -70,8 +69,7 @@ def page_name(dossier_id: str) -> str:
     return f"{dossier_id}.html"
 
 
-@dataclass(frozen=True)
-class Source:
+class Source(NamedTuple):
     text: str
     url: str | None
     publisher: str | None = None  # the registered publisher's name
@@ -79,23 +77,20 @@ class Source:
     state_media: str | None = None  # the name of the state that runs it
 
 
-@dataclass(frozen=True)
-class Link:
+class Link(NamedTuple):
     """A text and where it leads, as a path from the site's root (None: plain text)."""
 
     text: str
     href: str | None
 
 
-@dataclass(frozen=True)
-class ClaimView:
+class ClaimView(NamedTuple):
     says: str
     blames: str | None  # the name of whom it blames
     sources: list[Source]
 
 
-@dataclass(frozen=True)
-class EventView:
+class EventView(NamedTuple):
     date: str
     anchor: str  # the event's id on its dossier's page
     actor: str  # name
@@ -106,20 +101,18 @@ class EventView:
     summary: str
     sources: list[Source]
     claims: list[tuple[str, list[ClaimView]]]  # (party name, its claims), first claim first
-    over: list[Link] = field(default_factory=list)  # the crises and moves it answered
-    over_note: str | None = None  # "no link stated", or "not recorded" for a break
-    accuses: str | None = None  # the name of whom it formally accuses of a breach
+    over: list[Link]  # the crises and moves it answered
+    over_note: str | None  # "no link stated", or "not recorded" for a break
+    accuses: str | None  # the name of whom it formally accuses of a breach
 
 
-@dataclass(frozen=True)
-class FieldView:
+class FieldView(NamedTuple):
     label: str
     value: str
     from_article: bool = False  # the values are the reference article's terms
 
 
-@dataclass(frozen=True)
-class DecisionView:
+class DecisionView(NamedTuple):
     """A decision point ahead: what is due, when, who decides, on which dossier."""
 
     date: str
@@ -131,8 +124,7 @@ class DecisionView:
     sources: list[Source]
 
 
-@dataclass(frozen=True)
-class DossierView:
+class DossierView(NamedTuple):
     id: str
     page: str
     title: str
@@ -150,10 +142,10 @@ class DossierView:
     last_by: str | None
     last_bloc: str | None
     breaks: list[EventView]
-    events: list[EventView] = field(default_factory=list)
-    first_accused: tuple[str, str, str] | None = None  # (whom, by whom, date): names
-    next: list[DecisionView] = field(default_factory=list)
-    quotes_article: bool = False
+    events: list[EventView]
+    first_accused: tuple[str, str, str] | None  # (whom, by whom, date): names
+    next: list[DecisionView]
+    quotes_article: bool
 
     @property
     def search(self) -> str:
@@ -292,8 +284,7 @@ def dossier_view(names: Names, d: Dossier, *, events: bool = True) -> DossierVie
     )
 
 
-@dataclass(frozen=True)
-class PivotView:
+class PivotView(NamedTuple):
     """A stats.Pivot as the cells of an HTML table: row label, counts, total. The dossiers
     with no break in the pivot's sense (None in both fields) are left out of the grid and
     counted apart, with what that means (`apart`): as a row and a column of their own they
@@ -325,22 +316,6 @@ def pivot_view(pivot: stats.Pivot, caption: str, corner: str, apart: str) -> Piv
     )
 
 
-def breakers(data: Dataset) -> tuple[PivotView, PivotView]:
-    """Who broke off first and who broke off last: blocs across, years of the break down.
-    A dossier that was broken off and recovered has a first break but no last one: it is
-    not broken off today, and it is not "never broken off"."""
-    first = stats.pivot(data, "first-year", "first-bloc")
-    last = stats.pivot(data, "year", "bloc")
-    return (
-        pivot_view(first, "Who broke each dossier off first: the bloc of the first break, by "
-                   "its year", "year of first break", "never broken off"),
-        pivot_view(last, "Who broke each dossier off last: the bloc of the break that stands "
-                   "today, by its year", "year of last break",
-                   "not broken off today (never broken off, recovered, or ended by their own "
-                   "terms)"),
-    )
-
-
 def never_broken_off(data: Dataset) -> int:
     """The dossiers nothing ever broke off: no first break, whatever their status today."""
     return sum(1 for d in data.dossiers if d.first_break is None)
@@ -358,7 +333,6 @@ def index_context(data: Dataset, end: str) -> dict[str, Any]:
     names = Names(data)
     dossiers = [dossier_view(names, d, events=False) for d in data.dossiers]
     by_status = Counter(d.status for d in data.dossiers)
-    first, last = breakers(data)
     used_blocs = {b for d in dossiers for b in (d.last_bloc, d.first_bloc) if b}
     window = upcoming.window_end(end, SOON)
     due = ahead(data, end, window)
@@ -369,7 +343,18 @@ def index_context(data: Dataset, end: str) -> dict[str, Any]:
         "status_rank": {s: i for i, s in enumerate(STATUSES)},  # the table sorts by it
         "domains": [d for d in DOMAINS if any(x.domain == d for x in dossiers)],
         "blocs": [b for b in BLOCS if b in used_blocs],
-        "first": first, "last": last, "never": never_broken_off(data),
+        # Who broke off first and who last: blocs across, years of the break down. A dossier
+        # broken off and recovered has a first break but no last one: it is not broken off
+        # today, and it is not "never broken off".
+        "first": pivot_view(stats.pivot(data, "first-year", "first-bloc"),
+                            "Who broke each dossier off first: the bloc of the first break, "
+                            "by its year", "year of first break", "never broken off"),
+        "last": pivot_view(stats.pivot(data, "year", "bloc"),
+                           "Who broke each dossier off last: the bloc of the break that stands "
+                           "today, by its year", "year of last break",
+                           "not broken off today (never broken off, recovered, or ended by "
+                           "their own terms)"),
+        "never": never_broken_off(data),
         "event_count": sum(len(d.events) for d in data.dossiers),
         "window": window, "soon": due,
         "later": [] if due else ahead(data, end)[:3],  # when nothing is due soon: what is next
@@ -387,8 +372,7 @@ def timeline_context(data: Dataset) -> dict[str, Any]:
 # -- linkage: which crises the breaks were made over ----------------------------------------
 
 
-@dataclass(frozen=True)
-class LinkedBreakView:
+class LinkedBreakView(NamedTuple):
     date: str
     page: str
     title: str
@@ -399,8 +383,7 @@ class LinkedBreakView:
     now: str
 
 
-@dataclass(frozen=True)
-class LinkageGroup:
+class LinkageGroup(NamedTuple):
     """The breaks made over one crisis, one other dossier's move, or none stated or recorded."""
 
     anchor: str
@@ -452,8 +435,7 @@ def linkage_context(data: Dataset) -> dict[str, Any]:
 # -- sources ---------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class PublisherRow:
+class PublisherRow(NamedTuple):
     """One organisation, with every host it publishes under."""
 
     name: str
