@@ -22,7 +22,6 @@ import datetime as _dt
 import itertools
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING, Any, NamedTuple
 
 from compartment.data import dates
@@ -66,8 +65,7 @@ class MissingMatplotlib(CompartmentError):
                          "compartment-ledger[chart])")
 
 
-@dataclass(frozen=True, slots=True)
-class Span:
+class Span(NamedTuple):
     start: str  # a date, possibly partial
     end: str
     status: str | None  # None before the first status-setting event
@@ -94,6 +92,8 @@ def _figure(out: IO[bytes], fmt: str, size: tuple[float, float], font_size: floa
     """A Figure on the Agg canvas, written to `out` when the block ends. It is drawn with
     matplotlib's own defaults and ours, whatever the matplotlibrc files of the working folder
     or the user say, and only while drawing: the same data gives the same bytes."""
+    if fmt not in FORMATS:
+        raise ValueError(f"unsupported format {fmt!r}; choose from {', '.join(FORMATS)}")
     import matplotlib
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
@@ -153,8 +153,6 @@ def draw(dossiers: Sequence[Dossier], out: IO[bytes], fmt: str, end: str,
     edge), else just before the earliest event. The right margin names who broke each
     dossier off, with the year of the break.
     """
-    if fmt not in FORMATS:
-        raise ValueError(f"unsupported format {fmt!r}; choose from {', '.join(FORMATS)}")
     require()
     from matplotlib import dates as mdates
     from matplotlib.lines import Line2D
@@ -298,15 +296,10 @@ def draw_series(records: Sequence[Mapping[str, Any]], out: IO[bytes], fmt: str, 
 
     Statuses stack in the vocabulary's order, active at the bottom, so the green band is
     what is still walled off and the band's thinning is the curve the ledger is about. Each
-    period's count is placed on the day it was taken: the period's last day, or `end` for
-    the last period when given (series.records cuts it there). Over each period lies an
-    invisible column to hover over (`series_tips`). `marks` inside the time axis are drawn
-    as labelled vertical lines. Sized to read at 1000 px wide (`size` in inches; below 7
-    inches wide the legend goes under the chart); the SVG is deterministic (fixed hash
-    salt, no date), so it can be embedded.
+    period's count is placed on the day it was taken (`curve`). `marks` inside the time axis
+    are drawn as labelled vertical lines. Sized to read at 1000 px wide (`size` in inches;
+    below 7 inches wide the legend goes under the chart).
     """
-    if fmt not in FORMATS:
-        raise ValueError(f"unsupported format {fmt!r}; choose from {', '.join(FORMATS)}")
     if not records:
         raise ValueError("no records to draw")
     require()

@@ -10,8 +10,7 @@ citation, or a host the registry does not know).
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from compartment.data.dataset import Dataset, Dossier, Event, url_host
 from compartment.data.vocab import STRONG_KINDS
@@ -40,8 +39,7 @@ def is_strong(data: Dataset, event: Event) -> bool:
     return best_kind(data, event) in STRONG_KINDS
 
 
-@dataclass(frozen=True)
-class PublisherUse:
+class PublisherUse(NamedTuple):
     host: str
     name: str
     kind: str
@@ -51,7 +49,7 @@ class PublisherUse:
     dossiers: int
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return self._asdict()
 
 
 def publishers(data: Dataset) -> list[PublisherUse]:
@@ -70,8 +68,7 @@ def publishers(data: Dataset) -> list[PublisherUse]:
     return sorted(rows, key=lambda r: (-r.citations, r.host))
 
 
-@dataclass(frozen=True)
-class DossierEvidence:
+class DossierEvidence(NamedTuple):
     id: str
     title: str
     events: int
@@ -92,8 +89,7 @@ def dossiers(data: Dataset) -> list[DossierEvidence]:
             for d in data.dossiers]
 
 
-@dataclass(frozen=True)
-class WeakEvent:
+class WeakEvent(NamedTuple):
     dossier: str
     event: Event
     kind: str  # the best kind it cites: news, state-media or none
@@ -119,8 +115,7 @@ def weak_events(data: Dataset) -> list[WeakEvent]:
 RECENT_SINCE = "2022"
 
 
-@dataclass(frozen=True)
-class Summary:
+class Summary(NamedTuple):
     events: int
     strong: int  # events citing a primary or reference source
     dossiers: int

@@ -13,6 +13,7 @@ from typing import Any, TextIO
 
 from compartment.data.dataset import Dataset, Dossier
 from compartment.data.vocab import CLAIM_FIELDS, DOSSIER_FIELDS, EVENT_FIELDS, RECORD_LISTS
+from compartment.views import linkage
 from compartment.views.fields import fields as dossier_fields
 
 LIST_SEPARATOR = "; "
@@ -72,9 +73,8 @@ def cell_text(value: Any) -> str:
     return str(value)
 
 
-def dossier_row(
-    d: Dossier, columns: Sequence[str] = DOSSIER_COLUMNS, data: Dataset | None = None
-) -> dict[str, Any]:
+def dossier_row(d: Dossier, columns: Sequence[str] = DOSSIER_COLUMNS,
+                data: Dataset | None = None) -> dict[str, Any]:
     """The dossier's `columns` (DOSSIER_COLUMNS), built without the rest of it (its events
     above all); the blocs need `data`, whose registry of actors gives them."""
     row: dict[str, Any] = {}
@@ -88,20 +88,16 @@ def dossier_row(
     return row
 
 
-# A cell cannot tell an empty list from a missing one: `over: []` (its actor stated no link)
-# is written as this, `over` left out as an empty cell.
-NO_LINK_STATED = "none stated"
-
-
 def event_rows(dossiers: Iterable[Dossier], *, cells: bool = False) -> Iterable[dict[str, Any]]:
-    """A row per event, claims left out (they have rows of their own: claim_rows); with
-    `cells`, for a table (CSV, Markdown), `over: []` as NO_LINK_STATED."""
+    """A row per event, claims left out (they have rows of their own: claim_rows). With
+    `cells`, for a table (CSV, Markdown), which cannot tell an empty list from a missing
+    one: `over: []` (its actor stated no link) as linkage.NONE_STATED."""
     for d in dossiers:
         for e in d.events:
             row = {"dossier": d.id, **e.to_dict()}
             row.pop("claims", None)
             if cells and row["over"] == []:
-                row["over"] = NO_LINK_STATED
+                row["over"] = linkage.NONE_STATED
             yield row
 
 
@@ -113,9 +109,8 @@ def claim_rows(dossiers: Iterable[Dossier]) -> Iterable[dict[str, Any]]:
                        **c.to_dict()}
 
 
-def write_csv(
-    rows: Iterable[dict[str, Any]], columns: Sequence[str], out: TextIO, *, raw: bool = False
-) -> None:
+def write_csv(rows: Iterable[dict[str, Any]], columns: Sequence[str], out: TextIO, *,
+              raw: bool = False) -> None:
     """RFC 4180 quoting, a header row, LF line ends; list fields joined with '; '."""
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(columns)
@@ -180,7 +175,6 @@ def dossier_markdown(dossier: Dossier, names: dict[str, str]) -> str:
         return ", ".join(f"{md_text(names.get(a, a))} (`{a}`)" for a in ids)
 
     lines = [f"# {md_text(dossier.title)}", "", "| field | value |", "| --- | --- |"]
-    fields: list[tuple[str, str]] = []
     for field in dossier_fields(dossier):
         if field.name == "title":  # the page's heading
             continue
@@ -190,12 +184,10 @@ def dossier_markdown(dossier: Dossier, names: dict[str, str]) -> str:
             value = actors(field.values)
         else:
             value = md_text(("; " if field.name == "aliases" else ", ").join(field.values))
-        fields.append((field.label, value))
-        if field.name == "since" and dossier.first_accusation is not None:
-            accused = dossier.first_accusation
-            fields.append(("first accused", f"{actors([accused.accused])}, by "
-                           f"{actors([accused.actor])}, on {accused.date}"))
-    lines += [f"| {label} | {value} |" for label, value in fields]
+        lines.append(f"| {field.label} | {value} |")
+        if field.name == "since" and (accused := dossier.first_accusation) is not None:
+            lines.append(f"| first accused | {actors([accused.accused])}, by "
+                         f"{actors([accused.actor])}, on {accused.date} |")
     lines += ["", md_text(dossier.summary), ""]
     if dossier.next:
         lines += ["## Next", ""]

@@ -73,43 +73,39 @@ class LinesTable:
     Column 0 is bold and the status column is coloured by `status_styles`.
     """
 
-    def __init__(
-        self, header: list[str], rows: list[list[str]], *, wrap: int, expand: bool,
-        status_styles: Mapping[str, str] | None = None, under: bool = False,
-    ) -> None:
+    def __init__(self, header: list[str], rows: list[list[str]], *, wrap: int, expand: bool,
+                 status_styles: Mapping[str, str] | None = None, under: bool = False) -> None:
         self.header, self.rows, self.wrap, self.expand = header, rows, wrap, expand
         self.under = under  # the wrap column goes under each row whatever the width
-        self.status_styles = dict(status_styles or {})
+        self.status_styles = {name: Style.parse(style)
+                              for name, style in (status_styles or {}).items()}
         self._natural = [max(map(cell_len, [title, *(row[i] for row in rows)]))
                          for i, title in enumerate(header)]
 
-    @staticmethod
-    def _pads(count: int) -> list[int]:
-        # pad_edge=False: no padding left of the first column or right of the last.
-        return [(i > 0) + (i < count - 1) for i in range(count)]
-
-    def _layout(self, width: int) -> tuple[list[int], bool]:
-        """Each column's width with its padding, as rich computes it, and whether the wrap
-        column would get less than its minimum."""
-        pads = self._pads(len(self.header))
-        widths = [w + pad for w, pad in zip(self._natural, pads, strict=False)]
+    def _layout(self, width: int) -> tuple[list[int], list[int], bool]:
+        """The columns in the row, each one's width with its padding as rich computes it,
+        and whether the wrap column left the row (it would get less than its minimum)."""
+        pads = _pads(len(self.header))
+        widths = [w + pad for w, pad in zip(self._natural, pads, strict=True)]
         wrap = self.wrap
         available = width - (len(widths) - 1)  # one divider between columns
         fixed = sum(widths) - widths[wrap]
         least = min(widths[wrap], TITLE_MIN_WIDTH + pads[wrap])
         if self.expand or fixed + widths[wrap] > available:
             widths[wrap] = available - fixed
-        return widths, self.under or widths[wrap] < least
+        if not self.under and widths[wrap] >= least:
+            return list(range(len(widths))), widths, False
+        columns = [i for i in range(len(widths)) if i != wrap]
+        pads = _pads(len(columns))
+        return columns, [self._natural[i] + pad for i, pad in zip(columns, pads, strict=True)], True
 
     def squeezed(self, width: int) -> bool:
-        return self._layout(width)[1]
+        return self._layout(width)[2]
 
-    def row_width_without_wrap(self) -> int:
-        """How wide a row is once the wrap column has left it (its text under the row)."""
-        columns = [i for i in range(len(self.header)) if i != self.wrap]
-        pads = self._pads(len(columns))
-        return len(columns) - 1 + sum(
-            self._natural[i] + pad for i, pad in zip(columns, pads, strict=True))
+    def row_width(self, width: int) -> int:
+        """How wide the rows are drawn at `width`: wider only where the wrap column left them."""
+        widths = self._layout(width)[1]
+        return sum(widths) + len(widths) - 1
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         # Drawn as rich would draw it, then each line's trailing blanks dropped.
@@ -117,68 +113,61 @@ class LinesTable:
 
     def _segments(self, console: Console, options: ConsoleOptions) -> Iterable[Segment]:
         width = options.max_width
-        widths, squeezed = self._layout(width)
-        columns = list(range(len(self.header)))
-        if squeezed:
-            columns.remove(self.wrap)
-            widths = [self._natural[i] + pad
-                      for i, pad in zip(columns, self._pads(len(columns)), strict=True)]
+        columns, widths, squeezed = self._layout(width)
         last = len(columns) - 1
-        inner = [w - pad for w, pad in zip(widths, self._pads(len(columns)), strict=False)]
+        inner = [w - pad for w, pad in zip(widths, _pads(len(columns)), strict=True)]
         status_at = self.header.index("status") if "status" in self.header else -1
         # Segment by segment as rich emits them, so that colour codes match too: each cell
         # is its padding in the cell's style around its text, filled out in the text's style.
-        header_style = console.get_style("table.header")
         bold, plain = Style(bold=True), Style()
-        statuses = {name: Style.parse(style) for name, style in self.status_styles.items()}
         new_line, divider = Segment("\n"), Segment(" ")
 
-        def line(
-            cells: list[str | None], styles: list[Style], text_styles: list[Style]
-        ) -> list[Segment]:
+        def line(cells: list[str | None], styles: list[Style],
+                 text_styles: list[Style]) -> list[Segment]:
             out: list[Segment] = []
             for i, cell in enumerate(cells):
-                style = styles[i]
                 if i:
                     out.append(divider)
                 if cell is None:  # a row's continuation line, below a one-line cell
-                    out.append(Segment(" " * widths[i], style))
+                    out.append(Segment(" " * widths[i], styles[i]))
                     continue
                 if i:
-                    out.append(Segment(" ", style))
-                padded = cell + " " * (inner[i] - cell_len(cell))
-                out.append(Segment(padded, style + text_styles[i]))
+                    out.append(Segment(" ", styles[i]))
+                out.append(Segment(cell + " " * (inner[i] - cell_len(cell)),
+                                   styles[i] + text_styles[i]))
                 if i < last:
-                    out.append(Segment(" ", style))
+                    out.append(Segment(" ", styles[i]))
             out.append(new_line)
             return out
 
-        yield from line([self.header[i] for i in columns], [header_style] * (last + 1),
-                        [plain] * (last + 1))  # fmt: skip
+        yield from line([self.header[i] for i in columns],
+                        [console.get_style("table.header")] * (last + 1), [plain] * (last + 1))
         yield Segment("\u2500" * (sum(widths) + last))
         yield new_line
         styles = [bold] + [plain] * last
-        wrap = columns.index(self.wrap) if not squeezed else -1
-        wrap_width = inner[wrap] if not squeezed else max(width - 2, TITLE_MIN_WIDTH)
+        wrap_width = max(width - 2, TITLE_MIN_WIDTH) if squeezed else inner[self.wrap]
         for row in self.rows:
-            text_styles = [statuses.get(row[i], plain) if i == status_at else plain
+            text_styles = [self.status_styles.get(row[i], plain) if i == status_at else plain
                            for i in columns]
-            cells: list[str | None] = [row[i] for i in columns]
             text = row[self.wrap]
             pieces = [text] if cell_len(text) <= wrap_width else [
                 str(p) for p in Text(text).wrap(console, wrap_width, overflow="fold")]
+            cells: list[str | None] = [row[i] for i in columns]
             if squeezed:
                 yield from line(cells, styles, text_styles)
                 for piece in pieces:
                     yield Segment("  " + piece)
                     yield new_line
                 continue
-            cells[wrap] = pieces[0]
-            yield from line(cells, styles, text_styles)
-            blank: list[str | None] = [None] * (last + 1)
-            for piece in pieces[1:]:
-                blank[wrap] = piece
-                yield from line(blank, styles, text_styles)
+            for piece in pieces:
+                cells[self.wrap] = piece
+                yield from line(cells, styles, text_styles)
+                cells = [None] * len(columns)  # the row's further lines: the wrap cell's only
+
+
+def _pads(count: int) -> list[int]:
+    # pad_edge=False: no padding left of the first column or right of the last.
+    return [(i > 0) + (i < count - 1) for i in range(count)]
 
 
 class KeyValues:

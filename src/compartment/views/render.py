@@ -42,9 +42,7 @@ def status_text(status: str | None) -> Text:
     return text(status or "", STATUS_STYLES.get(status or "", ""))
 
 
-def actor_label(data: Dataset, actor_id: str | None) -> str:
-    if actor_id is None:
-        return ""
+def actor_label(data: Dataset, actor_id: str) -> str:
     actor = data.actors.get(actor_id)
     return actor.name if actor else actor_id
 
@@ -83,7 +81,7 @@ def dossier_table(dossiers: Sequence[Dossier], console_width: int) -> layout.Lin
     if console_width < 120 or table.squeezed(console_width):
         table = layout.LinesTable(header[:5], [row[:5] for row in rows], wrap=1,
                                   expand=table.expand, status_styles=STATUS_STYLES)
-    if table.squeezed(console_width) and table.row_width_without_wrap() > console_width:
+    if table.row_width(console_width) > console_width:
         # Even with the title under its row, the row would run past the edge (at 80
         # columns, an id of 45 characters): the breaker joins the title under it.
         rows = [[row[0], f"{row[1]} (broken off by {row[4]})" if row[4] else row[1], *row[2:4]]
@@ -93,9 +91,8 @@ def dossier_table(dossiers: Sequence[Dossier], console_width: int) -> layout.Lin
     return table
 
 
-def chosen_table(
-    data: Dataset, dossiers: Sequence[Dossier], columns: Sequence[str]
-) -> layout.LinesTable:
+def chosen_table(data: Dataset, dossiers: Sequence[Dossier],
+                 columns: Sequence[str]) -> layout.LinesTable:
     """`list --columns`: those columns (export.dossier_row), lists joined with "; "; the
     title wraps if shown, else the last column."""
     from compartment.views.export import cell_text, dossier_row
@@ -121,13 +118,13 @@ def dossier_detail(data: Dataset, d: Dossier) -> Group:
             value = text(("; " if field.name == "aliases" else ", ").join(field.values))
         fields.add_row(field.label, value)
         if field.name == "since":
-            accused = d.first_accusation
-            if accused is not None:  # an accusation is no break: beside the first one
+            if (accused := d.first_accusation) is not None:  # an accusation is no break
                 fields.add_row("first accused", text(
                     f"{actor_label(data, accused.accused)}, by {actor_label(data, accused.actor)}"
                     f", on {accused.date}"))
-            if d.breaks:
-                fields.add_row("breaks", text(story(data, d)))
+            if d.breaks:  # an expiry or a recovery is where it stands now (status), no break
+                fields.add_row("breaks", text(", then ".join(
+                    f"{b.status} by {actor_label(data, b.actor)} on {b.date}" for b in d.breaks)))
     fields.add_row("summary", text(d.summary))
     for n, decision in enumerate(d.next):
         who = ", ".join(actor_label(data, a) for a in decision.by)
@@ -163,13 +160,6 @@ def _event_rows(data: Dataset, d: Dossier) -> list[layout.EventRow]:
         rows.append(layout.EventRow(text(e.date), text(actor_label(data, e.actor)),
                                     status_text(e.status), what, e.sources, tuple(claims)))
     return rows
-
-
-def story(data: Dataset, d: Dossier) -> str:
-    """The breaks in order: `suspended by Russia on 2023-02-21, then terminated by ...`. Where
-    the dossier stands now (an expiry, a recovery) is its status, not a break."""
-    return ", then ".join(
-        f"{b.status} by {actor_label(data, b.actor)} on {b.date}" for b in d.breaks)
 
 
 def problems(console: Console, found: Sequence[Problem]) -> None:
@@ -234,7 +224,6 @@ class Timeline:
     """
 
     GAP = 3  # between columns, as rich's SIMPLE_HEAD tables leave
-    WHAT_MIN_WIDTH = 20
 
     def __init__(self, groups: Sequence[tuple[int, Sequence[Entry]]]) -> None:
         self.groups = groups
@@ -248,21 +237,19 @@ class Timeline:
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         entries = [entry for _, found in self.groups for entry in found]
-        cells = {"date": [entry.date for entry in entries],
-                 "dossier": [entry.dossier for entry in entries],
-                 "status": [entry.event.status or "" for entry in entries],
-                 "actor": [entry.event.actor + ":" for entry in entries]}
-        longest = {name: max(map(cell_len, map(visible, values)), default=0)
-                   for name, values in cells.items()}
-        fixed = sum(max(longest[n], len(n)) for n in ("date", "dossier", "status"))
-        what_least = max(longest["actor"], self.WHAT_MIN_WIDTH)
-        beside = fixed + 3 * self.GAP + what_least <= options.max_width
+        cells = {"date": [e.date for e in entries], "dossier": [e.dossier for e in entries],
+                 "status": [e.event.status or "" for e in entries]}
+        # Each column is as wide as its heading or its longest cell.
+        fixed = sum(max(map(cell_len, map(visible, [name, *column])))
+                    for name, column in cells.items())
+        actor = max((cell_len(visible(e.event.actor + ":")) for e in entries), default=0)
+        beside = fixed + 3 * self.GAP + max(actor, layout.TITLE_MIN_WIDTH) <= options.max_width
         table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
         table.add_column("date", no_wrap=True)
         if beside:
             table.add_column("dossier", no_wrap=True)
             table.add_column("status", no_wrap=True)
-            table.add_column("who did what", overflow="fold", min_width=longest["actor"])
+            table.add_column("who did what", overflow="fold", min_width=actor)
         else:
             table.add_column("status", no_wrap=True)
             table.add_column("dossier, and who did what", overflow="fold", ratio=1)
@@ -296,26 +283,24 @@ def _stat_label(field: str, value: object) -> Text:
 def stats_table(pivot: Pivot) -> Table:
     """Counts with a total row; with `per`, one column per value and a total column.
     Empty cells are left blank so that clusters stand out."""
-    from compartment.views.stats import label
+    from compartment.views.stats import grid
 
     # On a narrow page long labels fold onto a second line; a year or a count never does.
     table = Table(box=box.SIMPLE, pad_edge=False, show_edge=False, show_footer=True,
                   collapse_padding=True)
-    longest = max((len(label(r)) for r in pivot.rows), default=5)
+    *rows, totals = grid(pivot)[1]
+    longest = max((len(row[0]) for row in rows), default=5)
     table.add_column(pivot.by, footer="total", no_wrap=True, min_width=min(longest, 12))
-    if pivot.per is None:
-        table.add_column("count", justify="right", footer=str(pivot.total), no_wrap=True)
-        for row in pivot.rows:
-            table.add_row(_stat_label(pivot.by, row), str(pivot.count(row)))
-        return table
-    for column in pivot.columns:
-        table.add_column(_stat_label(pivot.per, column), justify="right", no_wrap=True,
-                         footer=str(pivot.column_total(column)))
-    table.add_column("total", justify="right", footer=str(pivot.total), style="bold",
-                     no_wrap=True, min_width=5)
-    for row in pivot.rows:
-        cells = [str(pivot.count(row, c) or "") for c in pivot.columns]
-        table.add_row(_stat_label(pivot.by, row), *cells, str(pivot.row_total(row)))
+    heads: list[RenderableType] = (
+        [_stat_label(pivot.per, c) for c in pivot.columns] if pivot.per else ["count"])
+    # With `per`, the totals end with the grand total, which gets a column of its own.
+    for head, footer in zip(heads, totals[1:], strict=False):
+        table.add_column(head, justify="right", footer=footer, no_wrap=True)
+    if pivot.per is not None:
+        table.add_column("total", justify="right", footer=totals[-1], style="bold",
+                         no_wrap=True, min_width=5)
+    for value, row in zip(pivot.rows, rows, strict=True):
+        table.add_row(_stat_label(pivot.by, value), *row[1:])
     return table
 
 
@@ -437,10 +422,8 @@ def long_layout(columns: Sequence[str], rows: Sequence[Sequence[str]]) -> Group:
     return Group(*lines)
 
 
-def fitted(
-    columns: Sequence[str], rows: Sequence[Sequence[str]], width: int,
-    numeric: Sequence[str] = (), wrap: Sequence[str] = (),
-) -> tuple[RenderableType, bool]:
+def fitted(columns: Sequence[str], rows: Sequence[Sequence[str]], width: int,
+           numeric: Sequence[str] = (), wrap: Sequence[str] = ()) -> tuple[RenderableType, bool]:
     """A table whose cells are never cut or split (ids, hosts, counts stay whole; only the
     `wrap` columns wrap, at blanks) if it fits in `width`, else the long layout. Returns the
     renderable and whether it is the long layout, for the caller to say so: a table never

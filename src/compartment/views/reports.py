@@ -43,9 +43,8 @@ def github_annotation(problem: Problem, strict: bool) -> str:
             f"::{message.translate(_MESSAGE)}\n")
 
 
-def info(
-    source: DataSource, data: Dataset, known_at: Commit | None = None
-) -> list[tuple[str, str]]:
+def info(source: DataSource, data: Dataset,
+         known_at: Commit | None = None) -> list[tuple[str, str]]:
     """`compartment info`: which file, why, and what it holds, as (label, value) rows; with
     `known_at`, the commit whose version of the file was read, and that commit's date."""
     event_dates = [e.date for d in data.dossiers for e in d.events]

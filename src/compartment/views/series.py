@@ -32,15 +32,9 @@ PERIODS = ("year", "month")
 Period = int | str  # a year as a number (2014), a month as text ("2014-03")
 
 
-def _check(period: str) -> None:
-    if period not in PERIODS:
-        raise ValueError(f"unknown period {period!r}; choose from {', '.join(PERIODS)}")
-
-
 def period_of(date: str, period: str) -> Period:
     """The period holding a (possibly partial) date: 2014 for a year, "2014-03" for a month.
     A year-only date falls in January, the start of its period."""
-    _check(period)
     if period == "year":
         return int(date[:4])
     return date[:7] if len(date) >= 7 else f"{date[:4]}-01"
@@ -66,15 +60,15 @@ def periods(first: str, end: str, period: str) -> list[tuple[Period, str]]:
     return [(key, end if key == stop else last_day(key)) for key in keys]
 
 
-def counts(
-    dossiers: Sequence[Dossier], period: str = "year", *, end: str
-) -> list[tuple[Period, Counter[str]]]:
+def counts(dossiers: Sequence[Dossier], period: str = "year", *,
+           end: str) -> list[tuple[Period, Counter[str]]]:
     """The count of dossiers in each status at the close of each period, in order.
 
     One sweep over all the events in date order, so a month series over 10,000 dossiers
     costs a sort, not a fold per dossier per month. Events dated after `end` are ignored.
     """
-    _check(period)
+    if period not in PERIODS:
+        raise ValueError(f"unknown period {period!r}; choose from {', '.join(PERIODS)}")
     changes: list[tuple[str, int, int, str]] = []  # (date, dossier, position, status)
     for i, dossier in enumerate(dossiers):
         # The status after an event is that of the last status-setting event so far; before
@@ -111,9 +105,8 @@ def _statuses(seen: Iterable[str]) -> list[str]:
     return [*STATUSES, *sorted(set(seen) - set(STATUSES))]
 
 
-def records(
-    dossiers: Sequence[Dossier], period: str = "year", *, end: str
-) -> list[dict[str, Any]]:
+def records(dossiers: Sequence[Dossier], period: str = "year", *,
+            end: str) -> list[dict[str, Any]]:
     """The curve as JSON-ready records, periods in order and statuses in the vocabulary's
     order within each, zeros included: `{"year": 2014, "status": "suspended", "count": 9}`
     (the key is "month", with a "2014-03" value, for a month series)."""
@@ -132,7 +125,6 @@ def pivot(found_records: Sequence[Mapping[str, Any]], period: str = "year") -> l
     """The records as one row per period (periods down, statuses across, and a total), the
     shape of the table, CSV and Markdown views: `{"year": 2014, "active": 30, ..., "total": 45}`.
     Numbers stay numbers; every column of `columns()` is in every row."""
-    _check(period)
     names = columns(found_records, period)
     rows: dict[Period, dict[str, Any]] = {}
     for record in found_records:
@@ -142,9 +134,8 @@ def pivot(found_records: Sequence[Mapping[str, Any]], period: str = "year") -> l
     return list(rows.values())
 
 
-def grid(found_records: Sequence[Mapping[str, Any]], period: str = "year") -> tuple[
-    list[str], list[list[str]]
-]:
+def grid(found_records: Sequence[Mapping[str, Any]],
+         period: str = "year") -> tuple[list[str], list[list[str]]]:
     """The pivot as text cells, for a terminal table: zero counts blank so that the shape of
     the curve stands out (as in stats.grid), no total row (a sum over periods counts each
     dossier many times)."""

@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterable, Sequence
+from contextlib import closing
 
 from compartment.data.dataset import Dataset, Dossier
-from compartment.data.vocab import DOSSIER_FIELDS, LIST_FIELDS, RECORD_LISTS
+from compartment.data.vocab import LIST_FIELDS
+from compartment.views import export
 
 _TEXT = "TEXT NOT NULL"
 _ACTOR = "TEXT NOT NULL REFERENCES actors (id)"
@@ -35,16 +37,14 @@ def _listed(key: str, *columns: str, numbered: bool = False) -> tuple[str, ...]:
     return (key, "position INTEGER NOT NULL", *columns, f"PRIMARY KEY {at}")
 
 
-# The dossiers table: the contract's fields that are no list (vocab.DOSSIER_FIELDS), with
-# the derived ones after broken_off_by. A field the contract requires is NOT NULL.
-_DERIVED = {"since": "TEXT", "first_broken_off_by": "TEXT REFERENCES actors (id)",
-            "first_broken_off_on": "TEXT"}
-_TYPES = {"id": "TEXT PRIMARY KEY", "position": "INTEGER NOT NULL UNIQUE",
-          "broken_off_by": "TEXT REFERENCES actors (id)", **_DERIVED}
-DOSSIER_COLUMNS: tuple[str, ...] = ("id", "position", *(
-    column for name in DOSSIER_FIELDS if name not in (*LIST_FIELDS, *RECORD_LISTS, "id")
-    for column in ((name, *_DERIVED) if name == "broken_off_by" else (name,))
-))
+# The dossiers table: the columns of a CSV export (export.DOSSIER_COLUMNS) but the lists,
+# which have tables of their own, and the blocs, which the actors table gives. A field the
+# contract requires is NOT NULL.
+_TYPES = {"id": "TEXT PRIMARY KEY", "position": "INTEGER NOT NULL UNIQUE", "since": "TEXT",
+          "broken_off_by": "TEXT REFERENCES actors (id)", "first_broken_off_on": "TEXT",
+          "first_broken_off_by": "TEXT REFERENCES actors (id)"}
+DOSSIER_COLUMNS = ("id", "position", *(
+    c for c in export.DOSSIER_COLUMNS if c not in (*LIST_FIELDS, "id") and not c.endswith("_bloc")))
 
 # One table per list field of the contract (vocab.LIST_FIELDS): its name and value column.
 _LIST_TABLE = {
@@ -152,11 +152,8 @@ def fill(db: sqlite3.Connection, data: Dataset) -> None:
 def database(data: Dataset) -> bytes:
     """The whole database as the bytes of an SQLite file, built in memory: the caller writes
     them where it likes (storage.write_output), so a database is never half-written."""
-    db = sqlite3.connect(":memory:")
-    try:
+    with closing(sqlite3.connect(":memory:")) as db:
         db.execute("PRAGMA foreign_keys = ON")
         with db:
             fill(db, data)
         return db.serialize()
-    finally:
-        db.close()

@@ -182,7 +182,6 @@ def pivot(data: Dataset, by: str, per: str | None = None) -> Pivot:
 
 
 def label(value: Value) -> str:
-    """How a value reads in a table: None is "none"."""
     return "none" if value is None else str(value)
 
 

@@ -14,19 +14,16 @@ ends on 31 December 2014.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from compartment.data.dataset import Dataset, Event
+from compartment.views import query
 
 COLUMNS = ("date", "dossier", "actor", "bloc", "action", "status", "unverified", "summary",
            "sources")
 
 
-@dataclass(frozen=True, slots=True)
-class Entry:
-    """One event, with the dossier it belongs to and the bloc of its actor."""
-
+class Entry(NamedTuple):
     dossier: str
     event: Event
     bloc: str | None
@@ -46,8 +43,7 @@ class Entry:
                 "summary": e.summary, "sources": list(e.sources)}
 
 
-@dataclass(frozen=True)
-class Filters:
+class Filters(NamedTuple):
     """AND between criteria, OR within one: the rule of `compartment list`."""
 
     since: str | None = None
@@ -61,9 +57,7 @@ class Filters:
 
 def entries(data: Dataset) -> list[Entry]:
     """Every event of every dossier, in timeline order (see the module docstring)."""
-    in_file_order = [
-        Entry(d.id, e, data.bloc_of(e.actor)) for d in data.dossiers for e in d.events
-    ]
+    in_file_order = [Entry(d.id, e, data.bloc_of(e.actor)) for d in data.dossiers for e in d.events]
     return sorted(in_file_order, key=lambda entry: entry.date)  # stable: ties keep file order
 
 
@@ -76,11 +70,10 @@ def within(date: str, since: str | None, until: str | None) -> bool:
 
 
 def select(data: Dataset, filters: Filters) -> list[Entry]:
-    wanted = {t.casefold() for t in filters.tags}
-    tagged = {d.id for d in data.dossiers if not wanted.isdisjoint(map(str.casefold, d.tags))}
+    tagged = {d.id for d in query.select(data, query.Filters(tags=filters.tags))}
     return [
         entry for entry in entries(data)
-        if (not filters.tags or entry.dossier in tagged)
+        if entry.dossier in tagged
         and within(entry.date, filters.since, filters.until)
         and (not filters.dossiers or entry.dossier in filters.dossiers)
         and (not filters.actors or entry.event.actor in filters.actors)
