@@ -464,6 +464,23 @@ def test_events_that_cannot_be_told_apart_are_a_conflict_not_a_guess() -> None:
     assert "<<<<<<< ours" in outcome.text
 
 
+def test_claims_keep_their_order_where_some_cannot_be_told_apart() -> None:
+    """Bug: claims that share a party and a text were moved behind the others, in an order
+    that followed the process's string hashing, although no side had moved them."""
+    said = [Claim(by, says, (f"https://tass.com/{n}",)) for n, (by, says) in enumerate([
+        ("russia", "Said A."), ("russia", "Said A."), ("united-states", "Said B."),
+        ("united-states", "Said B."), ("nato", "Said C.")])]
+    first = data(SAMPLE).get(NRC).events[0]
+    base = with_events(SAMPLE, NRC, [first._replace(claims=tuple(said))])
+    ours = with_events(SAMPLE, NRC, [first._replace(claims=tuple(said), summary="Changed.")])
+    added = Claim("united-states", "Said D.", ("https://tass.com/d",))
+    theirs = with_events(SAMPLE, NRC, [first._replace(claims=(*said, added))])
+    outcome = run_merge(base, ours, theirs)
+    assert outcome.conflicts == ()
+    merged = data(outcome.text).get(NRC).events[0]
+    assert (merged.summary, merged.claims) == ("Changed.", (*said, added))
+
+
 @settings(max_examples=20, deadline=None)
 @given(st.sampled_from(DOSSIERS), st.sampled_from(("title", "summary")),
        st.text(alphabet="abc ", min_size=1, max_size=8).map(str.strip).filter(bool))

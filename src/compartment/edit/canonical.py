@@ -263,7 +263,7 @@ def _double_quoted(value: str) -> str:
 
 def preamble(text: str) -> str:
     """The comment lines (and blank lines among them) that open `text`, as they are, line
-    ends made "\\n"; blank lines at its end are kept to one."""
+    ends made "\\n"; blank lines before and after them are dropped."""
     lines = []
     for line in text.split("\n"):
         body = line.rstrip("\r")

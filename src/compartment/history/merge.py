@@ -130,16 +130,19 @@ class _Merger:
         those records, else it is a conflict (OURS's or THEIRS's records kept)."""
         (b, b_shared), (o, o_shared), (t, t_shared) = (_by_identity(v, key) for v in versions)
         merged: dict[K, Any] = dict(self.keyed(b, o, t, name, merge))
-        for k in {*b_shared, *o_shared, *t_shared}:
+        # In the sides' order, not a set's: a set of strings iterates in an order that changes
+        # from one process to the next. An identity kept stays where `keyed` placed it.
+        for k in dict.fromkeys([*o_shared, *t_shared, *b_shared]):
             sides = [tuple(r for r in v if key(r) == k) for v in versions]
             if sides[1] == sides[2]:
                 kept = sides[1]
             else:
                 kept = self._choose(sides[1], sides[2], name(k),
                                     "two records of this kind on one side cannot be told apart")
-            merged.pop(k, None)
             if kept:
                 merged[k] = kept
+            else:
+                merged.pop(k, None)
         return merged
 
     # -- the records ---------------------------------------------------------------------
