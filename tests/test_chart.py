@@ -11,6 +11,7 @@ import pytest
 
 from compartment.data import dates
 from compartment.data.dataset import Dossier, Event
+from compartment.errors import MissingExtra
 from compartment.store.datafile import load
 from compartment.views import chart
 
@@ -131,7 +132,7 @@ def test_without_matplotlib(run, sample: Path, tmp_path: Path, monkeypatch) -> N
         "compartment-ledger[chart])\n"
     )
     assert not target.exists()
-    with pytest.raises(chart.MissingMatplotlib):
+    with pytest.raises(MissingExtra):
         chart.draw((), io.BytesIO(), "png", "2024-01-01")
 
 

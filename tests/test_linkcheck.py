@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from compartment import linkcheck
-from compartment.errors import CompartmentError, UsageError
+from compartment.errors import CompartmentError, MissingExtra, UsageError
 from compartment.linkcheck import LinkResult
 
 SLOW = 3.0  # seconds the server takes on /slow, well over the tests' small timeouts
@@ -319,7 +319,7 @@ def test_without_httpx(monkeypatch: pytest.MonkeyPatch) -> None:
         linkcheck.require()
     assert caught.value.message == hint
     assert caught.value.exit_code == 1
-    with pytest.raises(linkcheck.MissingHttpx):
+    with pytest.raises(MissingExtra):
         check(["http://a.test/"])
 
 

@@ -444,13 +444,14 @@ def test_svg_loses_its_style_and_keeps_its_looks() -> None:
                    "c", "t", "d")
 
 
-def test_without_jinja2(run, ledger: Path, tmp_path: Path, monkeypatch) -> None:
-    monkeypatch.setitem(sys.modules, "jinja2", None)  # `import jinja2` now fails
+@pytest.mark.parametrize("package", ["jinja2", "matplotlib"])
+def test_without_an_extra(run, ledger: Path, tmp_path: Path, monkeypatch, package: str) -> None:
+    monkeypatch.setitem(sys.modules, package, None)  # `import PACKAGE` now fails
     out = tmp_path / "none"
     result = run("--data", str(ledger), "site", "-o", str(out), ok=False)
     assert result.exit_code == 1
     assert result.stderr == (
-        "Error: the site needs jinja2: pip install jinja2 (or install "
+        f"Error: the site needs {package}: pip install {package} (or install "
         "compartment-ledger[site])\n"
     )
     assert not out.exists()

@@ -8,6 +8,7 @@ the core raises it, the command line catches it in one place and exits with its 
 
 from __future__ import annotations
 
+import importlib
 import re
 from collections.abc import Sequence
 from enum import Enum, IntEnum
@@ -60,6 +61,22 @@ class UsageError(CompartmentError):
     """The command line asked for something that cannot be: exit 2."""
 
     exit_code = ExitCode.USAGE
+
+
+class MissingExtra(CompartmentError):
+    """A command needs an optional package that is not installed; says how to install it."""
+
+    def __init__(self, what: str, package: str, extra: str) -> None:
+        super().__init__(f"{what} needs {package}: pip install {package} (or install "
+                         f"compartment-ledger[{extra}])")
+
+
+def require(package: str, what: str, extra: str) -> None:
+    """Raise MissingExtra unless `package` imports (it is imported only where it is used)."""
+    try:
+        importlib.import_module(package)
+    except ImportError:
+        raise MissingExtra(what, package, extra) from None
 
 
 class Severity(str, Enum):

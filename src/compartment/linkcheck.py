@@ -59,8 +59,8 @@ from http import HTTPStatus
 from typing import TYPE_CHECKING, Literal, get_args
 from urllib.parse import urlsplit
 
-from compartment import __version__
-from compartment.errors import CompartmentError, UsageError, visible
+from compartment import __version__, errors
+from compartment.errors import UsageError, visible
 
 if TYPE_CHECKING:
     from socket import _GetAddrInfoResult
@@ -82,17 +82,8 @@ USER_AGENT = f"compartment-linkcheck/{__version__}"
 GRACE = 1.0  # seconds allowed after the deadline to cancel requests and close connections
 
 
-class MissingHttpx(CompartmentError):
-    def __init__(self) -> None:
-        super().__init__("checking links needs httpx: pip install httpx (or install "
-                         "compartment-ledger[check])")
-
-
 def require() -> None:
-    try:
-        import httpx  # noqa: F401
-    except ImportError:
-        raise MissingHttpx from None
+    errors.require("httpx", "checking links", "check")
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,6 +8,6 @@ in `static/`. Importing this package costs nothing: jinja2 and matplotlib are im
 a site is built.
 """
 
-from compartment.site.build import Built, MissingSiteExtra, build, render
+from compartment.site.build import Built, build, render
 
-__all__ = ["Built", "MissingSiteExtra", "build", "render"]
+__all__ = ["Built", "build", "render"]

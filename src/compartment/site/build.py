@@ -24,20 +24,15 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from compartment import errors
 from compartment.data import dates
 from compartment.data.dataset import Dataset
 from compartment.errors import CompartmentError, UsageError
 from compartment.site import charts, feed, pages
 from compartment.store import storage
-from compartment.views import calendar, chart
+from compartment.views import calendar
 
 STATIC = ("site.css", "site.js")
-
-
-class MissingSiteExtra(CompartmentError):
-    def __init__(self, name: str) -> None:
-        super().__init__(f"the site needs {name}: pip install {name} (or install "
-                         "compartment-ledger[site])")
 
 
 class Built(NamedTuple):
@@ -51,10 +46,8 @@ class Built(NamedTuple):
 def render(data: Dataset, end: str, stamp: str | None = None) -> dict[str, bytes]:
     """Every file of the site, by its path relative to the folder. Pure but for jinja2's
     and matplotlib's work: nothing is written."""
-    try:
-        import jinja2
-    except ImportError:
-        raise MissingSiteExtra("jinja2") from None
+    errors.require("jinja2", "the site", "site")
+    import jinja2
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("compartment.site", "templates"),
         autoescape=True,  # every template is HTML: escape every value, always
@@ -70,10 +63,8 @@ def render(data: Dataset, end: str, stamp: str | None = None) -> dict[str, bytes
         html = env.get_template(template).render(root=root, here=path, **common, **context)
         files[path] = html.encode("utf-8")
 
-    try:
-        drawn, chart_files = charts.charts(data, end)
-    except chart.MissingMatplotlib:
-        raise MissingSiteExtra("matplotlib") from None
+    errors.require("matplotlib", "the site", "site")
+    drawn, chart_files = charts.charts(data, end)
     page("index.html", "index.html", **pages.index_context(data, end), curve=drawn)
     names = pages.Names(data)
     for d in data.dossiers:

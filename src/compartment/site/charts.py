@@ -67,7 +67,7 @@ def lane_rows(data: Dataset, end: str) -> list[dict[str, Any]]:
 
 def charts(data: Dataset, end: str) -> tuple[dict[str, Any], dict[str, bytes]]:
     """The charts for the pages (the curve, its table, the lanes), and the files of their
-    data by path. Raises chart.MissingMatplotlib without matplotlib."""
+    data by path. Raises errors.MissingExtra without matplotlib."""
     chart.require()
     records = series.records(data.dossiers, "year", end=end)
     columns = series.columns(records)

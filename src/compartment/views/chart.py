@@ -7,7 +7,7 @@ larger one each event that set a status. A partial date is placed at the start o
 period ("2014-03" at 1 March 2014), the rule used everywhere.
 
 matplotlib is optional (`pip install matplotlib`, or the extra `chart`) and imported only
-when a chart is drawn; without it, `draw` raises MissingMatplotlib. No pyplot: a Figure with
+when a chart is drawn; without it, `draw` raises errors.MissingExtra. No pyplot: a Figure with
 the Agg canvas, so nothing global is touched and no display is needed.
 
 Each chart names its parts with a `gid`, which matplotlib writes as the `id` of an SVG group
@@ -24,10 +24,10 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import IO, TYPE_CHECKING, Any, NamedTuple
 
+from compartment import errors
 from compartment.data import dates
 from compartment.data.dataset import Dataset, Dossier, derive_state
 from compartment.data.vocab import DOMAINS, STATUSES
-from compartment.errors import CompartmentError
 from compartment.views import series
 
 if TYPE_CHECKING:
@@ -59,12 +59,6 @@ def mark_gid(n: int) -> str:
     return f"mark-{n}"
 
 
-class MissingMatplotlib(CompartmentError):
-    def __init__(self) -> None:
-        super().__init__("the chart needs matplotlib: pip install matplotlib (or install "
-                         "compartment-ledger[chart])")
-
-
 class Span(NamedTuple):
     start: str  # a date, possibly partial
     end: str
@@ -80,10 +74,7 @@ class Mark(NamedTuple):
 
 
 def require() -> None:
-    try:
-        import matplotlib  # noqa: F401
-    except ImportError:
-        raise MissingMatplotlib from None
+    errors.require("matplotlib", "the chart", "chart")
 
 
 @contextmanager
