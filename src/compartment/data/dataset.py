@@ -334,6 +334,11 @@ class Dataset(NamedTuple):
                 return dossier
         return None
 
+    def name_of(self, actor_id: str) -> str:
+        """The actor's name; its id where none is registered."""
+        actor = self.actors.get(actor_id)
+        return actor.name if actor else actor_id
+
     def bloc_of(self, actor_id: str | None) -> str | None:
         actor = self.actors.get(actor_id) if actor_id else None
         return actor.bloc if actor else None

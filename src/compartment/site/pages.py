@@ -174,10 +174,7 @@ class Names:
                 self.places[id(e)] = seen[e.date]
 
     def name(self, actor_id: str | None) -> str | None:
-        if actor_id is None:
-            return None
-        actor = self.data.actors.get(actor_id)
-        return actor.name if actor else actor_id
+        return None if actor_id is None else self.data.name_of(actor_id)
 
     def state(self, state_id: str) -> str:
         """A state named by `state_media` (an actor id where there is one: russia, uae)."""

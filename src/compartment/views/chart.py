@@ -216,7 +216,7 @@ def lane_tips(data: Dataset, dossiers: Sequence[Dossier], end: str) -> Tips:
         for n, event in enumerate(dossier.events, 1):
             if event.date > end:
                 break
-            actor = data.actors[event.actor].name if event.actor in data.actors else event.actor
+            actor = data.name_of(event.actor)
             tips[event_gid(lane, n)] = (
                 f"{dossier.title}, {event.date}: {actor} {event.action}"
                 + (f" (to {event.status})" if event.status else "")

@@ -23,6 +23,7 @@ from compartment.data.vocab import STATUSES
 from compartment.errors import Problem, one_line, visible
 from compartment.views import layout
 from compartment.views.fields import fields as dossier_fields
+from compartment.views.upcoming import deciders
 
 if TYPE_CHECKING:
     from compartment.views.linkage import LinkedBreak
@@ -40,11 +41,6 @@ def text(value: object, style: str = "") -> Text:
 
 def status_text(status: str | None) -> Text:
     return text(status or "", STATUS_STYLES.get(status or "", ""))
-
-
-def actor_label(data: Dataset, actor_id: str) -> str:
-    actor = data.actors.get(actor_id)
-    return actor.name if actor else actor_id
 
 
 def dossier_table(dossiers: Sequence[Dossier], console_width: int) -> layout.LinesTable:
@@ -110,7 +106,7 @@ def dossier_detail(data: Dataset, d: Dossier) -> Group:
     fields.add_column()
     for field in dossier_fields(d):
         if field.actors:
-            value = text(", ".join(f"{actor_label(data, a)} ({a})" for a in field.values))
+            value = text(", ".join(f"{data.name_of(a)} ({a})" for a in field.values))
         elif field.name == "status":
             value = status_text(d.status)
             value.append(Text(f"  ({STATUSES[d.status]})", style="dim"))
@@ -120,16 +116,15 @@ def dossier_detail(data: Dataset, d: Dossier) -> Group:
         if field.name == "since":
             if (accused := d.first_accusation) is not None:  # an accusation is no break
                 fields.add_row("first accused", text(
-                    f"{actor_label(data, accused.accused)}, by {actor_label(data, accused.actor)}"
+                    f"{data.name_of(accused.accused)}, by {data.name_of(accused.actor)}"
                     f", on {accused.date}"))
             if d.breaks:  # an expiry or a recovery is where it stands now (status), no break
                 fields.add_row("breaks", text(", then ".join(
-                    f"{b.status} by {actor_label(data, b.actor)} on {b.date}" for b in d.breaks)))
+                    f"{b.status} by {data.name_of(b.actor)} on {b.date}" for b in d.breaks)))
     fields.add_row("summary", text(d.summary))
     for n, decision in enumerate(d.next):
-        who = ", ".join(actor_label(data, a) for a in decision.by)
         fields.add_row("next" if n == 0 else "", text(f"{decision.date}: {decision.due} "
-                                                      f"(decided by {who})"))
+                                                      f"(decided by {deciders(data, decision)})"))
     return Group(layout.Trimmed(fields), Text(""), layout.EventList(_event_rows(data, d)))
 
 
@@ -141,7 +136,7 @@ def _event_rows(data: Dataset, d: Dossier) -> list[layout.EventRow]:
         if e.unverified:
             what.append(Text("  UNVERIFIED", style="bold magenta"))
         if e.accuses:
-            what.append(text(f"  accuses {actor_label(data, e.accuses)}", "italic"))
+            what.append(text(f"  accuses {data.name_of(e.accuses)}", "italic"))
         what.append("\n")
         what.append(text(e.summary))
         if e.over is not None:  # a crisis by its name, another dossier's move as DOSSIER@DATE
@@ -152,12 +147,12 @@ def _event_rows(data: Dataset, d: Dossier) -> list[layout.EventRow]:
         # Claims by party, each party's together, parties in order of their first claim.
         parties = dict.fromkeys(c.by for c in e.claims)
         for claim in (c for party in parties for c in e.claims if c.by == party):
-            said = Text.assemble(text(f"{actor_label(data, claim.by)} says: ", "bold"))
+            said = Text.assemble(text(f"{data.name_of(claim.by)} says: ", "bold"))
             said.append(text(claim.says))
             if claim.blames:
-                said.append(text(f" (blames {actor_label(data, claim.blames)})", "italic"))
+                said.append(text(f" (blames {data.name_of(claim.blames)})", "italic"))
             claims.append((said, claim.sources))
-        rows.append(layout.EventRow(text(e.date), text(actor_label(data, e.actor)),
+        rows.append(layout.EventRow(text(e.date), text(data.name_of(e.actor)),
                                     status_text(e.status), what, e.sources, tuple(claims)))
     return rows
 
@@ -368,7 +363,7 @@ def crises_report(data: Dataset, groups: Sequence[tuple[str, Sequence[LinkedBrea
             moves = data.referenced(crisis_id)
             if isinstance(moves, list):
                 head.append(text("  " + "; ".join(
-                    f"{actor_label(data, e.actor)}: {e.action}" for e in moves)))
+                    f"{data.name_of(e.actor)}: {e.action}" for e in moves)))
         blocs = Counter(b.bloc or "none" for b in found)
         head.append(text(f"  ({len(found)} break{'s' * (len(found) != 1)}"
                          + "".join(f", {bloc} {n}" for bloc, n in sorted(blocs.items()))
@@ -378,7 +373,7 @@ def crises_report(data: Dataset, groups: Sequence[tuple[str, Sequence[LinkedBrea
             after = f"recovered {b.recovered}" if b.recovered else f"now {b.now}"
             line = Text.assemble(
                 text(f"{b.date:<10}  "), status_text(b.status),
-                text(f"  {b.dossier}  by {actor_label(data, b.actor)}"
+                text(f"  {b.dossier}  by {data.name_of(b.actor)}"
                      + (f" ({b.bloc})" if b.bloc else "")),
                 text(f"; {after}", "dim"))
             lines.append(layout.Hanging(line, 2, 12) if wrap else Text("  ") + line)
@@ -394,8 +389,7 @@ def upcoming_report(data: Dataset, found: Sequence[Upcoming], wrap: bool = False
     for u in found:
         lines.append(Text.assemble(text(f"{u.date}  "), text(u.dossier, "bold"), "  ",
                                    status_text(u.status), style="bold"))
-        names = ", ".join(actor_label(data, a) for a in u.by)
-        due = text(f"{u.due} (decided by {names})")
+        due = text(f"{u.due} (decided by {deciders(data, u)})")
         lines.append(layout.Hanging(due, 2, 0) if wrap else Text("  ") + due)
         if u.sources:
             lines.append(Text("  ") + layout.source_text(u.sources[0]))

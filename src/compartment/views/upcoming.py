@@ -67,4 +67,4 @@ def within(found: Iterable[Upcoming], start: str, end: str | None) -> list[Upcom
 
 def deciders(data: Dataset, decision: Upcoming | Decision) -> str:
     """Who decides, by name."""
-    return ", ".join(data.actors[a].name if a in data.actors else a for a in decision.by)
+    return ", ".join(data.name_of(a) for a in decision.by)
