@@ -11,7 +11,7 @@ import pytest
 
 from compartment.data.dataset import Event
 from compartment.data.loader import load_text
-from compartment.history import revisions
+from compartment.history import datadiff
 
 pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
 
@@ -191,7 +191,7 @@ def test_events_match_by_date_actor_action_in_order() -> None:
         event("2023-01-01", "met", "third"),
         event("2023-01-01", "met", "fourth"),
     ))
-    diff = revisions.compare_dossiers(a, b)
+    diff = datadiff.compare_dossiers(a, b)
     # first with first, second with second: both edited; the third is new
     assert [(c.old.summary, c.new.summary) for c in diff.events_changed] == [
         ("s", "second"), ("second", "third")
@@ -199,14 +199,14 @@ def test_events_match_by_date_actor_action_in_order() -> None:
     assert [e.summary for e in diff.events_added] == ["fourth"]
     assert diff.events_removed == ()
     # a changed date is one event removed and one added
-    moved = revisions.compare_dossiers(a, base._replace(events=(event("2023-01-02", "met"),)))
+    moved = datadiff.compare_dossiers(a, base._replace(events=(event("2023-01-02", "met"),)))
     assert (len(moved.events_removed), len(moved.events_added)) == (2, 1)
-    status = revisions.compare_dossiers(
+    status = datadiff.compare_dossiers(
         base._replace(events=(event("2023-01-01", "met"),)),
         base._replace(events=(event("2023-01-01", "met", status="strained"),)),
     )
     assert status.events_changed[0].fields == ("status",)
-    assert list(revisions.lines(revisions.DatasetDiff("a", "b", changed=(status,))))[-1] == (
+    assert list(datadiff.lines(datadiff.DatasetDiff("a", "b", changed=(status,))))[-1] == (
         "change", "    ~ event 2023-01-01 russia: met [status: strained] (status: null -> strained)"
     )
 
@@ -214,7 +214,7 @@ def test_events_match_by_date_actor_action_in_order() -> None:
 def test_no_differences_is_falsy() -> None:
     data = load_text(SAMPLE, "x").dataset
     assert data is not None
-    diff = revisions.compare(data, data, "a", "b")
+    diff = datadiff.compare(data, data, "a", "b")
     assert not diff
-    assert list(revisions.lines(diff)) == [("head", "a -> b"), ("", "no differences")]
-    assert revisions.markdown(diff).endswith("No differences.\n")
+    assert list(datadiff.lines(diff)) == [("head", "a -> b"), ("", "no differences")]
+    assert datadiff.markdown(diff).endswith("No differences.\n")

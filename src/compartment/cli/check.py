@@ -112,7 +112,7 @@ def fmt_(
     failed = False
     for path in paths:
         name = str(path)
-        change = rewrite.rewrite(path, None, write=not check, name=name, force=force)
+        change = rewrite.rewrite(path, None, write=not check, force=force)
         if change.errors:
             render.problems(runtime.stderr(), change.errors)
             runtime.say(f"{name}: not formatted: fix the {len(change.errors)} error(s) first")

@@ -58,7 +58,7 @@ def _apply(ctx: typer.Context, dry_run: bool, force: bool, transform: "Change") 
     runtime.refuse_known_at(ctx, "an edit")
     source = runtime.data_source(ctx, "read" if dry_run else "edit")
     name = str(source.path)
-    change = rewrite.rewrite(source.path, transform, write=not dry_run, name=name, force=force)
+    change = rewrite.rewrite(source.path, transform, write=not dry_run, force=force)
     if change.errors:
         raise CompartmentError(
             f"the edit would bring {len(change.errors)} error(s) into {name}; nothing was written",

@@ -238,7 +238,7 @@ def diff(
 
       compartment diff HEAD~3 HEAD --format markdown
     """
-    from compartment.history import revisions
+    from compartment.history import datadiff, revisions
     from compartment.views import export, render
 
     runtime.refuse_known_at(ctx, "diff (give the revisions as REV_A and REV_B)")
@@ -259,13 +259,13 @@ def diff(
             )
     old, new = (r.dataset for r in results)
     assert old is not None and new is not None
-    changes = revisions.compare(old, new, *names, file=repo.path)
+    changes = datadiff.compare(old, new, *names, file=repo.path)
     if output_format is DiffFormat.json:
-        export.write_json(revisions.to_dict(changes), sys.stdout)
+        export.write_json(datadiff.to_dict(changes), sys.stdout)
     elif output_format is DiffFormat.markdown:
-        sys.stdout.write(revisions.markdown(changes))
+        sys.stdout.write(datadiff.markdown(changes))
     else:
-        runtime.stdout().print(render.diff_report(revisions.lines(changes)), soft_wrap=True)
+        runtime.stdout().print(render.diff_report(datadiff.lines(changes)), soft_wrap=True)
 
 
 def chart(

@@ -202,15 +202,14 @@ def _located(findings: list[Finding], text: str, name: str,
     return out
 
 
-def rewrite(path: Path, change: Change | None, *, write: bool, name: str | None = None,
-            force: bool = False) -> Edit:
+def rewrite(path: Path, change: Change | None, *, write: bool, force: bool = False) -> Edit:
     """`apply` to the file at `path`; with `write`, save the result if it has no errors and
     changes something, and store its load in the cache. The file's cache entry, if it holds
     this very content, spares the first validation. A read-only file is refused before any
     work unless `force` (storage.check_writable)."""
     from compartment.store import cache
 
-    shown = name if name is not None else str(path)
+    shown = str(path)
     with storage.locked(path) if write else nullcontext():
         if write:
             storage.check_writable(path, force=force)

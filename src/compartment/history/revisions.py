@@ -6,9 +6,6 @@ rev-parse --show-toplevel`, then the blob at `REV:path`), whatever folder the co
 Problems that a user can fix (no git, not a repository, an unknown revision, a file absent
 at a revision) raise RevisionError with a one-line message; nothing here prints. Blobs are
 read within the data file's size limit (datafile.max_bytes), their size asked first.
-
-What changed between two versions is datadiff's work; its names are re-exported here, where
-`diff` has always found them.
 """
 
 from __future__ import annotations
@@ -21,20 +18,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
 from compartment.errors import UsageError, visible
-from compartment.history.datadiff import (
-    DatasetDiff,
-    compare,
-    compare_dossiers,
-    lines,
-    markdown,
-    to_dict,
-)
 
 if TYPE_CHECKING:
     from compartment.data.dataset import LoadResult
 
 WORKING_TREE = "working tree"
-__all__ = ["DatasetDiff", "compare", "compare_dossiers", "lines", "markdown", "to_dict"]
 
 
 class RevisionError(UsageError):
