@@ -23,7 +23,6 @@ from compartment.data.vocab import STATUSES
 from compartment.errors import Problem, one_line, visible
 from compartment.views import layout
 from compartment.views.fields import fields as dossier_fields
-from compartment.views.upcoming import deciders
 
 if TYPE_CHECKING:
     from compartment.views.linkage import LinkedBreak
@@ -123,8 +122,9 @@ def dossier_detail(data: Dataset, d: Dossier) -> Group:
                     f"{b.status} by {data.name_of(b.actor)} on {b.date}" for b in d.breaks)))
     fields.add_row("summary", text(d.summary))
     for n, decision in enumerate(d.next):
+        who = ", ".join(data.name_of(a) for a in decision.by)
         fields.add_row("next" if n == 0 else "", text(f"{decision.date}: {decision.due} "
-                                                      f"(decided by {deciders(data, decision)})"))
+                                                      f"(decided by {who})"))
     return Group(layout.Trimmed(fields), Text(""), layout.EventList(_event_rows(data, d)))
 
 
@@ -389,7 +389,7 @@ def upcoming_report(data: Dataset, found: Sequence[Upcoming], wrap: bool = False
     for u in found:
         lines.append(Text.assemble(text(f"{u.date}  "), text(u.dossier, "bold"), "  ",
                                    status_text(u.status), style="bold"))
-        due = text(f"{u.due} (decided by {deciders(data, u)})")
+        due = text(f"{u.due} (decided by {', '.join(data.name_of(a) for a in u.by)})")
         lines.append(layout.Hanging(due, 2, 0) if wrap else Text("  ") + due)
         if u.sources:
             lines.append(Text("  ") + layout.source_text(u.sources[0]))
