@@ -567,6 +567,22 @@ def test_cli_dossier_set_and_actor_add(run, copy: Path) -> None:
     assert run("fmt", "--check", str(copy)).exit_code == 0
 
 
+def test_a_new_ledger_is_started_with_actor_and_publisher_add(run, tmp_path: Path) -> None:
+    """Bug: on a ledger with no dossier yet, locating the new warnings crashed (exit 70)."""
+    path = tmp_path / "new.yaml"
+    path.write_text("actors: {}\ndossiers: []\n", encoding="utf-8")
+    result = run("--data", str(path), "actor", "add", "newland", "--name", "New Land",
+                 "--bloc", "west")
+    assert result.stderr == (
+        f"{path}:2:3: actors.newland: warning: actor 'newland' is not used by any dossier\n"
+        f"{path}:1: added the actor newland\n"  # the first line changed: `actors: {}`
+    )
+    run("--data", str(path), "publisher", "add", "www.example.org", "--name", "Example",
+        "--kind", "news")
+    data = datafile.load(path).dataset
+    assert list(data.actors) == ["newland"] and list(data.publishers) == ["www.example.org"]
+
+
 def test_cli_dossier_add(run, copy: Path) -> None:
     run("--data", str(copy), "dossier", "add", "iss", "--title", "International Space Station",
         "--domain", "space", "--party", "united-states", "--party", "russia",

@@ -284,6 +284,7 @@ def test_06_one_alias_in_a_valid_file() -> None:
         ("date: 2020-01-01", "date: 2023-02-30", "f.yaml:14:15: dossiers[demo].events[0].date: 2023-02-30 is not a day in the calendar (found '2023-02-30')"),
         ("date: 2020-01-01", "date: 20230101", "f.yaml:14:15: dossiers[demo].events[0].date: must be a date written YYYY-MM-DD, YYYY-MM or YYYY (found '20230101')"),
         ("date: 2020-01-01", "date: 2020-13", "f.yaml:14:15: dossiers[demo].events[0].date: month 13 does not exist (found '2020-13')"),
+        ("date: 2020-01-01", "date: 0000-05", "f.yaml:14:15: dossiers[demo].events[0].date: year 0000 does not exist; the calendar starts at 0001 (found '0000-05')"),
         ("date: 2020-01-01", "date: 12:30", "(found '12:30')"),
         ("date: 2020-01-01", "date: 1.10", "(found '1.10')"),
     ],

@@ -130,6 +130,16 @@ def test_since_and_json(run, repo: Path) -> None:
     assert renamed["file"] == "data/ledger.yaml" and renamed["date"].startswith("2025-03-01")
 
 
+@pytest.mark.parametrize("command", [["log"], ["chart", "-o", "c.svg"], ["timeline"]])
+def test_a_year_0000_is_a_usage_error(run, repo: Path, command: list[str]) -> None:
+    """Bug: `log --since 0000` and `chart --since 0000` crashed (exit 70): the year was taken
+    as a date, and no date has year 0."""
+    result = run("--data", str(repo / "data" / "ledger.yaml"), *command, "--since", "0000",
+                 ok=False)
+    assert (result.exit_code, result.stderr) == (
+        2, "Error: --since '0000': year 0000 does not exist; the calendar starts at 0001\n")
+
+
 def test_markdown(run, repo: Path) -> None:
     result = run("--data", str(repo / "data" / "ledger.yaml"), "log", "nato-russia-cooperation",
                  "-n", "2", "-f", "markdown")

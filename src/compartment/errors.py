@@ -66,7 +66,7 @@ class UsageError(CompartmentError):
 class MissingExtra(CompartmentError):
     """A command needs an optional package that is not installed; says how to install it."""
 
-    def __init__(self, what: str, package: str, extra: str) -> None:
+    def __init__(self, package: str, what: str, extra: str) -> None:
         super().__init__(f"{what} needs {package}: pip install {package} (or install "
                          f"compartment-ledger[{extra}])")
 
@@ -76,7 +76,7 @@ def require(package: str, what: str, extra: str) -> None:
     try:
         importlib.import_module(package)
     except ImportError:
-        raise MissingExtra(what, package, extra) from None
+        raise MissingExtra(package, what, extra) from None
 
 
 class Severity(str, Enum):

@@ -18,7 +18,7 @@ _SHAPE = re.compile(r"[0-9]{4}(?:-[0-9]{2}(?:-[0-9]{2})?)?")
 
 
 # A date this matches is valid, without building it: every month, and days up to 28.
-_SURELY_VALID = re.compile(r"[0-9]{4}(?:-(?:0[1-9]|1[0-2])(?:-(?:0[1-9]|1[0-9]|2[0-8]))?)?")
+_SURELY_VALID = re.compile(r"(?!0000)[0-9]{4}(?:-(?:0[1-9]|1[0-2])(?:-(?:0[1-9]|1[0-9]|2[0-8]))?)?")
 
 
 def check(text: str) -> str | None:
@@ -28,6 +28,8 @@ def check(text: str) -> str | None:
     if not _SHAPE.fullmatch(text):
         return "must be a date written YYYY-MM-DD, YYYY-MM or YYYY"
     parts = [int(p) for p in text.split("-")]
+    if parts[0] == 0:  # a partial date is drawn and compared as a day, and no day has year 0
+        return "year 0000 does not exist; the calendar starts at 0001"
     if len(parts) >= 2 and not 1 <= parts[1] <= 12:
         return f"month {parts[1]:02d} does not exist"
     if len(parts) == 3:

@@ -45,7 +45,8 @@ class Built(NamedTuple):
 
 def render(data: Dataset, end: str, stamp: str | None = None) -> dict[str, bytes]:
     """Every file of the site, by its path relative to the folder. Pure but for jinja2's
-    and matplotlib's work: nothing is written."""
+    and matplotlib's work: nothing is written. `data` holds a dossier with events (`build`
+    refuses a dataset without one)."""
     errors.require("jinja2", "the site", "site")
     import jinja2
     env = jinja2.Environment(
