@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import gc
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from compartment.data import checks, yamlsource
 from compartment.data.checks import Finding
@@ -29,6 +29,8 @@ from compartment.data.dataset import (
 )
 from compartment.data.lookup import suggest
 from compartment.errors import Location, Problem, Severity, render_path, visible
+
+R = TypeVar("R")  # a record type of a keyed section: Actor, Crisis
 
 TOP_LEVEL_KEYS = ("actors", "crises", "dossiers", "publishers")
 LOCATED_BY_KEY = ("unknown-field", "unused-actor", "unused-crisis")  # at the key, not its value
@@ -221,21 +223,10 @@ def validate(
         publishers[host] = Publisher(host, **_fields(model, Publisher, skip=1))
 
     valid_id = re.compile(models.ID_PATTERN).fullmatch
-    actors: dict[str, Actor] = {}
-    crises: dict[str, Crisis] = {}
-    keyed: tuple[tuple[str, dict[str, Any], Any, Any, str], ...] = (
-        ("actors", actors, models.ActorModel, Actor,
-         "actor id {} must be kebab-case (a-z, 0-9, single hyphens)"),
-        ("crises", crises, models.CrisisModel, Crisis,
-         "crisis id {} must be kebab-case: a name and its year, such as crimea-2014"))
-    for section, out, model_kind, kind, bad_id in keyed:
-        for record_id, record in sections[section].items():
-            if not valid_id(record_id):
-                findings.append(Finding((section, record_id), "bad-id",
-                                        bad_id.format(repr(visible(record_id)))))
-            model = _model(model_kind, record, (section, record_id), findings)
-            if model is not None:
-                out[record_id] = kind(record_id, **_fields(model, kind, skip=1))
+    actors = _registry(sections, "actors", findings, models.ActorModel, Actor,
+                       "actor id {} must be kebab-case (a-z, 0-9, single hyphens)")
+    crises = _registry(sections, "crises", findings, models.CrisisModel, Crisis,
+                       "crisis id {} must be kebab-case: a name and its year, such as crimea-2014")
 
     names: dict[int, str] = {}
     valid: list[Dossier] = []
@@ -260,6 +251,24 @@ def validate(
         findings.append(Finding(path, code, message, severity))
     complete = not any(f.severity is Severity.ERROR for f in findings)
     return (dataset if complete or (lenient and records_sound) else None), findings, names
+
+
+def _registry(sections: dict[str, Any], section: str, findings: list[Finding], model_type: Any,
+              record_type: Callable[..., R], bad_id: str) -> dict[str, R]:
+    """A section of records keyed by id (`actors:`, `crises:`), each record validated alone
+    into `record_type`; a malformed id is a finding (`bad_id`, with the id for its {})."""
+    from compartment.data import models
+
+    valid_id = re.compile(models.ID_PATTERN).fullmatch
+    out: dict[str, R] = {}
+    for record_id, record in sections[section].items():
+        if not valid_id(record_id):
+            findings.append(Finding((section, record_id), "bad-id",
+                                    bad_id.format(repr(visible(record_id)))))
+        model = _model(model_type, record, (section, record_id), findings)
+        if model is not None:
+            out[record_id] = record_type(record_id, **_fields(model, record_type, skip=1))
+    return out
 
 
 def _model(kind: Any, record: Any, where: tuple[str | int, ...], findings: list[Finding]) -> Any:
