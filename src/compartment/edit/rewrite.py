@@ -180,7 +180,8 @@ def _located(findings: list[Finding], text: str, name: str,
               for n, end in zip(tops, [*tops[1:], len(lines)], strict=True)}
     first, last = blocks.get("dossiers", (0, 0))
     starts = [n for n in range(first, last) if lines[n].startswith("  - id: ")]
-    dossiers = list(zip(starts, [*starts[1:], last], strict=False))  # none: `last` is unused
+    # Not strict: with no dossier (a new ledger) `last` has no start to pair with.
+    dossiers = list(zip(starts, [*starts[1:], last], strict=False))
     maps: dict[tuple[int, int], yamlsource.SourceMap] = {}
     out = []
     for path, code, message, severity in findings:
